@@ -1,0 +1,30 @@
+export type StoreErrorCode =
+  | "STORE_URI"
+  | "STORE_NOT_FOUND"
+  | "STORE_ACCESS_DENIED"
+  | "STORE_UNREACHABLE"
+  | "STORE_IO"
+  | "STORE_INTEGRITY";
+
+export class StoreError extends Error {
+  override name = "StoreError";
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** The bytes read do not hash to the expected SHA-256. Nothing unverified is ever returned. */
+export class IntegrityError extends StoreError {
+  override name = "IntegrityError";
+  constructor(
+    readonly uri: string,
+    readonly expected: string,
+    readonly actual: string,
+  ) {
+    super("STORE_INTEGRITY", `integrity check failed for ${uri}: expected sha256 ${expected}, got ${actual}`);
+  }
+}

@@ -1,0 +1,59 @@
+import { isAbsolute, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { StoreError } from "./errors.js";
+import { assertSha256, SHA256_HEX } from "./hash.js";
+
+export const DEFAULT_STORE_URI = "file://.lockstep/store";
+
+export type StoreLocation =
+  | { kind: "file"; root: string; uri: string }
+  | { kind: "s3"; bucket: string; prefix: string; uri: string };
+
+const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
+
+/**
+ * Parses a store URI. `file://relative/dir` (as in the design's `file://.lockstep/store`) is
+ * relative to `baseDir`; `file:///abs` and plain paths are accepted too.
+ */
+export function parseStoreUri(input: string, baseDir = process.cwd()): StoreLocation {
+  const uri = input.trim().replace(/\/+$/, "");
+  if (uri === "" || /[\u0000-\u001f]/.test(uri)) throw new StoreError("STORE_URI", `invalid store URI ${JSON.stringify(input)}`);
+  if (uri.startsWith("s3://")) {
+    const [bucket = "", ...rest] = uri.slice(5).split("/");
+    if (!BUCKET.test(bucket)) {
+      throw new StoreError("STORE_URI", `invalid S3 bucket name ${JSON.stringify(bucket)} in ${input}`);
+    }
+    const prefix = rest.filter(Boolean).join("/");
+    if (prefix.split("/").some((part) => part === ".." || part === ".")) {
+      throw new StoreError("STORE_URI", `S3 prefix must not contain . or .. segments: ${input}`);
+    }
+    return { kind: "s3", bucket, prefix, uri: `s3://${bucket}${prefix ? `/${prefix}` : ""}` };
+  }
+  if (uri.startsWith("file:///")) {
+    const root = fileURLToPath(uri);
+    return { kind: "file", root, uri };
+  }
+  if (uri.startsWith("file://")) {
+    const relative = uri.slice("file://".length);
+    return { kind: "file", root: resolve(baseDir, relative), uri };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) {
+    throw new StoreError("STORE_URI", `unsupported store scheme in ${input}: use file:// or s3://`);
+  }
+  const root = isAbsolute(uri) ? uri : resolve(baseDir, uri);
+  return { kind: "file", root, uri: isAbsolute(uri) ? `file://${uri}` : `file://${uri.replace(/^\.\//, "")}` };
+}
+
+/** Splits an artifact URI `<store>/sha256/<hex>` into its store URI and hash. */
+export function parseArtifactUri(uri: string): { storeUri: string; sha256: string } {
+  const match = /^(.*)\/sha256\/([^/]+)$/.exec(uri.trim());
+  if (!match || !SHA256_HEX.test(match[2]!)) {
+    throw new StoreError("STORE_URI", `not an artifact URI (expected <store>/sha256/<64 hex>): ${JSON.stringify(uri)}`);
+  }
+  return { storeUri: match[1]!, sha256: match[2]! };
+}
+
+export function artifactKey(sha256: string): string {
+  assertSha256(sha256);
+  return `sha256/${sha256}`;
+}

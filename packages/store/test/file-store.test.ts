@@ -1,0 +1,83 @@
+import { mkdtemp, readdir, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Readable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { FileStore, IntegrityError, openStore, parseArtifactUri, parseStoreUri, sha256Hex, fetchArtifact } from "../src/index.js";
+
+const tempDir = () => mkdtemp(join(tmpdir(), "store-"));
+
+describe("store URIs", () => {
+  it("parses the design's relative file:// form, absolute paths and s3", () => {
+    expect(parseStoreUri("file://.lockstep/store", "/repo")).toEqual({
+      kind: "file",
+      root: "/repo/.lockstep/store",
+      uri: "file://.lockstep/store",
+    });
+    expect(parseStoreUri("file:///var/store/")).toMatchObject({ kind: "file", root: "/var/store" });
+    expect(parseStoreUri("/abs/dir")).toMatchObject({ kind: "file", root: "/abs/dir", uri: "file:///abs/dir" });
+    expect(parseStoreUri("s3://my-bucket/models/prod/")).toEqual({
+      kind: "s3",
+      bucket: "my-bucket",
+      prefix: "models/prod",
+      uri: "s3://my-bucket/models/prod",
+    });
+  });
+
+  it("rejects bad and hostile URIs", () => {
+    for (const bad of ["", "ftp://host/x", "s3://A_B/x", "s3://b", "s3://bucket/../etc", "file://x\u0000y"]) {
+      expect(() => parseStoreUri(bad), bad).toThrow(expect.objectContaining({ code: "STORE_URI" }));
+    }
+    for (const bad of ["file://x/sha256/abc", "s3://b/x", `s3://b/sha256/${"A".repeat(64)}`, "nonsense"]) {
+      expect(() => parseArtifactUri(bad), bad).toThrow(expect.objectContaining({ code: "STORE_URI" }));
+    }
+  });
+});
+
+describe("FileStore", () => {
+  it("puts bytes and streams content-addressed, and reads them back verified", async () => {
+    const dir = await tempDir();
+    const store = openStore("file://store", { baseDir: dir });
+    expect(store).toBeInstanceOf(FileStore);
+    const data = Buffer.from("hello onnx");
+    const info = await store.put(data);
+    expect(info).toEqual({ sha256: sha256Hex(data), bytes: 10, uri: `file://store/sha256/${sha256Hex(data)}` });
+    const fromStream = await store.put(Readable.from([Buffer.from("hello "), Buffer.from("onnx")]));
+    expect(fromStream).toEqual(info);
+    expect(await store.get(info.uri, info.sha256)).toEqual(data);
+    expect(await store.has(info.sha256)).toBe(true);
+    expect(await store.stat(info.sha256)).toEqual(info);
+    expect(await store.has("0".repeat(64))).toBe(false);
+    // no temp files are left behind
+    expect(await readdir(join(dir, "store", "tmp"))).toEqual([]);
+    expect(await fetchArtifact(info.uri, info.sha256, { baseDir: dir })).toEqual(data);
+  });
+
+  it("detects a corrupted file and never returns its bytes", async () => {
+    const dir = await tempDir();
+    const store = openStore(join(dir, "s"));
+    const info = await store.put(Buffer.from("original"));
+    await writeFile(join(dir, "s", "sha256", info.sha256), "tampered");
+    const error = await store.get(info.uri, info.sha256).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(IntegrityError);
+    expect((error as IntegrityError).actual).toBe(sha256Hex("tampered"));
+  });
+
+  it("reports a missing artifact and a bad expected hash", async () => {
+    const store = openStore(join(await tempDir(), "s"));
+    const uri = store.uriFor("f".repeat(64));
+    await expect(store.get(uri, "f".repeat(64))).rejects.toMatchObject({ code: "STORE_NOT_FOUND" });
+    await expect(store.get(uri, "not-a-hash")).rejects.toThrow(/64 lowercase hex/);
+  });
+
+  it("leaves nothing behind when the source stream fails", async () => {
+    const dir = await tempDir();
+    const store = openStore(join(dir, "s"));
+    async function* broken() {
+      yield Buffer.from("partial");
+      throw new Error("source broke");
+    }
+    await expect(store.put(broken())).rejects.toThrow("source broke");
+    expect(await readdir(join(dir, "s", "tmp"))).toEqual([]);
+  });
+});
