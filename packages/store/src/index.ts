@@ -6,3 +6,4 @@ export { FileStore } from "./file-store.js";
 export { S3Store, s3Error } from "./s3-store.js";
 export { s3ClientFromEnv } from "./s3-client.js";
 export { openStore, fetchArtifact, type OpenStoreOptions } from "./open.js";
+export { readDataUri, type ReadDataOptions } from "./data-uri.js";

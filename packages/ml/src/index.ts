@@ -1,0 +1,2 @@
+export * from "./linalg.js";
+export * from "./metrics.js";

@@ -1,0 +1,29 @@
+import { readDataUri } from "@lockstep/store";
+import type { ModelSpec } from "../spec.js";
+import { parseCo2Csv, type MonthlySeries } from "./data.js";
+import { defaultCo2Params, parseCo2Params, type Co2Params } from "./params.js";
+import { co2Serving } from "./serving.js";
+import { trainCo2 } from "./train.js";
+
+export const CO2_DEFAULT_DATA = "npm:vega-datasets/data/co2-concentration.csv";
+
+export const co2Forecast: ModelSpec<MonthlySeries, Co2Params> = {
+  name: "co2-forecast",
+  task: "time-series-forecast",
+  description: "Monthly Mauna Loa CO2 forecast (ppm) with prediction intervals",
+  gate: { metric: "mape", goal: "minimize", minImprovement: 0 },
+  defaultData: CO2_DEFAULT_DATA,
+  defaultParams: defaultCo2Params,
+  parseParams: parseCo2Params,
+  async loadData(uri, context) {
+    const bytes = await readDataUri(uri, { baseDir: context.baseDir, env: context.env, maxBytes: 32 * 1024 * 1024 });
+    return parseCo2Csv(bytes.toString("utf8"), uri);
+  },
+  train: trainCo2,
+  serving: co2Serving as ModelSpec["serving"],
+};
+
+export { parseCo2Csv, seriesSha256, type MonthlySeries } from "./data.js";
+export { parseCo2Params, defaultCo2Params, type Co2Params } from "./params.js";
+export { forecastOperator, applyOperator, type LocalTrendConfig } from "./local-trend.js";
+export { backtest, seasonalNaive, seasonalNaiveDrift } from "./forecaster.js";

@@ -1,0 +1,91 @@
+import type { ModelCard } from "@lockstep/onnx";
+import { ModelError } from "../errors.js";
+import type { DecodedRequest, OutputTensor, ServingAdapter } from "../spec.js";
+import { monthIndex, monthLabel } from "./months.js";
+
+interface Co2Serving {
+  unit: string;
+  lastMonth: string;
+  history: number[];
+  maxHorizon: number;
+  intervalLevel: number;
+}
+
+interface Co2Context {
+  horizon: number;
+  lastMonth: string;
+}
+
+const invalid = (message: string): never => {
+  throw new ModelError("REQUEST_INVALID", message);
+};
+
+function servingOf(card: ModelCard): Co2Serving {
+  return card.serving as unknown as Co2Serving;
+}
+
+/**
+ * POST /v1/models/co2-forecast/predict
+ *   {"horizon": 12}                                      forecast after the training data
+ *   {"horizon": 12, "history": [...], "lastMonth": "2021-06"}   forecast after your own recent data
+ */
+export const co2Serving: ServingAdapter<Co2Context> = {
+  decode(body: unknown, card: ModelCard): DecodedRequest<Co2Context> {
+    const serving = servingOf(card);
+    const window = serving.history.length;
+    if (body === null || typeof body !== "object" || Array.isArray(body)) {
+      return invalid('expected a JSON object like {"horizon": 12}');
+    }
+    const request = body as Record<string, unknown>;
+    for (const key of Object.keys(request)) {
+      if (!["horizon", "history", "lastMonth"].includes(key)) invalid(`unknown field "${key}" (known: horizon, history, lastMonth)`);
+    }
+    const horizon = request.horizon ?? 12;
+    if (typeof horizon !== "number" || !Number.isInteger(horizon) || horizon < 1 || horizon > serving.maxHorizon) {
+      invalid(`"horizon" must be an integer from 1 to ${serving.maxHorizon}, got ${JSON.stringify(request.horizon)}`);
+    }
+    let history = serving.history;
+    let lastMonth = serving.lastMonth;
+    if (request.history !== undefined || request.lastMonth !== undefined) {
+      if (!Array.isArray(request.history) || typeof request.lastMonth !== "string") {
+        invalid('"history" (an array of monthly ppm values) and "lastMonth" ("YYYY-MM" of its last value) go together');
+      }
+      const values = request.history as unknown[];
+      if (values.length < window || values.length > 10_000) {
+        invalid(`"history" must hold at least ${window} (and at most 10000) monthly values, got ${values.length}`);
+      }
+      if (!values.every((v) => typeof v === "number" && Number.isFinite(v) && v > 0 && v < 10_000)) {
+        invalid('"history" must contain only positive finite ppm values');
+      }
+      try {
+        monthIndex(request.lastMonth as string);
+      } catch {
+        invalid(`"lastMonth" must be a month like "2021-06", got ${JSON.stringify(request.lastMonth)}`);
+      }
+      history = (values as number[]).slice(values.length - window);
+      lastMonth = request.lastMonth as string;
+    }
+    return {
+      feeds: { history: { type: "float32", data: Float32Array.from(history), dims: [1, window] } },
+      context: { horizon: horizon as number, lastMonth },
+    };
+  },
+
+  encode(outputs: Record<string, OutputTensor>, card: ModelCard, context: Co2Context): Record<string, unknown> {
+    const serving = servingOf(card);
+    const start = monthIndex(context.lastMonth) + 1;
+    const round = (v: number) => Math.round(v * 1000) / 1000;
+    return {
+      unit: serving.unit,
+      interval: serving.intervalLevel,
+      forecast: Array.from({ length: context.horizon }, (_, h) => ({
+        month: monthLabel(start + h),
+        value: round(outputs.forecast!.data[h]!),
+        lower: round(outputs.lower!.data[h]!),
+        upper: round(outputs.upper!.data[h]!),
+      })),
+    };
+  },
+
+  golden: [{ horizon: 1 }, { horizon: 12 }, {}],
+};

@@ -1,0 +1,63 @@
+import type { Gate } from "@lockstep/lockfile";
+import type { ModelCard, ParityReport } from "@lockstep/onnx";
+
+export interface TrainContext {
+  /** Progress lines for long steps (the CLI prints them to stderr). */
+  log: (message: string) => void;
+  /** Directory relative data paths are resolved against. */
+  baseDir?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** What training produces: the ONNX bytes (card inside), the metrics and a Markdown report. */
+export interface TrainedModel {
+  onnx: Uint8Array;
+  card: ModelCard;
+  metrics: Record<string, number>;
+  evaluation: { protocol: string; dataset: string; datasetSha256: string };
+  report: string;
+  parity: ParityReport;
+}
+
+export interface FeedTensor {
+  type: "float32";
+  data: Float32Array;
+  dims: number[];
+}
+
+export interface OutputTensor {
+  data: ArrayLike<number>;
+  dims: readonly number[];
+}
+
+/** A request turned into model inputs, plus whatever encode needs to shape the answer. */
+export interface DecodedRequest<Context = unknown> {
+  feeds: Record<string, FeedTensor>;
+  context: Context;
+}
+
+/** The serving side of a model: its domain endpoint's request decoding and response encoding. */
+export interface ServingAdapter<Context = unknown> {
+  /** Throws ModelError("REQUEST_INVALID") with a message for the client on bad input. */
+  decode(body: unknown, card: ModelCard): DecodedRequest<Context>;
+  encode(outputs: Record<string, OutputTensor>, card: ModelCard, context: Context): Record<string, unknown>;
+  /** Example requests that must succeed against any artifact of this model (smoke tests). */
+  golden: unknown[];
+}
+
+export interface ModelSpec<Data = unknown, Params = unknown> {
+  name: string;
+  task: string;
+  description: string;
+  /** The gate a new model gets in the lock: the metric a candidate must improve. */
+  gate: Gate;
+  /** Data used when none is given: a URI (file://, https://, s3://, npm:<package>/<file>). */
+  defaultData: string;
+  defaultParams: Params;
+  /** Merges user params over the defaults; throws ModelError("PARAMS_INVALID"). */
+  parseParams(input: unknown): Params;
+  /** Throws ModelError("DATA_INVALID") on data it cannot use. */
+  loadData(uri: string, context: TrainContext): Promise<Data>;
+  train(data: Data, params: Params, context: TrainContext): Promise<TrainedModel>;
+  serving: ServingAdapter<never>;
+}

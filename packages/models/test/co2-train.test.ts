@@ -1,0 +1,109 @@
+import { createHash } from "node:crypto";
+import * as ort from "onnxruntime-node";
+import { beforeAll, describe, expect, it } from "vitest";
+import { readCard } from "@lockstep/onnx";
+import { co2Forecast, getModel, ModelError, type TrainedModel } from "../src/index.js";
+import type { MonthlySeries } from "../src/co2-forecast/index.js";
+
+// A small search keeps the suite fast; the default search is what `lockstep train` runs.
+const params = co2Forecast.parseParams({ windows: [60, 120], degrees: [1], harmonics: [2, 4], halfLives: [0], selectionOrigins: 12, ensemble: 2 });
+const quiet = { log: () => {} };
+const sha = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+let data: MonthlySeries;
+let trained: TrainedModel;
+beforeAll(async () => {
+  data = await co2Forecast.loadData(co2Forecast.defaultData, quiet);
+  trained = await co2Forecast.train(data, params, quiet);
+});
+
+describe("co2-forecast training", () => {
+  it("loads the offline default data from the vega-datasets package", () => {
+    expect(data.start).toBe("1958-03");
+    expect(data.values.length).toBeGreaterThan(740);
+    expect(data.filled).toEqual(["1958-06", "1958-10", "1964-02", "1964-03", "1964-04"]);
+  });
+
+  it("is deterministic: the same data, params and seed give byte-identical ONNX", async () => {
+    const again = await co2Forecast.train(data, params, quiet);
+    expect(sha(again.onnx)).toBe(sha(trained.onnx));
+    const other = await co2Forecast.train(data, { ...params, seed: 1 }, quiet);
+    expect(sha(other.onnx)).not.toBe(sha(trained.onnx)); // the seed is part of the card
+  });
+
+  it("evaluates honestly and beats plain seasonal naive", () => {
+    const m = trained.metrics;
+    for (const key of ["mape", "rmse", "mase", "mape_h12", "snaive_mape", "snaive_drift_mape"]) {
+      expect(Number.isFinite(m[key]), key).toBe(true);
+    }
+    expect(m.mape).toBeLessThan(m.snaive_mape!);
+    expect(trained.evaluation.protocol).toMatch(/rolling-origin backtest: 5 origins 12 months apart/);
+    expect(trained.report).toContain("| local trend + seasonality (Lockstep) | 24 |");
+  });
+
+  it("carries its card and serves through the spec's adapters in onnxruntime", async () => {
+    const card = readCard(trained.onnx);
+    expect(card.name).toBe("co2-forecast");
+    expect(card.metrics).toEqual(trained.metrics);
+    expect(card.data.sha256).toBe(trained.evaluation.datasetSha256);
+    const session = await ort.InferenceSession.create(trained.onnx);
+    const spec = getModel("co2-forecast");
+    for (const request of spec.serving.golden) {
+      const decoded = spec.serving.decode(request, card);
+      const feeds = Object.fromEntries(
+        Object.entries(decoded.feeds).map(([k, t]) => [k, new ort.Tensor(t.type, t.data, t.dims)]),
+      );
+      const out = await session.run(feeds);
+      const answer = spec.serving.encode(out as never, card, decoded.context as never) as {
+        forecast: { month: string; value: number; lower: number; upper: number }[];
+      };
+      expect(answer.forecast[0]!.month).toBe("2020-05");
+      for (const point of answer.forecast) {
+        expect(point.lower).toBeLessThanOrEqual(point.value);
+        expect(point.upper).toBeGreaterThanOrEqual(point.value);
+        expect(point.value).toBeGreaterThan(400);
+        expect(point.value).toBeLessThan(430);
+      }
+    }
+    await session.release();
+  });
+
+  it("rejects bad requests with a message for the client", () => {
+    const card = readCard(trained.onnx);
+    const decode = (body: unknown) => () => co2Forecast.serving.decode(body as never, card);
+    for (const [body, pattern] of [
+      [null, /JSON object/],
+      [[1], /JSON object/],
+      [{ horizon: 0 }, /from 1 to 60/],
+      [{ horizon: 61 }, /from 1 to 60/],
+      [{ horizon: "12" }, /from 1 to 60/],
+      [{ horizon: 1.5 }, /from 1 to 60/],
+      [{ horizn: 5 }, /unknown field "horizn"/],
+      [{ history: [1, 2] }, /go together/],
+      [{ history: [1, 2], lastMonth: "2020-01" }, /at least/],
+      [{ history: new Array(200).fill("x"), lastMonth: "2020-01" }, /positive finite/],
+      [{ history: new Array(200).fill(400), lastMonth: "2020-13" }, /lastMonth/],
+    ] as const) {
+      expect(decode(body)).toThrow(pattern);
+      expect(decode(body)).toThrow(ModelError);
+    }
+  });
+
+  it("forecasts after a client's own history", () => {
+    const card = readCard(trained.onnx);
+    const decoded = co2Forecast.serving.decode({ horizon: 2, history: data.values, lastMonth: "2020-04" } as never, card);
+    expect((decoded.context as { lastMonth: string }).lastMonth).toBe("2020-04");
+    expect(decoded.feeds.history!.dims).toEqual([1, card.inputs[0]!.shape[1]]);
+    expect(Array.from(decoded.feeds.history!.data).at(-1)).toBeCloseTo(data.values.at(-1)!, 3);
+  });
+
+  it("refuses data too short for its backtest", async () => {
+    const short = { ...data, values: data.values.slice(0, 100) };
+    await expect(co2Forecast.train(short, params, quiet)).rejects.toThrow(/too short/);
+  });
+
+  it("knows its models by name", () => {
+    expect(() => getModel("nope")).toThrow(/unknown model "nope"/);
+    expect(() => getModel("__proto__")).toThrow(/unknown model/);
+  });
+});
