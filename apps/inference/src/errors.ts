@@ -1,0 +1,12 @@
+/** An error with an HTTP status and a stable code; its message is safe to show to clients. */
+export class HttpError extends Error {
+  override readonly name = "HttpError";
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}

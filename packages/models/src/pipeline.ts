@@ -1,0 +1,62 @@
+import { applyGate, nextVersion, type GateVerdict, type LockFile, type Pin, type PinSource } from "@lockstep/lockfile";
+import { openStore, type ArtifactInfo, type OpenStoreOptions } from "@lockstep/store";
+import { getModel } from "./registry.js";
+import type { ModelSpec, TrainContext, TrainedModel } from "./spec.js";
+
+export interface TrainCandidateOptions {
+  model: string;
+  /** Data URI; the model's default source when absent. */
+  data?: string;
+  /** Params (already parsed JSON) merged over the model's defaults. */
+  params?: unknown;
+  /** Artifact store URI (default file://.lockstep/store). */
+  store?: string;
+  storeOptions?: OpenStoreOptions;
+  /** The current lock: gives the candidate its version and the pin it is gated against. */
+  lock?: LockFile;
+  environment?: string;
+  source?: PinSource;
+  context: TrainContext;
+  /** Injected clock for trainedAt (tests). */
+  now?: () => Date;
+}
+
+export interface Candidate {
+  spec: ModelSpec;
+  trained: TrainedModel;
+  artifact: ArtifactInfo;
+  /** The pin this candidate would get. */
+  pin: Pin;
+  /** The gate applied against the current pin for the environment. */
+  verdict: GateVerdict;
+}
+
+/** Train → export + parity (inside train) → store.put → candidate pin and gate verdict. */
+export async function trainCandidate(options: TrainCandidateOptions): Promise<Candidate> {
+  const { context } = options;
+  const spec = getModel(options.model);
+  const params = spec.parseParams(options.params);
+  const dataUri = options.data ?? spec.defaultData;
+  context.log(`${spec.name}: loading data from ${dataUri}`);
+  const data = await spec.loadData(dataUri, context);
+  const started = Date.now();
+  const trained = await spec.train(data, params, context);
+  context.log(`${spec.name}: trained in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  const store = openStore(options.store, { baseDir: context.baseDir, ...options.storeOptions });
+  const artifact = await store.put(trained.onnx);
+  context.log(`${spec.name}: stored ${artifact.bytes} bytes at ${artifact.uri}`);
+  const environment = options.environment ?? "staging";
+  const current = options.lock?.models[spec.name];
+  const pin: Pin = {
+    version: options.lock ? nextVersion(options.lock, spec.name) : "1",
+    sha256: artifact.sha256,
+    bytes: artifact.bytes,
+    uri: artifact.uri,
+    metrics: trained.metrics,
+    evaluation: trained.evaluation,
+    trainedAt: (options.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, "Z"),
+    source: options.source ?? {},
+  };
+  const verdict = applyGate(current?.gate ?? spec.gate, trained.metrics, current?.pins[environment]?.metrics);
+  return { spec, trained, artifact, pin, verdict };
+}
