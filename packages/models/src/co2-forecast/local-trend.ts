@@ -17,15 +17,19 @@ const PERIOD = 12;
 export const describeStructure = (s: LocalTrendConfig): string =>
   `window ${s.window}, degree ${s.degree}, ${s.harmonics} harmonics, half-life ${s.halfLife || "none"}`;
 
+// sin(2πm/12) for m = 0..11 from exact square roots: no Math.sin, whose last bits may differ
+// between JavaScript engines, so the trained bytes do not depend on the Node.js version.
+const HALF_ROOT3 = Math.sqrt(3) / 2;
+const SIN12 = [0, 0.5, HALF_ROOT3, 1, HALF_ROOT3, 0.5, 0, -0.5, -HALF_ROOT3, -1, -HALF_ROOT3, -0.5];
+const sin12 = (m: number) => SIN12[((m % PERIOD) + PERIOD) % PERIOD]!;
+const cos12 = (m: number) => sin12(m + 3);
+
 function row(index: number, window: number, config: LocalTrendConfig): number[] {
   // Time scaled to about [-1, 0] over the window keeps the normal equations well conditioned.
   const s = (index - (window - 1)) / window;
   const features = [1];
-  for (let p = 1; p <= config.degree; p++) features.push(s ** p);
-  for (let k = 1; k <= config.harmonics; k++) {
-    const angle = (2 * Math.PI * k * index) / PERIOD;
-    features.push(Math.sin(angle), Math.cos(angle));
-  }
+  for (let p = 1, power = s; p <= config.degree; p++, power *= s) features.push(power);
+  for (let k = 1; k <= config.harmonics; k++) features.push(sin12(k * index), cos12(k * index));
   return features;
 }
 

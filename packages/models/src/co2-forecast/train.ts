@@ -4,7 +4,7 @@ import type { TrainContext, TrainedModel } from "../spec.js";
 import { seriesSha256, type MonthlySeries } from "./data.js";
 import { exportForecaster } from "./export.js";
 import { backtest, intervalOffsets, minimumHistory, OperatorCache, selectStructure, type BacktestResult } from "./forecaster.js";
-import { applyOperator, describeStructure } from "./local-trend.js";
+import { applyOperator } from "./local-trend.js";
 import { monthIndex, monthLabel } from "./months.js";
 import type { Co2Params } from "./params.js";
 import { renderReport } from "./report.js";
@@ -48,7 +48,8 @@ export async function trainCo2(series: MonthlySeries, params: Co2Params, context
   const lastMonth = monthLabel(monthIndex(series.start) + values.length - 1);
   const protocol = `rolling-origin backtest: ${params.origins} origins ${params.originSpacing} months apart, horizon ${params.evalHorizon}, last forecast ending at ${lastMonth}; structure chosen at each origin from earlier data`;
   const datasetSha256 = seriesSha256(series);
-  context.log(`final forecaster: the average of ${selection.members.length} structures over ${window} months: ${selection.members.map(describeStructure).join("; ")}`);
+  const windows = [...new Set(selection.members.map((m) => m.window))].join("/");
+  context.log(`final forecaster: the average of ${selection.members.length} structures (windows ${windows} months; see the report)`);
 
   const card: ModelCard = {
     cardVersion: 1,

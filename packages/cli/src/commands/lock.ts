@@ -1,0 +1,61 @@
+import { diffLock, type LockFile, type PinChange } from "@lockstep/lockfile";
+import { EXIT } from "../errors.js";
+import { lockPath, readLockRef } from "../lock-io.js";
+import { table, type Output } from "../output.js";
+
+export async function lockValidate(file: string | undefined, options: { json?: boolean }, out: Output): Promise<number> {
+  const path = lockPath(file);
+  const lock = await readLockRef(path, path);
+  const pins = Object.values(lock.models).reduce((n, m) => n + Object.keys(m.pins).length, 0);
+  if (options.json) out.json({ valid: true, path, models: Object.keys(lock.models).length, pins });
+  else out.result(`${path}: valid (${Object.keys(lock.models).length} models, ${pins} pins)`);
+  return EXIT.ok;
+}
+
+function showRows(lock: LockFile): string[][] {
+  const rows = [["model", "environment", "version", "sha256", "gate metric", "trained at"]];
+  for (const [name, model] of Object.entries(lock.models)) {
+    for (const [env, pin] of Object.entries(model.pins)) {
+      const metric = `${model.gate.metric}=${pin.metrics[model.gate.metric]} (${model.gate.goal})`;
+      rows.push([name, env, pin.version, pin.sha256.slice(0, 12), metric, pin.trainedAt]);
+    }
+  }
+  return rows;
+}
+
+export async function lockShow(file: string | undefined, options: { json?: boolean }, out: Output): Promise<number> {
+  const path = lockPath(file);
+  const lock = await readLockRef(path, path);
+  if (options.json) out.json(lock);
+  else out.result(Object.keys(lock.models).length === 0 ? "no models pinned" : table(showRows(lock)));
+  return EXIT.ok;
+}
+
+function renderChange(change: PinChange): string {
+  const from = change.before ? `v${change.before.version} ${change.before.sha256.slice(0, 12)}` : "(none)";
+  const to = change.after ? `v${change.after.version} ${change.after.sha256.slice(0, 12)}` : "(removed)";
+  const gate = change.gateImproved === undefined ? "" : change.gateImproved ? `  gate metric ${change.gateMetric} improved` : `  gate metric ${change.gateMetric} did NOT improve`;
+  const rows = [["metric", "before", "after", "delta"]];
+  for (const m of change.metrics) {
+    const delta = m.delta === undefined ? "" : `${m.delta > 0 ? "+" : ""}${Number(m.delta.toPrecision(4))}`;
+    rows.push([m.name, String(m.before ?? "-"), String(m.after ?? "-"), delta]);
+  }
+  return `${change.model}@${change.environment}: ${change.status} ${from} -> ${to}${gate}\n${table(rows).replace(/^/gm, "  ")}`;
+}
+
+/** Diffs two locks: files or git:REV (default: git:HEAD against the working file). */
+export async function lockDiff(
+  before: string | undefined,
+  after: string | undefined,
+  options: { json?: boolean; exitCode?: boolean },
+  out: Output,
+): Promise<number> {
+  const path = lockPath(undefined);
+  const old = await readLockRef(before ?? "git:HEAD", path);
+  const current = await readLockRef(after ?? path, path);
+  const changes = diffLock(old, current);
+  if (options.json) out.json(changes);
+  else out.result(changes.length === 0 ? "no pin changed" : changes.map(renderChange).join("\n\n"));
+  if (options.exitCode && changes.length > 0) return EXIT.failure;
+  return EXIT.ok;
+}

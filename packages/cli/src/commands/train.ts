@@ -1,0 +1,75 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+import { bumpPin, writeLock } from "@lockstep/lockfile";
+import { trainCandidate, type Candidate } from "@lockstep/models";
+import { pinSource } from "../git.js";
+import { lockPath, readLockOrEmpty } from "../lock-io.js";
+import { table, type Output } from "../output.js";
+import { parseEnvironment, parseParamsOption } from "../params.js";
+
+export interface TrainOptions {
+  data?: string;
+  params?: string;
+  store?: string;
+  env?: string;
+  lock?: string;
+  pin?: boolean;
+  report?: string;
+  json?: boolean;
+}
+
+export interface TrainOutcome {
+  candidate: Candidate;
+  reportPath: string;
+  candidatePath: string;
+  pinned: boolean;
+}
+
+export const defaultStore = (env: NodeJS.ProcessEnv = process.env) => env.LOCKSTEP_STORE ?? "file://.lockstep/store";
+
+/** Trains a model, stores the artifact, writes the report and candidate pin; with --pin, gates and pins. */
+export async function train(model: string, options: TrainOptions, out: Output): Promise<TrainOutcome> {
+  const environment = parseEnvironment(options.env);
+  const params = parseParamsOption(options.params);
+  const path = lockPath(options.lock);
+  const baseDir = dirname(path);
+  const lock = await readLockOrEmpty(path);
+  const candidate = await trainCandidate({
+    model,
+    data: options.data,
+    params,
+    store: options.store ?? defaultStore(),
+    lock,
+    environment,
+    source: await pinSource(baseDir),
+    context: { log: out.progress, baseDir },
+  });
+  const { pin, verdict, spec } = candidate;
+  const reportPath = options.report ?? join(baseDir, ".lockstep", "reports", `${spec.name}-${pin.sha256.slice(0, 12)}.md`);
+  const candidatePath = join(baseDir, ".lockstep", "candidates", `${spec.name}.${environment}.json`);
+  await mkdir(dirname(reportPath), { recursive: true });
+  await mkdir(dirname(candidatePath), { recursive: true });
+  await writeFile(reportPath, candidate.trained.report);
+  await writeFile(candidatePath, `${JSON.stringify({ model: spec.name, environment, pin, gate: spec.gate }, null, 2)}\n`);
+
+  let pinned = false;
+  if (options.pin && verdict.better) {
+    await writeLock(path, bumpPin(lock, spec.name, environment, pin, spec.gate));
+    pinned = true;
+  }
+  if (options.json) {
+    out.json({ model: spec.name, environment, pin, verdict, pinned, report: reportPath, candidate: candidatePath });
+  } else {
+    const current = lock.models[spec.name]?.pins[environment];
+    const rows = [["metric", "candidate", `pinned (${environment})`]];
+    for (const [name, value] of Object.entries(pin.metrics)) rows.push([name, String(value), String(current?.metrics[name] ?? "-")]);
+    out.result(table(rows));
+    out.result(`\nartifact  ${pin.uri}\nsha256    ${pin.sha256}\nbytes     ${pin.bytes}`);
+    out.result(`gate      ${verdict.better ? "passes" : "does not pass"}: ${verdict.reason}`);
+    out.result(`report    ${relative(process.cwd(), reportPath)}`);
+    if (options.pin) {
+      out.result(pinned ? `pinned    ${spec.name}@${environment} = version ${pin.version} in ${relative(process.cwd(), path)}` : "pinned    nothing (the gate did not pass)");
+    }
+  }
+  return { candidate, reportPath, candidatePath, pinned };
+}

@@ -1,0 +1,32 @@
+/** Exit codes: 0 success; 1 the work failed (validation, integrity, training); 2 usage or input error. */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+export class CliError extends Error {
+  override readonly name = "CliError";
+  constructor(
+    message: string,
+    readonly exitCode: number = EXIT.usage,
+    readonly code = "CLI_USAGE",
+  ) {
+    super(message);
+  }
+}
+
+const USAGE_CODES = new Set([
+  "CLI_USAGE",
+  "PARAMS_INVALID",
+  "DATA_INVALID",
+  "MODEL_UNKNOWN",
+  "LOCK_PARSE",
+  "LOCK_INVALID",
+  "LOCK_TOO_LARGE",
+  "LOCK_NOT_FOUND",
+  "STORE_URI",
+]);
+
+/** Maps any error to its exit code: bad input is 2, everything else 1. */
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof CliError) return error.exitCode;
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" && USAGE_CODES.has(code) ? EXIT.usage : EXIT.failure;
+}

@@ -1,0 +1,3 @@
+export { run, type RunResult } from "./program.js";
+export { consoleOutput, type Output } from "./output.js";
+export { EXIT, CliError } from "./errors.js";

@@ -1,0 +1,113 @@
+import { Command, CommanderError, Option } from "commander";
+import { models } from "@lockstep/models";
+import { demo } from "./commands/demo.js";
+import { lockDiff, lockShow, lockValidate } from "./commands/lock.js";
+import { serve } from "./commands/serve.js";
+import { train } from "./commands/train.js";
+import { EXIT, exitCodeOf } from "./errors.js";
+import { consoleOutput, type Output } from "./output.js";
+
+export interface RunResult {
+  /** The exit code, or "running" when a server keeps the process alive. */
+  exitCode: number | "running";
+}
+
+function buildProgram(out: Output, state: { code: number | "running" }): Command {
+  const program = new Command("lockstep")
+    .description("GitOps MLOps: train models to ONNX, pin them by SHA-256 in models.lock.json, serve exactly the pin")
+    .option("--verbose", "print stack traces on errors")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+
+  program
+    .command("train")
+    .description("train a model, store its ONNX artifact, write a report and a candidate pin")
+    .argument("<model>", `the model (${Object.keys(models).join(", ")})`)
+    .option("--data <uri>", "data: file://, https://, s3://, npm:<package>/<file> or a path (default: the model's own)")
+    .option("--params <json>", "params as a JSON object, or @file.json (merged over the model's defaults)")
+    .option("--store <uri>", "artifact store: file://DIR or s3://bucket/prefix (default $LOCKSTEP_STORE or file://.lockstep/store)")
+    .option("--env <name>", "environment whose pin the candidate is gated against", "staging")
+    .option("--lock <file>", "lock file (default $LOCKSTEP_LOCK or ./models.lock.json)")
+    .option("--pin", "write the candidate into the lock when it passes the gate")
+    .option("--report <file>", "where to write the Markdown report (default .lockstep/reports/)")
+    .option("--json", "print the candidate pin and gate verdict as JSON on stdout")
+    .action(async (model: string, options) => {
+      await train(model, options, out);
+    });
+
+  const lock = program.command("lock").description("validate, show and diff models.lock.json");
+  lock
+    .command("validate")
+    .description("check a lock file against the schema and the gate rules")
+    .argument("[file]", "lock file (default ./models.lock.json)")
+    .option("--json", "print the result as JSON")
+    .action(async (file: string | undefined, options) => {
+      state.code = await lockValidate(file, options, out);
+    });
+  lock
+    .command("show")
+    .description("list the pins")
+    .argument("[file]", "lock file, or git:REV")
+    .option("--json", "print the lock as JSON")
+    .action(async (file: string | undefined, options) => {
+      state.code = await lockShow(file, options, out);
+    });
+  lock
+    .command("diff")
+    .description("show changed pins with metric deltas (default: git:HEAD against the working file)")
+    .argument("[before]", "lock file or git:REV (default git:HEAD)")
+    .argument("[after]", "lock file or git:REV (default ./models.lock.json)")
+    .option("--json", "print the changes as JSON")
+    .option("--exit-code", "exit 1 when any pin changed")
+    .action(async (before: string | undefined, after: string | undefined, options) => {
+      state.code = await lockDiff(before, after, options, out);
+    });
+
+  program
+    .command("serve")
+    .description("serve the models pinned for an environment over HTTP")
+    .option("--lock <file>", "lock file (default $LOCKSTEP_LOCK or ./models.lock.json)")
+    .option("--env <name>", "environment (default $LOCKSTEP_ENV or staging)")
+    .option("--port <port>", "port (default $PORT or 8080)")
+    .option("--host <host>", "interface to bind", "0.0.0.0")
+    .addOption(new Option("--log-level <level>", "log level").choices(["fatal", "error", "warn", "info", "debug", "silent"]))
+    .action(async (options) => {
+      await serve(options, out);
+      state.code = "running";
+    });
+
+  program
+    .command("demo")
+    .description("train co2-forecast, pin it if it wins, and serve it (what `npm start` runs)")
+    .option("--port <port>", "port (default $PORT or 8080)")
+    .option("--env <name>", "environment", "staging")
+    .option("--lock <file>", "lock file (default ./models.lock.json)")
+    .action(async (options) => {
+      await demo(options, out);
+      state.code = "running";
+    });
+
+  return program;
+}
+
+/** Runs the CLI on `argv` (without node and script). Never throws: errors become messages and exit codes. */
+export async function run(argv: string[], out: Output = consoleOutput()): Promise<RunResult> {
+  const state: { code: number | "running" } = { code: EXIT.ok };
+  const program = buildProgram(out, state);
+  const verbose = argv.includes("--verbose");
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return { exitCode: state.code };
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // help and version are not errors; commander has already printed its message
+      const ok = error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help";
+      return { exitCode: ok ? EXIT.ok : EXIT.usage };
+    }
+    const code = (error as { code?: unknown }).code;
+    const message = error instanceof Error ? error.message : String(error);
+    out.error(`error${typeof code === "string" ? ` [${code}]` : ""}: ${message}`);
+    if (verbose && error instanceof Error && error.stack) out.error(error.stack);
+    return { exitCode: exitCodeOf(error) };
+  }
+}
