@@ -65,13 +65,20 @@ export class ModelRegistry {
       log.info({ uri: pin.uri }, "fetching artifact");
       const bytes = await fetchArtifact(pin.uri, pin.sha256, this.options.storeOptions);
       if (bytes.length !== pin.bytes) {
-        throw Object.assign(new Error(`artifact has ${bytes.length} bytes, the pin says ${pin.bytes}`), { code: "SIZE_MISMATCH" });
+        throw Object.assign(new Error(`artifact has ${bytes.length} bytes, the pin says ${pin.bytes}`), {
+          code: "SIZE_MISMATCH",
+        });
       }
       const card = readCard(bytes);
       if (card.name !== name) {
-        throw Object.assign(new Error(`artifact's card names model "${card.name}", not "${name}"`), { code: "CARD_MISMATCH" });
+        throw Object.assign(new Error(`artifact's card names model "${card.name}", not "${name}"`), {
+          code: "CARD_MISMATCH",
+        });
       }
-      const session = await ort.InferenceSession.create(bytes, this.options.sessionOptions ?? { intraOpNumThreads: 1 });
+      const session = await ort.InferenceSession.create(
+        bytes,
+        this.options.sessionOptions ?? { intraOpNumThreads: 1 },
+      );
       this.loaded.set(name, { name, pin, card, spec, session });
       this.status.set(name, { name, state: "ready", version: pin.version, sha256: pin.sha256 });
       this.options.metrics.modelInfo.set({ model: name, version: pin.version, sha256: pin.sha256 }, 1);
@@ -79,7 +86,13 @@ export class ModelRegistry {
     } catch (error) {
       const code = (error as { code?: string }).code ?? "LOAD_FAILED";
       const message = (error as Error).message;
-      this.status.set(name, { name, state: "failed", version: pin.version, sha256: pin.sha256, error: { code, message } });
+      this.status.set(name, {
+        name,
+        state: "failed",
+        version: pin.version,
+        sha256: pin.sha256,
+        error: { code, message },
+      });
       this.options.metrics.modelLoadFailures.inc({ model: name, reason: code });
       log.error({ code, err: message }, "model failed to load; the server stays unready");
     }

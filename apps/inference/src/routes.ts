@@ -34,9 +34,14 @@ export function routes(registry: ModelRegistry, metrics: Metrics): Router {
     if (!status) throw new HttpError(404, "MODEL_NOT_FOUND", `no model "${name}" is served here`);
     const model = registry.get(name);
     if (!model) {
-      throw new HttpError(503, "MODEL_NOT_READY", `model "${name}" is ${status.state}${status.error ? `: ${status.error.message}` : ""}`, {
-        "Retry-After": "5",
-      });
+      throw new HttpError(
+        503,
+        "MODEL_NOT_READY",
+        `model "${name}" is ${status.state}${status.error ? `: ${status.error.message}` : ""}`,
+        {
+          "Retry-After": "5",
+        },
+      );
     }
     let decoded;
     try {
@@ -50,8 +55,15 @@ export function routes(registry: ModelRegistry, metrics: Metrics): Router {
     );
     const inferenceStarted = process.hrtime.bigint();
     const outputs = await model.session.run(feeds);
-    metrics.inferenceDuration.observe({ model: name }, Number(process.hrtime.bigint() - inferenceStarted) / 1e9);
-    const answer = model.spec.serving.encode(outputs as Record<string, OutputTensor>, model.card, decoded.context as never);
+    metrics.inferenceDuration.observe(
+      { model: name },
+      Number(process.hrtime.bigint() - inferenceStarted) / 1e9,
+    );
+    const answer = model.spec.serving.encode(
+      outputs as Record<string, OutputTensor>,
+      model.card,
+      decoded.context as never,
+    );
     ctx.body = {
       model: name,
       version: model.pin.version,

@@ -29,7 +29,10 @@ describe("inference server", () => {
     expect((await fetch(`${url}/healthz`)).status).toBe(200);
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toMatchObject({ ready: true, models: [{ name: "co2-forecast", state: "ready" }] });
+    expect(await ready.json()).toMatchObject({
+      ready: true,
+      models: [{ name: "co2-forecast", state: "ready" }],
+    });
   });
 
   it("forecasts CO2 with the pinned model's identity", async () => {
@@ -37,7 +40,12 @@ describe("inference server", () => {
     expect(response.status).toBe(200);
     expect(response.headers.get("x-request-id")).toBeTruthy();
     const body = (await response.json()) as Record<string, unknown>;
-    expect(body).toMatchObject({ model: "co2-forecast", version: "1", sha256: candidate.pin.sha256, unit: "ppm" });
+    expect(body).toMatchObject({
+      model: "co2-forecast",
+      version: "1",
+      sha256: candidate.pin.sha256,
+      unit: "ppm",
+    });
     const forecast = body.forecast as { month: string; value: number }[];
     expect(forecast.map((f) => f.month)).toEqual(["2020-05", "2020-06", "2020-07"]);
     expect(forecast[0]!.value).toBeGreaterThan(410);
@@ -52,8 +60,16 @@ describe("inference server", () => {
       [post("/v1/models/co2-forecast/predict", "[]"), 400, "REQUEST_INVALID"],
       [post("/v1/models/co2-forecast/predict", "null"), 400, "REQUEST_INVALID"],
       [post("/v1/models/co2-forecast/predict", "horizon=3", "text/plain"), 415, "UNSUPPORTED_MEDIA_TYPE"],
-      [post("/v1/models/co2-forecast/predict", `{"a":"${"x".repeat(2 * 1024 * 1024)}"}`), 413, "BODY_TOO_LARGE"],
-      [post("/v1/models/co2-forecast/predict", `${"[".repeat(5000)}${"]".repeat(5000)}`), 400, "BODY_TOO_DEEP"],
+      [
+        post("/v1/models/co2-forecast/predict", `{"a":"${"x".repeat(2 * 1024 * 1024)}"}`),
+        413,
+        "BODY_TOO_LARGE",
+      ],
+      [
+        post("/v1/models/co2-forecast/predict", `${"[".repeat(5000)}${"]".repeat(5000)}`),
+        400,
+        "BODY_TOO_DEEP",
+      ],
       [post("/v1/models/nope/predict", "{}"), 404, "MODEL_NOT_FOUND"],
       [post("/v1/models/__proto__/predict", "{}"), 404, "MODEL_NOT_FOUND"],
       [fetch(`${url}/no/such/route`), 404, "NOT_FOUND"],
@@ -71,7 +87,13 @@ describe("inference server", () => {
   it("rejects a lying Content-Length and survives a client that disconnects mid-body", async () => {
     const port = new URL(url).port;
     await new Promise<void>((resolve) => {
-      const req = request({ host: "127.0.0.1", port, path: "/v1/models/co2-forecast/predict", method: "POST", headers: { "content-type": "application/json", "content-length": "100" } });
+      const req = request({
+        host: "127.0.0.1",
+        port,
+        path: "/v1/models/co2-forecast/predict",
+        method: "POST",
+        headers: { "content-type": "application/json", "content-length": "100" },
+      });
       req.on("error", () => resolve());
       req.write('{"horizon":');
       setTimeout(() => {
@@ -85,10 +107,14 @@ describe("inference server", () => {
 
   it("exposes Prometheus metrics for requests, latency, inference and model identity", async () => {
     const text = await (await fetch(`${url}/metrics`)).text();
-    expect(text).toContain('lockstep_http_requests_total{route="/v1/models/:name/predict",method="POST",status="200"}');
+    expect(text).toContain(
+      'lockstep_http_requests_total{route="/v1/models/:name/predict",method="POST",status="200"}',
+    );
     expect(text).toContain("lockstep_http_request_duration_seconds_bucket");
     expect(text).toContain('lockstep_inference_duration_seconds_count{model="co2-forecast"}');
-    expect(text).toContain(`lockstep_model_info{model="co2-forecast",version="1",sha256="${candidate.pin.sha256}"} 1`);
+    expect(text).toContain(
+      `lockstep_model_info{model="co2-forecast",version="1",sha256="${candidate.pin.sha256}"} 1`,
+    );
     expect(text).toContain('route="unmatched"');
     expect(text).not.toContain("/no/such/route");
   });
@@ -103,11 +129,20 @@ describe("artifact integrity", () => {
       await waitReady();
       const ready = await fetch(`${u}/readyz`);
       expect(ready.status).toBe(503);
-      expect(await ready.json()).toMatchObject({ ready: false, models: [{ state: "failed", error: { code: "STORE_INTEGRITY" } }] });
-      const predict = await fetch(`${u}/v1/models/co2-forecast/predict`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+      expect(await ready.json()).toMatchObject({
+        ready: false,
+        models: [{ state: "failed", error: { code: "STORE_INTEGRITY" } }],
+      });
+      const predict = await fetch(`${u}/v1/models/co2-forecast/predict`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
       expect(predict.status).toBe(503);
       expect(predict.headers.get("retry-after")).toBe("5");
-      expect(await fetch(`${u}/metrics`).then((r) => r.text())).toContain('lockstep_model_load_failures_total{model="co2-forecast",reason="STORE_INTEGRITY"} 1');
+      expect(await fetch(`${u}/metrics`).then((r) => r.text())).toContain(
+        'lockstep_model_load_failures_total{model="co2-forecast",reason="STORE_INTEGRITY"} 1',
+      );
     } finally {
       await server.close();
     }

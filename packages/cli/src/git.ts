@@ -25,7 +25,11 @@ export async function pinSource(cwd: string, env: NodeJS.ProcessEnv = process.en
 }
 
 /** A file's text at a git revision, or undefined when the revision or file does not exist. */
-export async function readAtRevision(cwd: string, revision: string, path: string): Promise<string | undefined> {
+export async function readAtRevision(
+  cwd: string,
+  revision: string,
+  path: string,
+): Promise<string | undefined> {
   if (!/^[\w./~^@{}-]+$/.test(revision) || revision.startsWith("-")) return undefined;
   return git(["show", `${revision}:${path}`], cwd);
 }

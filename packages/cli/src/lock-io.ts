@@ -20,7 +20,8 @@ export async function readLockRef(ref: string, defaultPath: string): Promise<Loc
     const revision = ref.slice(4) || "HEAD";
     const cwd = dirname(defaultPath);
     const text = await readAtRevision(cwd, revision, basename(defaultPath));
-    if (text === undefined) throw new CliError(`cannot read ${basename(defaultPath)} at git revision "${revision}"`);
+    if (text === undefined)
+      throw new CliError(`cannot read ${basename(defaultPath)} at git revision "${revision}"`);
     return parseLock(text, `${basename(defaultPath)}@${revision}`);
   }
   const path = resolve(ref);

@@ -7,12 +7,16 @@ export interface Output {
   error(message: string): void;
 }
 
-export function consoleOutput(stdout: NodeJS.WritableStream = process.stdout, stderr: NodeJS.WritableStream = process.stderr): Output {
+export function consoleOutput(
+  stdout: NodeJS.WritableStream = process.stdout,
+  stderr: NodeJS.WritableStream = process.stderr,
+): Output {
   const started = Date.now();
   return {
     result: (text) => stdout.write(text.endsWith("\n") ? text : `${text}\n`),
     json: (value) => stdout.write(`${JSON.stringify(value, null, 2)}\n`),
-    progress: (message) => stderr.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${message}\n`),
+    progress: (message) =>
+      stderr.write(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${message}\n`),
     warn: (message) => stderr.write(`warning: ${message}\n`),
     error: (message) => stderr.write(message.endsWith("\n") ? message : `${message}\n`),
   };
@@ -21,5 +25,12 @@ export function consoleOutput(stdout: NodeJS.WritableStream = process.stdout, st
 /** A plain text table with aligned columns. */
 export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => (r[c] ?? "").length)));
-  return rows.map((r) => r.map((cell, c) => cell.padEnd(widths[c]!)).join("  ").trimEnd()).join("\n");
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]!))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
 }

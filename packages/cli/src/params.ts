@@ -18,7 +18,7 @@ export function parseParamsOption(value: string | undefined): unknown {
   try {
     const parsed: unknown = JSON.parse(text);
     if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-      throw new CliError('--params must be a JSON object, e.g. --params \'{"windows":[60]}\'');
+      throw new CliError("--params must be a JSON object, e.g. --params '{\"windows\":[60]}'");
     }
     return parsed;
   } catch (error) {
@@ -39,7 +39,9 @@ export function parsePort(value: string | undefined, fallback: number): number {
 export function parseEnvironment(value: string | undefined): string {
   const env = value ?? "staging";
   if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(env)) {
-    throw new CliError(`environment must be a lowercase name like staging or production, got ${JSON.stringify(value)}`);
+    throw new CliError(
+      `environment must be a lowercase name like staging or production, got ${JSON.stringify(value)}`,
+    );
   }
   return env;
 }

@@ -14,7 +14,9 @@ export interface RunResult {
 
 function buildProgram(out: Output, state: { code: number | "running" }): Command {
   const program = new Command("lockstep")
-    .description("GitOps MLOps: train models to ONNX, pin them by SHA-256 in models.lock.json, serve exactly the pin")
+    .description(
+      "GitOps MLOps: train models to ONNX, pin them by SHA-256 in models.lock.json, serve exactly the pin",
+    )
     .option("--verbose", "print stack traces on errors")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
@@ -23,9 +25,15 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
     .command("train")
     .description("train a model, store its ONNX artifact, write a report and a candidate pin")
     .argument("<model>", `the model (${Object.keys(models).join(", ")})`)
-    .option("--data <uri>", "data: file://, https://, s3://, npm:<package>/<file> or a path (default: the model's own)")
+    .option(
+      "--data <uri>",
+      "data: file://, https://, s3://, npm:<package>/<file> or a path (default: the model's own)",
+    )
     .option("--params <json>", "params as a JSON object, or @file.json (merged over the model's defaults)")
-    .option("--store <uri>", "artifact store: file://DIR or s3://bucket/prefix (default $LOCKSTEP_STORE or file://.lockstep/store)")
+    .option(
+      "--store <uri>",
+      "artifact store: file://DIR or s3://bucket/prefix (default $LOCKSTEP_STORE or file://.lockstep/store)",
+    )
     .option("--env <name>", "environment whose pin the candidate is gated against", "staging")
     .option("--lock <file>", "lock file (default $LOCKSTEP_LOCK or ./models.lock.json)")
     .option("--pin", "write the candidate into the lock when it passes the gate")
@@ -70,7 +78,16 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
     .option("--env <name>", "environment (default $LOCKSTEP_ENV or staging)")
     .option("--port <port>", "port (default $PORT or 8080)")
     .option("--host <host>", "interface to bind", "0.0.0.0")
-    .addOption(new Option("--log-level <level>", "log level").choices(["fatal", "error", "warn", "info", "debug", "silent"]))
+    .addOption(
+      new Option("--log-level <level>", "log level").choices([
+        "fatal",
+        "error",
+        "warn",
+        "info",
+        "debug",
+        "silent",
+      ]),
+    )
     .action(async (options) => {
       await serve(options, out);
       state.code = "running";
@@ -101,7 +118,10 @@ export async function run(argv: string[], out: Output = consoleOutput()): Promis
   } catch (error) {
     if (error instanceof CommanderError) {
       // help and version are not errors; commander has already printed its message
-      const ok = error.code === "commander.helpDisplayed" || error.code === "commander.version" || error.code === "commander.help";
+      const ok =
+        error.code === "commander.helpDisplayed" ||
+        error.code === "commander.version" ||
+        error.code === "commander.help";
       return { exitCode: ok ? EXIT.ok : EXIT.usage };
     }
     const code = (error as { code?: unknown }).code;

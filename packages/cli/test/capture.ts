@@ -1,7 +1,12 @@
 import type { Output } from "../src/index.js";
 
 /** An Output that records what the CLI printed. */
-export function capture(): Output & { stdout: string[]; stderr: string[]; text: () => string; errors: () => string } {
+export function capture(): Output & {
+  stdout: string[];
+  stderr: string[];
+  text: () => string;
+  errors: () => string;
+} {
   const stdout: string[] = [];
   const stderr: string[] = [];
   return {

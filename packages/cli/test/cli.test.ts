@@ -10,7 +10,14 @@ import { serve } from "../src/commands/serve.js";
 import { capture } from "./capture.js";
 
 const exec = promisify(execFile);
-const SMALL = JSON.stringify({ windows: [60, 120], degrees: [1], harmonics: [2, 4], halfLives: [0], selectionOrigins: 12, ensemble: 2 });
+const SMALL = JSON.stringify({
+  windows: [60, 120],
+  degrees: [1],
+  harmonics: [2, 4],
+  halfLives: [0],
+  selectionOrigins: 12,
+  ensemble: 2,
+});
 const BIN = resolve(import.meta.dirname, "../bin/lockstep.js");
 
 async function git(cwd: string, ...args: string[]) {
@@ -26,7 +33,10 @@ beforeAll(async () => {
   lockFile = join(dir, "models.lock.json");
   await git(dir, "init", "-q");
   const out = capture();
-  const { exitCode } = await run(["train", "co2-forecast", "--params", SMALL, "--lock", lockFile, "--pin", "--json"], out);
+  const { exitCode } = await run(
+    ["train", "co2-forecast", "--params", SMALL, "--lock", lockFile, "--pin", "--json"],
+    out,
+  );
   expect(exitCode, out.errors()).toBe(0);
   firstPin = JSON.parse(out.text()).pin;
 });
@@ -36,14 +46,19 @@ describe("lockstep train", () => {
     const lock = JSON.parse(await readFile(lockFile, "utf8"));
     expect(lock.$schema).toBe("./packages/lockfile/schema/models.lock.schema.json");
     expect(lock.models["co2-forecast"].pins.staging.sha256).toBe(firstPin.sha256);
-    expect(existsSync(join(dir, ".lockstep", "reports", `co2-forecast-${firstPin.sha256.slice(0, 12)}.md`))).toBe(true);
+    expect(
+      existsSync(join(dir, ".lockstep", "reports", `co2-forecast-${firstPin.sha256.slice(0, 12)}.md`)),
+    ).toBe(true);
     expect(existsSync(join(dir, ".lockstep", "candidates", "co2-forecast.staging.json"))).toBe(true);
     expect(existsSync(join(dir, ".lockstep", "store", "sha256", firstPin.sha256))).toBe(true);
   });
 
   it("does not re-pin an identical candidate, and says why", async () => {
     const out = capture();
-    const { exitCode } = await run(["train", "co2-forecast", "--params", SMALL, "--lock", lockFile, "--pin"], out);
+    const { exitCode } = await run(
+      ["train", "co2-forecast", "--params", SMALL, "--lock", lockFile, "--pin"],
+      out,
+    );
     expect(exitCode).toBe(0);
     expect(out.text()).toMatch(/gate +does not pass: mape .* not lower/);
     expect(out.text()).toContain("pinned    nothing");
@@ -57,8 +72,14 @@ describe("lockstep train", () => {
       [["train", "co2-forecast", "--params", "{bad", "--lock", lockFile], /--params is not valid JSON/],
       [["train", "co2-forecast", "--params", "[1]", "--lock", lockFile], /must be a JSON object/],
       [["train", "co2-forecast", "--params", '{"windows":[1]}', "--lock", lockFile], /windows\[0\]/],
-      [["train", "co2-forecast", "--env", "Prod Env", "--lock", lockFile], /environment must be a lowercase name/],
-      [["train", "co2-forecast", "--store", "ftp://x", "--params", SMALL, "--lock", lockFile], /unsupported store scheme/],
+      [
+        ["train", "co2-forecast", "--env", "Prod Env", "--lock", lockFile],
+        /environment must be a lowercase name/,
+      ],
+      [
+        ["train", "co2-forecast", "--store", "ftp://x", "--params", SMALL, "--lock", lockFile],
+        /unsupported store scheme/,
+      ],
       [["frobnicate"], /unknown command/],
       [["serve", "--port", "http", "--lock", lockFile], /port must be an integer/],
     ];
@@ -66,7 +87,10 @@ describe("lockstep train", () => {
       const out = capture();
       const stderr: string[] = [];
       const write = process.stderr.write.bind(process.stderr);
-      process.stderr.write = ((chunk: string) => (stderr.push(String(chunk)), true)) as typeof process.stderr.write;
+      process.stderr.write = ((chunk: string) => (
+        stderr.push(String(chunk)),
+        true
+      )) as typeof process.stderr.write;
       let result;
       try {
         result = await run(argv, out);
@@ -85,7 +109,10 @@ describe("lockstep train", () => {
     expect((await run(["train", "co2-forecast", "--data", bad, "--lock", lockFile], out)).exitCode).toBe(2);
     expect(out.errors()).toMatch(/DATA_INVALID.*out of order/);
     const missing = capture();
-    expect((await run(["train", "co2-forecast", "--data", join(dir, "none.csv"), "--lock", lockFile], missing)).exitCode).toBe(1);
+    expect(
+      (await run(["train", "co2-forecast", "--data", join(dir, "none.csv"), "--lock", lockFile], missing))
+        .exitCode,
+    ).toBe(1);
     expect(missing.errors()).toMatch(/STORE_NOT_FOUND.*not found/);
   });
 });
@@ -107,7 +134,10 @@ describe("lockstep lock", () => {
     await git(dir, "add", "models.lock.json");
     await git(dir, "commit", "-qm", "pin");
     const lock = JSON.parse(await readFile(lockFile, "utf8"));
-    lock.models["co2-forecast"].pins.production = { ...structuredClone(lock.models["co2-forecast"].pins.staging), version: "2" };
+    lock.models["co2-forecast"].pins.production = {
+      ...structuredClone(lock.models["co2-forecast"].pins.staging),
+      version: "2",
+    };
     lock.models["co2-forecast"].pins.production.metrics.mape = 0.01;
     const changed = join(dir, "changed.json");
     await writeFile(changed, JSON.stringify(lock));
@@ -118,7 +148,9 @@ describe("lockstep lock", () => {
       expect((await run(["lock", "diff", "git:HEAD", changed, "--exit-code"], out)).exitCode).toBe(1);
       const json = capture();
       await run(["lock", "diff", "git:HEAD", changed, "--json"], json);
-      expect(JSON.parse(json.text())).toMatchObject([{ model: "co2-forecast", environment: "production", status: "added", gateImproved: true }]);
+      expect(JSON.parse(json.text())).toMatchObject([
+        { model: "co2-forecast", environment: "production", status: "added", gateImproved: true },
+      ]);
       const bad = capture();
       expect((await run(["lock", "diff", "git:no-such-rev", changed], bad)).exitCode).toBe(2);
       expect(bad.errors()).toMatch(/cannot read models.lock.json at git revision "no-such-rev"/);
@@ -132,7 +164,10 @@ describe("lockstep lock", () => {
 
   it("fails validation of a broken lock with the JSON pointer, exit code 2", async () => {
     const broken = join(dir, "broken.json");
-    await writeFile(broken, '{"lockfileVersion": 1, "models": {"m": {"gate": {"metric": "x", "goal": "up", "minImprovement": 0}, "pins": {}}}}');
+    await writeFile(
+      broken,
+      '{"lockfileVersion": 1, "models": {"m": {"gate": {"metric": "x", "goal": "up", "minImprovement": 0}, "pins": {}}}}',
+    );
     const out = capture();
     expect((await run(["lock", "validate", broken], out)).exitCode).toBe(2);
     expect(out.errors()).toContain('/models/m/gate/goal: expected "minimize" or "maximize", found "up"');
@@ -145,7 +180,11 @@ describe("lockstep lock", () => {
 describe("lockstep serve", () => {
   it("serves the pinned model and refuses a lock with nothing pinned", async () => {
     const out = capture();
-    const running = await serve({ lock: lockFile, port: "0", host: "127.0.0.1", logLevel: "silent" }, out, {});
+    const running = await serve(
+      { lock: lockFile, port: "0", host: "127.0.0.1", logLevel: "silent" },
+      out,
+      {},
+    );
     try {
       expect(await running.settled).toBe(true);
       const response = await fetch(`http://127.0.0.1:${running.port}/v1/models/co2-forecast/predict`, {
@@ -157,7 +196,9 @@ describe("lockstep serve", () => {
     } finally {
       await running.server.close();
     }
-    await expect(serve({ lock: lockFile, env: "production", port: "0" }, capture(), {})).rejects.toMatchObject({
+    await expect(
+      serve({ lock: lockFile, env: "production", port: "0" }, capture(), {}),
+    ).rejects.toMatchObject({
       code: "NOTHING_PINNED",
     });
   });
@@ -167,11 +208,15 @@ describe("the lockstep binary", () => {
   it("exits with meaningful codes and prints no stack trace unless --verbose", async () => {
     const broken = join(dir, "broken2.json");
     await writeFile(broken, "{");
-    const failure = await exec("node", [BIN, "lock", "validate", broken]).catch((e: { code: number; stderr: string }) => e);
+    const failure = await exec("node", [BIN, "lock", "validate", broken]).catch(
+      (e: { code: number; stderr: string }) => e,
+    );
     expect((failure as { code: number }).code).toBe(2);
     expect((failure as { stderr: string }).stderr).toMatch(/^error \[LOCK_PARSE\]: .*not valid JSON/);
     expect((failure as { stderr: string }).stderr).not.toMatch(/\n\s+at /);
-    const verbose = await exec("node", [BIN, "--verbose", "lock", "validate", broken]).catch((e: { stderr: string }) => e);
+    const verbose = await exec("node", [BIN, "--verbose", "lock", "validate", broken]).catch(
+      (e: { stderr: string }) => e,
+    );
     expect((verbose as { stderr: string }).stderr).toMatch(/\n\s+at /);
     const help = await exec("node", [BIN, "train", "--help"]);
     expect(help.stdout).toContain("--params <json>");

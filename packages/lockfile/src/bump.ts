@@ -23,7 +23,10 @@ export function bumpPin(lock: LockFile, model: string, environment: string, pin:
   const existing = lock.models[model];
   const modelGate = existing?.gate ?? gate;
   if (!modelGate) {
-    throw new LockError("LOCK_MODEL", `model "${model}" is not in the lock: its gate must be given to pin it`);
+    throw new LockError(
+      "LOCK_MODEL",
+      `model "${model}" is not in the lock: its gate must be given to pin it`,
+    );
   }
   if (!(modelGate.metric in pin.metrics)) {
     throw new LockError("LOCK_MODEL", `the pin for "${model}" lacks the gate metric "${modelGate.metric}"`);

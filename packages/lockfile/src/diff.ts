@@ -21,7 +21,9 @@ export interface PinChange {
 }
 
 function metricDeltas(before?: Pin, after?: Pin): MetricDelta[] {
-  const names = [...new Set([...Object.keys(before?.metrics ?? {}), ...Object.keys(after?.metrics ?? {})])].sort();
+  const names = [
+    ...new Set([...Object.keys(before?.metrics ?? {}), ...Object.keys(after?.metrics ?? {})]),
+  ].sort();
   return names.map((name) => {
     const b = before?.metrics[name];
     const a = after?.metrics[name];

@@ -4,7 +4,8 @@ export interface LockIssue {
   message: string;
 }
 
-export type LockErrorCode = "LOCK_PARSE" | "LOCK_INVALID" | "LOCK_TOO_LARGE" | "LOCK_NOT_FOUND" | "LOCK_MODEL";
+export type LockErrorCode =
+  "LOCK_PARSE" | "LOCK_INVALID" | "LOCK_TOO_LARGE" | "LOCK_NOT_FOUND" | "LOCK_MODEL";
 
 export class LockError extends Error {
   override readonly name = "LockError";

@@ -12,7 +12,11 @@ export interface GateVerdict {
 }
 
 /** Applies a model's gate: the candidate wins when there is no pin, or when it beats it by minImprovement. */
-export function applyGate(gate: Gate, candidate: Record<string, number>, current?: Record<string, number>): GateVerdict {
+export function applyGate(
+  gate: Gate,
+  candidate: Record<string, number>,
+  current?: Record<string, number>,
+): GateVerdict {
   const value = candidate[gate.metric];
   if (value === undefined || !Number.isFinite(value)) {
     return {
@@ -24,7 +28,12 @@ export function applyGate(gate: Gate, candidate: Record<string, number>, current
   }
   const previous = current?.[gate.metric];
   if (previous === undefined) {
-    return { better: true, metric: gate.metric, candidate: value, reason: "no current pin: the first candidate wins" };
+    return {
+      better: true,
+      metric: gate.metric,
+      candidate: value,
+      reason: "no current pin: the first candidate wins",
+    };
   }
   const delta = value - previous;
   const gain = gate.goal === "minimize" ? -delta : delta;

@@ -56,7 +56,8 @@ function findNonFinite(value: unknown, pointer: string, out: LockIssue[]): void 
   } else if (Array.isArray(value)) {
     value.forEach((item, i) => findNonFinite(item, `${pointer}/${i}`, out));
   } else if (value !== null && typeof value === "object") {
-    for (const [key, item] of Object.entries(value)) findNonFinite(item, `${pointer}/${pointerSegment(key)}`, out);
+    for (const [key, item] of Object.entries(value))
+      findNonFinite(item, `${pointer}/${pointerSegment(key)}`, out);
   }
 }
 

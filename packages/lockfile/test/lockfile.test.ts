@@ -51,6 +51,7 @@ function issuesOf(text: string): { pointer: string; message: string }[] {
   throw new Error("expected the lock to be rejected");
 }
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests edit arbitrary JSON paths
 function mutate(edit: (value: any) => void): string {
   const value = JSON.parse(serializeLock(lock()));
   edit(value);
@@ -74,7 +75,10 @@ describe("parse and validate", () => {
 
   it("rejects an unknown lockfileVersion", () => {
     const issues = issuesOf(mutate((v) => (v.lockfileVersion = 2)));
-    expect(issues[0]).toEqual({ pointer: "/lockfileVersion", message: "expected lockfileVersion 1, found 2" });
+    expect(issues[0]).toEqual({
+      pointer: "/lockfileVersion",
+      message: "expected lockfileVersion 1, found 2",
+    });
   });
 
   it("requires the gate metric among each pin's metrics", () => {
@@ -109,7 +113,9 @@ describe("parse and validate", () => {
   it("rejects wrong shapes and hostile keys", () => {
     expect(issuesOf("[]")[0]!.message).toMatch(/expected a value of type object, found an array/);
     expect(issuesOf('{"lockfileVersion":1,"models":{"__proto__":{}}}')[0]!.pointer).toBe("/models/__proto__");
-    expect(issuesOf('{"lockfileVersion":1,"models":{"../etc":{}}}')[0]!.message).toContain('invalid key "../etc"');
+    expect(issuesOf('{"lockfileVersion":1,"models":{"../etc":{}}}')[0]!.message).toContain(
+      'invalid key "../etc"',
+    );
     const bytes = issuesOf(mutate((v) => (v.models["co2-forecast"].pins.staging.bytes = -3)));
     expect(bytes[0]!.pointer).toBe("/models/co2-forecast/pins/staging/bytes");
     const gate = issuesOf(mutate((v) => (v.models["co2-forecast"].gate.goal = "max")));
@@ -123,7 +129,9 @@ describe("parse and validate", () => {
   });
 
   it("refuses oversized input", () => {
-    expect(() => parseLock(" ".repeat(5 * 1024 * 1024))).toThrow(expect.objectContaining({ code: "LOCK_TOO_LARGE" }));
+    expect(() => parseLock(" ".repeat(5 * 1024 * 1024))).toThrow(
+      expect.objectContaining({ code: "LOCK_TOO_LARGE" }),
+    );
   });
 });
 
@@ -140,7 +148,9 @@ describe("write", () => {
     const first = await readFile(path, "utf8");
     expect(first.endsWith("}\n")).toBe(true);
     expect(first.indexOf('"alpha"')).toBeLessThan(first.indexOf('"co2-forecast"'));
-    expect(first).toContain('"metrics": {\n            "a": 3,\n            "mape": 2,\n            "z": 1\n');
+    expect(first).toContain(
+      '"metrics": {\n            "a": 3,\n            "mape": 2,\n            "z": 1\n',
+    );
     await writeLock(path, await readLock(path));
     expect(await readFile(path, "utf8")).toBe(first);
   });
@@ -176,7 +186,12 @@ describe("gate, diff and bump", () => {
 
   it("diffs pins with metric deltas and the gate verdict", () => {
     const before = lock();
-    const after = bumpPin(before, "co2-forecast", "staging", pin({ version: "2", sha256: sha("c"), metrics: { mape: 0.15 } }));
+    const after = bumpPin(
+      before,
+      "co2-forecast",
+      "staging",
+      pin({ version: "2", sha256: sha("c"), metrics: { mape: 0.15 } }),
+    );
     const added = bumpPin(after, "co2-forecast", "production", pin());
     const changes = diffLock(before, added);
     expect(changes.map((c) => [c.environment, c.status, c.gateImproved])).toEqual([
@@ -194,7 +209,12 @@ describe("gate, diff and bump", () => {
 
   it("bumps without mutating and numbers versions", () => {
     const before = lock();
-    const after = bumpPin(before, "co2-forecast", "production", pin({ version: nextVersion(before, "co2-forecast") }));
+    const after = bumpPin(
+      before,
+      "co2-forecast",
+      "production",
+      pin({ version: nextVersion(before, "co2-forecast") }),
+    );
     expect(before.models["co2-forecast"]!.pins.production).toBeUndefined();
     expect(after.models["co2-forecast"]!.pins.production!.version).toBe("2");
     expect(nextVersion(after, "unknown")).toBe("1");

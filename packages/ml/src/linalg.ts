@@ -36,7 +36,8 @@ export function cholesky(a: Matrix): Matrix {
       let sum = a[i]![j]!;
       for (let k = 0; k < j; k++) sum -= l[i]![k]! * l[j]![k]!;
       if (i === j) {
-        if (!(sum > 0)) throw new RangeError("matrix is not positive definite (the design is rank-deficient)");
+        if (!(sum > 0))
+          throw new RangeError("matrix is not positive definite (the design is rank-deficient)");
         l[i]![i] = Math.sqrt(sum);
       } else {
         l[i]![j] = sum / l[j]![j]!;

@@ -37,7 +37,8 @@ export function mape(actual: ArrayLike<number>, predicted: ArrayLike<number>): n
  * denominator of MASE (Hyndman & Koehler 2006).
  */
 export function seasonalNaiveScale(train: ArrayLike<number>, m: number): number {
-  if (train.length <= m) throw new RangeError(`MASE needs more than ${m} training points, got ${train.length}`);
+  if (train.length <= m)
+    throw new RangeError(`MASE needs more than ${m} training points, got ${train.length}`);
   let sum = 0;
   for (let i = m; i < train.length; i++) sum += Math.abs(train[i]! - train[i - m]!);
   return sum / (train.length - m);

@@ -1,5 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { leastSquaresOperator, mae, mape, mase, matmul, rmse, seasonalNaiveScale, solveSpd } from "../src/index.js";
+import {
+  leastSquaresOperator,
+  mae,
+  mape,
+  mase,
+  matmul,
+  rmse,
+  seasonalNaiveScale,
+  solveSpd,
+} from "../src/index.js";
 
 describe("metrics against hand-computed values", () => {
   const actual = [100, 200, 300, 400];
@@ -25,15 +34,31 @@ describe("metrics against hand-computed values", () => {
 
 describe("least squares", () => {
   it("solves a symmetric positive-definite system", () => {
-    const x = solveSpd([[4, 2], [2, 3]], [[2], [1]]);
+    const x = solveSpd(
+      [
+        [4, 2],
+        [2, 3],
+      ],
+      [[2], [1]],
+    );
     expect(x[0]![0]).toBeCloseTo(0.5, 12);
     expect(x[1]![0]).toBeCloseTo(0, 12);
   });
   it("fits a line exactly and refuses a rank-deficient design", () => {
-    const design = [[1, 0], [1, 1], [1, 2], [1, 3]];
+    const design = [
+      [1, 0],
+      [1, 1],
+      [1, 2],
+      [1, 3],
+    ];
     const beta = matmul(leastSquaresOperator(design), [[1], [3], [5], [7]]);
     expect(beta[0]![0]).toBeCloseTo(1, 10);
     expect(beta[1]![0]).toBeCloseTo(2, 10);
-    expect(() => leastSquaresOperator([[1, 2], [2, 4]])).toThrow(/positive definite/);
+    expect(() =>
+      leastSquaresOperator([
+        [1, 2],
+        [2, 4],
+      ]),
+    ).toThrow(/positive definite/);
   });
 });

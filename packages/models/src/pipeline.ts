@@ -1,4 +1,11 @@
-import { applyGate, nextVersion, type GateVerdict, type LockFile, type Pin, type PinSource } from "@lockstep/lockfile";
+import {
+  applyGate,
+  nextVersion,
+  type GateVerdict,
+  type LockFile,
+  type Pin,
+  type PinSource,
+} from "@lockstep/lockfile";
 import { openStore, type ArtifactInfo, type OpenStoreOptions } from "@lockstep/store";
 import { getModel } from "./registry.js";
 import type { ModelSpec, TrainContext, TrainedModel } from "./spec.js";

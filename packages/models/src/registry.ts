@@ -10,7 +10,10 @@ export const models: Record<string, ModelSpec> = {
 export function getModel(name: string): ModelSpec {
   const spec = Object.hasOwn(models, name) ? models[name] : undefined;
   if (!spec) {
-    throw new ModelError("MODEL_UNKNOWN", `unknown model "${name}" (known: ${Object.keys(models).join(", ")})`);
+    throw new ModelError(
+      "MODEL_UNKNOWN",
+      `unknown model "${name}" (known: ${Object.keys(models).join(", ")})`,
+    );
   }
   return spec;
 }

@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { ModelError } from "../src/index.js";
 import { parseCo2Csv, parseCo2Params, seriesSha256 } from "../src/co2-forecast/index.js";
 
-const vega = "Date,CO2,adjusted CO2\n1958-03-01,315.70,314.44\n1958-04-01,317.46,315.16\n1958-05-01,317.51,314.71\n1958-07-01,315.86,315.19\n";
+const vega =
+  "Date,CO2,adjusted CO2\n1958-03-01,315.70,314.44\n1958-04-01,317.46,315.16\n1958-05-01,317.51,314.71\n1958-07-01,315.86,315.19\n";
 
 const noaa = `# --------------------------------------------------------------------
 # USE OF NOAA GML DATA
@@ -52,7 +53,10 @@ describe("CO2 data", () => {
   it("rejects malformed and hostile input with a line number", () => {
     rejects("", /no data rows/);
     rejects("just,some,columns\n1,2,3\n", /unrecognised header/);
-    rejects("Date,CO2\n1958-03-01,315\n1958-02-01,316\n", /line 3: month 1958-02 is out of order or repeated/);
+    rejects(
+      "Date,CO2\n1958-03-01,315\n1958-02-01,316\n",
+      /line 3: month 1958-02 is out of order or repeated/,
+    );
     rejects("Date,CO2\n1958-03-01,315\n1958-03-01,316\n", /repeated/);
     rejects("Date,CO2\n1958-03-01,315\n1960-03-01,316\n", /23 consecutive months missing/);
     rejects("Date,CO2\n1958-03-01,315\nnot-a-date,316\n", /line 3: cannot read the month/);
@@ -66,7 +70,11 @@ describe("CO2 data", () => {
 
 describe("CO2 params", () => {
   it("merges over the defaults", () => {
-    expect(parseCo2Params({ windows: [60], ensemble: 1 })).toMatchObject({ windows: [60], ensemble: 1, evalHorizon: 24 });
+    expect(parseCo2Params({ windows: [60], ensemble: 1 })).toMatchObject({
+      windows: [60],
+      ensemble: 1,
+      evalHorizon: 24,
+    });
     expect(parseCo2Params(undefined).maxHorizon).toBe(60);
   });
 

@@ -1,10 +1,18 @@
 import { describe, expect, it } from "vitest";
-import { applyOperator, forecastOperator, seasonalNaive, seasonalNaiveDrift } from "../src/co2-forecast/index.js";
+import {
+  applyOperator,
+  forecastOperator,
+  seasonalNaive,
+  seasonalNaiveDrift,
+} from "../src/co2-forecast/index.js";
 import { averageOperators } from "../src/co2-forecast/forecaster.js";
 
 /** A series that is exactly a linear trend plus a yearly cycle. */
 const synthetic = (n: number) =>
-  Array.from({ length: n }, (_, t) => 300 + 0.1 * t + 3 * Math.sin((2 * Math.PI * t) / 12) + Math.cos((4 * Math.PI * t) / 12));
+  Array.from(
+    { length: n },
+    (_, t) => 300 + 0.1 * t + 3 * Math.sin((2 * Math.PI * t) / 12) + Math.cos((4 * Math.PI * t) / 12),
+  );
 
 describe("local trend + seasonality operator", () => {
   it("forecasts a series of its own structure exactly", () => {
@@ -31,8 +39,12 @@ describe("local trend + seasonality operator", () => {
   });
 
   it("rejects impossible structures and short history", () => {
-    expect(() => forecastOperator({ window: 12, degree: 1, harmonics: 2, halfLife: 0 }, 3)).toThrow(RangeError);
-    expect(() => forecastOperator({ window: 60, degree: 1, harmonics: 7, halfLife: 0 }, 3)).toThrow(RangeError);
+    expect(() => forecastOperator({ window: 12, degree: 1, harmonics: 2, halfLife: 0 }, 3)).toThrow(
+      RangeError,
+    );
+    expect(() => forecastOperator({ window: 60, degree: 1, harmonics: 7, halfLife: 0 }, 3)).toThrow(
+      RangeError,
+    );
     const operator = forecastOperator({ window: 60, degree: 1, harmonics: 2, halfLife: 0 }, 3);
     expect(() => applyOperator(operator, synthetic(30), 30)).toThrow(/need 60 months/);
   });

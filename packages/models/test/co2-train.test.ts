@@ -6,7 +6,14 @@ import { co2Forecast, getModel, ModelError, type TrainedModel } from "../src/ind
 import type { MonthlySeries } from "../src/co2-forecast/index.js";
 
 // A small search keeps the suite fast; the default search is what `lockstep train` runs.
-const params = co2Forecast.parseParams({ windows: [60, 120], degrees: [1], harmonics: [2, 4], halfLives: [0], selectionOrigins: 12, ensemble: 2 });
+const params = co2Forecast.parseParams({
+  windows: [60, 120],
+  degrees: [1],
+  harmonics: [2, 4],
+  halfLives: [0],
+  selectionOrigins: 12,
+  ensemble: 2,
+});
 const quiet = { log: () => {} };
 const sha = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
@@ -91,7 +98,10 @@ describe("co2-forecast training", () => {
 
   it("forecasts after a client's own history", () => {
     const card = readCard(trained.onnx);
-    const decoded = co2Forecast.serving.decode({ horizon: 2, history: data.values, lastMonth: "2020-04" } as never, card);
+    const decoded = co2Forecast.serving.decode(
+      { horizon: 2, history: data.values, lastMonth: "2020-04" } as never,
+      card,
+    );
     expect((decoded.context as { lastMonth: string }).lastMonth).toBe("2020-04");
     expect(decoded.feeds.history!.dims).toEqual([1, card.inputs[0]!.shape[1]]);
     expect(Array.from(decoded.feeds.history!.data).at(-1)).toBeCloseTo(data.values.at(-1)!, 3);

@@ -77,7 +77,10 @@ export function readCard(bytes: Uint8Array): ModelCard {
     !Array.isArray(c.outputs) ||
     typeof c.metrics !== "object"
   ) {
-    throw new OnnxError("ONNX_CARD", "the model card lacks cardVersion 1, name, task, inputs, outputs or metrics");
+    throw new OnnxError(
+      "ONNX_CARD",
+      "the model card lacks cardVersion 1, name, task, inputs, outputs or metrics",
+    );
   }
   return card as ModelCard;
 }

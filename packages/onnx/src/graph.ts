@@ -25,7 +25,8 @@ export const attr = {
   tensor: (value: TensorData): AttrValue => ({ kind: "tensor", value }),
 };
 
-export type TypedArrayData = Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array;
+export type TypedArrayData =
+  Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array;
 
 /** Constant tensor data: element type, shape and values (length must equal the shape's product). */
 export interface TensorData {
@@ -46,7 +47,10 @@ const ARRAYS = {
 function toRaw(data: TensorData): Uint8Array {
   const count = data.dims.reduce((a, b) => a * b, 1);
   if (data.values.length !== count) {
-    throw new OnnxError("ONNX_GRAPH", `tensor of shape [${data.dims.join(",")}] needs ${count} values, got ${data.values.length}`);
+    throw new OnnxError(
+      "ONNX_GRAPH",
+      `tensor of shape [${data.dims.join(",")}] needs ${count} values, got ${data.values.length}`,
+    );
   }
   const Ctor = ARRAYS[data.type];
   const typed =
@@ -70,7 +74,9 @@ function valueInfo(spec: TensorSpec): onnxProto.onnx.IValueInfoProto {
     type: {
       tensorType: {
         elemType: ELEMENT_TYPES[spec.type],
-        shape: { dim: spec.shape.map((d: Dim) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })) },
+        shape: {
+          dim: spec.shape.map((d: Dim) => (typeof d === "number" ? { dimValue: d } : { dimParam: d })),
+        },
       },
     },
   };
@@ -152,7 +158,10 @@ export class GraphBuilder {
   ): string[] {
     for (const input of inputs) {
       if (input !== "" && !this.names.has(input)) {
-        throw new OnnxError("ONNX_GRAPH", `${opType} reads "${input}", which no input, initializer or node defines`);
+        throw new OnnxError(
+          "ONNX_GRAPH",
+          `${opType} reads "${input}", which no input, initializer or node defines`,
+        );
       }
     }
     const outputs = Array.isArray(options.outputs)

@@ -1,6 +1,13 @@
 export * from "./errors.js";
 export * from "./tensor-types.js";
 export { GraphBuilder, attr, type AttrValue, type TensorData, type BuildOptions } from "./graph.js";
-export { CARD_KEY, cardMetadata, decodeModel, readCard, type ModelCard, type DataFingerprint } from "./card.js";
+export {
+  CARD_KEY,
+  cardMetadata,
+  decodeModel,
+  readCard,
+  type ModelCard,
+  type DataFingerprint,
+} from "./card.js";
 export { checkParity, type ParityOptions, type ParityReport } from "./parity.js";
 export { stableStringify } from "./stable-json.js";

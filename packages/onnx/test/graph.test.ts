@@ -1,6 +1,14 @@
 import * as ort from "onnxruntime-node";
 import { describe, expect, it } from "vitest";
-import { attr, cardMetadata, checkParity, GraphBuilder, OnnxError, readCard, type ModelCard } from "../src/index.js";
+import {
+  attr,
+  cardMetadata,
+  checkParity,
+  GraphBuilder,
+  OnnxError,
+  readCard,
+  type ModelCard,
+} from "../src/index.js";
 
 function affineModel(metadata: Record<string, string> = {}): Uint8Array {
   const g = new GraphBuilder("affine");
@@ -50,7 +58,9 @@ describe("GraphBuilder", () => {
   });
 
   it("is deterministic: the same calls give the same bytes", () => {
-    expect(Buffer.from(affineModel(cardMetadata(card)))).toEqual(Buffer.from(affineModel(cardMetadata(card))));
+    expect(Buffer.from(affineModel(cardMetadata(card)))).toEqual(
+      Buffer.from(affineModel(cardMetadata(card))),
+    );
   });
 
   it("rejects dangling inputs, duplicate names and wrong-sized tensors", () => {
@@ -58,7 +68,9 @@ describe("GraphBuilder", () => {
     g.input({ name: "x", type: "float32", shape: [1] });
     expect(() => g.op("Relu", ["nope"])).toThrow(/no input, initializer or node defines/);
     expect(() => g.input({ name: "x", type: "float32", shape: [1] })).toThrow(/duplicate/);
-    expect(() => g.initializer({ type: "float32", dims: [2, 2], values: [1, 2, 3] })).toThrow(/needs 4 values/);
+    expect(() => g.initializer({ type: "float32", dims: [2, 2], values: [1, 2, 3] })).toThrow(
+      /needs 4 values/,
+    );
     expect(() => new GraphBuilder("empty").build()).toThrow(/no outputs/);
   });
 });
@@ -73,7 +85,9 @@ describe("model card", () => {
     expect(() => readCard(new Uint8Array([0xff, 0xff, 0xff, 0x01]))).toThrow(OnnxError);
     expect(() => readCard(affineModel())).toThrow(/no "lockstep.card"/);
     expect(() => readCard(affineModel({ "lockstep.card": "{not json" }))).toThrow(/not valid JSON/);
-    expect(() => readCard(affineModel({ "lockstep.card": '{"cardVersion":2}' }))).toThrow(/lacks cardVersion 1/);
+    expect(() => readCard(affineModel({ "lockstep.card": '{"cardVersion":2}' }))).toThrow(
+      /lacks cardVersion 1/,
+    );
   });
 });
 
@@ -93,6 +107,8 @@ describe("parity check", () => {
     await expect(checkParity(affineModel(), input, { name: "y", expected: off })).rejects.toMatchObject({
       code: "ONNX_PARITY",
     });
-    await expect(checkParity(affineModel(), input, { name: "y", expected: [1] })).rejects.toThrow(/has 4 values/);
+    await expect(checkParity(affineModel(), input, { name: "y", expected: [1] })).rejects.toThrow(
+      /has 4 values/,
+    );
   });
 });

@@ -33,20 +33,28 @@ export async function readDataUri(uri: string, options: ReadDataOptions = {}): P
     const spec = uri.slice(4);
     const match = /^((?:@[a-z0-9._-]+\/)?[a-z0-9._-]+)\/(.+)$/.exec(spec);
     if (!match || match[2]!.split("/").includes("..")) {
-      throw new StoreError("STORE_URI", `invalid npm: data URI ${JSON.stringify(uri)} (expected npm:<package>/<file>)`);
+      throw new StoreError(
+        "STORE_URI",
+        `invalid npm: data URI ${JSON.stringify(uri)} (expected npm:<package>/<file>)`,
+      );
     }
     const root = findPackage(match[1]!, [baseDir, dirname(fileURLToPath(import.meta.url))]);
-    if (!root) throw new StoreError("STORE_NOT_FOUND", `package ${match[1]} is not installed (needed for ${uri})`);
+    if (!root)
+      throw new StoreError("STORE_NOT_FOUND", `package ${match[1]} is not installed (needed for ${uri})`);
     return readLocal(resolve(root, match[2]!), uri, max);
   }
-  if (uri.startsWith("https://") || uri.startsWith("http://")) return readHttp(uri, max, options.timeoutMs ?? 60_000);
+  if (uri.startsWith("https://") || uri.startsWith("http://"))
+    return readHttp(uri, max, options.timeoutMs ?? 60_000);
   if (uri.startsWith("s3://")) return readS3(uri, max, options.env ?? process.env);
   if (uri.startsWith("file://")) {
     const path = uri.startsWith("file:///") ? fileURLToPath(uri) : resolve(baseDir, uri.slice(7));
     return readLocal(path, uri, max);
   }
   if (/^[a-z][a-z0-9+.-]*:/i.test(uri) && !/^[a-z]:[\\/]/i.test(uri)) {
-    throw new StoreError("STORE_URI", `unsupported data URI scheme in ${JSON.stringify(uri)}: use file://, https://, s3:// or npm:`);
+    throw new StoreError(
+      "STORE_URI",
+      `unsupported data URI scheme in ${JSON.stringify(uri)}: use file://, https://, s3:// or npm:`,
+    );
   }
   return readLocal(isAbsolute(uri) ? uri : resolve(baseDir, uri), uri, max);
 }
@@ -82,7 +90,9 @@ async function readHttp(uri: string, max: number, timeoutMs: number): Promise<Bu
   try {
     response = await fetch(uri, { signal: AbortSignal.timeout(timeoutMs), redirect: "follow" });
   } catch (error) {
-    throw new StoreError("STORE_UNREACHABLE", `cannot download ${uri}: ${(error as Error).message}`, { cause: error });
+    throw new StoreError("STORE_UNREACHABLE", `cannot download ${uri}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   if (response.status === 404) throw new StoreError("STORE_NOT_FOUND", `${uri}: 404 not found`);
   if (response.status === 401 || response.status === 403) {

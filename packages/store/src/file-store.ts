@@ -30,7 +30,9 @@ export class FileStore implements ArtifactStore {
       await commitSpool(spooled, target);
     } catch (error) {
       await rm(spooled.path, { force: true });
-      throw new StoreError("STORE_IO", `cannot write ${target}: ${(error as Error).message}`, { cause: error });
+      throw new StoreError("STORE_IO", `cannot write ${target}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     return { sha256: spooled.sha256, bytes: spooled.bytes, uri: this.uriFor(spooled.sha256) };
   }

@@ -7,5 +7,6 @@ export function sha256Hex(data: Uint8Array | string): string {
 }
 
 export function assertSha256(value: string, what = "sha256"): void {
-  if (!SHA256_HEX.test(value)) throw new TypeError(`${what} must be 64 lowercase hex characters, got ${JSON.stringify(value)}`);
+  if (!SHA256_HEX.test(value))
+    throw new TypeError(`${what} must be 64 lowercase hex characters, got ${JSON.stringify(value)}`);
 }

@@ -1,7 +1,13 @@
 export * from "./types.js";
 export * from "./errors.js";
 export { sha256Hex, SHA256_HEX } from "./hash.js";
-export { DEFAULT_STORE_URI, parseArtifactUri, parseStoreUri, artifactKey, type StoreLocation } from "./uri.js";
+export {
+  DEFAULT_STORE_URI,
+  parseArtifactUri,
+  parseStoreUri,
+  artifactKey,
+  type StoreLocation,
+} from "./uri.js";
 export { FileStore } from "./file-store.js";
 export { S3Store, s3Error } from "./s3-store.js";
 export { s3ClientFromEnv } from "./s3-client.js";

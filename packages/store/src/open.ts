@@ -33,7 +33,11 @@ export function openStore(uri: string = DEFAULT_STORE_URI, options: OpenStoreOpt
 }
 
 /** Fetches and verifies an artifact by its URI (`<store>/sha256/<hex>`), whatever store holds it. */
-export async function fetchArtifact(uri: string, expectedSha256: string, options: OpenStoreOptions = {}): Promise<Buffer> {
+export async function fetchArtifact(
+  uri: string,
+  expectedSha256: string,
+  options: OpenStoreOptions = {},
+): Promise<Buffer> {
   const { storeUri } = parseArtifactUri(uri);
   return openStore(storeUri, options).get(uri, expectedSha256);
 }

@@ -6,10 +6,15 @@ import { S3Client, type S3ClientConfig } from "@aws-sdk/client-s3";
  * AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN or any other source of the default chain,
  * AWS_MAX_ATTEMPTS. Yandex Object Storage: endpoint https://storage.yandexcloud.net, region ru-central1.
  */
-export function s3ClientFromEnv(env: NodeJS.ProcessEnv = process.env, overrides: S3ClientConfig = {}): S3Client {
+export function s3ClientFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: S3ClientConfig = {},
+): S3Client {
   const endpoint = env.AWS_ENDPOINT_URL_S3 || env.AWS_ENDPOINT_URL || undefined;
   const region =
-    env.AWS_REGION || env.AWS_DEFAULT_REGION || (endpoint?.includes("yandexcloud") ? "ru-central1" : "us-east-1");
+    env.AWS_REGION ||
+    env.AWS_DEFAULT_REGION ||
+    (endpoint?.includes("yandexcloud") ? "ru-central1" : "us-east-1");
   const pathStyleEnv = env.AWS_S3_FORCE_PATH_STYLE;
   const forcePathStyle = pathStyleEnv ? pathStyleEnv === "true" || pathStyleEnv === "1" : Boolean(endpoint);
   const maxAttempts = Number.parseInt(env.AWS_MAX_ATTEMPTS ?? "", 10);

@@ -37,7 +37,8 @@ export function s3Error(error: unknown, what: string, endpoint: string): StoreEr
   if (name === "NoSuchKey" || name === "NotFound" || status === 404) {
     return new StoreError("STORE_NOT_FOUND", `${what}: not found`, { cause: error });
   }
-  if (name === "NoSuchBucket") return new StoreError("STORE_NOT_FOUND", `${what}: the bucket does not exist`, { cause: error });
+  if (name === "NoSuchBucket")
+    return new StoreError("STORE_NOT_FOUND", `${what}: the bucket does not exist`, { cause: error });
   if (status === 403 || /AccessDenied|Forbidden|InvalidAccessKeyId|SignatureDoesNotMatch/.test(name)) {
     return new StoreError(
       "STORE_ACCESS_DENIED",
@@ -53,12 +54,21 @@ export function s3Error(error: unknown, what: string, endpoint: string): StoreEr
     );
   }
   const code = (e as { code?: string }).code ?? "";
-  if (/ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH/.test(`${code} ${e.message ?? ""}`) || name === "TimeoutError") {
-    return new StoreError("STORE_UNREACHABLE", `${what}: cannot reach ${endpoint} (${code || name || e.message})`, {
-      cause: error,
-    });
+  if (
+    /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|EHOSTUNREACH/.test(`${code} ${e.message ?? ""}`) ||
+    name === "TimeoutError"
+  ) {
+    return new StoreError(
+      "STORE_UNREACHABLE",
+      `${what}: cannot reach ${endpoint} (${code || name || e.message})`,
+      {
+        cause: error,
+      },
+    );
   }
-  return new StoreError("STORE_IO", `${what}: ${name ? `${name}: ` : ""}${e.message ?? String(error)}`, { cause: error });
+  return new StoreError("STORE_IO", `${what}: ${name ? `${name}: ` : ""}${e.message ?? String(error)}`, {
+    cause: error,
+  });
 }
 
 export class S3Store implements ArtifactStore {
@@ -86,7 +96,9 @@ export class S3Store implements ArtifactStore {
 
   private async endpoint(): Promise<string> {
     const endpoint = await this.options.client.config.endpoint?.();
-    return endpoint ? `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ""}` : "AWS S3";
+    return endpoint
+      ? `${endpoint.protocol}//${endpoint.hostname}${endpoint.port ? `:${endpoint.port}` : ""}`
+      : "AWS S3";
   }
 
   async put(data: ArtifactSource): Promise<ArtifactInfo> {

@@ -6,8 +6,7 @@ import { assertSha256, SHA256_HEX } from "./hash.js";
 export const DEFAULT_STORE_URI = "file://.lockstep/store";
 
 export type StoreLocation =
-  | { kind: "file"; root: string; uri: string }
-  | { kind: "s3"; bucket: string; prefix: string; uri: string };
+  { kind: "file"; root: string; uri: string } | { kind: "s3"; bucket: string; prefix: string; uri: string };
 
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
@@ -17,7 +16,9 @@ const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
  */
 export function parseStoreUri(input: string, baseDir = process.cwd()): StoreLocation {
   const uri = input.trim().replace(/\/+$/, "");
-  if (uri === "" || /[\u0000-\u001f]/.test(uri)) throw new StoreError("STORE_URI", `invalid store URI ${JSON.stringify(input)}`);
+  // eslint-disable-next-line no-control-regex -- rejecting control characters is the point
+  if (uri === "" || /[\u0000-\u001f]/.test(uri))
+    throw new StoreError("STORE_URI", `invalid store URI ${JSON.stringify(input)}`);
   if (uri.startsWith("s3://")) {
     const [bucket = "", ...rest] = uri.slice(5).split("/");
     if (!BUCKET.test(bucket)) {
@@ -41,14 +42,21 @@ export function parseStoreUri(input: string, baseDir = process.cwd()): StoreLoca
     throw new StoreError("STORE_URI", `unsupported store scheme in ${input}: use file:// or s3://`);
   }
   const root = isAbsolute(uri) ? uri : resolve(baseDir, uri);
-  return { kind: "file", root, uri: isAbsolute(uri) ? `file://${uri}` : `file://${uri.replace(/^\.\//, "")}` };
+  return {
+    kind: "file",
+    root,
+    uri: isAbsolute(uri) ? `file://${uri}` : `file://${uri.replace(/^\.\//, "")}`,
+  };
 }
 
 /** Splits an artifact URI `<store>/sha256/<hex>` into its store URI and hash. */
 export function parseArtifactUri(uri: string): { storeUri: string; sha256: string } {
   const match = /^(.*)\/sha256\/([^/]+)$/.exec(uri.trim());
   if (!match || !SHA256_HEX.test(match[2]!)) {
-    throw new StoreError("STORE_URI", `not an artifact URI (expected <store>/sha256/<64 hex>): ${JSON.stringify(uri)}`);
+    throw new StoreError(
+      "STORE_URI",
+      `not an artifact URI (expected <store>/sha256/<64 hex>): ${JSON.stringify(uri)}`,
+    );
   }
   return { storeUri: match[1]!, sha256: match[2]! };
 }

@@ -3,7 +3,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { FileStore, IntegrityError, openStore, parseArtifactUri, parseStoreUri, sha256Hex, fetchArtifact } from "../src/index.js";
+import {
+  FileStore,
+  IntegrityError,
+  openStore,
+  parseArtifactUri,
+  parseStoreUri,
+  sha256Hex,
+  fetchArtifact,
+} from "../src/index.js";
 
 const tempDir = () => mkdtemp(join(tmpdir(), "store-"));
 
@@ -15,7 +23,11 @@ describe("store URIs", () => {
       uri: "file://.lockstep/store",
     });
     expect(parseStoreUri("file:///var/store/")).toMatchObject({ kind: "file", root: "/var/store" });
-    expect(parseStoreUri("/abs/dir")).toMatchObject({ kind: "file", root: "/abs/dir", uri: "file:///abs/dir" });
+    expect(parseStoreUri("/abs/dir")).toMatchObject({
+      kind: "file",
+      root: "/abs/dir",
+      uri: "file:///abs/dir",
+    });
     expect(parseStoreUri("s3://my-bucket/models/prod/")).toEqual({
       kind: "s3",
       bucket: "my-bucket",
@@ -41,7 +53,11 @@ describe("FileStore", () => {
     expect(store).toBeInstanceOf(FileStore);
     const data = Buffer.from("hello onnx");
     const info = await store.put(data);
-    expect(info).toEqual({ sha256: sha256Hex(data), bytes: 10, uri: `file://store/sha256/${sha256Hex(data)}` });
+    expect(info).toEqual({
+      sha256: sha256Hex(data),
+      bytes: 10,
+      uri: `file://store/sha256/${sha256Hex(data)}`,
+    });
     const fromStream = await store.put(Readable.from([Buffer.from("hello "), Buffer.from("onnx")]));
     expect(fromStream).toEqual(info);
     expect(await store.get(info.uri, info.sha256)).toEqual(data);

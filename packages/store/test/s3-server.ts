@@ -6,7 +6,9 @@ import { join } from "node:path";
 import S3rver from "s3rver";
 
 /** A real S3 API server (s3rver) on a random loopback port, with one bucket. */
-export async function startS3(bucket = "artifacts"): Promise<{ endpoint: string; close: () => Promise<void> }> {
+export async function startS3(
+  bucket = "artifacts",
+): Promise<{ endpoint: string; close: () => Promise<void> }> {
   const directory = await mkdtemp(join(tmpdir(), "s3rver-"));
   const server = new S3rver({
     address: "127.0.0.1",
@@ -42,11 +44,19 @@ export async function startFaultyProxy(
     if (count <= failures) {
       req.resume();
       res.writeHead(status, { "content-type": "application/xml" });
-      res.end(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected</Message></Error>`);
+      res.end(
+        `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>injected</Message></Error>`,
+      );
       return;
     }
     const forward = request(
-      { hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+      {
+        hostname: upstream.hostname,
+        port: upstream.port,
+        path: req.url,
+        method: req.method,
+        headers: req.headers,
+      },
       (response) => {
         res.writeHead(response.statusCode ?? 502, response.headers);
         response.pipe(res);

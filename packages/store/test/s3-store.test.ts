@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { IntegrityError, openStore, s3ClientFromEnv, S3Store, sha256Hex } from "../src/index.js";
+import type { S3Store } from "../src/index.js";
+import { IntegrityError, openStore, s3ClientFromEnv, sha256Hex } from "../src/index.js";
 import { closedPort, startFaultyProxy, startS3 } from "./s3-server.js";
 
 const credentials = { AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "us-east-1" };
@@ -55,7 +56,11 @@ describe("S3Store against a loopback S3 server", () => {
     const info = await store.put(Buffer.from("the real model"));
     const client = s3ClientFromEnv({ ...credentials, AWS_ENDPOINT_URL_S3: s3.endpoint });
     await client.send(
-      new PutObjectCommand({ Bucket: "artifacts", Key: `lockstep/models/sha256/${info.sha256}`, Body: "evil" }),
+      new PutObjectCommand({
+        Bucket: "artifacts",
+        Key: `lockstep/models/sha256/${info.sha256}`,
+        Body: "evil",
+      }),
     );
     await rm(join(cacheDir, "sha256"), { recursive: true, force: true });
     const error = await store.get(info.uri, info.sha256).catch((e: unknown) => e);

@@ -32,7 +32,11 @@ export function jsonBody(options: JsonBodyOptions = {}): Middleware {
   return async (ctx, next) => {
     if (!["POST", "PUT", "PATCH"].includes(ctx.method)) return next();
     if (!ctx.is("application/json")) {
-      throw new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", "send the request body as JSON with Content-Type: application/json");
+      throw new HttpError(
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+        "send the request body as JSON with Content-Type: application/json",
+      );
     }
     const declared = Number(ctx.get("content-length") || "0");
     if (declared > limit) throw new HttpError(413, "BODY_TOO_LARGE", `the body exceeds ${limit} bytes`);
@@ -47,7 +51,8 @@ export function jsonBody(options: JsonBodyOptions = {}): Middleware {
       chunks.push(chunk);
     }
     const text = Buffer.concat(chunks).toString("utf8");
-    if (depthOf(text) > maxDepth) throw new HttpError(400, "BODY_TOO_DEEP", `JSON nesting deeper than ${maxDepth}`);
+    if (depthOf(text) > maxDepth)
+      throw new HttpError(400, "BODY_TOO_DEEP", `JSON nesting deeper than ${maxDepth}`);
     try {
       (ctx.request as { body?: unknown }).body = text.trim() === "" ? {} : JSON.parse(text);
     } catch (error) {

@@ -17,12 +17,16 @@ export function observe(logger: Logger, metrics: Metrics): Middleware {
     } finally {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       // the matched route pattern, not the raw path, keeps label cardinality bounded
-      const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? (ctx.status === 404 ? "unmatched" : ctx.path);
+      const route =
+        (ctx as { _matchedRoute?: string })._matchedRoute ?? (ctx.status === 404 ? "unmatched" : ctx.path);
       const labels = { route, method: ctx.method, status: String(ctx.status) };
       metrics.httpRequests.inc(labels);
       metrics.httpDuration.observe(labels, seconds);
       if (route !== "/metrics" && route !== "/healthz" && route !== "/readyz") {
-        ctx.state.log.info({ method: ctx.method, path: ctx.path, status: ctx.status, ms: seconds * 1000 }, "request");
+        ctx.state.log.info(
+          { method: ctx.method, path: ctx.path, status: ctx.status, ms: seconds * 1000 },
+          "request",
+        );
       }
     }
   };

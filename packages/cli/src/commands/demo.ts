@@ -14,7 +14,10 @@ const MODEL = "co2-forecast";
  * The walking skeleton end to end: train co2-forecast, gate it against the pin, pin it when it wins
  * (or when nothing is pinned), then serve the pinned artifact and print a curl to try it.
  */
-export async function demo(options: { port?: string; env?: string; lock?: string }, out: Output): Promise<void> {
+export async function demo(
+  options: { port?: string; env?: string; lock?: string },
+  out: Output,
+): Promise<void> {
   const environment = parseEnvironment(options.env);
   const path = lockPath(options.lock);
   out.progress(`training ${MODEL} into the local store (default data and params)`);
@@ -22,11 +25,16 @@ export async function demo(options: { port?: string; env?: string; lock?: string
   const { pin } = outcome.candidate;
   const lock = await readLock(path);
   const pinned = lock.models[MODEL]?.pins[environment];
-  if (!pinned) throw new CliError(`no ${MODEL} pin for ${environment} after training`, EXIT.failure, "NOTHING_PINNED");
+  if (!pinned)
+    throw new CliError(`no ${MODEL} pin for ${environment} after training`, EXIT.failure, "NOTHING_PINNED");
   if (outcome.pinned) {
-    out.progress(`pinned ${MODEL}@${environment} version ${pinned.version} (${outcome.candidate.verdict.reason})`);
+    out.progress(
+      `pinned ${MODEL}@${environment} version ${pinned.version} (${outcome.candidate.verdict.reason})`,
+    );
   } else if (pinned.sha256 === pin.sha256) {
-    out.progress(`rebuilt the pinned artifact bit for bit (sha256 ${pin.sha256.slice(0, 12)}): deterministic training`);
+    out.progress(
+      `rebuilt the pinned artifact bit for bit (sha256 ${pin.sha256.slice(0, 12)}): deterministic training`,
+    );
   } else {
     const { storeUri } = parseArtifactUri(pinned.uri);
     const present = await openStore(storeUri, { baseDir: dirname(path) }).has(pinned.sha256);
@@ -41,7 +49,10 @@ export async function demo(options: { port?: string; env?: string; lock?: string
     }
     out.progress(`keeping version ${pinned.version}: ${outcome.candidate.verdict.reason}`);
   }
-  const running = await serve({ lock: options.lock, env: environment, port: options.port, logLevel: "warn" }, out);
+  const running = await serve(
+    { lock: options.lock, env: environment, port: options.port, logLevel: "warn" },
+    out,
+  );
   if (!(await running.settled)) {
     await running.server.close();
     throw new CliError("the pinned model did not load (see the warning above)", EXIT.failure, "NOT_READY");

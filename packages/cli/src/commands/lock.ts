@@ -3,7 +3,11 @@ import { EXIT } from "../errors.js";
 import { lockPath, readLockRef } from "../lock-io.js";
 import { table, type Output } from "../output.js";
 
-export async function lockValidate(file: string | undefined, options: { json?: boolean }, out: Output): Promise<number> {
+export async function lockValidate(
+  file: string | undefined,
+  options: { json?: boolean },
+  out: Output,
+): Promise<number> {
   const path = lockPath(file);
   const lock = await readLockRef(path, path);
   const pins = Object.values(lock.models).reduce((n, m) => n + Object.keys(m.pins).length, 0);
@@ -23,7 +27,11 @@ function showRows(lock: LockFile): string[][] {
   return rows;
 }
 
-export async function lockShow(file: string | undefined, options: { json?: boolean }, out: Output): Promise<number> {
+export async function lockShow(
+  file: string | undefined,
+  options: { json?: boolean },
+  out: Output,
+): Promise<number> {
   const path = lockPath(file);
   const lock = await readLockRef(path, path);
   if (options.json) out.json(lock);
@@ -34,7 +42,12 @@ export async function lockShow(file: string | undefined, options: { json?: boole
 function renderChange(change: PinChange): string {
   const from = change.before ? `v${change.before.version} ${change.before.sha256.slice(0, 12)}` : "(none)";
   const to = change.after ? `v${change.after.version} ${change.after.sha256.slice(0, 12)}` : "(removed)";
-  const gate = change.gateImproved === undefined ? "" : change.gateImproved ? `  gate metric ${change.gateMetric} improved` : `  gate metric ${change.gateMetric} did NOT improve`;
+  const gate =
+    change.gateImproved === undefined
+      ? ""
+      : change.gateImproved
+        ? `  gate metric ${change.gateMetric} improved`
+        : `  gate metric ${change.gateMetric} did NOT improve`;
   const rows = [["metric", "before", "after", "delta"]];
   for (const m of change.metrics) {
     const delta = m.delta === undefined ? "" : `${m.delta > 0 ? "+" : ""}${Number(m.delta.toPrecision(4))}`;

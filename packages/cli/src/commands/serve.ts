@@ -23,7 +23,11 @@ export interface RunningServer {
 }
 
 /** Serves the models pinned for an environment; stops cleanly on SIGINT/SIGTERM. */
-export async function serve(options: ServeOptions, out: Output, env: NodeJS.ProcessEnv = process.env): Promise<RunningServer> {
+export async function serve(
+  options: ServeOptions,
+  out: Output,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<RunningServer> {
   const environment = parseEnvironment(options.env ?? env.LOCKSTEP_ENV);
   const port = parsePort(options.port ?? env.PORT, 8080);
   const path = lockPath(options.lock);
@@ -48,10 +52,17 @@ export async function serve(options: ServeOptions, out: Output, env: NodeJS.Proc
     bound = (await server.listen(port, options.host ?? "0.0.0.0")).port;
   } catch (error) {
     const code = (error as { code?: string }).code;
-    if (code === "EADDRINUSE") throw new CliError(`port ${port} is in use: choose another with --port or PORT`, EXIT.failure, "PORT_IN_USE");
+    if (code === "EADDRINUSE")
+      throw new CliError(
+        `port ${port} is in use: choose another with --port or PORT`,
+        EXIT.failure,
+        "PORT_IN_USE",
+      );
     throw error;
   }
-  out.progress(`serving ${pinned.map(([name]) => name).join(", ")} (${environment}) on port ${bound}; loading models`);
+  out.progress(
+    `serving ${pinned.map(([name]) => name).join(", ")} (${environment}) on port ${bound}; loading models`,
+  );
   const stop = (signal: string) => {
     out.progress(`${signal}: stopping`);
     void server.close().then(() => process.exit(EXIT.ok));
@@ -59,9 +70,11 @@ export async function serve(options: ServeOptions, out: Output, env: NodeJS.Proc
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
   const settled = (async () => {
-    while (server.registry.statuses().some((s) => s.state === "loading")) await new Promise((r) => setTimeout(r, 20));
+    while (server.registry.statuses().some((s) => s.state === "loading"))
+      await new Promise((r) => setTimeout(r, 20));
     for (const status of server.registry.statuses()) {
-      if (status.state === "failed") out.warn(`${status.name} v${status.version} is not serving: ${status.error?.message}`);
+      if (status.state === "failed")
+        out.warn(`${status.name} v${status.version} is not serving: ${status.error?.message}`);
     }
     return server.registry.ready();
   })();

@@ -25,7 +25,8 @@ export interface TrainOutcome {
   pinned: boolean;
 }
 
-export const defaultStore = (env: NodeJS.ProcessEnv = process.env) => env.LOCKSTEP_STORE ?? "file://.lockstep/store";
+export const defaultStore = (env: NodeJS.ProcessEnv = process.env) =>
+  env.LOCKSTEP_STORE ?? "file://.lockstep/store";
 
 /** Trains a model, stores the artifact, writes the report and candidate pin; with --pin, gates and pins. */
 export async function train(model: string, options: TrainOptions, out: Output): Promise<TrainOutcome> {
@@ -45,12 +46,16 @@ export async function train(model: string, options: TrainOptions, out: Output): 
     context: { log: out.progress, baseDir },
   });
   const { pin, verdict, spec } = candidate;
-  const reportPath = options.report ?? join(baseDir, ".lockstep", "reports", `${spec.name}-${pin.sha256.slice(0, 12)}.md`);
+  const reportPath =
+    options.report ?? join(baseDir, ".lockstep", "reports", `${spec.name}-${pin.sha256.slice(0, 12)}.md`);
   const candidatePath = join(baseDir, ".lockstep", "candidates", `${spec.name}.${environment}.json`);
   await mkdir(dirname(reportPath), { recursive: true });
   await mkdir(dirname(candidatePath), { recursive: true });
   await writeFile(reportPath, candidate.trained.report);
-  await writeFile(candidatePath, `${JSON.stringify({ model: spec.name, environment, pin, gate: spec.gate }, null, 2)}\n`);
+  await writeFile(
+    candidatePath,
+    `${JSON.stringify({ model: spec.name, environment, pin, gate: spec.gate }, null, 2)}\n`,
+  );
 
   let pinned = false;
   if (options.pin && verdict.better) {
@@ -58,17 +63,30 @@ export async function train(model: string, options: TrainOptions, out: Output): 
     pinned = true;
   }
   if (options.json) {
-    out.json({ model: spec.name, environment, pin, verdict, pinned, report: reportPath, candidate: candidatePath });
+    out.json({
+      model: spec.name,
+      environment,
+      pin,
+      verdict,
+      pinned,
+      report: reportPath,
+      candidate: candidatePath,
+    });
   } else {
     const current = lock.models[spec.name]?.pins[environment];
     const rows = [["metric", "candidate", `pinned (${environment})`]];
-    for (const [name, value] of Object.entries(pin.metrics)) rows.push([name, String(value), String(current?.metrics[name] ?? "-")]);
+    for (const [name, value] of Object.entries(pin.metrics))
+      rows.push([name, String(value), String(current?.metrics[name] ?? "-")]);
     out.result(table(rows));
     out.result(`\nartifact  ${pin.uri}\nsha256    ${pin.sha256}\nbytes     ${pin.bytes}`);
     out.result(`gate      ${verdict.better ? "passes" : "does not pass"}: ${verdict.reason}`);
     out.result(`report    ${relative(process.cwd(), reportPath)}`);
     if (options.pin) {
-      out.result(pinned ? `pinned    ${spec.name}@${environment} = version ${pin.version} in ${relative(process.cwd(), path)}` : "pinned    nothing (the gate did not pass)");
+      out.result(
+        pinned
+          ? `pinned    ${spec.name}@${environment} = version ${pin.version} in ${relative(process.cwd(), path)}`
+          : "pinned    nothing (the gate did not pass)",
+      );
     }
   }
   return { candidate, reportPath, candidatePath, pinned };

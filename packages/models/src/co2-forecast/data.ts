@@ -50,7 +50,10 @@ export function parseCo2Csv(text: string, source: string): MonthlySeries {
   const year = col("year");
   const month = col("month");
   const date = col("date");
-  const valueCol = year >= 0 && month >= 0 ? col("average", "monthly_average", "value", "co2") : col("co2", "value", "average");
+  const valueCol =
+    year >= 0 && month >= 0
+      ? col("average", "monthly_average", "value", "co2")
+      : col("co2", "value", "average");
   if (valueCol < 0 || ((year < 0 || month < 0) && date < 0)) {
     fail(
       `${source}: unrecognised header "${rows[0]!.cells.join(",")}"; expected "Date,CO2,..." (Scripps/vega) ` +
@@ -75,7 +78,9 @@ export function parseCo2Csv(text: string, source: string): MonthlySeries {
     const value = Number(cell);
     const missing = cell === "" || /^(na|nan|null)$/i.test(cell) || (Number.isFinite(value) && value < 0);
     if (!missing && (!Number.isFinite(value) || value > 10_000)) {
-      fail(`${source} line ${line}: value ${JSON.stringify(cell)} is not a plausible CO2 concentration in ppm`);
+      fail(
+        `${source} line ${line}: value ${JSON.stringify(cell)} is not a plausible CO2 concentration in ppm`,
+      );
     }
     return { month: index, value: missing ? undefined : value, line };
   });
@@ -87,7 +92,9 @@ function fillGaps(points: RawPoint[], source: string): MonthlySeries {
   if (known.length < 2) fail(`${source}: fewer than two months with values`);
   for (let i = 1; i < points.length; i++) {
     if (points[i]!.month <= points[i - 1]!.month) {
-      fail(`${source} line ${points[i]!.line}: month ${monthLabel(points[i]!.month)} is out of order or repeated`);
+      fail(
+        `${source} line ${points[i]!.line}: month ${monthLabel(points[i]!.month)} is out of order or repeated`,
+      );
     }
   }
   const first = known[0]!;
@@ -105,7 +112,9 @@ function fillGaps(points: RawPoint[], source: string): MonthlySeries {
     const prev = known[k - 1]!;
     const gap = next.month - prev.month - 1;
     if (gap > MAX_GAP_MONTHS) {
-      fail(`${source}: ${gap} consecutive months missing after ${monthLabel(prev.month)} (at most ${MAX_GAP_MONTHS} are filled)`);
+      fail(
+        `${source}: ${gap} consecutive months missing after ${monthLabel(prev.month)} (at most ${MAX_GAP_MONTHS} are filled)`,
+      );
     }
     const t = (m - prev.month) / (next.month - prev.month);
     values.push(Math.round((prev.value! + t * (next.value! - prev.value!)) * 1e4) / 1e4);

@@ -59,7 +59,12 @@ export function averageOperators(operators: Matrix[]): Matrix {
  * (exclusive; nothing at or after `end` is looked at) and combines the best `params.ensemble`
  * into one operator: an equal-weight average of forecasts, which is steadier than the single best.
  */
-export function selectStructure(series: number[], end: number, params: Co2Params, operators: OperatorCache): Selection {
+export function selectStructure(
+  series: number[],
+  end: number,
+  params: Co2Params,
+  operators: OperatorCache,
+): Selection {
   const scored: { config: LocalTrendConfig; score: number }[] = [];
   for (const config of structureGrid(params)) {
     const actual: number[] = [];
@@ -92,7 +97,10 @@ export function seasonalNaive(series: number[], origin: number, horizon: number)
 /** Seasonal naive plus the mean monthly drift of the last five years. */
 export function seasonalNaiveDrift(series: number[], origin: number, horizon: number): number[] {
   const drift = (series[origin - 1]! - series[origin - 61]!) / 60;
-  return Array.from({ length: horizon }, (_, h) => series[origin - 12 + (h % 12)]! + drift * 12 * (Math.floor(h / 12) + 1));
+  return Array.from(
+    { length: horizon },
+    (_, h) => series[origin - 12 + (h % 12)]! + drift * 12 * (Math.floor(h / 12) + 1),
+  );
 }
 
 export interface BacktestScore {
@@ -128,8 +136,16 @@ function score(series: number[], origins: number[], horizon: number, forecasts: 
  * Rolling-origin backtest: `params.origins` origins `originSpacing` months apart, the last forecast
  * ending at the last data point. At each origin the structure is chosen from earlier data only.
  */
-export function backtest(series: number[], horizon: number, params: Co2Params, operators: OperatorCache): BacktestResult {
-  const origins = Array.from({ length: params.origins }, (_, i) => series.length - horizon - params.originSpacing * i).reverse();
+export function backtest(
+  series: number[],
+  horizon: number,
+  params: Co2Params,
+  operators: OperatorCache,
+): BacktestResult {
+  const origins = Array.from(
+    { length: params.origins },
+    (_, i) => series.length - horizon - params.originSpacing * i,
+  ).reverse();
   if (origins[0]! < minimumHistory(params)) {
     throw new ModelError(
       "DATA_INVALID",
@@ -137,13 +153,25 @@ export function backtest(series: number[], horizon: number, params: Co2Params, o
     );
   }
   const selections = origins.map((o) => selectStructure(series, o, params, operators));
-  const forecasts = origins.map((o, i) => applyOperator(selections[i]!.operator, series, o).slice(0, horizon));
+  const forecasts = origins.map((o, i) =>
+    applyOperator(selections[i]!.operator, series, o).slice(0, horizon),
+  );
   return {
     horizon,
     origins,
     model: score(series, origins, horizon, forecasts),
-    snaive: score(series, origins, horizon, origins.map((o) => seasonalNaive(series, o, horizon))),
-    snaiveDrift: score(series, origins, horizon, origins.map((o) => seasonalNaiveDrift(series, o, horizon))),
+    snaive: score(
+      series,
+      origins,
+      horizon,
+      origins.map((o) => seasonalNaive(series, o, horizon)),
+    ),
+    snaiveDrift: score(
+      series,
+      origins,
+      horizon,
+      origins.map((o) => seasonalNaiveDrift(series, o, horizon)),
+    ),
     structures: selections.map((s) => s.members),
   };
 }
@@ -159,7 +187,11 @@ function quantile(sorted: number[], q: number): number {
  * Prediction-interval offsets per horizon from the empirical quantiles of out-of-sample errors of
  * `operator` at up to 120 monthly origins (the most recent ones with the full horizon observed).
  */
-export function intervalOffsets(series: number[], operator: Matrix, level: number): { lower: number[]; upper: number[] } {
+export function intervalOffsets(
+  series: number[],
+  operator: Matrix,
+  level: number,
+): { lower: number[]; upper: number[] } {
   const window = operator[0]!.length;
   const lower: number[] = [];
   const upper: number[] = [];

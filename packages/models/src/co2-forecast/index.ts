@@ -16,7 +16,11 @@ export const co2Forecast: ModelSpec<MonthlySeries, Co2Params> = {
   defaultParams: defaultCo2Params,
   parseParams: parseCo2Params,
   async loadData(uri, context) {
-    const bytes = await readDataUri(uri, { baseDir: context.baseDir, env: context.env, maxBytes: 32 * 1024 * 1024 });
+    const bytes = await readDataUri(uri, {
+      baseDir: context.baseDir,
+      env: context.env,
+      maxBytes: 32 * 1024 * 1024,
+    });
     return parseCo2Csv(bytes.toString("utf8"), uri);
   },
   train: trainCo2,

@@ -45,7 +45,9 @@ export function forecastOperator(config: LocalTrendConfig, horizon: number): Mat
   }
   const design = Array.from({ length: window }, (_, i) => row(i, window, config));
   const weights =
-    config.halfLife > 0 ? Array.from({ length: window }, (_, i) => 0.5 ** ((window - 1 - i) / config.halfLife)) : undefined;
+    config.halfLife > 0
+      ? Array.from({ length: window }, (_, i) => 0.5 ** ((window - 1 - i) / config.halfLife))
+      : undefined;
   const beta = leastSquaresOperator(design, weights, 1e-9);
   const future = Array.from({ length: horizon }, (_, h) => row(window + h, window, config));
   return matmul(future, beta);

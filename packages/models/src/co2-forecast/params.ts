@@ -57,10 +57,16 @@ const listRules: Partial<Record<keyof Co2Params, Rule>> = {
 
 function checkNumber(key: string, value: unknown, rule: Rule): number {
   if (typeof value !== "number" || !Number.isFinite(value) || (rule.int && !Number.isInteger(value))) {
-    throw new ModelError("PARAMS_INVALID", `param "${key}" must be ${rule.int ? "an integer" : "a number"}, got ${JSON.stringify(value)}`);
+    throw new ModelError(
+      "PARAMS_INVALID",
+      `param "${key}" must be ${rule.int ? "an integer" : "a number"}, got ${JSON.stringify(value)}`,
+    );
   }
   if (value < rule.min || value > rule.max) {
-    throw new ModelError("PARAMS_INVALID", `param "${key}" must be between ${rule.min} and ${rule.max}, got ${value}`);
+    throw new ModelError(
+      "PARAMS_INVALID",
+      `param "${key}" must be between ${rule.min} and ${rule.max}, got ${value}`,
+    );
   }
   return value;
 }
@@ -81,14 +87,19 @@ export function parseCo2Params(input: unknown): Co2Params {
       if (!Array.isArray(value) || value.length === 0 || value.length > 20) {
         throw new ModelError("PARAMS_INVALID", `param "${key}" must be a list of 1 to 20 numbers`);
       }
-      (params as unknown as Record<string, number[]>)[key] = value.map((v, i) => checkNumber(`${key}[${i}]`, v, list));
+      (params as unknown as Record<string, number[]>)[key] = value.map((v, i) =>
+        checkNumber(`${key}[${i}]`, v, list),
+      );
     } else {
       const known = Object.keys(defaultCo2Params).join(", ");
       throw new ModelError("PARAMS_INVALID", `unknown param "${key}" (known: ${known})`);
     }
   }
   if (params.evalHorizon > params.maxHorizon) {
-    throw new ModelError("PARAMS_INVALID", `evalHorizon (${params.evalHorizon}) must not exceed maxHorizon (${params.maxHorizon})`);
+    throw new ModelError(
+      "PARAMS_INVALID",
+      `evalHorizon (${params.evalHorizon}) must not exceed maxHorizon (${params.maxHorizon})`,
+    );
   }
   return params;
 }

@@ -5,7 +5,12 @@ import { describeStructure, type LocalTrendConfig } from "./local-trend.js";
 const f = (value: number, digits = 4) => value.toFixed(digits);
 
 /** The Markdown training report: backtest against baselines, structure, data and parity. */
-export function renderReport(card: ModelCard, main: BacktestResult, short: BacktestResult | undefined, parity: ParityReport): string {
+export function renderReport(
+  card: ModelCard,
+  main: BacktestResult,
+  short: BacktestResult | undefined,
+  parity: ParityReport,
+): string {
   const rows = [main, ...(short ? [short] : [])].flatMap((b) => [
     `| local trend + seasonality (Lockstep) | ${b.horizon} | ${f(b.model.mape)} | ${f(b.model.rmse)} | ${f(b.model.mase)} |`,
     `| seasonal naive | ${b.horizon} | ${f(b.snaive.mape)} | ${f(b.snaive.rmse)} | ${f(b.snaive.mase)} |`,

@@ -38,21 +38,33 @@ export const co2Serving: ServingAdapter<Co2Context> = {
     }
     const request = body as Record<string, unknown>;
     for (const key of Object.keys(request)) {
-      if (!["horizon", "history", "lastMonth"].includes(key)) invalid(`unknown field "${key}" (known: horizon, history, lastMonth)`);
+      if (!["horizon", "history", "lastMonth"].includes(key))
+        invalid(`unknown field "${key}" (known: horizon, history, lastMonth)`);
     }
     const horizon = request.horizon ?? 12;
-    if (typeof horizon !== "number" || !Number.isInteger(horizon) || horizon < 1 || horizon > serving.maxHorizon) {
-      invalid(`"horizon" must be an integer from 1 to ${serving.maxHorizon}, got ${JSON.stringify(request.horizon)}`);
+    if (
+      typeof horizon !== "number" ||
+      !Number.isInteger(horizon) ||
+      horizon < 1 ||
+      horizon > serving.maxHorizon
+    ) {
+      invalid(
+        `"horizon" must be an integer from 1 to ${serving.maxHorizon}, got ${JSON.stringify(request.horizon)}`,
+      );
     }
     let history = serving.history;
     let lastMonth = serving.lastMonth;
     if (request.history !== undefined || request.lastMonth !== undefined) {
       if (!Array.isArray(request.history) || typeof request.lastMonth !== "string") {
-        invalid('"history" (an array of monthly ppm values) and "lastMonth" ("YYYY-MM" of its last value) go together');
+        invalid(
+          '"history" (an array of monthly ppm values) and "lastMonth" ("YYYY-MM" of its last value) go together',
+        );
       }
       const values = request.history as unknown[];
       if (values.length < window || values.length > 10_000) {
-        invalid(`"history" must hold at least ${window} (and at most 10000) monthly values, got ${values.length}`);
+        invalid(
+          `"history" must hold at least ${window} (and at most 10000) monthly values, got ${values.length}`,
+        );
       }
       if (!values.every((v) => typeof v === "number" && Number.isFinite(v) && v > 0 && v < 10_000)) {
         invalid('"history" must contain only positive finite ppm values');
@@ -71,7 +83,11 @@ export const co2Serving: ServingAdapter<Co2Context> = {
     };
   },
 
-  encode(outputs: Record<string, OutputTensor>, card: ModelCard, context: Co2Context): Record<string, unknown> {
+  encode(
+    outputs: Record<string, OutputTensor>,
+    card: ModelCard,
+    context: Co2Context,
+  ): Record<string, unknown> {
     const serving = servingOf(card);
     const start = monthIndex(context.lastMonth) + 1;
     const round = (v: number) => Math.round(v * 1000) / 1000;
