@@ -82,10 +82,14 @@ export async function train(model: string, options: TrainOptions, out: Output): 
     out.result(`gate      ${verdict.better ? "passes" : "does not pass"}: ${verdict.reason}`);
     out.result(`report    ${relative(process.cwd(), reportPath)}`);
     if (options.pin) {
+      const why =
+        current?.sha256 === pin.sha256
+          ? `identical to the pinned version ${current.version}`
+          : "the gate did not pass";
       out.result(
         pinned
           ? `pinned    ${spec.name}@${environment} = version ${pin.version} in ${relative(process.cwd(), path)}`
-          : "pinned    nothing (the gate did not pass)",
+          : `pinned    nothing (${why})`,
       );
     }
   }
