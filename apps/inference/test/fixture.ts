@@ -6,22 +6,12 @@ import { bumpPin, emptyLock, type LockFile } from "@lockstep/lockfile";
 import { co2Forecast, trainCandidate, type Candidate } from "@lockstep/models";
 import { createInferenceServer, type InferenceServer } from "../src/index.js";
 
-/** Small search budget: the suite stays fast. */
-export const SMALL_CO2_PARAMS = {
-  windows: [60, 120],
-  degrees: [1],
-  harmonics: [2, 4],
-  halfLives: [0],
-  selectionOrigins: 12,
-  ensemble: 2,
-};
-
 /** A temp project dir with a trained co2-forecast in its file store and a lock pinning it. */
 export async function trainedProject(): Promise<{ dir: string; lock: LockFile; candidate: Candidate }> {
   const dir = await mkdtemp(join(tmpdir(), "lockstep-serve-"));
   const candidate = await trainCandidate({
     model: "co2-forecast",
-    params: SMALL_CO2_PARAMS,
+    params: co2Forecast.smokeParams,
     context: { log: () => {}, baseDir: dir },
   });
   const lock = bumpPin(emptyLock(), "co2-forecast", "staging", candidate.pin, co2Forecast.gate);

@@ -5,19 +5,13 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
+import { co2Forecast } from "@lockstep/models";
 import { run } from "../src/index.js";
 import { serve } from "../src/commands/serve.js";
 import { capture } from "./capture.js";
 
 const exec = promisify(execFile);
-const SMALL = JSON.stringify({
-  windows: [60, 120],
-  degrees: [1],
-  harmonics: [2, 4],
-  halfLives: [0],
-  selectionOrigins: 12,
-  ensemble: 2,
-});
+const SMALL = JSON.stringify(co2Forecast.smokeParams);
 const BIN = resolve(import.meta.dirname, "../bin/lockstep.js");
 
 async function git(cwd: string, ...args: string[]) {
@@ -124,6 +118,9 @@ describe("lockstep lock", () => {
     expect(out.text()).toMatch(/valid \(1 models, 1 pins\)/);
     const show = capture();
     await run(["lock", "show", lockFile], show);
+    const json = capture();
+    await run(["lock", "show", lockFile, "--json"], json);
+    expect(JSON.parse(json.text()).models["co2-forecast"].pins.staging.sha256).toBe(firstPin.sha256);
     expect(show.text()).toMatch(/co2-forecast +staging +1 +[0-9a-f]{12} +mape=/);
     const same = capture();
     await run(["lock", "diff", lockFile, lockFile], same);
@@ -151,6 +148,9 @@ describe("lockstep lock", () => {
       expect(JSON.parse(json.text())).toMatchObject([
         { model: "co2-forecast", environment: "production", status: "added", gateImproved: true },
       ]);
+      const atHead = capture();
+      expect((await run(["lock", "show", "git:HEAD"], atHead)).exitCode).toBe(0);
+      expect(atHead.text()).toMatch(/co2-forecast +staging/);
       const bad = capture();
       expect((await run(["lock", "diff", "git:no-such-rev", changed], bad)).exitCode).toBe(2);
       expect(bad.errors()).toMatch(/cannot read models.lock.json at git revision "no-such-rev"/);

@@ -54,6 +54,8 @@ export interface ModelSpec<Data = unknown, Params = unknown> {
   /** Data used when none is given: a URI (file://, https://, s3://, npm:<package>/<file>). */
   defaultData: string;
   defaultParams: Params;
+  /** A tiny training budget for tests and smoke runs (JSON params, merged over the defaults). */
+  smokeParams: Record<string, unknown>;
   /** Merges user params over the defaults; throws ModelError("PARAMS_INVALID"). */
   parseParams(input: unknown): Params;
   /** Throws ModelError("DATA_INVALID") on data it cannot use. */

@@ -6,14 +6,7 @@ import { co2Forecast, getModel, ModelError, type TrainedModel } from "../src/ind
 import type { MonthlySeries } from "../src/co2-forecast/index.js";
 
 // A small search keeps the suite fast; the default search is what `lockstep train` runs.
-const params = co2Forecast.parseParams({
-  windows: [60, 120],
-  degrees: [1],
-  harmonics: [2, 4],
-  halfLives: [0],
-  selectionOrigins: 12,
-  ensemble: 2,
-});
+const params = co2Forecast.parseParams(co2Forecast.smokeParams);
 const quiet = { log: () => {} };
 const sha = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 

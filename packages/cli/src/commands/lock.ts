@@ -3,13 +3,19 @@ import { EXIT } from "../errors.js";
 import { lockPath, readLockRef } from "../lock-io.js";
 import { table, type Output } from "../output.js";
 
+/** Reads the lock named by `file` (a path or git:REV), defaulting to ./models.lock.json. */
+function loadLock(file: string | undefined): Promise<LockFile> {
+  const path = lockPath(undefined);
+  return readLockRef(file ?? path, path);
+}
+
 export async function lockValidate(
   file: string | undefined,
   options: { json?: boolean },
   out: Output,
 ): Promise<number> {
-  const path = lockPath(file);
-  const lock = await readLockRef(path, path);
+  const path = file ?? lockPath(undefined);
+  const lock = await loadLock(file);
   const pins = Object.values(lock.models).reduce((n, m) => n + Object.keys(m.pins).length, 0);
   if (options.json) out.json({ valid: true, path, models: Object.keys(lock.models).length, pins });
   else out.result(`${path}: valid (${Object.keys(lock.models).length} models, ${pins} pins)`);
@@ -32,8 +38,7 @@ export async function lockShow(
   options: { json?: boolean },
   out: Output,
 ): Promise<number> {
-  const path = lockPath(file);
-  const lock = await readLockRef(path, path);
+  const lock = await loadLock(file);
   if (options.json) out.json(lock);
   else out.result(Object.keys(lock.models).length === 0 ? "no models pinned" : table(showRows(lock)));
   return EXIT.ok;

@@ -14,6 +14,14 @@ export const co2Forecast: ModelSpec<MonthlySeries, Co2Params> = {
   gate: { metric: "mape", goal: "minimize", minImprovement: 0 },
   defaultData: CO2_DEFAULT_DATA,
   defaultParams: defaultCo2Params,
+  smokeParams: {
+    windows: [60, 120],
+    degrees: [1],
+    harmonics: [2, 4],
+    halfLives: [0],
+    selectionOrigins: 12,
+    ensemble: 2,
+  },
   parseParams: parseCo2Params,
   async loadData(uri, context) {
     const bytes = await readDataUri(uri, {
