@@ -1,2 +1,4 @@
 export * from "./linalg.js";
-export * from "./metrics.js";
+export * from "./regression-metrics.js";
+export * from "./classification-metrics.js";
+export { Random } from "./random.js";

@@ -33,6 +33,19 @@ export function mape(actual: ArrayLike<number>, predicted: ArrayLike<number>): n
 }
 
 /**
+ * Symmetric MAPE, in percent (0..200): mean of |a - p| / ((|a| + |p|) / 2). A pair of zeros counts 0.
+ */
+export function smape(actual: ArrayLike<number>, predicted: ArrayLike<number>): number {
+  check(actual, predicted);
+  let sum = 0;
+  for (let i = 0; i < actual.length; i++) {
+    const denominator = (Math.abs(actual[i]!) + Math.abs(predicted[i]!)) / 2;
+    if (denominator > 0) sum += Math.abs(actual[i]! - predicted[i]!) / denominator;
+  }
+  return (100 * sum) / actual.length;
+}
+
+/**
  * The in-sample MAE of the seasonal-naive forecast y[t] = y[t-m] on a training series: the
  * denominator of MASE (Hyndman & Koehler 2006).
  */

@@ -7,6 +7,7 @@ import {
   matmul,
   rmse,
   seasonalNaiveScale,
+  smape,
   solveSpd,
 } from "../src/index.js";
 
@@ -17,6 +18,8 @@ describe("metrics against hand-computed values", () => {
     expect(mae(actual, predicted)).toBeCloseTo(12.5, 12);
     expect(rmse(actual, predicted)).toBeCloseTo(Math.sqrt((100 + 100 + 900) / 4), 12);
     expect(mape(actual, predicted)).toBeCloseTo((100 * (0.1 + 0.05 + 0.1 + 0)) / 4, 12);
+    expect(smape(actual, predicted)).toBeCloseTo((100 * (10 / 105 + 10 / 195 + 30 / 315 + 0)) / 4, 12);
+    expect(smape([0, 1], [0, 1])).toBe(0);
   });
   it("MASE scales by the in-sample seasonal-naive MAE", () => {
     const train = [1, 2, 3, 5, 7, 9]; // m = 3: |5-1|, |7-2|, |9-3| -> mean 5
