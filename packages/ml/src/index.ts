@@ -2,3 +2,5 @@ export * from "./linalg.js";
 export * from "./regression-metrics.js";
 export * from "./classification-metrics.js";
 export { Random } from "./random.js";
+export * from "./splits.js";
+export * from "./drift.js";
