@@ -6,3 +6,4 @@ export * from "./splits.js";
 export * from "./drift.js";
 export * from "./permutation-importance.js";
 export * from "./tuning/index.js";
+export * from "./gbdt/index.js";

@@ -11,3 +11,9 @@ export {
 } from "./card.js";
 export { checkParity, type ParityOptions, type ParityReport } from "./parity.js";
 export { stableStringify } from "./stable-json.js";
+export {
+  exportTreeEnsemble,
+  type TreeEnsemble,
+  type EnsembleTree,
+  type TreeExportOptions,
+} from "./tree-ensemble.js";

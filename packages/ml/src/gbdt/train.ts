@@ -1,0 +1,228 @@
+import { Random } from "../random.js";
+import { binColumn, fitBins } from "./binning.js";
+import { evaluateBinned, growTree } from "./grow.js";
+import { GbdtModel, softmax } from "./model.js";
+import { checkGbdtParams, defaultGbdtParams, type GbdtParams } from "./params.js";
+import { evaluateTree, type Tree } from "./tree.js";
+
+export interface GbdtTrainOptions {
+  validation?: { rows: ArrayLike<number>[]; y: ArrayLike<number> };
+  log?: (message: string) => void;
+}
+
+function checkData(
+  rows: ArrayLike<number>[],
+  y: ArrayLike<number>,
+  params: GbdtParams,
+  what: string,
+): number {
+  if (rows.length === 0 || rows.length !== y.length)
+    throw new RangeError(`${what}: rows and labels must be non-empty and of equal length`);
+  const width = rows[0]!.length;
+  if (width === 0) throw new RangeError(`${what}: rows have no features`);
+  for (let i = 0; i < rows.length; i++)
+    if (rows[i]!.length !== width)
+      throw new RangeError(`${what}: row ${i} has ${rows[i]!.length} features, expected ${width}`);
+  for (let i = 0; i < y.length; i++) {
+    const v = y[i]!;
+    if (params.objective === "regression" ? !Number.isFinite(v) : !Number.isInteger(v) || v < 0) {
+      throw new RangeError(`${what}: label ${v} at row ${i} is not valid for ${params.objective}`);
+    }
+    if (params.objective === "binary" && v > 1)
+      throw new RangeError(`${what}: binary labels must be 0 or 1, got ${v} at row ${i}`);
+  }
+  return width;
+}
+
+/** Loss per objective: mean squared error, log-loss or multiclass log-loss on raw scores. */
+function loss(
+  objective: GbdtParams["objective"],
+  raw: Float64Array,
+  y: ArrayLike<number>,
+  k: number,
+): number {
+  let sum = 0;
+  for (let i = 0; i < y.length; i++) {
+    if (objective === "regression") sum += (raw[i]! - y[i]!) ** 2;
+    else if (objective === "binary") {
+      const p = Math.min(1 - 1e-15, Math.max(1e-15, 1 / (1 + Math.exp(-raw[i]!))));
+      sum -= y[i] === 1 ? Math.log(p) : Math.log(1 - p);
+    } else {
+      const p = softmax(raw.subarray(i * k, (i + 1) * k))[y[i]!]!;
+      sum -= Math.log(Math.max(p, 1e-15));
+    }
+  }
+  return sum / y.length;
+}
+
+/**
+ * Gradient-boosted decision trees with the histogram method (LightGBM-style): L2 regression,
+ * binary log-loss and softmax multiclass; quantile bins, missing values, leaf-wise growth with
+ * depth and leaf limits, row and feature subsampling, class weights and early stopping. Seeded
+ * and deterministic.
+ */
+export function trainGbdt(
+  rows: ArrayLike<number>[],
+  y: ArrayLike<number>,
+  userParams: Partial<GbdtParams>,
+  options: GbdtTrainOptions = {},
+): GbdtModel {
+  const params: GbdtParams = { ...defaultGbdtParams, ...userParams };
+  checkGbdtParams(params);
+  const width = checkData(rows, y, params, "training data");
+  if (options.validation) checkData(options.validation.rows, options.validation.y, params, "validation data");
+  const n = rows.length;
+  let k = 1;
+  if (params.objective === "multiclass") {
+    let maxLabel = 0;
+    for (let i = 0; i < n; i++) maxLabel = Math.max(maxLabel, y[i]!);
+    k = params.numClasses ?? maxLabel + 1;
+    if (k < 2 || maxLabel >= k)
+      throw new RangeError(`multiclass needs labels in 0..numClasses-1 (numClasses ${k})`);
+  }
+  const classes = params.objective === "binary" ? 2 : k;
+  if (params.classWeights && params.objective !== "regression" && params.classWeights.length !== classes) {
+    throw new RangeError(`classWeights needs ${classes} weights, got ${params.classWeights.length}`);
+  }
+
+  const bins = Array.from({ length: width }, (_, f) =>
+    fitBins(
+      Array.from(rows, (r) => r[f]!),
+      params.maxBins,
+    ),
+  );
+  const binned = bins.map((b, f) =>
+    binColumn(
+      b,
+      Array.from(rows, (r) => r[f]!),
+    ),
+  );
+
+  const weightOf = (i: number) =>
+    params.classWeights && params.objective !== "regression" ? params.classWeights[y[i]!]! : 1;
+  let baseValues: number[];
+  if (params.objective === "regression") {
+    let sum = 0;
+    for (let i = 0; i < n; i++) sum += y[i]!;
+    baseValues = [Math.fround(sum / n)];
+  } else if (params.objective === "binary") {
+    let positive = 0;
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      positive += y[i]! * weightOf(i);
+      total += weightOf(i);
+    }
+    const p = Math.min(1 - 1e-6, Math.max(1e-6, positive / total));
+    baseValues = [Math.fround(Math.log(p / (1 - p)))];
+  } else {
+    const counts = new Array<number>(k).fill(0);
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      counts[y[i]!]! += weightOf(i);
+      total += weightOf(i);
+    }
+    baseValues = counts.map((c) => Math.fround(Math.log(Math.max(c / total, 1e-6))));
+  }
+
+  const raw = new Float64Array(n * k);
+  for (let i = 0; i < n; i++) for (let t = 0; t < k; t++) raw[i * k + t] = baseValues[t]!;
+  const validation = options.validation;
+  const validationRaw = validation ? new Float64Array(validation.rows.length * k) : undefined;
+  if (validation && validationRaw)
+    for (let i = 0; i < validation.rows.length; i++)
+      for (let t = 0; t < k; t++) validationRaw[i * k + t] = baseValues[t]!;
+
+  const random = new Random(params.seed);
+  const grad = new Float64Array(n);
+  const hess = new Float64Array(n);
+  const importance = { gain: new Float64Array(width), splits: new Uint32Array(width) };
+  const trees: Tree[][] = [];
+  const validationLoss: number[] = [];
+  let bestLoss = Number.POSITIVE_INFINITY;
+  let bestIteration = -1;
+  const allRows = Uint32Array.from({ length: n }, (_, i) => i);
+  const started = Date.now();
+
+  for (let iteration = 0; iteration < params.nEstimators; iteration++) {
+    let sampleRows = allRows;
+    if (params.subsample < 1) {
+      const take = Math.max(1, Math.round(n * params.subsample));
+      sampleRows = Uint32Array.from(random.shuffle(Array.from(allRows)).slice(0, take)).sort();
+    }
+    const iterationTrees: Tree[] = [];
+    const probabilities =
+      params.objective === "multiclass"
+        ? Array.from({ length: n }, (_, i) => softmax(raw.subarray(i * k, (i + 1) * k)))
+        : undefined;
+    for (let t = 0; t < k; t++) {
+      for (let i = 0; i < n; i++) {
+        const w = weightOf(i);
+        if (params.objective === "regression") {
+          grad[i] = raw[i]! - y[i]!;
+          hess[i] = 1;
+        } else if (params.objective === "binary") {
+          const p = 1 / (1 + Math.exp(-raw[i]!));
+          grad[i] = (p - y[i]!) * w;
+          hess[i] = Math.max(p * (1 - p), 1e-16) * w;
+        } else {
+          const p = probabilities![i]![t]!;
+          grad[i] = (p - (y[i] === t ? 1 : 0)) * w;
+          hess[i] = Math.max(p * (1 - p), 1e-16) * w;
+        }
+      }
+      let features = Array.from({ length: width }, (_, f) => f);
+      if (params.colsample < 1)
+        features = random
+          .shuffle(features)
+          .slice(0, Math.max(1, Math.round(width * params.colsample)))
+          .sort((a, b) => a - b);
+      const grown = growTree({ binned, bins, grad, hess, rows: sampleRows, features }, params, importance);
+      for (let i = 0; i < n; i++) raw[i * k + t]! += evaluateBinned(grown, binned, i);
+      if (validation && validationRaw) {
+        for (let i = 0; i < validation.rows.length; i++)
+          validationRaw[i * k + t]! += evaluateTree(grown.tree, validation.rows[i]!);
+      }
+      iterationTrees.push(grown.tree);
+    }
+    trees.push(iterationTrees);
+    if (validation && validationRaw) {
+      const current = loss(params.objective, validationRaw, validation.y, k);
+      validationLoss.push(current);
+      if (current < bestLoss - 1e-12) {
+        bestLoss = current;
+        bestIteration = iteration;
+      } else if (
+        params.earlyStoppingRounds !== undefined &&
+        iteration - bestIteration >= params.earlyStoppingRounds
+      ) {
+        options.log?.(
+          `early stopping at iteration ${iteration + 1}: best validation loss ${bestLoss.toPrecision(5)} at ${bestIteration + 1}`,
+        );
+        break;
+      }
+    }
+    if (options.log && ((iteration + 1) % 25 === 0 || iteration + 1 === params.nEstimators)) {
+      const elapsed = (Date.now() - started) / 1000;
+      const eta = (elapsed / (iteration + 1)) * (params.nEstimators - iteration - 1);
+      const valid = validationLoss.length
+        ? `, validation loss ${validationLoss[validationLoss.length - 1]!.toPrecision(5)}`
+        : "";
+      options.log(
+        `iteration ${iteration + 1}/${params.nEstimators}: train loss ${loss(params.objective, raw, y, k).toPrecision(5)}${valid}, ETA ${eta.toFixed(1)} s`,
+      );
+    }
+  }
+  const kept =
+    params.earlyStoppingRounds !== undefined && bestIteration >= 0
+      ? trees.slice(0, bestIteration + 1)
+      : trees;
+  return new GbdtModel(
+    params,
+    width,
+    k,
+    baseValues,
+    kept,
+    { gain: Array.from(importance.gain), splits: Array.from(importance.splits) },
+    validationLoss,
+  );
+}
