@@ -9,6 +9,8 @@ import { createInferenceServer } from "@lockstep/inference";
 import { bumpPin, emptyLock } from "@lockstep/lockfile";
 import { co2Forecast, trainCandidate } from "@lockstep/models";
 import { readCard } from "@lockstep/onnx";
+import { gbdtBench } from "./gbdt.js";
+import { ortLatency } from "./ort-latency.js";
 
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -80,8 +82,19 @@ async function latency(dir: string, candidate: Awaited<ReturnType<typeof trainCa
   console.log(
     `| HTTP POST /v1/models/co2-forecast/predict (fetch client, same process) | ${fmt(quantile(http, 0.5))} | ${fmt(quantile(http, 0.99))} |`,
   );
-  console.log(`ratio p50 HTTP / session.run: ${(quantile(http, 0.5) / quantile(direct, 0.5)).toFixed(1)}x`);
+  console.log(`ratio p50 HTTP / session.run: ${(quantile(http, 0.5) / quantile(direct, 0.5)).toFixed(1)}x\n`);
+  const window = decoded.feeds.history!.dims[1]!;
+  const history = decoded.feeds.history!.data;
+  const kind = await ortLatency(candidate.trained.onnx, "history", window, (rows) => {
+    const data = new Float32Array(rows * window);
+    for (let r = 0; r < rows; r++) data.set(history, r * window);
+    return data;
+  });
+  console.log(
+    `onnxruntime, co2 forecaster: batch 1 ${kind.batch1Us.toFixed(0)} µs/call, batch 64 ${Math.round(kind.batch64RowsPerSecond).toLocaleString("en")} rows/s\n`,
+  );
 }
 
 const { dir, candidate } = await co2Quality();
 await latency(dir, candidate);
+await gbdtBench();

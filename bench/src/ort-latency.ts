@@ -1,0 +1,27 @@
+import * as ort from "onnxruntime-node";
+
+/** Per-call latency at batch 1 and throughput at batch 64 for one model's input. */
+export async function ortLatency(
+  model: Uint8Array,
+  input: string,
+  width: number,
+  make: (rows: number) => Float32Array,
+) {
+  const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1 });
+  const time = async (rows: number, calls: number) => {
+    const feeds = { [input]: new ort.Tensor("float32", make(rows), [rows, width]) };
+    for (let i = 0; i < 50; i++) await session.run(feeds);
+    const samples: number[] = [];
+    for (let i = 0; i < calls; i++) {
+      const t = performance.now();
+      await session.run(feeds);
+      samples.push(performance.now() - t);
+    }
+    samples.sort((a, b) => a - b);
+    return samples[Math.floor(samples.length / 2)]!;
+  };
+  const single = await time(1, 2000);
+  const batch = await time(64, 500);
+  await session.release();
+  return { batch1Us: single * 1000, batch64RowsPerSecond: 64 / (batch / 1000) };
+}
