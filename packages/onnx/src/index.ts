@@ -17,3 +17,12 @@ export {
   type EnsembleTree,
   type TreeExportOptions,
 } from "./tree-ensemble.js";
+export {
+  composeModels,
+  minMaxScale,
+  normalizeImage,
+  softmax,
+  standardize,
+  topK,
+  type ComposeOptions,
+} from "./compose.js";
