@@ -1,6 +1,6 @@
 import onnxProto from "onnx-proto";
 import { OnnxError } from "./errors.js";
-import { attr, type GraphBuilder } from "./graph.js";
+import { attr, metadataProps, opsetImports, type GraphBuilder } from "./graph.js";
 import { decodeModel } from "./card.js";
 
 const { onnx } = onnxProto;
@@ -123,20 +123,16 @@ export function composeModels(first: Uint8Array, second: Uint8Array, options: Co
     ...ga.output.filter((o) => keep.has(o.name!)),
     ...gb.output.map((o) => ({ ...o, name: rename(o.name!) })),
   ];
-  const opsets = new Map<string, number>();
+  const opsets: Record<string, number> = {};
   for (const o of [...a.opsetImport, ...b.opsetImport]) {
     const domain = o.domain ?? "";
-    opsets.set(domain, Math.max(opsets.get(domain) ?? 0, Number(o.version)));
+    opsets[domain] = Math.max(opsets[domain] ?? 0, Number(o.version));
   }
   const model = onnx.ModelProto.create({
     irVersion: Math.max(Number(a.irVersion), Number(b.irVersion)),
     producerName: "lockstep",
-    opsetImport: [...opsets]
-      .sort(([x], [y]) => x.localeCompare(y))
-      .map(([domain, version]) => ({ domain, version })),
-    metadataProps: Object.entries(options.metadata ?? {})
-      .sort(([x], [y]) => x.localeCompare(y))
-      .map(([key, value]) => ({ key, value })),
+    opsetImport: opsetImports(opsets),
+    metadataProps: metadataProps(options.metadata),
     graph: {
       name: `${ga.name}+${gb.name}`,
       node: nodes,

@@ -101,6 +101,22 @@ function attributeProto(name: string, value: AttrValue): onnxProto.onnx.IAttribu
   }
 }
 
+/** Opset imports in a fixed (domain) order, so equal models encode to equal bytes. */
+export function opsetImports(opsets: Record<string, number>): onnxProto.onnx.IOperatorSetIdProto[] {
+  return Object.entries(opsets)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([domain, version]) => ({ domain, version }));
+}
+
+/** metadata_props in key order. */
+export function metadataProps(
+  metadata: Record<string, string> = {},
+): onnxProto.onnx.IStringStringEntryProto[] {
+  return Object.entries(metadata)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([key, value]) => ({ key, value }));
+}
+
 export interface BuildOptions {
   /** Opset per domain: "" is ai.onnx; e.g. { "": 17, "ai.onnx.ml": 3 }. */
   opsets?: Record<string, number>;
@@ -197,12 +213,8 @@ export class GraphBuilder {
       producerName: "lockstep",
       producerVersion: options.producerVersion ?? "0.1",
       docString: options.docString ?? "",
-      opsetImport: Object.entries(opsets)
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([domain, version]) => ({ domain, version })),
-      metadataProps: Object.entries(options.metadata ?? {})
-        .sort(([a], [b]) => a.localeCompare(b))
-        .map(([key, value]) => ({ key, value })),
+      opsetImport: opsetImports(opsets),
+      metadataProps: metadataProps(options.metadata),
       graph: {
         name: this.name,
         node: this.nodes,

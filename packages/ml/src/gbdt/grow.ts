@@ -1,15 +1,11 @@
 import { MISSING_BIN, type FeatureBins } from "./binning.js";
+import type { GbdtParams } from "./params.js";
 import type { Tree, TreeNode } from "./tree.js";
 
-export interface GrowParams {
-  maxDepth: number;
-  numLeaves: number;
-  minSamplesLeaf: number;
-  minHessianLeaf: number;
-  lambda: number;
-  minGain: number;
-  learningRate: number;
-}
+export type GrowParams = Pick<
+  GbdtParams,
+  "maxDepth" | "numLeaves" | "minSamplesLeaf" | "minHessianLeaf" | "lambda" | "minGain" | "learningRate"
+>;
 
 export interface GrowInput {
   binned: Uint8Array[];
