@@ -6,10 +6,12 @@ export async function ortLatency(
   input: string,
   width: number,
   make: (rows: number) => Float32Array,
+  /** Dimensions after [rows, width], e.g. [1] for [rows, steps, 1]. */
+  inner: number[] = [],
 ) {
   const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1 });
   const time = async (rows: number, calls: number) => {
-    const feeds = { [input]: new ort.Tensor("float32", make(rows), [rows, width]) };
+    const feeds = { [input]: new ort.Tensor("float32", make(rows), [rows, width, ...inner]) };
     for (let i = 0; i < 50; i++) await session.run(feeds);
     const samples: number[] = [];
     for (let i = 0; i < calls; i++) {

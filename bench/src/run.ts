@@ -10,6 +10,7 @@ import { bumpPin, emptyLock } from "@lockstep/lockfile";
 import { co2Forecast, trainCandidate } from "@lockstep/models";
 import { readCard } from "@lockstep/onnx";
 import { gbdtBench } from "./gbdt.js";
+import { tfjsBench } from "./tfjs.js";
 import { ortLatency } from "./ort-latency.js";
 
 const quantile = (sorted: number[], q: number) =>
@@ -98,3 +99,4 @@ async function latency(dir: string, candidate: Awaited<ReturnType<typeof trainCa
 const { dir, candidate } = await co2Quality();
 await latency(dir, candidate);
 await gbdtBench();
+await tfjsBench();
