@@ -61,7 +61,7 @@ async function latency(dir: string, candidate: Awaited<ReturnType<typeof trainCa
     logger: pino({ level: "silent" }),
   });
   const { port } = await server.listen(0, "127.0.0.1");
-  while (!server.registry.ready()) await new Promise((r) => setTimeout(r, 10));
+  if (!(await server.registry.settled())) throw new Error("the benchmark model did not load");
   const http: number[] = [];
   const body = JSON.stringify({ horizon: 12 });
   for (let i = 0; i < N; i++) {

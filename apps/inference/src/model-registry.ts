@@ -53,8 +53,18 @@ export class ModelRegistry {
     return [...this.status.keys()];
   }
 
-  async loadAll(): Promise<void> {
-    await Promise.all(this.names().map((name) => this.load(name)));
+  private loading: Promise<void> | undefined;
+
+  /** Loads every pinned model (once); failures are recorded, never thrown. */
+  loadAll(): Promise<void> {
+    this.loading ??= Promise.all(this.names().map((name) => this.load(name))).then(() => undefined);
+    return this.loading;
+  }
+
+  /** Resolves when every model has loaded or failed: true when all are ready. */
+  async settled(): Promise<boolean> {
+    await this.loadAll();
+    return this.ready();
   }
 
   private async load(name: string): Promise<void> {

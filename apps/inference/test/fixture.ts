@@ -31,12 +31,7 @@ export async function startServer(
   const { port } = await server.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${port}`;
   const waitReady = async () => {
-    for (let i = 0; i < 200; i++) {
-      const settled = server.registry.statuses().every((s) => s.state !== "loading");
-      if (settled) return;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-    throw new Error("models did not settle");
+    await server.registry.settled();
   };
   return { server, url, waitReady };
 }
