@@ -70,8 +70,7 @@ export async function serve(
   process.once("SIGINT", () => stop("SIGINT"));
   process.once("SIGTERM", () => stop("SIGTERM"));
   const settled = (async () => {
-    while (server.registry.statuses().some((s) => s.state === "loading"))
-      await new Promise((r) => setTimeout(r, 20));
+    await server.registry.settled();
     for (const status of server.registry.statuses()) {
       if (status.state === "failed")
         out.warn(`${status.name} v${status.version} is not serving: ${status.error?.message}`);
