@@ -84,6 +84,25 @@ describe("inference server", () => {
     }
   });
 
+  it("answers 413 to an oversized chunked body (no Content-Length)", async () => {
+    const chunk = new TextEncoder().encode(`{"a":"${"x".repeat(600 * 1024)}`);
+    const body = new ReadableStream({
+      start(controller) {
+        controller.enqueue(chunk);
+        controller.enqueue(chunk);
+        controller.close();
+      },
+    });
+    const response = await fetch(`${url}/v1/models/co2-forecast/predict`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body,
+      duplex: "half",
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    expect(await response.json()).toMatchObject({ code: "BODY_TOO_LARGE" });
+  });
+
   it("rejects a lying Content-Length and survives a client that disconnects mid-body", async () => {
     const port = new URL(url).port;
     await new Promise<void>((resolve) => {

@@ -127,6 +127,12 @@ describe("GBDT training controls", () => {
     );
     expect(model.trees.length).toBeLessThan(50);
     expect(model.validationLoss.length).toBe(model.trees.length + 5);
+    // importance counts only the trees that were kept
+    const kept = model.trees
+      .flat()
+      .flatMap((t) => t.nodes)
+      .filter((n) => n.kind === "split").length;
+    expect(model.importance.splits.reduce((a, b) => a + b, 0)).toBe(kept);
   });
 
   it("respects depth, leaf and sample limits", () => {

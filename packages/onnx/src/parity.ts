@@ -46,7 +46,7 @@ export async function checkParity(
     for (let i = 0; i < actual.length; i++) {
       const expected = output.expected[i]!;
       const diff = Math.abs(actual[i]! - expected);
-      if (!(diff <= maxAbsDiff) || Number.isNaN(diff)) {
+      if (Number.isNaN(diff) || diff > maxAbsDiff) {
         maxAbsDiff = Number.isNaN(diff) ? Number.POSITIVE_INFINITY : diff;
         worst = { row: Math.floor(i / columns), column: i % columns, expected, actual: actual[i]! };
       }

@@ -174,7 +174,7 @@ export class S3Store implements ArtifactStore {
       return { sha256, bytes: head.ContentLength ?? 0, uri: this.uriFor(sha256) };
     } catch (error) {
       const mapped = s3Error(error, `artifact ${this.uriFor(sha256)}`, await this.endpoint());
-      if (mapped.code === "STORE_NOT_FOUND" && !/bucket/.test(mapped.message)) return undefined;
+      if (mapped.code === "STORE_NOT_FOUND" && (error as AwsError).name !== "NoSuchBucket") return undefined;
       throw mapped;
     }
   }

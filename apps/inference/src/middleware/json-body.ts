@@ -44,9 +44,11 @@ export function jsonBody(options: JsonBodyOptions = {}): Middleware {
     let total = 0;
     for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
       total += chunk.length;
+      // stop reading; the unread rest makes the connection unusable, so tell the client to drop it
       if (total > limit) {
-        ctx.req.destroy();
-        throw new HttpError(413, "BODY_TOO_LARGE", `the body exceeds ${limit} bytes`);
+        throw new HttpError(413, "BODY_TOO_LARGE", `the body exceeds ${limit} bytes`, {
+          Connection: "close",
+        });
       }
       chunks.push(chunk);
     }

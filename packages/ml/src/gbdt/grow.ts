@@ -130,11 +130,7 @@ function bestSplit(
  * Grows one tree leaf-wise (best gain first, as LightGBM) from gradient/hessian histograms; a
  * child's histogram is the parent's minus its smaller sibling's.
  */
-export function growTree(
-  input: GrowInput,
-  params: GrowParams,
-  importance: { gain: Float64Array; splits: Uint32Array },
-): GrownTree {
+export function growTree(input: GrowInput, params: GrowParams): GrownTree {
   const nodes: TreeNode[] = [];
   const splitBins: number[] = [];
   const leafValue = (g: number, h: number) => Math.fround((-g / (h + params.lambda)) * params.learningRate);
@@ -203,8 +199,6 @@ export function growTree(
       gain: split.gain,
     };
     splitBins[leaf.node] = split.bin;
-    importance.gain[feature]! += split.gain;
-    importance.splits[feature]!++;
     const depth = leaf.depth + 1;
     const children: Leaf[] = [
       {

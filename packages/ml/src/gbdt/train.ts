@@ -55,6 +55,18 @@ function loss(
   return sum / y.length;
 }
 
+/** Gain and split counts per feature over the trees the model keeps. */
+function importanceOf(trees: Tree[][], width: number): { gain: number[]; splits: number[] } {
+  const gain = new Array<number>(width).fill(0);
+  const splits = new Array<number>(width).fill(0);
+  for (const node of trees.flat().flatMap((t) => t.nodes)) {
+    if (node.kind !== "split") continue;
+    gain[node.feature]! += node.gain;
+    splits[node.feature]!++;
+  }
+  return { gain, splits };
+}
+
 /**
  * Gradient-boosted decision trees with the histogram method (LightGBM-style): L2 regression,
  * binary log-loss and softmax multiclass; quantile bins, missing values, leaf-wise growth with
@@ -135,7 +147,6 @@ export function trainGbdt(
   const random = new Random(params.seed);
   const grad = new Float64Array(n);
   const hess = new Float64Array(n);
-  const importance = { gain: new Float64Array(width), splits: new Uint32Array(width) };
   const trees: Tree[][] = [];
   const validationLoss: number[] = [];
   let bestLoss = Number.POSITIVE_INFINITY;
@@ -176,7 +187,7 @@ export function trainGbdt(
           .shuffle(features)
           .slice(0, Math.max(1, Math.round(width * params.colsample)))
           .sort((a, b) => a - b);
-      const grown = growTree({ binned, bins, grad, hess, rows: sampleRows, features }, params, importance);
+      const grown = growTree({ binned, bins, grad, hess, rows: sampleRows, features }, params);
       for (let i = 0; i < n; i++) raw[i * k + t]! += evaluateBinned(grown, binned, i);
       if (validation && validationRaw) {
         for (let i = 0; i < validation.rows.length; i++)
@@ -216,13 +227,5 @@ export function trainGbdt(
     params.earlyStoppingRounds !== undefined && bestIteration >= 0
       ? trees.slice(0, bestIteration + 1)
       : trees;
-  return new GbdtModel(
-    params,
-    width,
-    k,
-    baseValues,
-    kept,
-    { gain: Array.from(importance.gain), splits: Array.from(importance.splits) },
-    validationLoss,
-  );
+  return new GbdtModel(params, width, k, baseValues, kept, importanceOf(kept, width), validationLoss);
 }
