@@ -10,9 +10,12 @@ export async function ortLatency(
   inner: number[] = [],
 ) {
   const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 1 });
-  const time = async (rows: number, calls: number) => {
+  const time = async (rows: number, maxCalls: number) => {
     const feeds = { [input]: new ort.Tensor("float32", make(rows), [rows, width, ...inner]) };
-    for (let i = 0; i < 50; i++) await session.run(feeds);
+    const warm = performance.now();
+    for (let i = 0; i < 10; i++) await session.run(feeds);
+    // about one second of calls per figure, so heavy models do not take minutes
+    const calls = Math.max(20, Math.min(maxCalls, Math.round(10_000 / (performance.now() - warm))));
     const samples: number[] = [];
     for (let i = 0; i < calls; i++) {
       const t = performance.now();

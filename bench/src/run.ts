@@ -10,7 +10,7 @@ import { bumpPin, emptyLock } from "@lockstep/lockfile";
 import { co2Forecast, trainCandidate } from "@lockstep/models";
 import { readCard } from "@lockstep/onnx";
 import { gbdtBench } from "./gbdt.js";
-import { tfjsBench } from "./tfjs.js";
+import { tfjsBench, tfjsCnnBench } from "./tfjs.js";
 import { ortLatency } from "./ort-latency.js";
 
 const quantile = (sorted: number[], q: number) =>
@@ -100,3 +100,4 @@ const { dir, candidate } = await co2Quality();
 await latency(dir, candidate);
 await gbdtBench();
 await tfjsBench();
+await tfjsCnnBench();

@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import { registerWasmGradientKernels } from "./wasm-kernels.js";
 
 export type BackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";
 
@@ -28,7 +29,10 @@ export function initBackend(
       const wasm = await import("@tensorflow/tfjs-backend-wasm");
       const require = createRequire(import.meta.url);
       wasm.setWasmPaths(join(dirname(require.resolve("@tensorflow/tfjs-backend-wasm")), "/"));
-      if (await tf.setBackend("wasm")) return "wasm";
+      if (await tf.setBackend("wasm")) {
+        registerWasmGradientKernels();
+        return "wasm";
+      }
     }
     await tf.setBackend("cpu");
     return "cpu";
