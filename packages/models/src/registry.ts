@@ -1,3 +1,4 @@
+import { btcSignal } from "./btc-signal/index.js";
 import { co2Forecast } from "./co2-forecast/index.js";
 import { ModelError } from "./errors.js";
 import type { ModelSpec } from "./spec.js";
@@ -5,6 +6,7 @@ import type { ModelSpec } from "./spec.js";
 /** Every model Lockstep knows. A new model is one folder here and one line below. */
 export const models: Record<string, ModelSpec> = {
   [co2Forecast.name]: co2Forecast as unknown as ModelSpec,
+  [btcSignal.name]: btcSignal as unknown as ModelSpec,
 };
 
 export function getModel(name: string): ModelSpec {

@@ -15,8 +15,13 @@ export interface TrainedModel {
   card: ModelCard;
   metrics: Record<string, number>;
   evaluation: { protocol: string; dataset: string; datasetSha256: string };
+  /** Markdown; charts are linked as `lockstep-asset:<name>` (see writeReport). */
   report: string;
+  /** Files the report links to (SVG charts), by name. */
+  assets?: Record<string, string>;
   parity: ParityReport;
+  /** Wall-clock seconds of each training phase. */
+  timings?: Record<string, number>;
 }
 
 export interface FeedTensor {

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { bumpPin, writeLock } from "@lockstep/lockfile";
-import { trainCandidate, type Candidate } from "@lockstep/models";
+import { trainCandidate, writeReport, type Candidate } from "@lockstep/models";
 import { pinSource } from "../git.js";
 import { lockPath, readLockOrEmpty } from "../lock-io.js";
 import { table, type Output } from "../output.js";
@@ -49,9 +49,8 @@ export async function train(model: string, options: TrainOptions, out: Output): 
   const reportPath =
     options.report ?? join(baseDir, ".lockstep", "reports", `${spec.name}-${pin.sha256.slice(0, 12)}.md`);
   const candidatePath = join(baseDir, ".lockstep", "candidates", `${spec.name}.${environment}.json`);
-  await mkdir(dirname(reportPath), { recursive: true });
   await mkdir(dirname(candidatePath), { recursive: true });
-  await writeFile(reportPath, candidate.trained.report);
+  await writeReport(reportPath, candidate.trained);
   await writeFile(
     candidatePath,
     `${JSON.stringify({ model: spec.name, environment, pin, gate: spec.gate }, null, 2)}\n`,

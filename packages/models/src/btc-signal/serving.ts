@@ -1,0 +1,131 @@
+import type { ModelCard } from "@lockstep/onnx";
+import { ModelError } from "../errors.js";
+import type { DecodedRequest, OutputTensor, ServingAdapter } from "../spec.js";
+import { candleFromObject, toSeries, type Candle } from "./candles.js";
+import { featureRow, LOOKBACK } from "./features.js";
+import { CLASSES, type Barriers } from "./labels.js";
+
+interface BtcServing {
+  lookback: number;
+  intervalMs: number;
+  featureIndices: number[];
+  featureNames: string[];
+  barriers: Barriers;
+}
+
+interface BtcContext {
+  time: string;
+  warnings: string[];
+}
+
+export const MAX_REQUEST_CANDLES = 2000;
+
+const invalid = (message: string): never => {
+  throw new ModelError("REQUEST_INVALID", message);
+};
+
+function parseRequestCandles(body: unknown): Candle[] {
+  const list = Array.isArray(body)
+    ? body
+    : body !== null && typeof body === "object" && Array.isArray((body as { candles?: unknown }).candles)
+      ? (body as { candles: unknown[] }).candles
+      : invalid('expected {"candles": [{"TimeKey", "Open", "High", "Low", "Close", "Volume"}, ...]}');
+  if (body !== null && typeof body === "object" && !Array.isArray(body)) {
+    for (const key of Object.keys(body))
+      if (key !== "candles") invalid(`unknown field "${key}" (known: candles)`);
+  }
+  if (list.length < LOOKBACK || list.length > MAX_REQUEST_CANDLES) {
+    invalid(
+      `"candles" must hold at least ${LOOKBACK} (and at most ${MAX_REQUEST_CANDLES}) candles, got ${list.length}`,
+    );
+  }
+  try {
+    return list.map((row, i) => candleFromObject(row, `candle ${i}`));
+  } catch (error) {
+    return invalid((error as Error).message);
+  }
+}
+
+/**
+ * POST /v1/models/btc-signal/predict
+ *   {"candles": [ ...at least 120 candles, oldest first... ]}
+ * answers the signal for the bar after the last candle with the class probabilities.
+ */
+export const btcServing: ServingAdapter<BtcContext> = {
+  decode(body: unknown, card: ModelCard): DecodedRequest<BtcContext> {
+    const serving = card.serving as unknown as BtcServing;
+    const candles = parseRequestCandles(body);
+    let series;
+    try {
+      series = toSeries(candles, "request", LOOKBACK);
+    } catch (error) {
+      return invalid((error as Error).message);
+    }
+    const warnings: string[] = [];
+    if (series.intervalMs !== serving.intervalMs) {
+      warnings.push(
+        `the candles are ${series.intervalMs / 60_000} minutes apart; the model was trained on ${serving.intervalMs / 60_000}-minute candles`,
+      );
+    }
+    const recentGaps = series.gaps.filter(
+      (g) => Date.parse(g.after) >= candles[candles.length - LOOKBACK]!.time,
+    );
+    if (recentGaps.length) warnings.push(`${recentGaps.length} gap(s) in the last ${LOOKBACK} candles`);
+    const row = featureRow(candles);
+    const features = Float32Array.from(serving.featureIndices, (f) => row[f]!);
+    if (!features.every(Number.isFinite))
+      invalid("the candles give non-finite features (zero or extreme prices?)");
+    return {
+      feeds: { features: { type: "float32", data: features, dims: [1, features.length] } },
+      context: { time: new Date(candles.at(-1)!.time).toISOString(), warnings },
+    };
+  },
+
+  encode(
+    outputs: Record<string, OutputTensor>,
+    card: ModelCard,
+    context: BtcContext,
+  ): Record<string, unknown> {
+    const serving = card.serving as unknown as BtcServing;
+    const p = outputs.probabilities!.data;
+    const labels = card.labels ?? [...CLASSES];
+    let best = 0;
+    for (let i = 1; i < labels.length; i++) if (p[i]! > p[best]!) best = i;
+    return {
+      signal: labels[best],
+      probabilities: Object.fromEntries(labels.map((label, i) => [label, Math.round(p[i]! * 1e6) / 1e6])),
+      lastCandle: context.time,
+      barriers: serving.barriers,
+      ...(context.warnings.length ? { warnings: context.warnings } : {}),
+    };
+  },
+
+  golden: [{ candles: syntheticCandles(LOOKBACK, 1) }, { candles: syntheticCandles(300, 2) }],
+};
+
+/** A deterministic random-walk candle series (4-hour bars) for golden requests and tests. */
+export function syntheticCandles(count: number, seed: number, intervalMs = 4 * 3600_000): Candle[] {
+  let state = seed >>> 0 || 1;
+  const next = () => {
+    state = (state * 1664525 + 1013904223) >>> 0;
+    return state / 2 ** 32;
+  };
+  const candles: Candle[] = [];
+  let close = 30_000;
+  const start = Date.UTC(2021, 0, 1);
+  for (let i = 0; i < count; i++) {
+    const open = close;
+    close = open * Math.exp((next() - 0.5) * 0.03);
+    const high = Math.max(open, close) * (1 + next() * 0.01);
+    const low = Math.min(open, close) * (1 - next() * 0.01);
+    candles.push({
+      time: start + i * intervalMs,
+      open: Math.round(open * 100) / 100,
+      high: Math.round(high * 100) / 100 + 0.01,
+      low: Math.round(low * 100) / 100 - 0.01,
+      close: Math.round(close * 100) / 100,
+      volume: Math.round(100 + next() * 900),
+    });
+  }
+  return candles;
+}

@@ -1,0 +1,117 @@
+import { createHash } from "node:crypto";
+import * as ort from "onnxruntime-node";
+import { beforeAll, describe, expect, it } from "vitest";
+import { readCard, type ModelCard } from "@lockstep/onnx";
+import { btcSignal, getModel, ModelError, type TrainedModel } from "../src/index.js";
+import { LOOKBACK, syntheticCandles, type CandleSeries } from "../src/btc-signal/index.js";
+
+// A tiny budget keeps the suite fast; the default budget is what `lockstep train` runs.
+const params = btcSignal.parseParams(btcSignal.smokeParams);
+const quiet = { log: () => {} };
+const sha = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+let data: CandleSeries;
+let trained: TrainedModel;
+let card: ModelCard;
+let session: ort.InferenceSession;
+beforeAll(async () => {
+  data = await btcSignal.loadData(btcSignal.defaultData, quiet);
+  trained = await btcSignal.train(data, params, quiet);
+  card = readCard(trained.onnx);
+  session = await ort.InferenceSession.create(trained.onnx);
+}, 120_000);
+
+async function predict(request: unknown) {
+  const spec = getModel("btc-signal");
+  const decoded = spec.serving.decode(request, card);
+  const feeds = Object.fromEntries(
+    Object.entries(decoded.feeds).map(([k, t]) => [k, new ort.Tensor(t.type, t.data, t.dims)]),
+  );
+  return spec.serving.encode((await session.run(feeds)) as never, card, decoded.context as never) as {
+    signal: string;
+    probabilities: Record<string, number>;
+    warnings?: string[];
+  };
+}
+
+describe("btc-signal training (S&P 500 daily candles from vega-datasets, tiny budget)", () => {
+  it("loads the offline default data", () => {
+    expect(data.candles.length).toBeGreaterThan(2000);
+    expect(data.intervalMs).toBe(86_400_000);
+    expect(data.gaps.length).toBeGreaterThan(0); // weekends and holidays
+  });
+
+  it("reports the gate's metrics, a backtest beside buy and hold, and passes parity", () => {
+    const m = trained.metrics;
+    for (const key of ["auc_ovr_weighted", "macro_f1", "accuracy", "backtest_return", "buy_hold_return"]) {
+      expect(Number.isFinite(m[key]), key).toBe(true);
+    }
+    expect(m.auc_ovr_weighted).toBeGreaterThan(0.3);
+    expect(m.auc_ovr_weighted).toBeLessThan(0.8); // an AUC far above this on daily index data would mean a leak
+    expect(trained.parity.maxAbsDiff).toBeLessThan(1e-4);
+    expect(trained.evaluation.protocol).toMatch(/expanding walk-forward: 2 folds .* purge 10 bars/);
+    expect(trained.report).toContain("| **Lockstep (selected features, tuned)** |");
+    expect(trained.report).toContain("lockstep-asset:equity.svg");
+    expect(trained.assets?.["equity.svg"]).toMatch(/^<svg/);
+    expect(trained.assets?.["confusion.svg"]).toMatch(/^<svg/);
+  });
+
+  it("carries its card: labels, selected features, drift profile, gaps, protocol", () => {
+    expect(card.name).toBe("btc-signal");
+    expect(card.labels).toEqual(["sell", "hold", "buy"]);
+    expect(card.metrics).toEqual(trained.metrics);
+    const serving = card.serving as { featureNames: string[]; lookback: number };
+    expect(serving.lookback).toBe(LOOKBACK);
+    expect(Object.keys(card.featureProfile as object).sort()).toEqual([...serving.featureNames].sort());
+    expect(card.preprocessing?.gapCount).toBe(data.gaps.length);
+  });
+
+  it("is deterministic: the same data, params and seed give byte-identical ONNX", async () => {
+    const again = await btcSignal.train(data, params, quiet);
+    expect(sha(again.onnx)).toBe(sha(trained.onnx));
+  }, 120_000);
+
+  it("serves its golden requests and the source system's candle rows", async () => {
+    for (const request of btcSignal.serving.golden) {
+      const answer = await predict(request);
+      expect(["sell", "hold", "buy"]).toContain(answer.signal);
+      const total = Object.values(answer.probabilities).reduce((a, b) => a + b, 0);
+      expect(total).toBeCloseTo(1, 4);
+      expect(answer.warnings?.[0]).toMatch(/trained on 1440-minute candles/); // 4-hour candles to a daily model
+    }
+    const rows = data.candles.slice(-LOOKBACK).map((c) => ({
+      TimeKey: new Date(c.time).toISOString(),
+      Open: c.open,
+      High: c.high,
+      Low: c.low,
+      Close: c.close,
+      Volume: c.volume,
+    }));
+    const answer = await predict({ candles: rows });
+    expect(answer.warnings?.some((w) => w.includes("minutes apart"))).toBeFalsy();
+  });
+
+  it.each([
+    ["a string", "buy?", /expected \{"candles"/],
+    ["too few candles", { candles: syntheticCandles(10, 1) }, /at least 120/],
+    ["too many candles", { candles: syntheticCandles(2001, 1) }, /at most 2000/],
+    ["an unknown field", { candles: syntheticCandles(LOOKBACK, 1), extra: 1 }, /unknown field "extra"/],
+    ["unsorted candles", { candles: syntheticCandles(LOOKBACK, 1).reverse() }, /not in time order/],
+    [
+      "a NaN close",
+      { candles: syntheticCandles(LOOKBACK, 1).map((c, i) => (i === 5 ? { ...c, close: "NaN" } : c)) },
+      /not a finite number/,
+    ],
+    ["a non-object candle", { candles: [...syntheticCandles(LOOKBACK - 1, 1), 42] }, /expected an object/],
+  ])("rejects %s with a clear REQUEST_INVALID", (_, request, pattern) => {
+    let error: unknown;
+    try {
+      btcSignal.serving.decode(request as never, card);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ModelError);
+    expect((error as ModelError).code).toBe("REQUEST_INVALID");
+    expect((error as Error).message).toMatch(pattern);
+  });
+});
