@@ -43,7 +43,7 @@ async function latency(dir: string, candidate: Awaited<ReturnType<typeof trainCa
   console.log(`## co2-forecast latency, ${N} sequential requests (horizon 12)\n`);
   const card = readCard(candidate.trained.onnx);
   const session = await ort.InferenceSession.create(candidate.trained.onnx, { intraOpNumThreads: 1 });
-  const decoded = co2Forecast.serving.decode({ horizon: 12 } as never, card);
+  const decoded = await co2Forecast.serving.decode({ horizon: 12 } as never, card);
   const feeds = {
     history: new ort.Tensor("float32", decoded.feeds.history!.data, decoded.feeds.history!.dims),
   };

@@ -45,7 +45,7 @@ export function routes(registry: ModelRegistry, metrics: Metrics): Router {
     }
     let decoded;
     try {
-      decoded = model.spec.serving.decode((ctx.request as { body?: unknown }).body, model.card);
+      decoded = await model.spec.serving.decode((ctx.request as { body?: unknown }).body, model.card);
     } catch (error) {
       if (error instanceof ModelError) throw new HttpError(400, error.code, error.message);
       throw error;

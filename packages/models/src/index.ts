@@ -5,6 +5,8 @@ export { co2Forecast, CO2_DEFAULT_DATA } from "./co2-forecast/index.js";
 export * as co2 from "./co2-forecast/index.js";
 export { btcSignal, BTC_DEFAULT_DATA } from "./btc-signal/index.js";
 export * as btc from "./btc-signal/index.js";
+export { fishClassifier, FISH_DEFAULT_DATA } from "./fish-classifier/index.js";
+export * as fish from "./fish-classifier/index.js";
 export { trainCandidate, type Candidate, type TrainCandidateOptions } from "./pipeline.js";
 export { writeReport, assetLink } from "./report-files.js";
 export { lineChart, confusionChart, type LineSeries, type Band } from "./plots.js";

@@ -37,7 +37,7 @@ function checkParam(key: string, value: unknown, rule: ParamRule): unknown {
       return value.map((v, i) => checkNumber(`${key}[${i}]`, v, rule));
     }
     case "string": {
-      if (value === null && rule.optional) return undefined;
+      if (value === null && rule.optional) return null;
       if (typeof value !== "string" || value.length > rule.maxLength) {
         throw new ModelError(
           "PARAMS_INVALID",

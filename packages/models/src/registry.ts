@@ -1,5 +1,6 @@
 import { btcSignal } from "./btc-signal/index.js";
 import { co2Forecast } from "./co2-forecast/index.js";
+import { fishClassifier } from "./fish-classifier/index.js";
 import { ModelError } from "./errors.js";
 import type { ModelSpec } from "./spec.js";
 
@@ -7,6 +8,7 @@ import type { ModelSpec } from "./spec.js";
 export const models: Record<string, ModelSpec> = {
   [co2Forecast.name]: co2Forecast as unknown as ModelSpec,
   [btcSignal.name]: btcSignal as unknown as ModelSpec,
+  [fishClassifier.name]: fishClassifier as unknown as ModelSpec,
 };
 
 export function getModel(name: string): ModelSpec {

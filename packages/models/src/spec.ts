@@ -24,11 +24,9 @@ export interface TrainedModel {
   timings?: Record<string, number>;
 }
 
-export interface FeedTensor {
-  type: "float32";
-  data: Float32Array;
-  dims: number[];
-}
+export type FeedTensor =
+  | { type: "float32"; data: Float32Array; dims: number[] }
+  | { type: "uint8"; data: Uint8Array; dims: number[] };
 
 export interface OutputTensor {
   data: ArrayLike<number>;
@@ -44,7 +42,7 @@ export interface DecodedRequest<Context = unknown> {
 /** The serving side of a model: its domain endpoint's request decoding and response encoding. */
 export interface ServingAdapter<Context = unknown> {
   /** Throws ModelError("REQUEST_INVALID") with a message for the client on bad input. */
-  decode(body: unknown, card: ModelCard): DecodedRequest<Context>;
+  decode(body: unknown, card: ModelCard): DecodedRequest<Context> | Promise<DecodedRequest<Context>>;
   encode(outputs: Record<string, OutputTensor>, card: ModelCard, context: Context): Record<string, unknown>;
   /** Example requests that must succeed against any artifact of this model (smoke tests). */
   golden: unknown[];

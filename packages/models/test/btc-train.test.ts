@@ -23,7 +23,7 @@ beforeAll(async () => {
 
 async function predict(request: unknown) {
   const spec = getModel("btc-signal");
-  const decoded = spec.serving.decode(request, card);
+  const decoded = await spec.serving.decode(request, card);
   const feeds = Object.fromEntries(
     Object.entries(decoded.feeds).map(([k, t]) => [k, new ort.Tensor(t.type, t.data, t.dims)]),
   );

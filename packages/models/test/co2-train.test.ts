@@ -49,7 +49,7 @@ describe("co2-forecast training", () => {
     const session = await ort.InferenceSession.create(trained.onnx);
     const spec = getModel("co2-forecast");
     for (const request of spec.serving.golden) {
-      const decoded = spec.serving.decode(request, card);
+      const decoded = await spec.serving.decode(request, card);
       const feeds = Object.fromEntries(
         Object.entries(decoded.feeds).map(([k, t]) => [k, new ort.Tensor(t.type, t.data, t.dims)]),
       );
@@ -89,9 +89,9 @@ describe("co2-forecast training", () => {
     }
   });
 
-  it("forecasts after a client's own history", () => {
+  it("forecasts after a client's own history", async () => {
     const card = readCard(trained.onnx);
-    const decoded = co2Forecast.serving.decode(
+    const decoded = await co2Forecast.serving.decode(
       { horizon: 2, history: data.values, lastMonth: "2020-04" } as never,
       card,
     );

@@ -79,6 +79,8 @@ export interface ComposeOptions {
   prefix?: string;
   /** Outputs of the first model to keep as outputs of the composed model too. */
   keepOutputs?: string[];
+  /** Names for the second model's outputs in the composed model (default: prefixed like the rest). */
+  outputNames?: Record<string, string>;
   metadata?: Record<string, string>;
 }
 
@@ -103,7 +105,9 @@ export function composeModels(first: Uint8Array, second: Uint8Array, options: Co
     if (!bInputs.has(to)) throw new OnnxError("ONNX_GRAPH", `the second model has no input "${to}"`);
   }
   const fed = new Map(Object.entries(options.connect).map(([from, to]) => [to, from]));
-  const rename = (name: string) => (name === "" ? "" : (fed.get(name) ?? `${prefix}${name}`));
+  const outputNames = new Map(Object.entries(options.outputNames ?? {}));
+  const rename = (name: string) =>
+    name === "" ? "" : (fed.get(name) ?? outputNames.get(name) ?? `${prefix}${name}`);
   const nodes = [
     ...ga.node,
     ...gb.node.map((n) => ({
@@ -143,4 +147,16 @@ export function composeModels(first: Uint8Array, second: Uint8Array, options: Co
     },
   });
   return onnx.ModelProto.encode(model).finish();
+}
+
+/** The same model with its metadata_props (e.g. the model card) and doc string replaced. */
+export function withMetadata(
+  model: Uint8Array,
+  metadata: Record<string, string>,
+  docString?: string,
+): Uint8Array {
+  const decoded = decodeModel(model);
+  decoded.metadataProps = metadataProps(metadata);
+  if (docString !== undefined) decoded.docString = docString;
+  return onnx.ModelProto.encode(decoded).finish();
 }

@@ -19,6 +19,7 @@ export {
 } from "./tree-ensemble.js";
 export {
   composeModels,
+  withMetadata,
   minMaxScale,
   normalizeImage,
   softmax,
@@ -26,3 +27,4 @@ export {
   topK,
   type ComposeOptions,
 } from "./compose.js";
+export { exposeFeatures, type ExposedFeatures } from "./expose.js";

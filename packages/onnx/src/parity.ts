@@ -21,7 +21,7 @@ export interface ParityReport {
  */
 export async function checkParity(
   model: Uint8Array,
-  input: { name: string; data: Float32Array; dims: number[] },
+  input: { name: string; data: Float32Array | Uint8Array; dims: number[] },
   output: { name: string; expected: ArrayLike<number> },
   options: ParityOptions = {},
 ): Promise<ParityReport> {
@@ -29,10 +29,14 @@ export async function checkParity(
   const rtol = options.rtol ?? 1e-6;
   const session = await ort.InferenceSession.create(model);
   try {
-    const result = await session.run({ [input.name]: new ort.Tensor("float32", input.data, input.dims) });
-    const tensor = result[output.name];
-    if (!tensor) throw new OnnxError("ONNX_PARITY", `the model has no output "${output.name}"`);
-    const actual = tensor.data as Float32Array;
+    const tensor =
+      input.data instanceof Uint8Array
+        ? new ort.Tensor("uint8", input.data, input.dims)
+        : new ort.Tensor("float32", input.data, input.dims);
+    const result = await session.run({ [input.name]: tensor });
+    const out = result[output.name];
+    if (!out) throw new OnnxError("ONNX_PARITY", `the model has no output "${output.name}"`);
+    const actual = out.data as Float32Array;
     if (actual.length !== output.expected.length) {
       throw new OnnxError(
         "ONNX_PARITY",

@@ -13,3 +13,4 @@ export { S3Store, s3Error } from "./s3-store.js";
 export { s3ClientFromEnv } from "./s3-client.js";
 export { openStore, fetchArtifact, type OpenStoreOptions } from "./open.js";
 export { readDataUri, type ReadDataOptions } from "./data-uri.js";
+export { syncS3Prefix, datasetCacheDir, type SyncOptions } from "./data-dir.js";

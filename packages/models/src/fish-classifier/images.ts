@@ -1,0 +1,257 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { deflateSync } from "node:zlib";
+import sharp from "sharp";
+import { ModelError } from "../errors.js";
+
+export const IMAGE_EXTENSIONS = /\.(jpe?g|png|webp)$/i;
+/** Larger images are refused before decoding (decompression bombs). */
+export const MAX_PIXELS = 40_000_000;
+export const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
+const SPLIT_FOLDERS = new Set(["train", "val", "valid", "validation", "test"]);
+
+export interface ImageItem {
+  /** Where the bytes come from (a file path or an object key). */
+  path: string;
+  file: string;
+  label: number;
+  /** Folder of origin when the data has train/ val/ test/ split folders. */
+  split?: string;
+}
+
+export interface ClassInfo {
+  /** The folder name (the class id used on disk). */
+  id: string;
+  /** A readable name from labels.tsv / labels.json, else the folder name. */
+  name: string;
+  /** A second name (e.g. a common name) when the label map gives one. */
+  alias?: string;
+}
+
+export interface ImageFolder {
+  source: string;
+  root: string;
+  classes: ClassInfo[];
+  items: ImageItem[];
+  /** Bytes of each item, read lazily (local files) or prefetched (object stores). */
+  read(item: ImageItem): Promise<Buffer>;
+}
+
+const fail = (message: string): never => {
+  throw new ModelError("DATA_INVALID", message);
+};
+
+async function isDir(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() ?? false;
+}
+
+/**
+ * A label map beside the class folders: labels.tsv or labels.csv (header; first column the
+ * folder, second its name, an optional third a common name) or labels.json ({"folder": "name"} or
+ * {"folder": {"name": "...", "alias": "..."}}).
+ */
+export function parseLabelMap(
+  text: string,
+  kind: "tsv" | "csv" | "json",
+): Map<string, { name: string; alias?: string }> {
+  const map = new Map<string, { name: string; alias?: string }>();
+  if (kind === "json") {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch (error) {
+      return fail(`labels.json is not valid JSON: ${(error as Error).message}`);
+    }
+    if (!doc || typeof doc !== "object" || Array.isArray(doc))
+      return fail("labels.json must be an object of folder -> name");
+    for (const [folder, value] of Object.entries(doc)) {
+      if (typeof value === "string") map.set(folder, { name: value });
+      else if (value && typeof value === "object" && typeof (value as { name?: unknown }).name === "string") {
+        const v = value as { name: string; alias?: unknown };
+        map.set(folder, { name: v.name, ...(typeof v.alias === "string" ? { alias: v.alias } : {}) });
+      } else fail(`labels.json: the entry for "${folder}" must be a name or {"name", "alias"}`);
+    }
+    return map;
+  }
+  const lines = text.split(/\r?\n/).filter((l) => l.trim() !== "");
+  const sep = kind === "tsv" ? "\t" : ",";
+  for (const line of lines.slice(1)) {
+    const [folder, name, alias] = line.split(sep).map((c) => c.trim());
+    if (folder && name) map.set(folder, { name, ...(alias && !/^\d+$/.test(alias) ? { alias } : {}) });
+  }
+  return map;
+}
+
+async function readLabelMap(root: string) {
+  for (const kind of ["tsv", "csv", "json"] as const) {
+    const text = await readFile(join(root, `labels.${kind}`), "utf8").catch(() => undefined);
+    if (text !== undefined) return parseLabelMap(text, kind);
+  }
+  return new Map<string, { name: string; alias?: string }>();
+}
+
+/**
+ * Lists an ImageFolder directory: `<class>/<image>`, or `train|val|test/<class>/<image>` (the
+ * splits are merged; cross-validation makes its own). Classes are sorted by folder name.
+ */
+export async function listImageFolder(
+  root: string,
+  source = root,
+  maxImages = 200_000,
+): Promise<ImageFolder> {
+  if (!(await isDir(root))) return fail(`image folder ${root} does not exist or is not a directory`);
+  const top = (await readdir(root, { withFileTypes: true })).filter(
+    (e) => e.isDirectory() && !e.name.startsWith("."),
+  );
+  const splits = top.filter((e) => SPLIT_FOLDERS.has(e.name.toLowerCase()));
+  const bases =
+    splits.length > 0
+      ? splits.map((s) => ({ dir: join(root, s.name), split: s.name }))
+      : [{ dir: root, split: undefined }];
+  const files: { path: string; cls: string; split?: string }[] = [];
+  for (const base of bases) {
+    for (const entry of await readdir(base.dir, { withFileTypes: true })) {
+      if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
+      for (const file of (await readdir(join(base.dir, entry.name))).sort()) {
+        if (!IMAGE_EXTENSIONS.test(file)) continue;
+        files.push({ path: join(base.dir, entry.name, file), cls: entry.name, split: base.split });
+        if (files.length > maxImages) fail(`more than ${maxImages} images under ${root}`);
+      }
+    }
+  }
+  const ids = [...new Set(files.map((f) => f.cls))].sort();
+  if (ids.length < 2)
+    fail(
+      `image folder ${root} needs at least two class folders with .jpg/.png/.webp images, found ${ids.length}`,
+    );
+  const labels = await readLabelMap(root);
+  const classes = ids.map((id) => ({
+    id,
+    name: labels.get(id)?.name ?? id,
+    ...(labels.get(id)?.alias ? { alias: labels.get(id)!.alias } : {}),
+  }));
+  const index = new Map(ids.map((id, i) => [id, i]));
+  const items = files
+    .map((f) => ({
+      path: f.path,
+      file: basename(f.path),
+      label: index.get(f.cls)!,
+      ...(f.split ? { split: f.split } : {}),
+    }))
+    .sort((a, b) => a.label - b.label || a.path.localeCompare(b.path));
+  return {
+    source,
+    root,
+    classes,
+    items,
+    read: async (item) => {
+      const bytes = await readFile(item.path);
+      if (bytes.length > MAX_IMAGE_BYTES) fail(`${item.path} is larger than ${MAX_IMAGE_BYTES} bytes`);
+      return bytes;
+    },
+  };
+}
+
+export interface ImageGeometry {
+  /** Side of the square the model sees. */
+  size: number;
+  /** The shorter side is resized to this before the centre crop. */
+  resize: number;
+}
+
+/**
+ * Decodes an image (JPEG, PNG, WebP; EXIF orientation applied), resizes its shorter side to
+ * `resize` (bilinear), centre-crops `size` x `size` and returns RGB bytes, height x width x 3.
+ * The same function prepares training and serving inputs.
+ */
+export async function prepareImage(bytes: Uint8Array, geometry: ImageGeometry): Promise<Uint8Array> {
+  let pipeline;
+  try {
+    pipeline = sharp(bytes, { limitInputPixels: MAX_PIXELS, failOn: "error" });
+    const meta = await pipeline.metadata();
+    if (!meta.format || !["jpeg", "png", "webp"].includes(meta.format)) {
+      throw new ModelError(
+        "DATA_INVALID",
+        `unsupported image format ${meta.format ?? "unknown"} (JPEG, PNG or WebP)`,
+      );
+    }
+    const swapped = (meta.orientation ?? 1) >= 5;
+    const [w, h] = swapped ? [meta.height, meta.width] : [meta.width, meta.height];
+    if (!w || !h) throw new Error("the image has no size");
+    const scale = geometry.resize / Math.min(w, h);
+    const width = Math.max(geometry.size, Math.round(w * scale));
+    const height = Math.max(geometry.size, Math.round(h * scale));
+    const { data } = await pipeline
+      .rotate()
+      .removeAlpha()
+      .toColourspace("srgb")
+      .resize(width, height, { fit: "fill", kernel: "linear" })
+      .extract({
+        left: Math.floor((width - geometry.size) / 2),
+        top: Math.floor((height - geometry.size) / 2),
+        width: geometry.size,
+        height: geometry.size,
+      })
+      .raw()
+      .toBuffer({ resolveWithObject: true });
+    if (data.length !== geometry.size * geometry.size * 3) throw new Error(`decoded ${data.length} bytes`);
+    return new Uint8Array(data.buffer, data.byteOffset, data.length);
+  } catch (error) {
+    if (error instanceof ModelError) throw error;
+    const message = (error as Error).message;
+    if (/pixel limit/i.test(message))
+      throw new ModelError("DATA_INVALID", `the image is larger than ${MAX_PIXELS} pixels`);
+    throw new ModelError("DATA_INVALID", `not a readable image: ${message.split("\n")[0]}`);
+  }
+}
+
+/** Horizontal mirror of an RGB image (training augmentation). */
+export function mirror(rgb: Uint8Array, size: number): Uint8Array {
+  const out = new Uint8Array(rgb.length);
+  for (let y = 0; y < size; y++)
+    for (let x = 0; x < size; x++) {
+      const from = (y * size + x) * 3;
+      const to = (y * size + (size - 1 - x)) * 3;
+      out[to] = rgb[from]!;
+      out[to + 1] = rgb[from + 1]!;
+      out[to + 2] = rgb[from + 2]!;
+    }
+  return out;
+}
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+
+function crc32(bytes: Uint8Array): number {
+  let c = 0xffffffff;
+  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** A minimal 8-bit RGB PNG encoder (golden requests and tests need images without a file). */
+export function encodePng(width: number, height: number, rgb: Uint8Array): Buffer {
+  const chunk = (type: string, data: Uint8Array) => {
+    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(width, 0);
+  header.writeUInt32BE(height, 4);
+  header.set([8, 2, 0, 0, 0], 8);
+  const rows = Buffer.alloc(height * (width * 3 + 1));
+  for (let y = 0; y < height; y++)
+    rows.set(rgb.subarray(y * width * 3, (y + 1) * width * 3), y * (width * 3 + 1) + 1);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", header),
+    chunk("IDAT", deflateSync(rows)),
+    chunk("IEND", new Uint8Array()),
+  ]);
+}

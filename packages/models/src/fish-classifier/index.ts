@@ -1,0 +1,61 @@
+import { createHash } from "node:crypto";
+import { isAbsolute, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { datasetCacheDir, syncS3Prefix } from "@lockstep/store";
+import { ModelError } from "../errors.js";
+import type { ModelSpec } from "../spec.js";
+import { listImageFolder, type ImageFolder } from "./images.js";
+import { defaultFishParams, parseFishParams, type FishParams } from "./params.js";
+import { fishServing } from "./serving.js";
+import { trainFish } from "./train.js";
+
+/** There is no offline fish dataset to ship: the default is a folder the user provides. */
+export const FISH_DEFAULT_DATA = "file://data/fish";
+
+export const fishClassifier: ModelSpec<ImageFolder, FishParams> = {
+  name: "fish-classifier",
+  task: "image-classification",
+  description:
+    "Fish species from a photo, top-3 with confidences (transfer learning on an ONNX backbone, or a small CNN)",
+  gate: { metric: "macro_f1", goal: "maximize", minImprovement: 0 },
+  defaultData: FISH_DEFAULT_DATA,
+  defaultParams: defaultFishParams,
+  smokeParams: { folds: 2, cnnEpochs: 2, headEpochs: 5, cnnFilters: [4, 8] },
+  parseParams: parseFishParams,
+  async loadData(uri, context) {
+    const baseDir = context.baseDir ?? process.cwd();
+    if (uri.startsWith("s3://")) {
+      const dir = datasetCacheDir(baseDir, createHash("sha256").update(uri).digest("hex").slice(0, 16));
+      context.log(`fish-classifier: mirroring ${uri} into ${dir}`);
+      await syncS3Prefix(uri, dir, { env: context.env, log: context.log });
+      return listImageFolder(dir, uri);
+    }
+    if (/^[a-z][a-z0-9+.-]*:/i.test(uri) && !uri.startsWith("file://")) {
+      throw new ModelError(
+        "DATA_INVALID",
+        `fish-classifier reads an image folder from file:// or s3://, not ${uri}`,
+      );
+    }
+    const path = uri.startsWith("file:///")
+      ? fileURLToPath(uri)
+      : uri.startsWith("file://")
+        ? resolve(baseDir, uri.slice(7))
+        : isAbsolute(uri)
+          ? uri
+          : resolve(baseDir, uri);
+    return listImageFolder(path, uri);
+  },
+  train: trainFish,
+  serving: fishServing as ModelSpec["serving"],
+};
+
+export {
+  listImageFolder,
+  prepareImage,
+  encodePng,
+  parseLabelMap,
+  mirror,
+  type ImageFolder,
+} from "./images.js";
+export { parseFishParams, defaultFishParams, type FishParams } from "./params.js";
+export { groupsOf } from "./train.js";

@@ -1,0 +1,87 @@
+import type { ModelCard } from "@lockstep/onnx";
+import { ModelError } from "../errors.js";
+import type { DecodedRequest, OutputTensor, ServingAdapter } from "../spec.js";
+import { encodePng, MAX_IMAGE_BYTES, prepareImage, type ClassInfo } from "./images.js";
+
+interface FishServing {
+  size: number;
+  resize: number;
+  topK: number;
+  classes: ClassInfo[];
+}
+
+const invalid = (message: string): never => {
+  throw new ModelError("REQUEST_INVALID", message);
+};
+
+/** The image bytes of a request: a raw body (Buffer/Uint8Array) or {"image": "<base64 or data: URL>"}. */
+function imageBytes(body: unknown): Uint8Array {
+  if (body instanceof Uint8Array) return body;
+  if (body === null || typeof body !== "object" || Array.isArray(body)) {
+    return invalid('expected an image body or {"image": "<base64>"}');
+  }
+  for (const key of Object.keys(body)) if (key !== "image") invalid(`unknown field "${key}" (known: image)`);
+  const image = (body as { image?: unknown }).image;
+  if (typeof image !== "string" || image.length === 0) return invalid('"image" must be a base64 string');
+  if (image.length > Math.ceil((MAX_IMAGE_BYTES * 4) / 3) + 100)
+    invalid(`the image is larger than ${MAX_IMAGE_BYTES} bytes`);
+  const base64 = image.replace(/^data:image\/[\w.+-]+;base64,/, "");
+  if (!/^[A-Za-z0-9+/\s]*={0,2}$/.test(base64)) invalid('"image" is not valid base64');
+  return Buffer.from(base64, "base64");
+}
+
+/**
+ * POST /v1/models/fish-classifier/predict with an image (JPEG, PNG or WebP): answers the source
+ * system's shape — predicted_class, predicted_label, confidence, top_3_predictions.
+ */
+export const fishServing: ServingAdapter<Record<string, never>> = {
+  async decode(body: unknown, card: ModelCard): Promise<DecodedRequest<Record<string, never>>> {
+    const serving = card.serving as unknown as FishServing;
+    const bytes = imageBytes(body);
+    if (bytes.length === 0) invalid("the image is empty");
+    if (bytes.length > MAX_IMAGE_BYTES) invalid(`the image is larger than ${MAX_IMAGE_BYTES} bytes`);
+    let pixels: Uint8Array;
+    try {
+      pixels = await prepareImage(bytes, { size: serving.size, resize: serving.resize });
+    } catch (error) {
+      return invalid((error as Error).message);
+    }
+    return {
+      feeds: { image: { type: "uint8", data: pixels, dims: [1, serving.size, serving.size, 3] } },
+      context: {},
+    };
+  },
+
+  encode(outputs: Record<string, OutputTensor>, card: ModelCard): Record<string, unknown> {
+    const serving = card.serving as unknown as FishServing;
+    const scores = outputs.top_scores!.data;
+    const indices = outputs.top_indices!.data;
+    const top = Array.from({ length: serving.topK }, (_, k) => {
+      const index = Number(indices[k]);
+      const info = serving.classes[index]!;
+      return {
+        class: info.id,
+        label: info.name,
+        ...(info.alias ? { common_name: info.alias } : {}),
+        confidence: Math.round(Number(scores[k]) * 1e6) / 1e6,
+      };
+    });
+    return {
+      predicted_class: top[0]!.class,
+      predicted_label: top[0]!.label,
+      confidence: top[0]!.confidence,
+      [`top_${serving.topK}_predictions`]: top,
+    };
+  },
+
+  golden: [{ image: GOLDEN_PNG() }],
+};
+
+/** A 40x30 RGB gradient PNG, encoded here so the golden request needs no file. */
+function GOLDEN_PNG(): string {
+  const [width, height] = [40, 30];
+  const rgb = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) rgb.set([x * 6, y * 8, 128], (y * width + x) * 3);
+  return encodePng(width, height, rgb).toString("base64");
+}
