@@ -16,6 +16,7 @@ export interface FishParams {
   headLearningRate: number;
   headL2: number;
   cnnEpochs: number;
+  cnnLearningRate: number;
   cnnFilters: number[];
   topK: number;
   seed: number;
@@ -32,6 +33,7 @@ export const defaultFishParams: FishParams = {
   headLearningRate: 0.001,
   headL2: 0.001,
   cnnEpochs: 25,
+  cnnLearningRate: 0.002,
   cnnFilters: [16, 32, 64],
   topK: 3,
   seed: 0,
@@ -57,6 +59,7 @@ const rules: ParamRules<FishParams> = {
   headLearningRate: { kind: "number", min: 1e-6, max: 1 },
   headL2: { kind: "number", min: 0, max: 10 },
   cnnEpochs: { kind: "number", int: true, min: 1, max: 500 },
+  cnnLearningRate: { kind: "number", min: 1e-6, max: 1 },
   cnnFilters: { kind: "list", int: true, min: 1, max: 256, maxItems: 5 },
   topK: { kind: "number", int: true, min: 1, max: 20 },
   seed: { kind: "number", int: true, min: 0, max: 2 ** 31 - 1 },

@@ -517,8 +517,9 @@ async function smallCnn(
     layers.push(tf.layers.globalAveragePooling2d({}));
     layers.push(tf.layers.dropout({ rate: 0.2, seed: params.seed }));
     layers.push(tf.layers.dense({ units: classes, activation: "softmax", kernelInitializer: init(99) }));
-    const model = tf.sequential({ layers });
-    model.compile({ optimizer: tf.train.adam(0.002), loss: "categoricalCrossentropy" });
+    // a fixed name: tfjs numbers unnamed models per process, and the name reaches the ONNX graph
+    const model = tf.sequential({ layers, name: "fish_cnn" });
+    model.compile({ optimizer: tf.train.adam(params.cnnLearningRate), loss: "categoricalCrossentropy" });
     return model;
   };
   const fit = async (indices: number[], label: string) => {

@@ -1,0 +1,297 @@
+import { createHash } from "node:crypto";
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import * as ort from "onnxruntime-node";
+import sharp from "sharp";
+import { beforeAll, describe, expect, it } from "vitest";
+import { attr, GraphBuilder, readCard, type ModelCard } from "@lockstep/onnx";
+import { fishClassifier, ModelError, type TrainedModel } from "../src/index.js";
+import {
+  encodePng,
+  groupsOf,
+  listImageFolder,
+  parseFishParams,
+  parseLabelMap,
+  prepareImage,
+  type ImageFolder,
+} from "../src/fish-classifier/index.js";
+
+const sha = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+const quiet = { log: () => {} };
+// enough epochs for the tiny CNN to learn the synthetic classes, still a couple of seconds
+const TEST_PARAMS = {
+  ...fishClassifier.smokeParams,
+  group: "fish_(\\d+)_",
+  cnnEpochs: 60,
+  cnnLearningRate: 0.003,
+  cnnFilters: [8, 16],
+  imageSize: 32,
+  augment: "flip-all",
+};
+
+/** A 48x40 image: class 0 a red disc, class 1 a blue bar, class 2 a green square, with noise. */
+function synthetic(label: number, seed: number): Buffer {
+  const [w, h] = [48, 40];
+  const rgb = new Uint8Array(w * h * 3);
+  let s = seed * 7919 + label;
+  const noise = () => ((s = (s * 1103515245 + 12345) & 0x7fffffff) % 40) - 20;
+  for (let y = 0; y < h; y++)
+    for (let x = 0; x < w; x++) {
+      const inside =
+        label === 0
+          ? (x - 24) ** 2 + (y - 20) ** 2 < 120
+          : label === 1
+            ? Math.abs(x - 24) < 4
+            : Math.abs(x - 24) < 9 && Math.abs(y - 20) < 9;
+      const color = inside
+        ? [
+            [220, 40, 40],
+            [40, 40, 220],
+            [40, 200, 40],
+          ][label]!
+        : [120, 120, 120];
+      rgb.set(
+        color.map((c) => Math.max(0, Math.min(255, c + noise()))),
+        (y * w + x) * 3,
+      );
+    }
+  return encodePng(w, h, rgb);
+}
+
+let root: string;
+let folder: ImageFolder;
+let trained: TrainedModel;
+let card: ModelCard;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "lockstep-fish-"));
+  const formats = ["png", "jpeg", "webp"] as const;
+  for (let label = 0; label < 3; label++) {
+    await mkdir(join(root, `species_${label}`));
+    for (let i = 0; i < 12; i++) {
+      const format = formats[i % 3]!;
+      const bytes = await sharp(synthetic(label, i)).toFormat(format, { quality: 95 }).toBuffer();
+      await writeFile(
+        join(
+          root,
+          `species_${label}`,
+          `fish_${label}${Math.floor(i / 3)}_${i}.${format === "jpeg" ? "jpg" : format}`,
+        ),
+        bytes,
+      );
+    }
+  }
+  await writeFile(
+    join(root, "labels.tsv"),
+    "folder\tspecies\tcommon\nspecies_0\tRubra discus\tred disc\nspecies_1\tCaerulea virga\n",
+  );
+  await writeFile(join(root, "species_0", "notes.txt"), "not an image");
+  folder = await fishClassifier.loadData(root, quiet);
+  const params = parseFishParams(TEST_PARAMS);
+  trained = await fishClassifier.train(folder, params, quiet);
+  card = readCard(trained.onnx);
+}, 180_000);
+
+async function predict(body: unknown) {
+  const decoded = await fishClassifier.serving.decode(body as never, card);
+  const session = await ort.InferenceSession.create(trained.onnx);
+  const feeds = Object.fromEntries(
+    Object.entries(decoded.feeds).map(([k, t]) => [k, new ort.Tensor(t.type, t.data, t.dims)]),
+  );
+  const out = await session.run(feeds);
+  await session.release();
+  return fishClassifier.serving.encode(out as never, card, decoded.context as never) as {
+    predicted_class: string;
+    predicted_label: string;
+    confidence: number;
+    top_3_predictions: { class: string; label: string; confidence: number; common_name?: string }[];
+  };
+}
+
+describe("fish-classifier data", () => {
+  it("lists an ImageFolder with a label map, ignoring non-images", () => {
+    expect(folder.classes).toEqual([
+      { id: "species_0", name: "Rubra discus", alias: "red disc" },
+      { id: "species_1", name: "Caerulea virga" },
+      { id: "species_2", name: "species_2" },
+    ]);
+    expect(folder.items).toHaveLength(36);
+  });
+
+  it("merges train/ val/ test/ split folders", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "lockstep-fish-split-"));
+    for (const split of ["train", "test"])
+      for (const c of ["a", "b"]) {
+        await mkdir(join(dir, split, c), { recursive: true });
+        await writeFile(join(dir, split, c, `${split}.png`), synthetic(0, 1));
+      }
+    const f = await listImageFolder(dir);
+    expect(f.classes.map((c) => c.id)).toEqual(["a", "b"]);
+    expect(f.items.map((i) => i.split).sort()).toEqual(["test", "test", "train", "train"]);
+  });
+
+  it("groups by the regex's first capture and rejects names it does not match", () => {
+    const groups = groupsOf(folder, "fish_(\\d+)_");
+    expect(new Set(groups).size).toBe(12);
+    expect(() => groupsOf(folder, "track_(\\d+)")).toThrow(/does not match/);
+    expect(() => parseFishParams({ group: "fish_\\d+" })).toThrow(/capture group/);
+    expect(() => parseFishParams({ group: "(" })).toThrow(/not a valid regular expression/);
+    expect(() => parseFishParams({ augment: "rotate" })).toThrow(/must be one of/);
+  });
+
+  it("parses label maps in JSON and CSV and rejects broken ones", () => {
+    expect(parseLabelMap('{"a": "Alpha", "b": {"name": "Beta", "alias": "bee"}}', "json").get("b")).toEqual({
+      name: "Beta",
+      alias: "bee",
+    });
+    expect(parseLabelMap("folder,name\na,Alpha\n", "csv").get("a")).toEqual({ name: "Alpha" });
+    expect(() => parseLabelMap("{", "json")).toThrow(/not valid JSON/);
+    expect(() => parseLabelMap('{"a": 3}', "json")).toThrow(/must be a name/);
+  });
+
+  it("refuses a folder with fewer than two classes or that does not exist", async () => {
+    await expect(listImageFolder(join(root, "species_0"))).rejects.toThrow(/at least two class folders/);
+    await expect(listImageFolder(join(root, "nope"))).rejects.toThrow(/does not exist/);
+  });
+
+  it("honours EXIF orientation, crops the centre and refuses non-images and decompression bombs", async () => {
+    // a 40x20 image, left half white, rotated by EXIF orientation 6 (90° clockwise) -> 20x40 upright
+    const rgb = new Uint8Array(40 * 20 * 3);
+    for (let y = 0; y < 20; y++) for (let x = 0; x < 20; x++) rgb.set([255, 255, 255], (y * 40 + x) * 3);
+    const jpeg = await sharp(encodePng(40, 20, rgb))
+      .jpeg({ quality: 100 })
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const pixels = await prepareImage(jpeg, { size: 8, resize: 8 });
+    expect(pixels).toHaveLength(8 * 8 * 3);
+    // after rotation the white half is on top: the first row is bright, the last dark
+    expect(pixels[0]!).toBeGreaterThan(200);
+    expect(pixels[7 * 8 * 3]!).toBeLessThan(60);
+    await expect(prepareImage(Buffer.from("GIF89a....."), { size: 8, resize: 8 })).rejects.toThrow(
+      ModelError,
+    );
+    await expect(
+      prepareImage(Buffer.from("definitely not an image"), { size: 8, resize: 8 }),
+    ).rejects.toThrow(/not a readable image/);
+    const bomb = await sharp({ create: { width: 8000, height: 8000, channels: 3, background: "#000" } })
+      .png({ compressionLevel: 9 })
+      .toBuffer();
+    await expect(prepareImage(bomb, { size: 8, resize: 8 })).rejects.toThrow(/larger than 40000000 pixels/);
+  });
+});
+
+describe("fish-classifier training without a backbone (small CNN, tiny budget)", () => {
+  it("cross-validates by group and reports the gate's metrics", () => {
+    for (const key of ["accuracy", "macro_f1", "top3_accuracy"])
+      expect(Number.isFinite(trained.metrics[key]), key).toBe(true);
+    expect(trained.metrics.top3_accuracy).toBe(1); // three classes
+    expect(trained.metrics.accuracy).toBeGreaterThan(0.8); // shapes and colours this distinct are easy
+    expect(trained.evaluation.protocol).toMatch(/2-fold group-disjoint/);
+    expect(trained.report).toContain("| **Lockstep** |");
+    expect(trained.assets?.["confusion.svg"]).toMatch(/^<svg/);
+    expect(trained.parity.maxAbsDiff).toBeLessThan(1e-4);
+  });
+
+  it("carries labels, preprocessing and the class map in its card", () => {
+    expect(card.labels).toEqual(["Rubra discus", "Caerulea virga", "species_2"]);
+    expect(card.inputs[0]).toEqual({ name: "image", type: "uint8", shape: ["batch", 32, 32, 3] });
+    expect(card.preprocessing?.resize).toBe("shorter side to 37 (bilinear), centre crop 32x32");
+  });
+
+  it("is deterministic: the same images, params and seed give byte-identical ONNX", async () => {
+    const params = parseFishParams(TEST_PARAMS);
+    const again = await fishClassifier.train(folder, params, quiet);
+    expect(sha(again.onnx)).toBe(sha(trained.onnx));
+  }, 120_000);
+
+  it("answers the source system's shape for base64 JSON and raw bodies, and its golden request", async () => {
+    const image = await sharp(synthetic(0, 99)).jpeg().toBuffer();
+    const answer = await predict({ image: image.toString("base64") });
+    expect(Object.keys(answer).sort()).toEqual([
+      "confidence",
+      "predicted_class",
+      "predicted_label",
+      "top_3_predictions",
+    ]);
+    expect(answer.top_3_predictions).toHaveLength(3);
+    expect(answer.top_3_predictions[0]!.class).toBe(answer.predicted_class);
+    expect(answer.confidence).toBe(answer.top_3_predictions[0]!.confidence);
+    const raw = await predict(new Uint8Array(image));
+    expect(raw).toEqual(answer);
+    const dataUrl = await predict({ image: `data:image/jpeg;base64,${image.toString("base64")}` });
+    expect(dataUrl).toEqual(answer);
+    for (const golden of fishClassifier.serving.golden)
+      expect((await predict(golden)).top_3_predictions).toHaveLength(3);
+  });
+
+  it.each([
+    ["a number", 42, /expected an image body/],
+    ["an unknown field", { image: "aaaa", url: "http://x" }, /unknown field "url"/],
+    ["an empty image", { image: "" }, /base64 string/],
+    ["invalid base64", { image: "$$$$" }, /not valid base64/],
+    [
+      "text that is not an image",
+      { image: Buffer.from("hello world").toString("base64") },
+      /not a readable image/,
+    ],
+    ["an oversized body", { image: "A".repeat(30 * 1024 * 1024) }, /larger than/],
+  ])("rejects %s with REQUEST_INVALID", async (_, body, pattern) => {
+    const error = await Promise.resolve(fishClassifier.serving.decode(body as never, card)).catch(
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(ModelError);
+    expect((error as ModelError).code).toBe("REQUEST_INVALID");
+    expect((error as Error).message).toMatch(pattern);
+  });
+});
+
+describe("fish-classifier transfer learning (a tiny hand-built backbone in place of a zoo model)", () => {
+  it("exposes the backbone's pooled features, trains the head, and composes one graph", async () => {
+    // image [N,3,16,16] -> GlobalAveragePool -> Flatten (the pooled features) -> MatMul: "ImageNet logits"
+    const g = new GraphBuilder("toy_backbone");
+    const x = g.input({ name: "input", type: "float32", shape: ["N", 3, 16, 16] });
+    const pooled = g.op("Flatten", [g.op("GlobalAveragePool", [x])], { axis: attr.int(1) });
+    const w = g.initializer({
+      type: "float32",
+      dims: [3, 4],
+      values: Array.from({ length: 12 }, (_, i) => (i % 5) - 2),
+    });
+    g.output({ name: "output", type: "float32", shape: ["N", 4] }, g.op("MatMul", [pooled, w]));
+    const dir = await mkdtemp(join(tmpdir(), "lockstep-backbone-"));
+    await writeFile(join(dir, "toy.onnx"), g.build({ opsets: { "": 12 } }));
+    const params = parseFishParams({
+      backbone: "file://toy.onnx",
+      group: "fish_(\\d+)_",
+      folds: 2,
+      imageSize: 16,
+      headEpochs: 150,
+      headLearningRate: 0.05,
+    });
+    const lines: string[] = [];
+    const model = await fishClassifier.train(folder, params, { log: (l) => lines.push(l), baseDir: dir });
+    expect(lines.some((l) => l.includes("embeddings: 36/36"))).toBe(true);
+    expect(model.metrics.accuracy).toBeGreaterThan(0.8); // mean colour separates the classes
+    expect(model.report).toContain("nearest class centroid");
+    const c = readCard(model.onnx);
+    expect(c.params.backboneSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(c.inputs[0]!.shape).toEqual(["batch", 16, 16, 3]);
+    const session = await ort.InferenceSession.create(model.onnx);
+    expect([...session.outputNames].sort()).toEqual(["probabilities", "top_indices", "top_scores"]);
+    await session.release();
+  }, 120_000);
+
+  it("says clearly when the backbone is missing or has no classifier to find features before", async () => {
+    const missing = parseFishParams({ backbone: "file://nope.onnx", folds: 2 });
+    await expect(fishClassifier.train(folder, missing, quiet)).rejects.toThrow(/not found/);
+    const g = new GraphBuilder("no_classifier");
+    const x = g.input({ name: "input", type: "float32", shape: ["N", 3, 8, 8] });
+    g.output({ name: "output", type: "float32", shape: ["N", 3, 8, 8] }, g.op("Relu", [x]));
+    const dir = await mkdtemp(join(tmpdir(), "lockstep-backbone-"));
+    await writeFile(join(dir, "bad.onnx"), g.build({ opsets: { "": 12 } }));
+    const bad = parseFishParams({ backbone: "file://bad.onnx", folds: 2, imageSize: 8 });
+    await expect(fishClassifier.train(folder, bad, { ...quiet, baseDir: dir })).rejects.toThrow(
+      /cannot find the classifier/,
+    );
+  });
+});
