@@ -30,3 +30,10 @@ export async function writeReport(
   await writeFile(reportPath, report);
   return [reportPath, ...written];
 }
+
+/** The Markdown table of training phases and their seconds. */
+export const timingsTable = (timings: Record<string, number>): string[] => [
+  `| phase | seconds |`,
+  `| --- | ---: |`,
+  ...Object.entries(timings).map(([k, v]) => `| ${k} | ${v.toFixed(2)} |`),
+];

@@ -1,7 +1,7 @@
 import type { PermutationImportance } from "@lockstep/ml";
 import type { ModelCard, ParityReport } from "@lockstep/onnx";
 import { confusionChart, lineChart } from "../plots.js";
-import { assetLink } from "../report-files.js";
+import { assetLink, timingsTable } from "../report-files.js";
 import { CLASSES } from "./labels.js";
 import type { Tuning } from "./search.js";
 import type { BtcEvaluation } from "./train.js";
@@ -112,9 +112,7 @@ export function renderBtcReport(
     ``,
     `## Timings and parity`,
     ``,
-    `| phase | seconds |`,
-    `| --- | ---: |`,
-    ...Object.entries(timings).map(([k, v]) => `| ${k} | ${v.toFixed(2)} |`),
+    ...timingsTable(timings),
     ``,
     `onnxruntime matches the trainer on ${parity.rows} bars: max |diff| ${parity.maxAbsDiff.toExponential(2)}.`,
     ``,

@@ -1,6 +1,6 @@
 import type { ModelCard, ParityReport } from "@lockstep/onnx";
 import { confusionChart } from "../plots.js";
-import { assetLink } from "../report-files.js";
+import { assetLink, timingsTable } from "../report-files.js";
 import type { FishEvaluation } from "./train.js";
 
 const f = (value: number, digits = 4) => value.toFixed(digits);
@@ -54,9 +54,7 @@ export function renderFishReport(
     ``,
     `## Timings and parity`,
     ``,
-    `| phase | seconds |`,
-    `| --- | ---: |`,
-    ...Object.entries(timings).map(([k, v]) => `| ${k} | ${v.toFixed(2)} |`),
+    ...timingsTable(timings),
     ``,
     `onnxruntime (one graph: preprocessing, ${card.params.backbone ? "backbone, head" : "CNN"}, softmax, top-k) matches the trainer on ${parity.rows} images: max |diff| ${parity.maxAbsDiff.toExponential(2)}.`,
     ``,

@@ -195,9 +195,8 @@ export async function trainFish(
     })),
   );
 
-  const trainer = params.backbone
-    ? await transferLearning(folder, params, context, images, y, splits, geometry, phase)
-    : await smallCnn(folder, params, context, images, y, splits, geometry, phase);
+  const job: FoldJob = { folder, params, context, images, y, splits, geometry, phase };
+  const trainer = params.backbone ? await transferLearning(job) : await smallCnn(job);
 
   const predictions = trainer.probabilities.map(argmax);
   const report = classificationReport(trainer.yTrue, predictions, classes);
@@ -319,6 +318,18 @@ interface FoldTrainer {
   backboneSha256?: string;
 }
 
+/** What both trainers get: the prepared images, labels, folds and the phase timer. */
+interface FoldJob {
+  folder: ImageFolder;
+  params: FishParams;
+  context: TrainContext;
+  images: Uint8Array[];
+  y: number[];
+  splits: Split[];
+  geometry: ImageGeometry;
+  phase: Phase;
+}
+
 const OUTPUTS = { probabilities: "probabilities", top_scores: "top_scores", top_indices: "top_indices" };
 
 function scoreBaseline(name: string, yTrue: number[], p: number[][], classes: number) {
@@ -345,16 +356,8 @@ function backboneInput(model: Uint8Array): string {
   return input.name;
 }
 
-async function transferLearning(
-  folder: ImageFolder,
-  params: FishParams,
-  context: TrainContext,
-  images: Uint8Array[],
-  y: number[],
-  splits: Split[],
-  geometry: ImageGeometry,
-  phase: Phase,
-): Promise<FoldTrainer> {
+async function transferLearning(job: FoldJob): Promise<FoldTrainer> {
+  const { folder, params, context, images, y, splits, geometry, phase } = job;
   const { log } = context;
   const { trainLinearHead, headProbabilities } = await import("./head.js");
   const classes = folder.classes.length;
@@ -471,16 +474,8 @@ async function transferLearning(
   };
 }
 
-async function smallCnn(
-  folder: ImageFolder,
-  params: FishParams,
-  context: TrainContext,
-  images: Uint8Array[],
-  y: number[],
-  splits: Split[],
-  geometry: ImageGeometry,
-  phase: Phase,
-): Promise<FoldTrainer> {
+async function smallCnn(job: FoldJob): Promise<FoldTrainer> {
+  const { folder, params, context, images, y, splits, geometry, phase } = job;
   const { log } = context;
   const tf = await import("@tensorflow/tfjs");
   const { exportLayersModel, fitModel, initBackend } = await import("@lockstep/ml/nn");
