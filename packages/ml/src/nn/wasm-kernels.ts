@@ -182,49 +182,42 @@ function forEachTap(
   }
 }
 
-function depthwiseBackpropFilter({ inputs, attrs, backend }: KernelArgs): Info {
-  const { x, dy } = inputs as { x: Info; dy: Info };
-  const a = attrs as unknown as ConvAttrs & { filterShape: number[] };
-  requireNhwc("DepthwiseConv2dNativeBackpropFilter", a);
-  const b = backend as WasmBackend;
-  const info = depthwiseInfo(x.shape, a.filterShape, a);
-  const xs = b.readSync(x.dataId);
-  const dys = b.readSync(dy.dataId);
-  const dw = new Float32Array(a.filterShape.reduce((p, d) => p * d, 1));
-  const cIn = info.inChannels;
-  const m = info.outChannels / cIn;
-  forEachTap(info, (xBase, yBase, wBase) => {
-    for (let c = 0; c < cIn; c++) {
-      const xv = xs[xBase + c]!;
-      for (let k = 0; k < m; k++) dw[wBase + c * m + k]! += xv * dys[yBase + c * m + k]!;
-    }
-  });
-  const out = b.makeOutput(a.filterShape, "float32");
-  b.typedArrayFromHeap(out).set(dw);
-  return out;
-}
-
-function depthwiseBackpropInput({ inputs, attrs, backend }: KernelArgs): Info {
-  const { dy, filter } = inputs as { dy: Info; filter: Info };
-  const a = attrs as unknown as ConvAttrs & { inputShape: number[] };
-  requireNhwc("DepthwiseConv2dNativeBackpropInput", a);
-  const b = backend as WasmBackend;
-  const info = depthwiseInfo(a.inputShape, filter.shape, a);
-  const ws = b.readSync(filter.dataId);
-  const dys = b.readSync(dy.dataId);
-  const dx = new Float32Array(a.inputShape.reduce((p, d) => p * d, 1));
-  const cIn = info.inChannels;
-  const m = info.outChannels / cIn;
-  forEachTap(info, (xBase, yBase, wBase) => {
-    for (let c = 0; c < cIn; c++) {
-      let sum = 0;
-      for (let k = 0; k < m; k++) sum += ws[wBase + c * m + k]! * dys[yBase + c * m + k]!;
-      dx[xBase + c]! += sum;
-    }
-  });
-  const out = b.makeOutput(a.inputShape, "float32");
-  b.typedArrayFromHeap(out).set(dx);
-  return out;
+/**
+ * Both depthwise gradients visit the same (output pixel, tap) pairs: the filter gradient sums
+ * x * dy into dw, the input gradient sums w * dy into dx.
+ */
+function depthwiseGradient(kind: "filter" | "input") {
+  return ({ inputs, attrs, backend }: KernelArgs): Info => {
+    const a = attrs as unknown as ConvAttrs & { filterShape: number[]; inputShape: number[] };
+    requireNhwc(`DepthwiseConv2dNativeBackprop${kind === "filter" ? "Filter" : "Input"}`, a);
+    const b = backend as WasmBackend;
+    const { dy } = inputs as { dy: Info };
+    const other = kind === "filter" ? inputs.x! : inputs.filter!;
+    const xShape = kind === "filter" ? other.shape : a.inputShape;
+    const filterShape = kind === "filter" ? a.filterShape : other.shape;
+    const info = depthwiseInfo(xShape, filterShape, a);
+    const values = b.readSync(other.dataId);
+    const dys = b.readSync(dy.dataId);
+    const outShape = kind === "filter" ? filterShape : xShape;
+    const grad = new Float32Array(outShape.reduce((p, d) => p * d, 1));
+    const cIn = info.inChannels;
+    const m = info.outChannels / cIn;
+    forEachTap(info, (xBase, yBase, wBase) => {
+      for (let c = 0; c < cIn; c++) {
+        if (kind === "filter") {
+          const xv = values[xBase + c]!;
+          for (let k = 0; k < m; k++) grad[wBase + c * m + k]! += xv * dys[yBase + c * m + k]!;
+        } else {
+          let sum = 0;
+          for (let k = 0; k < m; k++) sum += values[wBase + c * m + k]! * dys[yBase + c * m + k]!;
+          grad[xBase + c]! += sum;
+        }
+      }
+    });
+    const out = b.makeOutput(outShape, "float32");
+    b.typedArrayFromHeap(out).set(grad);
+    return out;
+  };
 }
 
 let registered = false;
@@ -235,8 +228,8 @@ export function registerWasmGradientKernels(): void {
   registered = true;
   const kernels: [string, tf.KernelFunc][] = [
     ["Conv2DBackpropFilter", conv2DBackpropFilter as unknown as tf.KernelFunc],
-    ["DepthwiseConv2dNativeBackpropFilter", depthwiseBackpropFilter as unknown as tf.KernelFunc],
-    ["DepthwiseConv2dNativeBackpropInput", depthwiseBackpropInput as unknown as tf.KernelFunc],
+    ["DepthwiseConv2dNativeBackpropFilter", depthwiseGradient("filter") as unknown as tf.KernelFunc],
+    ["DepthwiseConv2dNativeBackpropInput", depthwiseGradient("input") as unknown as tf.KernelFunc],
   ];
   for (const [kernelName, kernelFunc] of kernels) {
     if (!tf.getKernel(kernelName, "wasm")) tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc });
