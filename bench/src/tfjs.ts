@@ -2,7 +2,7 @@
 // and a small CNN on 500 64x64x3 images, beside the pure-JS cpu backend in the same script;
 // onnxruntime latency of the exported models.
 import * as tf from "@tensorflow/tfjs";
-import { exportLayersModel, exportSequential, fitModel, initBackend } from "@lockstep/ml/nn";
+import { exportLayersModel, fitModel, initBackend } from "@lockstep/ml/nn";
 import { ortLatency } from "./ort-latency.js";
 
 function lstmModel() {
@@ -116,7 +116,7 @@ export async function tfjsBench() {
   console.log(
     `ratio cpu / ${backend}: ${(cpu.seconds / main.seconds).toFixed(1)}x (FINDINGS: wasm 0.65 s/epoch, cpu 2.9 s/epoch)\n`,
   );
-  const onnx = exportSequential(main.model);
+  const onnx = exportLayersModel(main.model);
   const latency = await ortLatency(
     onnx,
     "input",

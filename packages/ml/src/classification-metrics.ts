@@ -159,6 +159,13 @@ export function rocAucOvr(
   return sum / weight;
 }
 
+/** Index of the largest value (ties: the lower index). */
+export function argmax(row: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < row.length; i++) if (row[i]! > row[best]!) best = i;
+  return best;
+}
+
 /** Indices of the k largest values, largest first (ties: lower index first). */
 export function topK(row: ArrayLike<number>, k: number): number[] {
   return Array.from({ length: row.length }, (_, i) => i)

@@ -1,7 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkParity } from "@lockstep/onnx";
-import { exportSequential, initBackend } from "../src/nn/index.js";
+import { exportLayersModel, initBackend } from "../src/nn/index.js";
 
 beforeAll(async () => {
   expect(await initBackend("auto")).toMatch(/tensorflow|wasm/);
@@ -14,7 +14,7 @@ async function parity(model: tf.Sequential, batches = [1, 5]) {
     const x = tf.randomUniform(shape, -2, 2, "float32", 7);
     const expected = Array.from((model.predict(x) as tf.Tensor).dataSync());
     const report = await checkParity(
-      exportSequential(model),
+      exportLayersModel(model),
       { name: "input", data: x.dataSync() as Float32Array, dims: shape },
       { name: "output", expected },
     );
@@ -94,10 +94,10 @@ describe("tfjs -> ONNX exporter parity (random weights, batch 1 and 5)", () => {
     const model = tf.sequential({
       layers: [tf.layers.conv1d({ filters: 2, kernelSize: 2, inputShape: [6, 3] })],
     });
-    expect(() => exportSequential(model)).toThrow(/\(Conv1D\) is not supported/);
+    expect(() => exportLayersModel(model)).toThrow(/\(Conv1D\) is not supported/);
     const elu = tf.sequential({
       layers: [tf.layers.dense({ units: 2, inputShape: [3], activation: "linear" }), tf.layers.leakyReLU()],
     });
-    expect(() => exportSequential(elu)).toThrow(/LeakyReLU/);
+    expect(() => exportLayersModel(elu)).toThrow(/LeakyReLU/);
   });
 });

@@ -218,6 +218,3 @@ export function exportLayersModel(model: tf.LayersModel, options: LayersExportOp
   });
   return g.build({ ...options, opsets: { "": 17, ...options.opsets } });
 }
-
-/** Exports a Sequential model (kept for callers written before functional models were supported). */
-export const exportSequential = exportLayersModel;

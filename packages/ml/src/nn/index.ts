@@ -1,4 +1,4 @@
 export { initBackend, type BackendChoice } from "./backend.js";
-export { exportLayersModel, exportSequential, type LayersExportOptions } from "./export-layers.js";
+export { exportLayersModel, type LayersExportOptions } from "./export-layers.js";
 export { registerWasmGradientKernels } from "./wasm-kernels.js";
 export { fitModel, type FitOptions, type FitResult, type EpochRecord } from "./fit.js";

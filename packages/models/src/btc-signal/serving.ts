@@ -1,3 +1,4 @@
+import { argmax } from "@lockstep/ml";
 import type { ModelCard } from "@lockstep/onnx";
 import { ModelError } from "../errors.js";
 import type { DecodedRequest, OutputTensor, ServingAdapter } from "../spec.js";
@@ -89,10 +90,8 @@ export const btcServing: ServingAdapter<BtcContext> = {
     const serving = card.serving as unknown as BtcServing;
     const p = outputs.probabilities!.data;
     const labels = card.labels ?? [...CLASSES];
-    let best = 0;
-    for (let i = 1; i < labels.length; i++) if (p[i]! > p[best]!) best = i;
     return {
-      signal: labels[best],
+      signal: labels[argmax(p)],
       probabilities: Object.fromEntries(labels.map((label, i) => [label, Math.round(p[i]! * 1e6) / 1e6])),
       lastCandle: context.time,
       barriers: serving.barriers,

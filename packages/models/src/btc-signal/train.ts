@@ -1,4 +1,5 @@
 import {
+  argmax,
   classificationReport,
   numericProfile,
   rocAucOvr,
@@ -8,6 +9,7 @@ import {
 } from "@lockstep/ml";
 import { cardMetadata, checkParity, exportTreeEnsemble, type ModelCard } from "@lockstep/onnx";
 import { ModelError } from "../errors.js";
+import { phaseTimer, round } from "../phases.js";
 import type { TrainContext, TrainedModel } from "../spec.js";
 import { backtestSignals, type BacktestResult } from "./backtest.js";
 import { candlesSha256, type CandleSeries } from "./candles.js";
@@ -27,12 +29,6 @@ import {
 } from "./search.js";
 
 export const TRAINER = { name: "lockstep/btc-signal gbdt", version: "1" };
-const round = (value: number, digits = 6) => Number(value.toFixed(digits));
-const argmax = (p: ArrayLike<number>) => {
-  let best = 0;
-  for (let i = 1; i < p.length; i++) if (p[i]! > p[best]!) best = i;
-  return best;
-};
 
 export interface BtcEvaluation {
   report: ClassificationReport;
@@ -49,13 +45,7 @@ export async function trainBtc(
   params: BtcParams,
   context: TrainContext,
 ): Promise<TrainedModel> {
-  const timings: Record<string, number> = {};
-  const phase = async <T>(name: string, work: () => T | Promise<T>): Promise<T> => {
-    const started = performance.now();
-    const result = await work();
-    timings[name] = round((performance.now() - started) / 1000, 2);
-    return result;
-  };
+  const { timings, phase } = phaseTimer();
   const { log } = context;
   const barriers = { upperPct: params.upperPct, lowerPct: params.lowerPct, horizonBars: params.horizonBars };
   const data = await phase("features", () => buildDataset(series, barriers));
@@ -66,18 +56,20 @@ export async function trainBtc(
   );
   const evalStart = Math.floor(n * (1 - params.evalShare));
   const testSize = Math.floor((n - evalStart) / params.folds);
-  if (evalStart < 200 || testSize < 20 || classCounts.filter((c) => c > 0).length < 2) {
+  if (evalStart - params.purgeBars < 200 || testSize < 20 || classCounts.filter((c) => c > 0).length < 2) {
     throw new ModelError(
       "DATA_INVALID",
       `not enough labelled bars to train and evaluate (${n} labelled, ${classCounts.filter((c) => c > 0).length} classes present; need a few hundred of at least two classes)`,
     );
   }
 
-  // 1. Feature selection and tuning see only the bars before the evaluation period.
-  const dev = { rows: data.rows.slice(0, evalStart), y: data.y.slice(0, evalStart) };
-  const inner = innerSplits(evalStart, params.purgeBars);
+  // 1. Feature selection and tuning see only the bars before the evaluation period, less a purge
+  //    gap: the last dev labels would otherwise look into the first evaluation bars.
+  const devEnd = evalStart - params.purgeBars;
+  const dev = { rows: data.rows.slice(0, devEnd), y: data.y.slice(0, devEnd) };
+  const inner = innerSplits(devEnd, params.purgeBars);
   log(
-    `feature selection: permutation importance on ${inner.length} walk-forward folds of the first ${evalStart} bars`,
+    `feature selection: permutation importance on ${inner.length} walk-forward folds of the first ${devEnd} bars`,
   );
   const selection = await phase("selection", () =>
     selectByPermutation(dev.rows, dev.y, FEATURE_NAMES, inner, {
@@ -133,7 +125,9 @@ export async function trainBtc(
     const m = argmax(counts);
     return s.test.map(() => CLASSES.map((_, c) => (c === m ? 1 : 0)));
   });
-  const untuned = foldProbabilities(data.rows, data.y, outer, baselineTuned, params.seed);
+  const untuned = await phase("baselines", () =>
+    foldProbabilities(data.rows, data.y, outer, baselineTuned, params.seed),
+  );
   const baselineOf = (name: string, p: number[][]) => ({
     name,
     auc: round(rocAucOvr(evaluated.yTrue, p, "weighted"), 4),

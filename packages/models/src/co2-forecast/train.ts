@@ -1,5 +1,6 @@
 import { checkParity, type ModelCard } from "@lockstep/onnx";
 import { ModelError } from "../errors.js";
+import { round } from "../phases.js";
 import type { TrainContext, TrainedModel } from "../spec.js";
 import { seriesSha256, type MonthlySeries } from "./data.js";
 import { exportForecaster } from "./export.js";
@@ -17,7 +18,6 @@ import type { Co2Params } from "./params.js";
 import { renderReport } from "./report.js";
 
 export const TRAINER = { name: "lockstep/co2-forecast local-trend", version: "1" };
-const round = (value: number, digits = 6) => Number(value.toFixed(digits));
 
 export function backtestMetrics(h: BacktestResult, suffix: string): Record<string, number> {
   return {

@@ -145,9 +145,10 @@ export async function listImageFolder(
     classes,
     items,
     read: async (item) => {
-      const bytes = await readFile(item.path);
-      if (bytes.length > MAX_IMAGE_BYTES) fail(`${item.path} is larger than ${MAX_IMAGE_BYTES} bytes`);
-      return bytes;
+      // refuse an oversized file before reading it into memory
+      if ((await stat(item.path)).size > MAX_IMAGE_BYTES)
+        fail(`${item.path} is larger than ${MAX_IMAGE_BYTES} bytes`);
+      return readFile(item.path);
     },
   };
 }
@@ -165,9 +166,8 @@ export interface ImageGeometry {
  * The same function prepares training and serving inputs.
  */
 export async function prepareImage(bytes: Uint8Array, geometry: ImageGeometry): Promise<Uint8Array> {
-  let pipeline;
   try {
-    pipeline = sharp(bytes, { limitInputPixels: MAX_PIXELS, failOn: "error" });
+    const pipeline = sharp(bytes, { limitInputPixels: MAX_PIXELS, failOn: "error" });
     const meta = await pipeline.metadata();
     if (!meta.format || !["jpeg", "png", "webp"].includes(meta.format)) {
       throw new ModelError(

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type * as Tf from "@tensorflow/tfjs";
 import * as ort from "onnxruntime-node";
 import {
+  argmax,
   classificationReport,
   groupKFold,
   numericProfile,
@@ -21,6 +22,7 @@ import {
 } from "@lockstep/onnx";
 import { readDataUri } from "@lockstep/store";
 import { ModelError } from "../errors.js";
+import { phaseTimer, round, type Phase } from "../phases.js";
 import type { TrainContext, TrainedModel } from "../spec.js";
 import { headGraph, preprocessGraph } from "./graphs.js";
 import { mirror, prepareImage, type ImageFolder, type ImageGeometry } from "./images.js";
@@ -29,12 +31,8 @@ import { renderFishReport } from "./report.js";
 
 export const TRAINER = { name: "lockstep/fish-classifier", version: "1" };
 export const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
-const round = (value: number, digits = 6) => Number(value.toFixed(digits));
-const argmax = (p: ArrayLike<number>) => {
-  let best = 0;
-  for (let i = 1; i < p.length; i++) if (p[i]! > p[best]!) best = i;
-  return best;
-};
+/** How many images the parity check runs through both onnxruntime and the trainer. */
+const PARITY_IMAGES = 16;
 
 export interface FishEvaluation {
   report: ClassificationReport;
@@ -57,17 +55,23 @@ export function groupsOf(folder: ImageFolder, pattern: string | null): string[] 
   });
 }
 
-/** Every image prepared once (uint8 RGB size x size), with progress. */
+/** Every image read once: prepared (uint8 RGB size x size) and fingerprinted, with progress. */
 async function prepareAll(
   folder: ImageFolder,
   geometry: ImageGeometry,
   log: (m: string) => void,
-): Promise<Uint8Array[]> {
-  const out: Uint8Array[] = [];
+): Promise<{ images: Uint8Array[]; sha256: string }> {
+  const images: Uint8Array[] = [];
+  const hash = createHash("sha256");
+  for (const c of folder.classes) hash.update(`class ${c.id}\n`);
   const started = performance.now();
   for (const [i, item] of folder.items.entries()) {
     try {
-      out.push(await prepareImage(await folder.read(item), geometry));
+      const bytes = await folder.read(item);
+      hash.update(
+        `${folder.classes[item.label]!.id}/${item.file} ${createHash("sha256").update(bytes).digest("hex")}\n`,
+      );
+      images.push(await prepareImage(bytes, geometry));
     } catch (error) {
       throw new ModelError("DATA_INVALID", `${item.path}: ${(error as Error).message}`);
     }
@@ -76,7 +80,7 @@ async function prepareAll(
       log(`images: ${i + 1}/${folder.items.length} decoded (${rate.toFixed(0)}/s)`);
     }
   }
-  return out;
+  return { images, sha256: hash.digest("hex") };
 }
 
 async function runBatched(
@@ -147,26 +151,13 @@ function nearestCentroid(
   });
 }
 
-function datasetSha256(folder: ImageFolder, images: { path: string; bytes: string }[]): string {
-  const hash = createHash("sha256");
-  for (const c of folder.classes) hash.update(`class ${c.id}\n`);
-  for (const i of images) hash.update(`${i.path} ${i.bytes}\n`);
-  return hash.digest("hex");
-}
-
 export async function trainFish(
   folder: ImageFolder,
   params: FishParams,
   context: TrainContext,
 ): Promise<TrainedModel> {
   const { log } = context;
-  const timings: Record<string, number> = {};
-  const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
-    const started = performance.now();
-    const result = await work();
-    timings[name] = round((performance.now() - started) / 1000, 2);
-    return result;
-  };
+  const { timings, phase } = phaseTimer();
   const classes = folder.classes.length;
   const y = folder.items.map((i) => i.label);
   const groups = groupsOf(folder, params.group);
@@ -185,22 +176,16 @@ export async function trainFish(
   );
   const size = params.imageSize || (params.backbone ? 224 : 64);
   const geometry: ImageGeometry = { size, resize: Math.round((size * 256) / 224) };
-  const images = await phase("decode", () => prepareAll(folder, geometry, log));
-  const fingerprints = await Promise.all(
-    folder.items.map(async (item) => ({
-      path: `${folder.classes[item.label]!.id}/${item.file}`,
-      bytes: createHash("sha256")
-        .update(await folder.read(item))
-        .digest("hex"),
-    })),
-  );
+  const { images, sha256: datasetSha256 } = await phase("decode", () => prepareAll(folder, geometry, log));
 
   const job: FoldJob = { folder, params, context, images, y, splits, geometry, phase };
   const trainer = params.backbone ? await transferLearning(job) : await smallCnn(job);
 
-  const predictions = trainer.probabilities.map(argmax);
-  const report = classificationReport(trainer.yTrue, predictions, classes);
-  const top3 = topKAccuracy(trainer.yTrue, trainer.probabilities, Math.min(3, classes));
+  // cross-validated predictions, in the order of the folds' test rows
+  const yTrue = splits.flatMap((split) => split.test.map((i) => y[i]!));
+  const probabilities = trainer.foldProbabilities.flat();
+  const report = classificationReport(yTrue, probabilities.map(argmax), classes);
+  const top3 = topKAccuracy(yTrue, probabilities, Math.min(3, classes));
   const folds = splits.map((split, f) => {
     const p = trainer.foldProbabilities[f]!;
     const yt = split.test.map((i) => y[i]!);
@@ -250,13 +235,13 @@ export async function trainFish(
         : { scale: 1 / 255, inGraph: true },
       augmentation: params.augment,
     },
-    params: { ...params, backbone: params.backbone, backboneSha256: trainer.backboneSha256 ?? null },
+    params: { ...params, backboneSha256: trainer.backboneSha256 ?? null },
     seed: params.seed,
     metrics,
     evaluation: { protocol, folds, baselines: trainer.baselines, confusion: report.confusion },
     data: {
       source: folder.source,
-      sha256: datasetSha256(folder, fingerprints),
+      sha256: datasetSha256,
       rows: folder.items.length,
       classes: folder.classes.map((c, i) => ({ ...c, images: y.filter((v) => v === i).length })),
     },
@@ -265,7 +250,7 @@ export async function trainFish(
       brightness_g: numericProfile(brightness[1]!, { bins: 10, resolution: 20 }),
       brightness_b: numericProfile(brightness[2]!, { bins: 10, resolution: 20 }),
       confidence: numericProfile(
-        trainer.probabilities.map((p) => Math.max(...p)),
+        probabilities.map((p) => Math.max(...p)),
         { bins: 10, resolution: 20 },
       ),
     },
@@ -273,13 +258,13 @@ export async function trainFish(
     trainer: TRAINER,
   };
   const onnx = withMetadata(trainer.model, cardMetadata(card), card.description);
-  const sample = images.slice(0, 16);
+  const sample = images.slice(0, PARITY_IMAGES);
   const input = new Uint8Array(sample.length * size * size * 3);
   sample.forEach((img, k) => input.set(img, k * size * size * 3));
   const parity = await checkParity(
     onnx,
     { name: "image", data: input, dims: [sample.length, size, size, 3] },
-    { name: "probabilities", expected: (await trainer.expected(sample)).flat() },
+    { name: "probabilities", expected: trainer.parityProbabilities.flat() },
   );
   log(
     `parity: onnxruntime matches the trainer on ${parity.rows} images (max |diff| ${parity.maxAbsDiff.toExponential(2)})`,
@@ -304,17 +289,14 @@ export async function trainFish(
   };
 }
 
-type Phase = <T>(name: string, work: () => Promise<T>) => Promise<T>;
-
 interface FoldTrainer {
   /** The composed ONNX model (no card yet): image uint8 -> probabilities, top_scores, top_indices. */
   model: Uint8Array;
-  yTrue: number[];
-  probabilities: number[][];
+  /** Per fold, the probabilities of its test rows in split order. */
   foldProbabilities: number[][][];
   baselines: FishEvaluation["baselines"];
-  /** The final model's probabilities for prepared images, computed by the trainer. */
-  expected(images: Uint8Array[]): Promise<number[][]>;
+  /** The final model's probabilities for the first PARITY_IMAGES images, computed by the trainer. */
+  parityProbabilities: number[][];
   backboneSha256?: string;
 }
 
@@ -417,8 +399,6 @@ async function transferLearning(job: FoldJob): Promise<FoldTrainer> {
     batchSize: 64,
     seed: params.seed,
   };
-  const yTrue: number[] = [];
-  const probabilities: number[][] = [];
   const foldProbabilities: number[][][] = [];
   const centroid: number[][] = [];
   await phase("cross-validation", async () => {
@@ -428,8 +408,6 @@ async function transferLearning(job: FoldJob): Promise<FoldTrainer> {
       const test = split.test.map((i) => embeddings[i]!);
       const p = headProbabilities(head, test);
       foldProbabilities.push(p);
-      probabilities.push(...p);
-      yTrue.push(...split.test.map((i) => y[i]!));
       centroid.push(
         ...nearestCentroid(
           split.train.map((i) => embeddings[i]!),
@@ -458,19 +436,13 @@ async function transferLearning(job: FoldJob): Promise<FoldTrainer> {
     prefix: "head/",
     outputNames: OUTPUTS,
   });
+  const yTrue = splits.flatMap((split) => split.test.map((i) => y[i]!));
   return {
     model,
-    yTrue,
-    probabilities,
     foldProbabilities,
     baselines: [scoreBaseline("nearest class centroid on the same embeddings", yTrue, centroid, classes)],
+    parityProbabilities: headProbabilities(head, embeddings.slice(0, PARITY_IMAGES)),
     backboneSha256,
-    async expected(sample) {
-      const s = await ort.InferenceSession.create(featureModel);
-      const rows = await runBatched(s, sample, geometry.size, "features", () => {}, "");
-      await s.release();
-      return headProbabilities(head, rows);
-    },
   };
 }
 
@@ -545,8 +517,6 @@ async function smallCnn(job: FoldJob): Promise<FoldTrainer> {
       const p = model.predict(toTensor(list)) as Tf.Tensor2D;
       return p.arraySync();
     });
-  const yTrue: number[] = [];
-  const probabilities: number[][] = [];
   const foldProbabilities: number[][][] = [];
   await phase("cross-validation", async () => {
     for (const [f, split] of splits.entries()) {
@@ -557,8 +527,6 @@ async function smallCnn(job: FoldJob): Promise<FoldTrainer> {
       );
       model.dispose();
       foldProbabilities.push(p);
-      probabilities.push(...p);
-      yTrue.push(...split.test.map((i) => y[i]!));
     }
   });
   const final = await phase("final model", () =>
@@ -577,6 +545,8 @@ async function smallCnn(job: FoldJob): Promise<FoldTrainer> {
     opset,
   });
   const cnn = exportLayersModel(final, { inputName: "input", outputName: "output" });
+  const parityProbabilities = predict(final, images.slice(0, PARITY_IMAGES));
+  final.dispose();
   const net = composeModels(pre, cnn, {
     connect: { pixels: "input" },
     prefix: "cnn/",
@@ -595,25 +565,24 @@ async function smallCnn(job: FoldJob): Promise<FoldTrainer> {
     prefix: "head/",
     outputNames: OUTPUTS,
   });
-  const majority = y.map(() => {
-    const counts = Array.from({ length: classes }, (_, c) => y.filter((v) => v === c).length);
-    return counts.map((n) => n / y.length);
+  // the baseline knows only each training fold's class frequencies
+  const frequencies = splits.flatMap((split) => {
+    const counts = new Array<number>(classes).fill(0);
+    for (const i of split.train) counts[y[i]!]!++;
+    return split.test.map(() => counts.map((n) => n / split.train.length));
   });
+  const yTrue = splits.flatMap((split) => split.test.map((i) => y[i]!));
   return {
     model,
-    yTrue,
-    probabilities,
     foldProbabilities,
     baselines: [
       scoreBaseline(
-        "class frequencies (no image information)",
+        "class frequencies of the training fold (no image information)",
         yTrue,
-        majority.slice(0, yTrue.length),
+        frequencies,
         classes,
       ),
     ],
-    async expected(sample) {
-      return predict(final, sample);
-    },
+    parityProbabilities,
   };
 }
