@@ -166,71 +166,15 @@ describe("triple-barrier labels", () => {
     }));
   const barriers = { upperPct: 1.5, lowerPct: 1.5, horizonBars: 3 };
 
+  // prettier-ignore
   it("labels the first barrier touched, hold at the vertical barrier, sell on a tie, nothing at the end or over a gap", () => {
-    expect(
-      tripleBarrierLabel(
-        bars([
-          [101, 99],
-          [101.6, 99.5],
-          [100, 98],
-        ]),
-        0,
-        barriers,
-        H4,
-      ),
-    ).toBe(2);
-    expect(
-      tripleBarrierLabel(
-        bars([
-          [101, 98.4],
-          [102, 99],
-          [100, 99],
-        ]),
-        0,
-        barriers,
-        H4,
-      ),
-    ).toBe(0);
-    expect(
-      tripleBarrierLabel(
-        bars([
-          [101, 99],
-          [101, 99],
-          [101, 99],
-        ]),
-        0,
-        barriers,
-        H4,
-      ),
-    ).toBe(1);
-    expect(
-      tripleBarrierLabel(
-        bars([
-          [102, 98],
-          [101, 99],
-          [101, 99],
-        ]),
-        0,
-        barriers,
-        H4,
-      ),
-    ).toBe(0);
-    expect(
-      tripleBarrierLabel(
-        bars([
-          [101, 99],
-          [101, 99],
-        ]),
-        0,
-        barriers,
-        H4,
-      ),
-    ).toBeUndefined();
-    const gap = bars([
-      [101, 99],
-      [101, 99],
-      [101, 99],
-    ]);
+    const label = (hl: [number, number][]) => tripleBarrierLabel(bars(hl), 0, barriers, H4);
+    expect(label([[101, 99], [101.6, 99.5], [100, 98]])).toBe(2);
+    expect(label([[101, 98.4], [102, 99], [100, 99]])).toBe(0);
+    expect(label([[101, 99], [101, 99], [101, 99]])).toBe(1);
+    expect(label([[102, 98], [101, 99], [101, 99]])).toBe(0); // both in one bar: sell
+    expect(label([[101, 99], [101, 99]])).toBeUndefined();
+    const gap = bars([[101, 99], [101, 99], [101, 99]]);
     gap[2]!.time += H4;
     gap[3]!.time += H4;
     expect(tripleBarrierLabel(gap, 0, barriers, H4)).toBeUndefined();
