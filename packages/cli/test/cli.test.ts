@@ -54,7 +54,7 @@ describe("lockstep train", () => {
       out,
     );
     expect(exitCode).toBe(0);
-    expect(out.text()).toMatch(/gate +does not pass: mape .* not lower/);
+    expect(out.text()).toMatch(/gate +does not pass: mape_h12 .* not lower/);
     expect(out.text()).toContain("pinned    nothing");
     expect(out.errors()).toMatch(/parity: onnxruntime matches the trainer/);
   });
@@ -121,7 +121,7 @@ describe("lockstep lock", () => {
     const json = capture();
     await run(["lock", "show", lockFile, "--json"], json);
     expect(JSON.parse(json.text()).models["co2-forecast"].pins.staging.sha256).toBe(firstPin.sha256);
-    expect(show.text()).toMatch(/co2-forecast +staging +1 +[0-9a-f]{12} +mape=/);
+    expect(show.text()).toMatch(/co2-forecast +staging +1 +[0-9a-f]{12} +mape_h12=[\d.]+ \(minimize\)/);
     const same = capture();
     await run(["lock", "diff", lockFile, lockFile], same);
     expect(same.text()).toBe("no pin changed");
@@ -135,7 +135,7 @@ describe("lockstep lock", () => {
       ...structuredClone(lock.models["co2-forecast"].pins.staging),
       version: "2",
     };
-    lock.models["co2-forecast"].pins.production.metrics.mape = 0.01;
+    lock.models["co2-forecast"].pins.production.metrics.mape_h12 = 0.01;
     const changed = join(dir, "changed.json");
     await writeFile(changed, JSON.stringify(lock));
     const out = capture();
@@ -159,7 +159,9 @@ describe("lockstep lock", () => {
     } finally {
       process.chdir(cwd);
     }
-    expect(out.text()).toMatch(/co2-forecast@production: added \(none\) -> v2 .* gate metric mape improved/);
+    expect(out.text()).toMatch(
+      /co2-forecast@production: added \(none\) -> v2 .* gate metric mape_h12 improved/,
+    );
   });
 
   it("fails validation of a broken lock with the JSON pointer, exit code 2", async () => {

@@ -23,5 +23,5 @@ describe("the committed models.lock.json", () => {
     ).toBe(pin.sha256);
     expect(candidate.pin.bytes).toBe(pin.bytes);
     expect(candidate.pin.metrics).toEqual(pin.metrics);
-  });
+  }, 600_000); // the default training run: about two minutes on 2 cores
 });

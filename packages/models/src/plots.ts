@@ -95,7 +95,10 @@ export function lineChart(options: {
       `<polyline points="${points.join(" ")}" fill="none" stroke="${s.color}" stroke-width="1.5"${s.dashed ? ' stroke-dasharray="5 3"' : ""}/>`,
     );
   }
-  const legend = [...(options.bands ?? []).map((b) => ({ name: b.name, color: b.color })), ...options.series];
+  const legend = [
+    ...(options.bands ?? []).map((b) => ({ name: b.name, color: b.color })),
+    ...options.series,
+  ].filter((item) => item.name !== "");
   legend.forEach((item, i) => {
     const x = WIDTH - PAD.right - 170;
     const y = PAD.top + 6 + i * 15;

@@ -62,7 +62,13 @@ describe("btc-signal training (S&P 500 daily candles from vega-datasets, tiny bu
     expect(card.metrics).toEqual(trained.metrics);
     const serving = card.serving as { featureNames: string[]; lookback: number };
     expect(serving.lookback).toBe(LOOKBACK);
-    expect(Object.keys(card.featureProfile as object).sort()).toEqual([...serving.featureNames].sort());
+    const profile = card.featureProfile as {
+      features: Record<string, unknown>;
+      predictions: Record<string, { kind: string }>;
+    };
+    expect(Object.keys(profile.features).sort()).toEqual([...serving.featureNames].sort());
+    expect(Object.keys(profile.predictions).sort()).toEqual(["p_buy", "p_hold", "p_sell", "signal"]);
+    expect(profile.predictions.signal!.kind).toBe("categorical");
     expect(card.preprocessing?.gapCount).toBe(data.gaps.length);
   });
 

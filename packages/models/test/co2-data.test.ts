@@ -73,7 +73,7 @@ describe("CO2 params", () => {
     expect(parseCo2Params({ windows: [60], ensemble: 1 })).toMatchObject({
       windows: [60],
       ensemble: 1,
-      evalHorizon: 24,
+      units: 32,
     });
     expect(parseCo2Params(undefined).maxHorizon).toBe(60);
   });
@@ -83,7 +83,12 @@ describe("CO2 params", () => {
     expect(() => parseCo2Params({ windows: "60" })).toThrow(/list of 1 to 20 numbers/);
     expect(() => parseCo2Params({ windows: [10] })).toThrow(/windows\[0\]" must be between 24 and 600/);
     expect(() => parseCo2Params({ maxHorizon: 1.5 })).toThrow(/must be an integer/);
-    expect(() => parseCo2Params({ evalHorizon: 48, maxHorizon: 24 })).toThrow(/must not exceed maxHorizon/);
+    expect(() => parseCo2Params({ maxHorizon: 12 })).toThrow(/"maxHorizon" must be between 24 and 120/);
+    expect(() => parseCo2Params({ sequenceLength: 72, residualWindow: 60 })).toThrow(
+      /sequenceLength \(72\) must not exceed residualWindow \(60\)/,
+    );
+    expect(() => parseCo2Params({ learningRate: 0 })).toThrow(/learningRate/);
+    expect(() => parseCo2Params({ members: 1e9 })).toThrow(/members/);
     expect(() => parseCo2Params([1])).toThrow(/JSON object/);
     expect(() => parseCo2Params({ __proto__: { x: 1 }, seed: -1 })).toThrow(/seed/);
   });

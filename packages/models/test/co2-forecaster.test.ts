@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import {
   applyOperator,
+  backtestOrigins,
   forecastOperator,
+  parseCo2Params,
+  residualOperator,
   seasonalNaive,
   seasonalNaiveDrift,
 } from "../src/co2-forecast/index.js";
@@ -57,5 +60,27 @@ describe("baselines", () => {
     const drift = seasonalNaiveDrift(series, 120, 13);
     expect(drift[0]).toBeCloseTo(120, 9);
     expect(drift[12]).toBeCloseTo(132, 9);
+  });
+});
+
+describe("residual transform", () => {
+  it("removes a window's trend and yearly cycle, leaving only what they do not explain", () => {
+    const operator = residualOperator({ window: 60, degree: 1, harmonics: 4, halfLife: 0 });
+    expect(operator).toHaveLength(60);
+    const clean = synthetic(60);
+    applyOperator(operator, clean, 60).forEach((v) => expect(v).toBeCloseTo(0, 6));
+    // a bump the structure cannot fit stays in the residuals
+    const bumped = clean.map((v, i) => (i === 50 ? v + 1 : v));
+    const residuals = applyOperator(operator, bumped, 60);
+    expect(residuals[50]).toBeGreaterThan(0.5);
+  });
+});
+
+describe("backtest origins", () => {
+  it("puts the last forecast of each horizon at the last data point, a year apart", () => {
+    const origins = backtestOrigins(746, parseCo2Params({}));
+    expect(origins.get(12)).toEqual([686, 698, 710, 722, 734]);
+    expect(origins.get(24)).toEqual([674, 686, 698, 710, 722]);
+    expect(origins.get(12)!.at(-1)! + 12).toBe(746);
   });
 });

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import * as ort from "onnxruntime-node";
 import { beforeAll, describe, expect, it } from "vitest";
-import { readCard } from "@lockstep/onnx";
+import { decodeModel, readCard } from "@lockstep/onnx";
 import { co2Forecast, getModel, ModelError, type TrainedModel } from "../src/index.js";
 import type { MonthlySeries } from "../src/co2-forecast/index.js";
 
@@ -31,14 +31,38 @@ describe("co2-forecast training", () => {
     expect(sha(other.onnx)).not.toBe(sha(trained.onnx)); // the seed is part of the card
   });
 
-  it("evaluates honestly and beats plain seasonal naive", () => {
+  it("evaluates honestly at 12 and 24 months beside the baselines and the previous model", () => {
     const m = trained.metrics;
-    for (const key of ["mape", "rmse", "mase", "mape_h12", "snaive_mape", "snaive_drift_mape"]) {
-      expect(Number.isFinite(m[key]), key).toBe(true);
+    for (const h of ["h12", "h24"]) {
+      for (const key of ["mape", "rmse", "mase", "local_trend_mape", "snaive_mape", "snaive_drift_mape"]) {
+        expect(Number.isFinite(m[`${key}_${h}`]), `${key}_${h}`).toBe(true);
+      }
+      expect(m[`mape_${h}`]).toBeLessThan(m[`snaive_mape_${h}`]!);
     }
-    expect(m.mape).toBeLessThan(m.snaive_mape!);
-    expect(trained.evaluation.protocol).toMatch(/rolling-origin backtest: 5 origins 12 months apart/);
-    expect(trained.report).toContain("| local trend + seasonality (Lockstep) | 24 |");
+    expect(trained.evaluation.protocol).toMatch(
+      /rolling-origin backtest: 5 origins 12 months apart per horizon \(12 and 24 months\), the last forecast ending at 2020-04/,
+    );
+    expect(trained.report).toContain("| **LSTM on trend/seasonality residuals (Lockstep)** | **12** |");
+    expect(trained.report).toContain("| local trend + seasonality (previous model) | 24 |");
+    expect(trained.report).toMatch(/The 90% intervals held \d+% of the actual values at h12/);
+    expect(m.interval_coverage_h24).toBeGreaterThanOrEqual(0);
+    expect(m.interval_coverage_h24).toBeLessThanOrEqual(1);
+    expect(Object.keys(trained.assets ?? {})).toEqual(["backtest.svg", "forecast.svg"]);
+    expect(trained.assets!["forecast.svg"]).toContain("<svg");
+    expect(Object.keys(trained.timings ?? {})).toEqual(["backtest", "final model"]);
+  });
+
+  it("is one ONNX graph from raw ppm to ppm: transform, LSTM and intervals inside", async () => {
+    const model = decodeModel(trained.onnx);
+    const ops = new Set(model.graph!.node!.map((n) => n.opType));
+    for (const op of ["ReduceMean", "MatMul", "LSTM", "Reshape"]) expect(ops, op).toContain(op);
+    expect(model.graph!.input!.map((i) => i.name)).toEqual(["history"]);
+    expect(model.graph!.output!.map((o) => o.name)).toEqual(["forecast", "lower", "upper"]);
+    expect(trained.parity.maxAbsDiff).toBeLessThan(1e-3);
+    const card = readCard(trained.onnx);
+    const profile = card.featureProfile as { features: Record<string, { kind: string; count: number }> };
+    expect(Object.keys(profile.features).sort()).toEqual(["monthly_change", "residual", "yearly_change"]);
+    expect(profile.features.yearly_change!.count).toBe(120);
   });
 
   it("carries its card and serves through the spec's adapters in onnxruntime", async () => {

@@ -197,6 +197,14 @@ describe("fish-classifier training without a backbone (small CNN, tiny budget)",
     expect(card.labels).toEqual(["Rubra discus", "Caerulea virga", "species_2"]);
     expect(card.inputs[0]).toEqual({ name: "image", type: "uint8", shape: ["batch", 32, 32, 3] });
     expect(card.preprocessing?.resize).toBe("shorter side to 37 (bilinear), centre crop 32x32");
+    const profile = card.featureProfile as {
+      features: Record<string, { count: number }>;
+      predictions: Record<string, { kind: string; shares?: Record<string, number> }>;
+    };
+    expect(Object.keys(profile.features).sort()).toEqual(["brightness_b", "brightness_g", "brightness_r"]);
+    expect(profile.predictions.predicted_label!.kind).toBe("categorical");
+    for (const label of Object.keys(profile.predictions.predicted_label!.shares!))
+      expect(card.labels).toContain(label);
   });
 
   it("is deterministic: the same images, params and seed give byte-identical ONNX", async () => {

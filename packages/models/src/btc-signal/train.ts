@@ -1,7 +1,6 @@
 import {
   argmax,
   classificationReport,
-  numericProfile,
   rocAucOvr,
   trainGbdt,
   walkForward,
@@ -9,6 +8,7 @@ import {
 } from "@lockstep/ml";
 import { cardMetadata, checkParity, exportTreeEnsemble, type ModelCard } from "@lockstep/onnx";
 import { ModelError } from "../errors.js";
+import { referenceProfile } from "../reference-profile.js";
 import { phaseTimer, round } from "../phases.js";
 import type { TrainContext, TrainedModel } from "../spec.js";
 import { backtestSignals, type BacktestResult } from "./backtest.js";
@@ -186,14 +186,15 @@ export async function trainBtc(
       start: iso(first.time),
       end: iso(last.time),
     },
-    featureProfile: Object.fromEntries(
-      features.map((f, k) => [
-        FEATURE_NAMES[f]!,
-        numericProfile(
-          rows.map((r) => r[k]!),
-          { bins: 10, resolution: 20 },
+    featureProfile: referenceProfile(
+      "every labelled bar (features); the evaluation folds (predictions)",
+      Object.fromEntries(features.map((f, k) => [FEATURE_NAMES[f]!, rows.map((r) => r[k]!)])),
+      {
+        signal: predictions.map((c) => CLASSES[c]!),
+        ...Object.fromEntries(
+          CLASSES.map((name, c) => [`p_${name}`, evaluated.probabilities.map((p) => p[c]!)]),
         ),
-      ]),
+      },
     ),
     serving: {
       lookback: LOOKBACK,

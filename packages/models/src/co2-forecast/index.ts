@@ -3,7 +3,6 @@ import type { ModelSpec } from "../spec.js";
 import { parseCo2Csv, type MonthlySeries } from "./data.js";
 import { defaultCo2Params, parseCo2Params, type Co2Params } from "./params.js";
 import { co2Serving } from "./serving.js";
-import { trainCo2 } from "./train.js";
 
 export const CO2_DEFAULT_DATA = "npm:vega-datasets/data/co2-concentration.csv";
 
@@ -11,7 +10,7 @@ export const co2Forecast: ModelSpec<MonthlySeries, Co2Params> = {
   name: "co2-forecast",
   task: "time-series-forecast",
   description: "Monthly Mauna Loa CO2 forecast (ppm) with prediction intervals",
-  gate: { metric: "mape", goal: "minimize", minImprovement: 0 },
+  gate: { metric: "mape_h12", goal: "minimize", minImprovement: 0 },
   defaultData: CO2_DEFAULT_DATA,
   defaultParams: defaultCo2Params,
   smokeParams: {
@@ -21,6 +20,9 @@ export const co2Forecast: ModelSpec<MonthlySeries, Co2Params> = {
     halfLives: [0],
     selectionOrigins: 12,
     ensemble: 2,
+    units: 4,
+    members: 1,
+    epochs: 2,
   },
   parseParams: parseCo2Params,
   async loadData(uri, context) {
@@ -31,11 +33,14 @@ export const co2Forecast: ModelSpec<MonthlySeries, Co2Params> = {
     });
     return parseCo2Csv(bytes.toString("utf8"), uri);
   },
-  train: trainCo2,
+  // tfjs loads only when a model is trained, not whenever the registry is imported
+  train: async (data, params, context) => (await import("./train.js")).trainCo2(data, params, context),
   serving: co2Serving as ModelSpec["serving"],
 };
 
 export { parseCo2Csv, seriesSha256, type MonthlySeries } from "./data.js";
 export { parseCo2Params, defaultCo2Params, type Co2Params } from "./params.js";
-export { forecastOperator, applyOperator, type LocalTrendConfig } from "./local-trend.js";
-export { backtest, seasonalNaive, seasonalNaiveDrift } from "./forecaster.js";
+export { forecastOperator, residualOperator, applyOperator, type LocalTrendConfig } from "./local-trend.js";
+export { seasonalNaive, seasonalNaiveDrift } from "./forecaster.js";
+export { backtestOrigins, FORECASTERS } from "./backtest.js";
+export { EVAL_HORIZONS } from "./params.js";

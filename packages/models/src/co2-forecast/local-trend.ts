@@ -33,12 +33,7 @@ function row(index: number, window: number, config: LocalTrendConfig): number[] 
   return features;
 }
 
-/**
- * The H x W matrix that maps the last W values of a series to its next H values under a weighted
- * least-squares fit of trend + seasonality on those W values. Forecasting is `P · history`, one
- * MatMul: the whole model fits in an ONNX graph.
- */
-export function forecastOperator(config: LocalTrendConfig, horizon: number): Matrix {
+function fit(config: LocalTrendConfig): { design: Matrix; beta: Matrix } {
   const { window } = config;
   if (config.harmonics * 2 > PERIOD || config.degree < 0 || window < 2 * PERIOD) {
     throw new RangeError(`invalid forecaster structure ${JSON.stringify(config)}`);
@@ -48,9 +43,28 @@ export function forecastOperator(config: LocalTrendConfig, horizon: number): Mat
     config.halfLife > 0
       ? Array.from({ length: window }, (_, i) => 0.5 ** ((window - 1 - i) / config.halfLife))
       : undefined;
-  const beta = leastSquaresOperator(design, weights, 1e-9);
-  const future = Array.from({ length: horizon }, (_, h) => row(window + h, window, config));
+  return { design, beta: leastSquaresOperator(design, weights, 1e-9) };
+}
+
+/**
+ * The H x W matrix that maps the last W values of a series to its next H values under a weighted
+ * least-squares fit of trend + seasonality on those W values. Forecasting is `P · history`, one
+ * MatMul: the whole model fits in an ONNX graph.
+ */
+export function forecastOperator(config: LocalTrendConfig, horizon: number): Matrix {
+  const { beta } = fit(config);
+  const future = Array.from({ length: horizon }, (_, h) => row(config.window + h, config.window, config));
   return matmul(future, beta);
+}
+
+/**
+ * The W x W matrix that maps a window to what is left after removing its fitted trend and
+ * seasonality (I - hat matrix): a stationary transform that is linear, so it fits in the graph too.
+ */
+export function residualOperator(config: LocalTrendConfig): Matrix {
+  const { design, beta } = fit(config);
+  const hat = matmul(design, beta);
+  return hat.map((r, i) => r.map((v, j) => (i === j ? 1 : 0) - v));
 }
 
 /** Applies an operator to the last `window` values of `series` ending at (excluding) `end`. */

@@ -1,24 +1,121 @@
 import type { ModelCard, ParityReport } from "@lockstep/onnx";
-import type { BacktestResult } from "./forecaster.js";
+import { lineChart, type Band, type LineSeries } from "../plots.js";
+import { assetLink, timingsTable } from "../report-files.js";
+import { FORECASTERS, type BacktestResult, type ForecasterName } from "./backtest.js";
+import type { MonthlySeries } from "./data.js";
 import { describeStructure, type LocalTrendConfig } from "./local-trend.js";
+import { monthIndex, monthLabel } from "./months.js";
+import type { Co2Params } from "./params.js";
+import type { Interval, OriginDetail } from "./train.js";
 
 const f = (value: number, digits = 4) => value.toFixed(digits);
+const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"];
 
-/** The Markdown training report: backtest against baselines, structure, data and parity. */
-export function renderReport(
+/** Share of actual values inside the forecast intervals over the backtest origins, per horizon. */
+export function intervalCoverage(series: number[], result: BacktestResult<OriginDetail>, horizon: number) {
+  const at = result.horizons.find((h) => h.horizon === horizon)!.origins;
+  let inside = 0;
+  let total = 0;
+  for (const origin of at) {
+    const r = result.origins.find((o) => o.origin === origin)!;
+    for (let h = 0; h < horizon; h++) {
+      const actual = series[origin + h]!;
+      const value = r.forecasts.lstm[h]!;
+      total++;
+      if (actual >= value + r.detail.interval.lower[h]! && actual <= value + r.detail.interval.upper[h]!)
+        inside++;
+    }
+  }
+  return inside / total;
+}
+
+/** The Markdown training report with the backtest and the final forecast as charts. */
+export function renderCo2Report(
   card: ModelCard,
-  main: BacktestResult,
-  short: BacktestResult | undefined,
+  series: MonthlySeries,
+  result: BacktestResult<OriginDetail>,
+  final: { forecast: number[]; interval: Interval },
+  timings: Record<string, number>,
   parity: ParityReport,
-): string {
-  const rows = [main, ...(short ? [short] : [])].flatMap((b) => [
-    `| local trend + seasonality (Lockstep) | ${b.horizon} | ${f(b.model.mape)} | ${f(b.model.rmse)} | ${f(b.model.mase)} |`,
-    `| seasonal naive | ${b.horizon} | ${f(b.snaive.mape)} | ${f(b.snaive.rmse)} | ${f(b.snaive.mase)} |`,
-    `| seasonal naive + 5y drift | ${b.horizon} | ${f(b.snaiveDrift.mape)} | ${f(b.snaiveDrift.rmse)} | ${f(b.snaiveDrift.mase)} |`,
-  ]);
-  const structures = (card.params as { structures: LocalTrendConfig[] }).structures;
+): { markdown: string; assets: Record<string, string> } {
+  const values = series.values;
+  const start = monthIndex(series.start);
+  const params = card.params as unknown as Co2Params & { structures: LocalTrendConfig[] };
+  const level = Math.round(params.intervalLevel * 100);
+  const longest = Math.max(...result.horizons.map((h) => h.horizon));
+  const firstOrigin = result.origins[0]!.origin;
+  const actual: LineSeries = {
+    name: "actual",
+    color: "#333333",
+    points: values.slice(firstOrigin - 24).map((y, i) => ({ x: firstOrigin - 24 + i, y })),
+  };
+  const backtested = result.origins.filter((o) => o.forecasts.lstm.length === longest);
+  const backtestChart = lineChart({
+    title: `Backtest: LSTM forecasts (${longest} months) from each origin, ${level}% intervals`,
+    series: [
+      actual,
+      ...backtested.map((o, i) => ({
+        name: `from ${monthLabel(start + o.origin)}`,
+        color: COLORS[i % COLORS.length]!,
+        dashed: true,
+        points: o.forecasts.lstm.map((y, h) => ({ x: o.origin + h, y })),
+      })),
+    ],
+    bands: backtested.map((o, i): Band => ({
+      name: "",
+      color: COLORS[i % COLORS.length]!,
+      points: o.forecasts.lstm.map((y, h) => ({
+        x: o.origin + h,
+        lower: y + o.detail.interval.lower[h]!,
+        upper: y + o.detail.interval.upper[h]!,
+      })),
+    })),
+    yLabel: "CO2 (ppm)",
+    formatX: (x) => monthLabel(start + Math.round(x)),
+    formatY: (y) => y.toFixed(0),
+  });
+  const end = values.length;
+  const forecastChart = lineChart({
+    title: `Forecast after ${String(card.data.end)} with its ${level}% interval`,
+    series: [
+      {
+        name: "actual",
+        color: "#333333",
+        points: values.slice(end - 120).map((y, i) => ({ x: end - 120 + i, y })),
+      },
+      { name: "forecast", color: COLORS[0]!, points: final.forecast.map((y, h) => ({ x: end + h, y })) },
+    ],
+    bands: [
+      {
+        name: `${level}% interval`,
+        color: COLORS[0]!,
+        points: final.forecast.map((y, h) => ({
+          x: end + h,
+          lower: y + final.interval.lower[h]!,
+          upper: y + final.interval.upper[h]!,
+        })),
+      },
+    ],
+    yLabel: "CO2 (ppm)",
+    formatX: (x) => monthLabel(start + Math.round(x)),
+    formatY: (y) => y.toFixed(0),
+  });
+  const rows = result.horizons.flatMap(({ horizon, scores }) =>
+    (Object.keys(FORECASTERS) as ForecasterName[]).map((name) => {
+      const s = scores[name];
+      const cells = `${horizon} | ${f(s.mape)} | ${f(s.rmse)} | ${f(s.mase)}`;
+      return name === "lstm"
+        ? `| **${FORECASTERS[name]}** | **${cells.split(" | ").join("** | **")}** |`
+        : `| ${FORECASTERS[name]} | ${cells} |`;
+    }),
+  );
   const filled = (card.preprocessing?.filledMonths as string[] | undefined) ?? [];
-  return [
+  const training = card.evaluation.training as {
+    epochs: number;
+    bestEpoch: number;
+    validationLoss: number;
+  }[];
+  const markdown = [
     `# co2-forecast training report`,
     ``,
     card.description,
@@ -31,11 +128,22 @@ export function renderReport(
     `| --- | ---: | ---: | ---: | ---: |`,
     ...rows,
     ``,
-    `## Final forecaster`,
+    `The ${level}% intervals held ${result.horizons.map((h) => `${(card.metrics[`interval_coverage_h${h.horizon}`]! * 100).toFixed(0)}% of the actual values at h${h.horizon}`).join(" and ")} (from ${result.horizons[0]!.origins.length} origins: a rough check).`,
     ``,
-    `The equal-weight average of the ${structures.length} structures that forecast the most recent data best:`,
+    `![backtest](${assetLink("backtest.svg")})`,
     ``,
-    ...structures.map((s) => `- ${describeStructure(s)}`),
+    `## Final model`,
+    ``,
+    `- base: the equal-weight average of the ${params.structures.length} trend + seasonality structures that forecast the most recent data best:`,
+    ...params.structures.map((s) => `  - ${describeStructure(s)}`),
+    `- LSTM: ${params.members} x LSTM(${params.units}, sigmoid gates) over the last ${params.sequenceLength} residuals, dense to ${params.maxHorizon} horizons, averaged; early stopping on the most recent ${Math.round(params.validationFraction * 100)}% of windows:`,
+    ...training.map(
+      (m, i) =>
+        `  - member ${i + 1}: ${m.epochs} epochs, best ${m.bestEpoch}, validation loss ${f(m.validationLoss)}`,
+    ),
+    `- intervals: ${level}% empirical quantiles of its errors at each horizon on the windows after the last training window`,
+    ``,
+    `![forecast](${assetLink("forecast.svg")})`,
     ``,
     `## Data`,
     ``,
@@ -47,5 +155,10 @@ export function renderReport(
     ``,
     `onnxruntime matches the trainer on ${parity.rows} windows; max |diff| ${parity.maxAbsDiff.toExponential(2)} ppm.`,
     ``,
+    `## Training time`,
+    ``,
+    ...timingsTable(timings),
+    ``,
   ].join("\n");
+  return { markdown, assets: { "backtest.svg": backtestChart, "forecast.svg": forecastChart } };
 }

@@ -1,38 +1,110 @@
+import { quantileSorted } from "@lockstep/ml";
 import { checkParity, type ModelCard } from "@lockstep/onnx";
-import { ModelError } from "../errors.js";
-import { round } from "../phases.js";
+import { phaseTimer, round } from "../phases.js";
+import { referenceProfile } from "../reference-profile.js";
 import type { TrainContext, TrainedModel } from "../spec.js";
+import { backtest, type BacktestResult } from "./backtest.js";
 import { seriesSha256, type MonthlySeries } from "./data.js";
 import { exportForecaster } from "./export.js";
-import {
-  backtest,
-  intervalOffsets,
-  minimumHistory,
-  OperatorCache,
-  selectStructure,
-  type BacktestResult,
-} from "./forecaster.js";
-import { applyOperator } from "./local-trend.js";
+import { OperatorCache, selectStructure, structureGrid } from "./forecaster.js";
+import { applyOperator, type LocalTrendConfig } from "./local-trend.js";
 import { monthIndex, monthLabel } from "./months.js";
 import type { Co2Params } from "./params.js";
-import { renderReport } from "./report.js";
+import { intervalCoverage, renderCo2Report } from "./report.js";
+import {
+  disposeNet,
+  forecastWith,
+  RESIDUAL_STRUCTURE,
+  trainResidualNet,
+  type MemberSummary,
+  type ResidualNet,
+} from "./residual-net.js";
 
-export const TRAINER = { name: "lockstep/co2-forecast local-trend", version: "1" };
+export const TRAINER = { name: "lockstep/co2-forecast lstm-residual", version: "2" };
 
-export function backtestMetrics(h: BacktestResult, suffix: string): Record<string, number> {
-  return {
-    [`mape${suffix}`]: round(h.model.mape),
-    [`rmse${suffix}`]: round(h.model.rmse),
-    [`mase${suffix}`]: round(h.model.mase),
-    [`snaive_mape${suffix}`]: round(h.snaive.mape),
-    [`snaive_drift_mape${suffix}`]: round(h.snaiveDrift.mape),
-  };
+/** What each backtest origin keeps for the report. */
+export interface OriginDetail {
+  structures: LocalTrendConfig[];
+  training: MemberSummary[];
+  interval: Interval;
+}
+
+export interface Interval {
+  lower: number[];
+  upper: number[];
 }
 
 /**
- * Trains the CO2 forecaster: evaluates by a rolling-origin backtest (the structure re-chosen at
- * every origin from earlier data only), then chooses the final structure on the most recent data,
- * exports it to ONNX with prediction intervals and checks onnxruntime against the trainer.
+ * Card and pin metrics: Lockstep's scores per horizon with its intervals' coverage, then the
+ * baselines' MAPE beside them.
+ */
+export function backtestMetrics(
+  series: number[],
+  result: BacktestResult<OriginDetail>,
+): Record<string, number> {
+  const metrics: Record<string, number> = {};
+  for (const { horizon, scores } of result.horizons) {
+    const suffix = `_h${horizon}`;
+    metrics[`mape${suffix}`] = round(scores.lstm.mape);
+    metrics[`rmse${suffix}`] = round(scores.lstm.rmse);
+    metrics[`mase${suffix}`] = round(scores.lstm.mase);
+    metrics[`interval_coverage${suffix}`] = round(intervalCoverage(series, result, horizon));
+    metrics[`local_trend_mape${suffix}`] = round(scores.localTrend.mape);
+    metrics[`snaive_drift_mape${suffix}`] = round(scores.snaiveDrift.mape);
+    metrics[`snaive_mape${suffix}`] = round(scores.snaive.mape);
+  }
+  return metrics;
+}
+
+/**
+ * Prediction-interval offsets per horizon from the empirical quantiles of the forecaster's
+ * held-out errors at that horizon ([h][n], never seen by the weights), always bracketing zero.
+ */
+export function intervalFromErrors(errors: number[][], level: number): Interval {
+  const lower: number[] = [];
+  const upper: number[] = [];
+  for (const atHorizon of errors) {
+    const sorted = [...atHorizon].sort((a, b) => a - b);
+    lower.push(Math.min(0, quantileSorted(sorted, (1 - level) / 2)));
+    upper.push(Math.max(0, quantileSorted(sorted, 1 - (1 - level) / 2)));
+  }
+  return { lower, upper };
+}
+
+async function fitHybrid(
+  values: number[],
+  end: number,
+  params: Co2Params,
+  operators: OperatorCache,
+  log: (message: string) => void,
+) {
+  const selection = selectStructure(values, end, params, operators);
+  const net = await trainResidualNet(values, end, selection.operator, params, log);
+  return { selection, net, interval: intervalFromErrors(net.heldOutErrors, params.intervalLevel) };
+}
+
+/** Stationary views of the recent series a monitor can recompute from new data. */
+function profileOf(values: number[], net: ResidualNet) {
+  const recent = 120;
+  const ends = Array.from({ length: recent }, (_, i) => values.length - recent + 1 + i);
+  const forecasts = forecastWith(net, values, ends);
+  return referenceProfile(
+    `the last ${recent} months of the training data`,
+    {
+      monthly_change: ends.map((e) => values[e - 1]! - values[e - 2]!),
+      yearly_change: ends.map((e) => values[e - 1]! - values[e - 13]!),
+      residual: ends.map((e) => applyOperator(net.residuals, values, e).at(-1)!),
+    },
+    { forecast_change_h12: forecasts.map((f, i) => f[11]! - values[ends[i]! - 1]!) },
+  );
+}
+
+/**
+ * Trains the CO2 forecaster: a trend + seasonality base (the previous model, its structure chosen
+ * on recent inner origins) plus an LSTM that forecasts the base's errors from the stationary
+ * residuals. Evaluated by a rolling-origin backtest where everything is re-fitted at each origin
+ * from earlier data only; the final model is fitted on all data, exported as one ONNX graph with
+ * prediction intervals and checked in onnxruntime against the trainer.
  */
 export async function trainCo2(
   series: MonthlySeries,
@@ -41,106 +113,127 @@ export async function trainCo2(
 ): Promise<TrainedModel> {
   const values = series.values;
   const operators = new OperatorCache(params.maxHorizon);
-  const needed = minimumHistory(params) + params.evalHorizon + params.originSpacing * (params.origins - 1);
-  context.log(
-    `data: ${values.length} months ${series.start}..${monthLabel(monthIndex(series.start) + values.length - 1)}, ${series.filled.length} filled`,
-  );
-  if (values.length < needed) {
-    throw new ModelError(
-      "DATA_INVALID",
-      `${series.source}: ${values.length} months is too short; these params need at least ${needed}`,
-    );
-  }
-  context.log(
-    `backtest: ${params.origins} origins x ${params.evalHorizon} months, structure search over ${params.windows.length * params.degrees.length * params.harmonics.length * params.halfLives.length} candidates per origin`,
-  );
-  const main = backtest(values, params.evalHorizon, params, operators);
-  const short = params.evalHorizon > 12 ? backtest(values, 12, params, operators) : undefined;
-  const metrics = { ...backtestMetrics(main, ""), ...(short ? backtestMetrics(short, "_h12") : {}) };
-  context.log(
-    `backtest: MAPE ${metrics.mape}% (seasonal naive with drift ${metrics.snaive_drift_mape}%), RMSE ${metrics.rmse} ppm, MASE ${metrics.mase}`,
-  );
-
-  const selection = selectStructure(values, values.length, params, operators);
-  const operator = selection.operator;
-  const window = operator[0]!.length;
-  const interval = intervalOffsets(values, operator, params.intervalLevel);
+  const { timings, phase } = phaseTimer();
   const lastMonth = monthLabel(monthIndex(series.start) + values.length - 1);
-  const protocol = `rolling-origin backtest: ${params.origins} origins ${params.originSpacing} months apart, horizon ${params.evalHorizon}, last forecast ending at ${lastMonth}; structure chosen at each origin from earlier data`;
-  const datasetSha256 = seriesSha256(series);
-  const windows = [...new Set(selection.members.map((m) => m.window))].join("/");
+  const month = (index: number) => monthLabel(monthIndex(series.start) + index);
   context.log(
-    `final forecaster: the average of ${selection.members.length} structures (windows ${windows} months; see the report)`,
-  );
-
-  const card: ModelCard = {
-    cardVersion: 1,
-    name: "co2-forecast",
-    task: "time-series-forecast",
-    description:
-      "Monthly Mauna Loa CO2 (ppm): weighted least-squares trend + yearly harmonics over a history window, direct multi-horizon, with empirical prediction intervals.",
-    inputs: [{ name: "history", type: "float32", shape: ["batch", window] }],
-    outputs: ["forecast", "lower", "upper"].map((name) => ({
-      name,
-      type: "float32" as const,
-      shape: ["batch", params.maxHorizon],
-    })),
-    preprocessing: {
-      missingMonths: "linear interpolation",
-      filledMonths: series.filled,
-      centring: "window mean (in graph)",
-    },
-    params: { ...params, structures: selection.members },
-    seed: params.seed,
-    metrics,
-    evaluation: {
-      protocol,
-      origins: main.origins.map((o) => monthLabel(monthIndex(series.start) + o)),
-      structures: main.structures,
-    },
-    data: {
-      source: series.source,
-      sha256: datasetSha256,
-      rows: values.length,
-      start: series.start,
-      end: lastMonth,
-    },
-    serving: {
-      unit: "ppm",
-      lastMonth,
-      history: values.slice(values.length - window),
-      maxHorizon: params.maxHorizon,
-      intervalLevel: params.intervalLevel,
-    },
-    trainer: TRAINER,
-  };
-  const onnx = exportForecaster(operator, interval, card);
-
-  // parity: the trainer's own forecasts at the last 16 origins vs onnxruntime on the same windows
-  const rows = Math.min(16, values.length - window + 1);
-  const ends = Array.from({ length: rows }, (_, r) => values.length - r);
-  const input = new Float32Array(rows * window);
-  ends.forEach((end, r) => input.set(values.slice(end - window, end), r * window));
-  // the trainer works in float64 on the float32 values the graph sees
-  const asFloat32 = Array.from(input);
-  const expected = ends.flatMap((_, r) =>
-    applyOperator(operator, asFloat32.slice(r * window, (r + 1) * window), window),
-  );
-  const parity = await checkParity(
-    onnx,
-    { name: "history", data: input, dims: [rows, window] },
-    { name: "forecast", expected },
+    `data: ${values.length} months ${series.start}..${lastMonth}, ${series.filled.length} filled by interpolation`,
   );
   context.log(
-    `parity: onnxruntime matches the trainer on ${parity.rows} windows (max |diff| ${parity.maxAbsDiff.toExponential(2)} ppm)`,
+    `backtest: ${params.origins} origins per horizon (12, 24 months), ${structureGrid(params).length} trend structures and ${params.members} LSTM(${params.units}) per origin`,
+  );
+  const result = await phase("backtest", () =>
+    backtest<OriginDetail>(values, params, async (origin, index, count) => {
+      context.log(`origin ${index + 1}/${count}: forecasting from ${month(origin)}`);
+      const { selection, net, interval } = await fitHybrid(values, origin, params, operators, context.log);
+      try {
+        return {
+          lstm: forecastWith(net, values, [origin])[0]!,
+          localTrend: applyOperator(selection.operator, values, origin),
+          detail: { structures: selection.members, training: net.training, interval },
+        };
+      } finally {
+        disposeNet(net);
+      }
+    }),
+  );
+  const metrics = backtestMetrics(values, result);
+  context.log(
+    `backtest: MAPE ${metrics.mape_h12}% (h12), ${metrics.mape_h24}% (h24); previous model ${metrics.local_trend_mape_h12}% / ${metrics.local_trend_mape_h24}%; seasonal naive with drift ${metrics.snaive_drift_mape_h12}% / ${metrics.snaive_drift_mape_h24}%`,
   );
 
-  return {
-    onnx,
-    card,
-    metrics,
-    evaluation: { protocol, dataset: series.source, datasetSha256 },
-    report: renderReport(card, main, short, parity),
-    parity,
-  };
+  context.log(`final model: fitted on all ${values.length} months`);
+  const final = await phase("final model", () =>
+    fitHybrid(values, values.length, params, operators, context.log),
+  );
+  const { net, selection, interval } = final;
+  try {
+    const window = net.window;
+    const protocol = `rolling-origin backtest: ${params.origins} origins ${params.originSpacing} months apart per horizon (12 and 24 months), the last forecast ending at ${lastMonth}; the trend structure and the LSTM re-fitted at each origin on earlier data only`;
+    const card: ModelCard = {
+      cardVersion: 1,
+      name: "co2-forecast",
+      task: "time-series-forecast",
+      description:
+        "Monthly Mauna Loa CO2 (ppm): an LSTM forecasts the errors of a local trend + seasonality forecaster from the detrended, deseasonalised recent residuals; direct multi-horizon, with empirical prediction intervals. Transform, LSTM and intervals are one ONNX graph: raw ppm in, ppm out.",
+      inputs: [{ name: "history", type: "float32", shape: ["batch", window] }],
+      outputs: ["forecast", "lower", "upper"].map((name) => ({
+        name,
+        type: "float32" as const,
+        shape: ["batch", params.maxHorizon],
+      })),
+      preprocessing: {
+        missingMonths: "linear interpolation",
+        filledMonths: series.filled,
+        residuals: `last ${params.sequenceLength} of the residuals after a linear trend and ${RESIDUAL_STRUCTURE.harmonics} yearly harmonics fitted over ${params.residualWindow} months (in graph)`,
+        scaling: { input: round(net.inputScale), correction: net.outputScale.map((v) => round(v)) },
+      },
+      params: { ...params, structures: selection.members },
+      seed: params.seed,
+      metrics,
+      evaluation: {
+        protocol,
+        origins: Object.fromEntries(result.horizons.map((h) => [`h${h.horizon}`, h.origins.map(month)])),
+        training: net.training.map((m) => ({
+          ...m,
+          trainLoss: round(m.trainLoss),
+          validationLoss: round(m.validationLoss),
+        })),
+      },
+      data: {
+        source: series.source,
+        sha256: seriesSha256(series),
+        rows: values.length,
+        start: series.start,
+        end: lastMonth,
+      },
+      featureProfile: profileOf(values, net),
+      serving: {
+        unit: "ppm",
+        lastMonth,
+        history: values.slice(values.length - window),
+        maxHorizon: params.maxHorizon,
+        intervalLevel: params.intervalLevel,
+      },
+      trainer: TRAINER,
+    };
+    const onnx = exportForecaster(net, interval, card);
+
+    // parity: the trainer's forecasts at the last 16 origins vs onnxruntime on the same windows,
+    // both from the float32 values the graph sees
+    const asFloat32 = Array.from(Float32Array.from(values));
+    const rows = Math.min(16, values.length - window + 1);
+    const ends = Array.from({ length: rows }, (_, r) => values.length - r);
+    const input = new Float32Array(rows * window);
+    ends.forEach((end, r) => input.set(asFloat32.slice(end - window, end), r * window));
+    const parity = await checkParity(
+      onnx,
+      { name: "history", data: input, dims: [rows, window] },
+      { name: "forecast", expected: forecastWith(net, asFloat32, ends).flat() },
+    );
+    context.log(
+      `parity: onnxruntime matches the trainer on ${parity.rows} windows (max |diff| ${parity.maxAbsDiff.toExponential(2)} ppm)`,
+    );
+    const forecast = forecastWith(net, values, [values.length])[0]!;
+    const { markdown, assets } = renderCo2Report(
+      card,
+      series,
+      result,
+      { forecast, interval },
+      timings,
+      parity,
+    );
+    return {
+      onnx,
+      card,
+      metrics,
+      evaluation: { protocol, dataset: series.source, datasetSha256: card.data.sha256 },
+      report: markdown,
+      assets,
+      parity,
+      timings,
+    };
+  } finally {
+    disposeNet(net);
+  }
 }

@@ -5,7 +5,6 @@ import {
   argmax,
   classificationReport,
   groupKFold,
-  numericProfile,
   stratifiedKFold,
   topKAccuracy,
   type ClassificationReport,
@@ -22,6 +21,7 @@ import {
 } from "@lockstep/onnx";
 import { readDataUri } from "@lockstep/store";
 import { ModelError } from "../errors.js";
+import { referenceProfile } from "../reference-profile.js";
 import { phaseTimer, round, type Phase } from "../phases.js";
 import type { TrainContext, TrainedModel } from "../spec.js";
 import { headGraph, preprocessGraph } from "./graphs.js";
@@ -245,15 +245,14 @@ export async function trainFish(
       rows: folder.items.length,
       classes: folder.classes.map((c, i) => ({ ...c, images: y.filter((v) => v === i).length })),
     },
-    featureProfile: {
-      brightness_r: numericProfile(brightness[0]!, { bins: 10, resolution: 20 }),
-      brightness_g: numericProfile(brightness[1]!, { bins: 10, resolution: 20 }),
-      brightness_b: numericProfile(brightness[2]!, { bins: 10, resolution: 20 }),
-      confidence: numericProfile(
-        probabilities.map((p) => Math.max(...p)),
-        { bins: 10, resolution: 20 },
-      ),
-    },
+    featureProfile: referenceProfile(
+      "every training image (cross-validated predictions)",
+      { brightness_r: brightness[0]!, brightness_g: brightness[1]!, brightness_b: brightness[2]! },
+      {
+        predicted_label: probabilities.map((p) => labels[argmax(p)]!),
+        confidence: probabilities.map((p) => Math.max(...p)),
+      },
+    ),
     serving: { size, resize: geometry.resize, topK: Math.min(params.topK, classes), classes: folder.classes },
     trainer: TRAINER,
   };
