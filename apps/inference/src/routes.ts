@@ -4,6 +4,7 @@ import { ModelError, type OutputTensor } from "@lockstep/models";
 import { HttpError } from "./errors.js";
 import type { Metrics } from "./metrics.js";
 import type { ModelRegistry } from "./model-registry.js";
+import { requireModel } from "./require-model.js";
 
 export function routes(registry: ModelRegistry, metrics: Metrics): Router {
   const router = new Router();
@@ -30,19 +31,7 @@ export function routes(registry: ModelRegistry, metrics: Metrics): Router {
   router.post("/v1/models/:name/predict", async (ctx) => {
     const started = process.hrtime.bigint();
     const name = ctx.params.name!;
-    const status = registry.statusOf(name);
-    if (!status) throw new HttpError(404, "MODEL_NOT_FOUND", `no model "${name}" is served here`);
-    const model = registry.get(name);
-    if (!model) {
-      throw new HttpError(
-        503,
-        "MODEL_NOT_READY",
-        `model "${name}" is ${status.state}${status.error ? `: ${status.error.message}` : ""}`,
-        {
-          "Retry-After": "5",
-        },
-      );
-    }
+    const model = requireModel(registry, name);
     let decoded;
     try {
       decoded = await model.spec.serving.decode((ctx.request as { body?: unknown }).body, model.card);

@@ -9,6 +9,7 @@ import { errorHandler } from "./middleware/errors.js";
 import { jsonBody } from "./middleware/json-body.js";
 import { observe } from "./middleware/observe.js";
 import { ModelRegistry } from "./model-registry.js";
+import { openInferenceRoutes } from "./open-inference/routes.js";
 import { routes } from "./routes.js";
 
 export interface ServerOptions {
@@ -49,6 +50,9 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
   app.use(jsonBody({ limit: options.bodyLimit }));
   app.use(router.routes());
   app.use(router.allowedMethods());
+  const v2 = openInferenceRoutes(registry, metrics);
+  app.use(v2.routes());
+  app.use(v2.allowedMethods());
 
   let server: Server | undefined;
   return {

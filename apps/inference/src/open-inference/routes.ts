@@ -1,0 +1,131 @@
+import Router from "@koa/router";
+import * as ort from "onnxruntime-node";
+import type { ModelCard, TensorSpec } from "@lockstep/onnx";
+import { HttpError } from "../errors.js";
+import type { Metrics } from "../metrics.js";
+import type { ModelRegistry } from "../model-registry.js";
+import { requireModel } from "../require-model.js";
+import { jsonData, oipDatatype, typedData } from "./datatypes.js";
+import { parseInferRequest } from "./request.js";
+
+export const OIP_EXTENSIONS = ["classification"];
+
+const tensorMetadata = (spec: TensorSpec) => ({
+  name: spec.name,
+  datatype: oipDatatype(spec.type),
+  shape: spec.shape.map((d) => (typeof d === "number" ? d : -1)),
+});
+
+/** "score:index:label" for the k best scores of each row (the classification extension). */
+function classify(data: ArrayLike<number>, dims: readonly number[], k: number, card: ModelCard) {
+  const width = dims.at(-1) ?? 1;
+  const rows = data.length / width;
+  const take = Math.min(k, width);
+  const out: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const order = Array.from({ length: width }, (_, i) => i).sort(
+      (a, b) => data[r * width + b]! - data[r * width + a]!,
+    );
+    for (const i of order.slice(0, take)) {
+      const label = card.labels?.[i];
+      out.push(`${data[r * width + i]}:${i}${label === undefined ? "" : `:${label}`}`);
+    }
+  }
+  return { shape: [...dims.slice(0, -1), take], data: out };
+}
+
+/**
+ * Open Inference Protocol v2 (REST), as KServe, Triton and MLServer clients speak it: server and
+ * model metadata, health, readiness and tensor-level inference with the classification extension.
+ */
+export function openInferenceRoutes(registry: ModelRegistry, metrics: Metrics): Router {
+  const router = new Router({ prefix: "/v2" });
+  const both = (path: string) => [`/models/:name${path}`, `/models/:name/versions/:version${path}`];
+
+  router.get("/", (ctx) => {
+    ctx.body = { name: "lockstep-inference", version: "1", extensions: OIP_EXTENSIONS };
+  });
+  router.get("/health/live", (ctx) => {
+    ctx.body = { live: true };
+  });
+  router.get("/health/ready", (ctx) => {
+    const ready = registry.ready();
+    ctx.status = ready ? 200 : 503;
+    ctx.body = { ready };
+  });
+
+  router.get(both(""), (ctx) => {
+    const model = requireModel(registry, ctx.params.name!, ctx.params.version);
+    ctx.body = {
+      name: model.name,
+      versions: [model.pin.version],
+      platform: "onnx_onnxv1",
+      inputs: model.card.inputs.map(tensorMetadata),
+      outputs: model.card.outputs.map(tensorMetadata),
+      parameters: { sha256: model.pin.sha256, task: model.card.task },
+    };
+  });
+
+  router.get(both("/ready"), (ctx) => {
+    const name = ctx.params.name!;
+    const status = registry.statusOf(name);
+    if (!status) throw new HttpError(404, "MODEL_NOT_FOUND", `no model "${name}" is served here`);
+    const version = ctx.params.version;
+    if (version !== undefined && version !== status.version) {
+      throw new HttpError(
+        404,
+        "MODEL_VERSION_NOT_FOUND",
+        `model "${name}" serves version "${status.version}"`,
+      );
+    }
+    const ready = status.state === "ready";
+    ctx.status = ready ? 200 : 503;
+    ctx.body = { name, ready };
+  });
+
+  router.post(both("/infer"), async (ctx) => {
+    const model = requireModel(registry, ctx.params.name!, ctx.params.version);
+    const request = parseInferRequest((ctx.request as { body?: unknown }).body, model.card);
+    const feeds = Object.fromEntries(
+      request.inputs.map((input) => [
+        input.spec.name,
+        new ort.Tensor(
+          input.spec.type === "bool" ? "bool" : input.spec.type,
+          typedData(input.values, input.spec.type) as never,
+          input.shape,
+        ),
+      ]),
+    );
+    const started = process.hrtime.bigint();
+    const results = await model.session.run(feeds);
+    metrics.inferenceDuration.observe({ model: model.name }, Number(process.hrtime.bigint() - started) / 1e9);
+    const specs = new Map(model.card.outputs.map((o) => [o.name, o]));
+    ctx.body = {
+      model_name: model.name,
+      model_version: model.pin.version,
+      ...(request.id !== undefined ? { id: request.id } : {}),
+      parameters: { sha256: model.pin.sha256 },
+      outputs: request.outputs.map((wanted) => {
+        const tensor = results[wanted.name]!;
+        if (wanted.classification !== undefined) {
+          const top = classify(
+            tensor.data as ArrayLike<number>,
+            tensor.dims,
+            wanted.classification,
+            model.card,
+          );
+          return { name: wanted.name, datatype: "BYTES", ...top };
+        }
+        const element = specs.get(wanted.name)!.type;
+        return {
+          name: wanted.name,
+          datatype: oipDatatype(element),
+          shape: [...tensor.dims],
+          data: jsonData(tensor.data, element),
+        };
+      }),
+    };
+  });
+
+  return router;
+}

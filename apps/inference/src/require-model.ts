@@ -1,0 +1,25 @@
+import { HttpError } from "./errors.js";
+import type { LoadedModel, ModelRegistry } from "./model-registry.js";
+
+/** The loaded model by name: 404 when it is not served here, 503 + Retry-After while it is not ready. */
+export function requireModel(registry: ModelRegistry, name: string, version?: string): LoadedModel {
+  const status = registry.statusOf(name);
+  if (!status) throw new HttpError(404, "MODEL_NOT_FOUND", `no model "${name}" is served here`);
+  if (version !== undefined && version !== status.version) {
+    throw new HttpError(
+      404,
+      "MODEL_VERSION_NOT_FOUND",
+      `model "${name}" serves version "${status.version}", not "${version}"`,
+    );
+  }
+  const model = registry.get(name);
+  if (!model) {
+    throw new HttpError(
+      503,
+      "MODEL_NOT_READY",
+      `model "${name}" is ${status.state}${status.error ? `: ${status.error.message}` : ""}`,
+      { "Retry-After": "5" },
+    );
+  }
+  return model;
+}
