@@ -1,8 +1,8 @@
 import { HttpError } from "./errors.js";
-import type { LoadedModel, ModelRegistry } from "./model-registry.js";
+import type { LoadedModel, ModelRegistry, ModelStatus } from "./model-registry.js";
 
-/** The loaded model by name: 404 when it is not served here, 503 + Retry-After while it is not ready. */
-export function requireModel(registry: ModelRegistry, name: string, version?: string): LoadedModel {
+/** The status of a model served here: 404 when it is not, or when `version` is not the pinned one. */
+export function requireStatus(registry: ModelRegistry, name: string, version?: string): ModelStatus {
   const status = registry.statusOf(name);
   if (!status) throw new HttpError(404, "MODEL_NOT_FOUND", `no model "${name}" is served here`);
   if (version !== undefined && version !== status.version) {
@@ -12,6 +12,12 @@ export function requireModel(registry: ModelRegistry, name: string, version?: st
       `model "${name}" serves version "${status.version}", not "${version}"`,
     );
   }
+  return status;
+}
+
+/** The loaded model: as requireStatus, plus 503 + Retry-After while it is not ready. */
+export function requireModel(registry: ModelRegistry, name: string, version?: string): LoadedModel {
+  const status = requireStatus(registry, name, version);
   const model = registry.get(name);
   if (!model) {
     throw new HttpError(

@@ -110,8 +110,9 @@ describe("Open Inference Protocol v2", () => {
   });
 
   it("rejects malformed, wrong-shape and hostile requests with 400 and a message", async () => {
+    // deeper than a tensor's rank may be, though well within the JSON body's depth limit
     let deep: unknown = [1];
-    for (let i = 0; i < 40; i++) deep = [deep];
+    for (let i = 0; i < 12; i++) deep = [deep];
     const cases: [unknown, RegExp][] = [
       ["{not json", /JSON/i],
       [[1, 2], /JSON object/],
@@ -129,7 +130,7 @@ describe("Open Inference Protocol v2", () => {
         { inputs: [historyInput(history.map((v, i) => (i === 3 ? "x" : v)))] },
         /element 3 must be a finite number/,
       ],
-      [{ inputs: [historyInput(deep, [1, 1])] }, /nested deeper|deeper than|depth/i],
+      [{ inputs: [historyInput(deep)] }, /"data" is nested deeper than 8 levels/],
       [{ inputs: [historyInput(), historyInput()] }, /given twice/],
       [{ inputs: [historyInput()], outputs: [{ name: "nope" }] }, /unknown output "nope"/],
       [

@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { fitModel, initBackend } from "../src/nn/index.js";
+import { disposeTrained, fitModel, initBackend } from "../src/nn/index.js";
 
 beforeAll(async () => {
   await initBackend();
@@ -79,5 +79,16 @@ describe("fit loop", () => {
     await expect(fitModel(m, { x, y: tf.zeros([5, 1]), epochs: 1 })).rejects.toThrow(
       /same, non-zero number of rows/,
     );
+  });
+
+  it("frees a trained model's weights and optimizer state", async () => {
+    const { x, y } = data(32, 5);
+    const before = tf.memory().numTensors;
+    const m = model(3);
+    await fitModel(m, { x, y, epochs: 2, seed: 1 });
+    expect(tf.memory().numTensors).toBeGreaterThan(before + 4); // weights + Adam slots
+    disposeTrained(m);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, y]);
   });
 });

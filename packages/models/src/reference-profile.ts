@@ -15,9 +15,9 @@ export interface ReferenceProfile {
 type Column = ArrayLike<number> | readonly (string | null | undefined)[];
 
 const profileOf = (values: Column): FeatureProfile =>
-  typeof values[0] === "string" || values[0] === null
-    ? categoricalProfile(values as readonly (string | null | undefined)[])
-    : numericProfile(values as ArrayLike<number>, { bins: 10, resolution: 20 });
+  typeof values[0] === "number"
+    ? numericProfile(values as ArrayLike<number>, { bins: 10, resolution: 20 })
+    : categoricalProfile(values as readonly (string | null | undefined)[]);
 
 const profiles = (columns: Record<string, Column>) =>
   Object.fromEntries(Object.entries(columns).map(([name, values]) => [name, profileOf(values)]));

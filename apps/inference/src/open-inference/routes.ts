@@ -1,10 +1,9 @@
 import Router from "@koa/router";
 import * as ort from "onnxruntime-node";
 import type { ModelCard, TensorSpec } from "@lockstep/onnx";
-import { HttpError } from "../errors.js";
 import type { Metrics } from "../metrics.js";
 import type { ModelRegistry } from "../model-registry.js";
-import { requireModel } from "../require-model.js";
+import { requireModel, requireStatus } from "../require-model.js";
 import { jsonData, oipDatatype, typedData } from "./datatypes.js";
 import { parseInferRequest } from "./request.js";
 
@@ -68,16 +67,7 @@ export function openInferenceRoutes(registry: ModelRegistry, metrics: Metrics): 
 
   router.get(both("/ready"), (ctx) => {
     const name = ctx.params.name!;
-    const status = registry.statusOf(name);
-    if (!status) throw new HttpError(404, "MODEL_NOT_FOUND", `no model "${name}" is served here`);
-    const version = ctx.params.version;
-    if (version !== undefined && version !== status.version) {
-      throw new HttpError(
-        404,
-        "MODEL_VERSION_NOT_FOUND",
-        `model "${name}" serves version "${status.version}"`,
-      );
-    }
+    const status = requireStatus(registry, name, ctx.params.version);
     const ready = status.state === "ready";
     ctx.status = ready ? 200 : 503;
     ctx.body = { name, ready };
@@ -89,11 +79,7 @@ export function openInferenceRoutes(registry: ModelRegistry, metrics: Metrics): 
     const feeds = Object.fromEntries(
       request.inputs.map((input) => [
         input.spec.name,
-        new ort.Tensor(
-          input.spec.type === "bool" ? "bool" : input.spec.type,
-          typedData(input.values, input.spec.type) as never,
-          input.shape,
-        ),
+        new ort.Tensor(input.spec.type, typedData(input.values, input.spec.type) as never, input.shape),
       ]),
     );
     const started = process.hrtime.bigint();

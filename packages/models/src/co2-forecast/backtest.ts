@@ -1,5 +1,6 @@
 import { mape, mase, rmse, seasonalNaiveScale } from "@lockstep/ml";
 import { ModelError } from "../errors.js";
+import type { Interval } from "./intervals.js";
 import { minimumHistory, seasonalNaive, seasonalNaiveDrift } from "./forecaster.js";
 import { EVAL_HORIZONS, type Co2Params } from "./params.js";
 
@@ -26,21 +27,22 @@ export interface HorizonResult {
 }
 
 /** What a model trained on the months before an origin forecasts from it. */
-export interface OriginFit<Detail = unknown> {
+export interface OriginFit {
   lstm: number[];
   localTrend: number[];
-  detail: Detail;
+  /** The LSTM forecast's interval offsets. */
+  interval: Interval;
 }
 
-export interface OriginResult<Detail = unknown> {
+export interface OriginResult {
   origin: number;
   forecasts: Record<ForecasterName, number[]>;
-  detail: Detail;
+  interval: Interval;
 }
 
-export interface BacktestResult<Detail = unknown> {
+export interface BacktestResult {
   horizons: HorizonResult[];
-  origins: OriginResult<Detail>[];
+  origins: OriginResult[];
 }
 
 /**
@@ -77,11 +79,11 @@ function score(series: number[], origins: number[], horizon: number, forecasts: 
  * The rolling-origin backtest: at every origin `fitAt` trains on the months before it only; the
  * forecasts are scored at each horizon beside the seasonal naive baselines.
  */
-export async function backtest<Detail>(
+export async function backtest(
   series: number[],
   params: Co2Params,
-  fitAt: (origin: number, index: number, count: number) => Promise<OriginFit<Detail>>,
-): Promise<BacktestResult<Detail>> {
+  fitAt: (origin: number, index: number, count: number) => Promise<OriginFit>,
+): Promise<BacktestResult> {
   const perHorizon = backtestOrigins(series.length, params);
   const all = [...new Set([...perHorizon.values()].flat())].sort((a, b) => a - b);
   const needed = minimumHistory(params);
@@ -92,7 +94,7 @@ export async function backtest<Detail>(
     );
   }
   const longest = EVAL_HORIZONS.at(-1)!;
-  const origins: OriginResult<Detail>[] = [];
+  const origins: OriginResult[] = [];
   for (const [index, origin] of all.entries()) {
     const fit = await fitAt(origin, index, all.length);
     const horizon = Math.min(longest, series.length - origin);
@@ -104,7 +106,7 @@ export async function backtest<Detail>(
         snaiveDrift: seasonalNaiveDrift(series, origin, horizon),
         snaive: seasonalNaive(series, origin, horizon),
       },
-      detail: fit.detail,
+      interval: fit.interval,
     });
   }
   const horizons = [...perHorizon].map(([horizon, at]) => {

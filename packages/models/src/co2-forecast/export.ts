@@ -6,18 +6,12 @@ import {
   withMetadata,
   type ModelCard,
 } from "@lockstep/onnx";
-import type { Matrix } from "@lockstep/ml";
+import { transpose, type Matrix } from "@lockstep/ml";
 import { exportLayersModel } from "@lockstep/ml/nn";
 import type { ResidualNet } from "./residual-net.js";
 
-/** A matrix as the [W, H] float32 weights of `x · Mᵀ` (x is [batch, W], M is H x W). */
-function transposed(matrix: Matrix): Float32Array {
-  const rows = matrix.length;
-  const cols = matrix[0]!.length;
-  const out = new Float32Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = matrix[r]![c]!;
-  return out;
-}
+/** H x W operator -> the [W, H] float32 weights of `x · Mᵀ` for x [batch, W]. */
+const weightsOf = (matrix: Matrix) => Float32Array.from(transpose(matrix).flat());
 
 /**
  * history [batch, W] ppm -> base forecast [batch, H] ppm and the LSTM's input [batch, L, 1].
@@ -38,11 +32,11 @@ function transformGraph(net: ResidualNet): Uint8Array {
   const mean = g.op("ReduceMean", [history], { axes: attr.ints([1]), keepdims: attr.int(1) });
   const centred = g.op("Sub", [history, mean]);
   const base = g.initializer(
-    { type: "float32", dims: [window, horizon], values: transposed(net.base) },
+    { type: "float32", dims: [window, horizon], values: weightsOf(net.base) },
     "base_operator",
   );
   const residuals = g.initializer(
-    { type: "float32", dims: [window, length], values: transposed(net.residuals) },
+    { type: "float32", dims: [window, length], values: weightsOf(net.residuals) },
     "residual_operator",
   );
   const scale = g.initializer({ type: "float32", dims: [], values: [1 / net.inputScale] }, "input_scale");

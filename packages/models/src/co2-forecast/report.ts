@@ -6,34 +6,16 @@ import type { MonthlySeries } from "./data.js";
 import { describeStructure, type LocalTrendConfig } from "./local-trend.js";
 import { monthIndex, monthLabel } from "./months.js";
 import type { Co2Params } from "./params.js";
-import type { Interval, OriginDetail } from "./train.js";
+import type { Interval } from "./intervals.js";
 
 const f = (value: number, digits = 4) => value.toFixed(digits);
 const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"];
-
-/** Share of actual values inside the forecast intervals over the backtest origins, per horizon. */
-export function intervalCoverage(series: number[], result: BacktestResult<OriginDetail>, horizon: number) {
-  const at = result.horizons.find((h) => h.horizon === horizon)!.origins;
-  let inside = 0;
-  let total = 0;
-  for (const origin of at) {
-    const r = result.origins.find((o) => o.origin === origin)!;
-    for (let h = 0; h < horizon; h++) {
-      const actual = series[origin + h]!;
-      const value = r.forecasts.lstm[h]!;
-      total++;
-      if (actual >= value + r.detail.interval.lower[h]! && actual <= value + r.detail.interval.upper[h]!)
-        inside++;
-    }
-  }
-  return inside / total;
-}
 
 /** The Markdown training report with the backtest and the final forecast as charts. */
 export function renderCo2Report(
   card: ModelCard,
   series: MonthlySeries,
-  result: BacktestResult<OriginDetail>,
+  result: BacktestResult,
   final: { forecast: number[]; interval: Interval },
   timings: Record<string, number>,
   parity: ParityReport,
@@ -66,8 +48,8 @@ export function renderCo2Report(
       color: COLORS[i % COLORS.length]!,
       points: o.forecasts.lstm.map((y, h) => ({
         x: o.origin + h,
-        lower: y + o.detail.interval.lower[h]!,
-        upper: y + o.detail.interval.upper[h]!,
+        lower: y + o.interval.lower[h]!,
+        upper: y + o.interval.upper[h]!,
       })),
     })),
     yLabel: "CO2 (ppm)",

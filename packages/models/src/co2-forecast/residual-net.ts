@@ -1,6 +1,6 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Matrix } from "@lockstep/ml";
-import { fitModel, initBackend } from "@lockstep/ml/nn";
+import { disposeTrained, fitModel, initBackend } from "@lockstep/ml/nn";
 import { ModelError } from "../errors.js";
 import { applyOperator, residualOperator } from "./local-trend.js";
 import type { Co2Params } from "./params.js";
@@ -128,7 +128,7 @@ export async function trainResidualNet(
   if (ends.length - validationCount < params.batchSize) {
     throw new ModelError(
       "DATA_INVALID",
-      `only ${ends.length} training windows of ${window} + ${horizon} months before month ${end}: too few for the LSTM`,
+      `only ${ends.length} windows of ${window} + ${horizon} months fit in the first ${end} months: too few to train the LSTM (batch size ${params.batchSize})`,
     );
   }
   const targets = ends.map((t) => {
@@ -172,7 +172,7 @@ export async function trainResidualNet(
       );
     }
   } catch (error) {
-    members.forEach((m) => m.dispose());
+    members.forEach(disposeTrained);
     throw error;
   } finally {
     tf.dispose([x, y, xTrain, xValid, yTrain, yValid]);
@@ -212,5 +212,6 @@ export function forecastWith(net: ResidualNet, series: number[], ends: number[])
 }
 
 export function disposeNet(net: ResidualNet): void {
-  net.members.forEach((m) => m.dispose());
+  net.model.dispose();
+  net.members.forEach(disposeTrained);
 }

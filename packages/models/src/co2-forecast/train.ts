@@ -1,4 +1,3 @@
-import { quantileSorted } from "@lockstep/ml";
 import { checkParity, type ModelCard } from "@lockstep/onnx";
 import { phaseTimer, round } from "../phases.js";
 import { referenceProfile } from "../reference-profile.js";
@@ -7,41 +6,26 @@ import { backtest, type BacktestResult } from "./backtest.js";
 import { seriesSha256, type MonthlySeries } from "./data.js";
 import { exportForecaster } from "./export.js";
 import { OperatorCache, selectStructure, structureGrid } from "./forecaster.js";
-import { applyOperator, type LocalTrendConfig } from "./local-trend.js";
+import { applyOperator } from "./local-trend.js";
 import { monthIndex, monthLabel } from "./months.js";
 import type { Co2Params } from "./params.js";
-import { intervalCoverage, renderCo2Report } from "./report.js";
+import { intervalCoverage, intervalFromErrors } from "./intervals.js";
+import { renderCo2Report } from "./report.js";
 import {
   disposeNet,
   forecastWith,
   RESIDUAL_STRUCTURE,
   trainResidualNet,
-  type MemberSummary,
   type ResidualNet,
 } from "./residual-net.js";
 
 export const TRAINER = { name: "lockstep/co2-forecast lstm-residual", version: "2" };
 
-/** What each backtest origin keeps for the report. */
-export interface OriginDetail {
-  structures: LocalTrendConfig[];
-  training: MemberSummary[];
-  interval: Interval;
-}
-
-export interface Interval {
-  lower: number[];
-  upper: number[];
-}
-
 /**
  * Card and pin metrics: Lockstep's scores per horizon with its intervals' coverage, then the
  * baselines' MAPE beside them.
  */
-export function backtestMetrics(
-  series: number[],
-  result: BacktestResult<OriginDetail>,
-): Record<string, number> {
+export function backtestMetrics(series: number[], result: BacktestResult): Record<string, number> {
   const metrics: Record<string, number> = {};
   for (const { horizon, scores } of result.horizons) {
     const suffix = `_h${horizon}`;
@@ -54,21 +38,6 @@ export function backtestMetrics(
     metrics[`snaive_mape${suffix}`] = round(scores.snaive.mape);
   }
   return metrics;
-}
-
-/**
- * Prediction-interval offsets per horizon from the empirical quantiles of the forecaster's
- * held-out errors at that horizon ([h][n], never seen by the weights), always bracketing zero.
- */
-export function intervalFromErrors(errors: number[][], level: number): Interval {
-  const lower: number[] = [];
-  const upper: number[] = [];
-  for (const atHorizon of errors) {
-    const sorted = [...atHorizon].sort((a, b) => a - b);
-    lower.push(Math.min(0, quantileSorted(sorted, (1 - level) / 2)));
-    upper.push(Math.max(0, quantileSorted(sorted, 1 - (1 - level) / 2)));
-  }
-  return { lower, upper };
 }
 
 async function fitHybrid(
@@ -123,14 +92,14 @@ export async function trainCo2(
     `backtest: ${params.origins} origins per horizon (12, 24 months), ${structureGrid(params).length} trend structures and ${params.members} LSTM(${params.units}) per origin`,
   );
   const result = await phase("backtest", () =>
-    backtest<OriginDetail>(values, params, async (origin, index, count) => {
+    backtest(values, params, async (origin, index, count) => {
       context.log(`origin ${index + 1}/${count}: forecasting from ${month(origin)}`);
       const { selection, net, interval } = await fitHybrid(values, origin, params, operators, context.log);
       try {
         return {
           lstm: forecastWith(net, values, [origin])[0]!,
           localTrend: applyOperator(selection.operator, values, origin),
-          detail: { structures: selection.members, training: net.training, interval },
+          interval,
         };
       } finally {
         disposeNet(net);

@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { fitModel, initBackend } from "@lockstep/ml/nn";
+import { disposeTrained, fitModel, initBackend } from "@lockstep/ml/nn";
 
 export interface HeadOptions {
   classes: number;
@@ -72,7 +72,7 @@ export async function trainLinearHead(
   const k = kernel!.arraySync() as number[][];
   const b = Array.from(bias!.dataSync());
   tf.dispose([x, labels]);
-  model.dispose();
+  disposeTrained(model);
   return { mean, std, weights: k, bias: b };
 }
 

@@ -449,7 +449,7 @@ async function smallCnn(job: FoldJob): Promise<FoldTrainer> {
   const { folder, params, context, images, y, splits, geometry, phase } = job;
   const { log } = context;
   const tf = await import("@tensorflow/tfjs");
-  const { exportLayersModel, fitModel, initBackend } = await import("@lockstep/ml/nn");
+  const { disposeTrained, exportLayersModel, fitModel, initBackend } = await import("@lockstep/ml/nn");
   const backend = await initBackend();
   const classes = folder.classes.length;
   const size = geometry.size;
@@ -524,7 +524,7 @@ async function smallCnn(job: FoldJob): Promise<FoldTrainer> {
         model,
         split.test.map((i) => images[i]!),
       );
-      model.dispose();
+      disposeTrained(model);
       foldProbabilities.push(p);
     }
   });
@@ -545,7 +545,7 @@ async function smallCnn(job: FoldJob): Promise<FoldTrainer> {
   });
   const cnn = exportLayersModel(final, { inputName: "input", outputName: "output" });
   const parityProbabilities = predict(final, images.slice(0, PARITY_IMAGES));
-  final.dispose();
+  disposeTrained(final);
   const net = composeModels(pre, cnn, {
     connect: { pixels: "input" },
     prefix: "cnn/",
