@@ -1,3 +1,10 @@
 export { createInferenceServer, type InferenceServer, type ServerOptions } from "./server.js";
-export { ModelRegistry, type LoadedModel, type ModelStatus } from "./model-registry.js";
+export { ModelRegistry, type LoadedModel, type ModelStatus, type ReloadOutcome } from "./model-registry.js";
 export { HttpError } from "./errors.js";
+export { configFromEnv, ConfigError, type EnvConfig } from "./config.js";
+export { serveLock, type ServeLockOptions } from "./serve-lock.js";
+export { LruCache } from "./cache/lru.js";
+export { RedisCache } from "./cache/redis.js";
+export type { CacheBackend } from "./cache/backend.js";
+export { DEFAULT_BATCHING, type BatchingOptions } from "./batching/batcher.js";
+export { openApiDocument } from "./openapi.js";

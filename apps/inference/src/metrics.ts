@@ -4,8 +4,67 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "lockstep_" });
+  const valueHistograms = new Map<string, Histogram<"model">>();
   return {
     registry,
+    /** A histogram of predicted values that a model spec declares (e.g. forecast_value_ppm). */
+    valueHistogram(metric: string, help: string, buckets: number[]): Histogram<"model"> {
+      let histogram = valueHistograms.get(metric);
+      if (!histogram) {
+        histogram = new Histogram({
+          name: `lockstep_${metric}`,
+          help,
+          labelNames: ["model"] as const,
+          buckets,
+          registers: [registry],
+        });
+        valueHistograms.set(metric, histogram);
+      }
+      return histogram;
+    },
+    batchSize: new Histogram({
+      name: "lockstep_inference_batch_size",
+      help: "Rows per onnxruntime run (requests merged by the micro-batcher)",
+      labelNames: ["model"] as const,
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers: [registry],
+    }),
+    queueDepth: new Gauge({
+      name: "lockstep_inference_queue_depth",
+      help: "Requests waiting for an onnxruntime run",
+      labelNames: ["model"] as const,
+      registers: [registry],
+    }),
+    rejected: new Counter({
+      name: "lockstep_requests_rejected_total",
+      help: "Requests refused to protect the server (overloaded, queue full, timeout)",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
+    cacheRequests: new Counter({
+      name: "lockstep_cache_requests_total",
+      help: "Response cache lookups by result (hit, miss)",
+      labelNames: ["model", "result"] as const,
+      registers: [registry],
+    }),
+    cacheErrors: new Counter({
+      name: "lockstep_cache_errors_total",
+      help: "Response cache backend errors (the server keeps serving without the cache)",
+      labelNames: ["backend", "operation"] as const,
+      registers: [registry],
+    }),
+    predictions: new Counter({
+      name: "lockstep_predictions_total",
+      help: "Predicted classes served, by model and class",
+      labelNames: ["model", "class"] as const,
+      registers: [registry],
+    }),
+    modelReloads: new Counter({
+      name: "lockstep_model_reloads_total",
+      help: "Hot-swap outcomes per model (swapped, loaded, unchanged, failed, removed)",
+      labelNames: ["model", "result"] as const,
+      registers: [registry],
+    }),
     httpRequests: new Counter({
       name: "lockstep_http_requests_total",
       help: "HTTP requests by route, method and status",

@@ -1,18 +1,14 @@
 import * as ort from "onnxruntime-node";
 import type { Logger } from "pino";
 import type { LockFile, Pin } from "@lockstep/lockfile";
-import { getModel, type ModelSpec } from "@lockstep/models";
-import { readCard, type ModelCard } from "@lockstep/onnx";
+import { getModel } from "@lockstep/models";
+import { readCard } from "@lockstep/onnx";
 import { fetchArtifact, type OpenStoreOptions } from "@lockstep/store";
+import { DEFAULT_BATCHING, type BatchingOptions } from "./batching/batcher.js";
 import type { Metrics } from "./metrics.js";
+import { ServedModel } from "./served-model.js";
 
-export interface LoadedModel {
-  name: string;
-  pin: Pin;
-  card: ModelCard;
-  spec: ModelSpec;
-  session: ort.InferenceSession;
-}
+export type { ServedModel as LoadedModel } from "./served-model.js";
 
 export type ModelState = "loading" | "ready" | "failed";
 
@@ -22,6 +18,8 @@ export interface ModelStatus {
   version: string;
   sha256: string;
   error?: { code: string; message: string };
+  /** The last hot swap that did not happen: the old artifact kept serving. */
+  reloadFailure?: { version: string; sha256: string; code: string; message: string };
 }
 
 export interface RegistryOptions {
@@ -32,32 +30,66 @@ export interface RegistryOptions {
   logger: Logger;
   metrics: Metrics;
   sessionOptions?: ort.InferenceSession.SessionOptions;
+  /** Batching per model, over the spec's defaults. */
+  batching?: Record<string, Partial<BatchingOptions>>;
 }
+
+export interface ReloadOutcome {
+  model: string;
+  result: "swapped" | "loaded" | "unchanged" | "failed" | "removed";
+  version?: string;
+  sha256?: string;
+  error?: string;
+}
+
+const failure = (error: unknown) => ({
+  code: (error as { code?: string }).code ?? "LOAD_FAILED",
+  message: (error as Error).message,
+});
 
 /**
  * The models pinned for one environment. Each is fetched, verified against its pin (sha256, size,
- * card name) and loaded into onnxruntime; a model that fails stays unready and says why.
+ * card name) and loaded into onnxruntime; a model that fails stays unready and says why. `reload`
+ * swaps in changed pins beside the serving ones: a new artifact that fails keeps the old serving.
  */
 export class ModelRegistry {
-  private readonly loaded = new Map<string, LoadedModel>();
+  private readonly loaded = new Map<string, ServedModel>();
   private readonly status = new Map<string, ModelStatus>();
+  private pins: Map<string, Pin>;
+  private loading: Promise<void> | undefined;
+  private reloading: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: RegistryOptions) {
-    for (const [name, model] of Object.entries(options.lock.models)) {
-      const pin = model.pins[options.environment];
-      if (pin) this.status.set(name, { name, state: "loading", version: pin.version, sha256: pin.sha256 });
+    this.pins = this.pinsOf(options.lock);
+    for (const [name, pin] of this.pins) {
+      this.status.set(name, { name, state: "loading", version: pin.version, sha256: pin.sha256 });
     }
+  }
+
+  private pinsOf(lock: LockFile): Map<string, Pin> {
+    const pins = new Map<string, Pin>();
+    for (const [name, model] of Object.entries(lock.models)) {
+      const pin = model.pins[this.options.environment];
+      if (pin) pins.set(name, pin);
+    }
+    return pins;
   }
 
   names(): string[] {
     return [...this.status.keys()];
   }
 
-  private loading: Promise<void> | undefined;
-
   /** Loads every pinned model (once); failures are recorded, never thrown. */
   loadAll(): Promise<void> {
-    this.loading ??= Promise.all(this.names().map((name) => this.load(name))).then(() => undefined);
+    this.loading ??= Promise.all(
+      [...this.pins].map(async ([name, pin]) => {
+        try {
+          this.install(await this.open(name, pin));
+        } catch (error) {
+          this.fail(name, pin, error);
+        }
+      }),
+    ).then(() => undefined);
     return this.loading;
   }
 
@@ -67,48 +99,128 @@ export class ModelRegistry {
     return this.ready();
   }
 
-  private async load(name: string): Promise<void> {
-    const pin = this.options.lock.models[name]!.pins[this.options.environment]!;
+  private async open(name: string, pin: Pin): Promise<ServedModel> {
     const log = this.options.logger.child({ model: name, version: pin.version, sha256: pin.sha256 });
-    try {
-      const spec = getModel(name);
-      log.info({ uri: pin.uri }, "fetching artifact");
-      const bytes = await fetchArtifact(pin.uri, pin.sha256, this.options.storeOptions);
-      if (bytes.length !== pin.bytes) {
-        throw Object.assign(new Error(`artifact has ${bytes.length} bytes, the pin says ${pin.bytes}`), {
-          code: "SIZE_MISMATCH",
-        });
-      }
-      const card = readCard(bytes);
-      if (card.name !== name) {
-        throw Object.assign(new Error(`artifact's card names model "${card.name}", not "${name}"`), {
-          code: "CARD_MISMATCH",
-        });
-      }
-      const session = await ort.InferenceSession.create(
-        bytes,
-        this.options.sessionOptions ?? { intraOpNumThreads: 1 },
-      );
-      this.loaded.set(name, { name, pin, card, spec, session });
-      this.status.set(name, { name, state: "ready", version: pin.version, sha256: pin.sha256 });
-      this.options.metrics.modelInfo.set({ model: name, version: pin.version, sha256: pin.sha256 }, 1);
-      log.info("model ready");
-    } catch (error) {
-      const code = (error as { code?: string }).code ?? "LOAD_FAILED";
-      const message = (error as Error).message;
-      this.status.set(name, {
-        name,
-        state: "failed",
-        version: pin.version,
-        sha256: pin.sha256,
-        error: { code, message },
+    const spec = getModel(name);
+    log.info({ uri: pin.uri }, "fetching artifact");
+    const bytes = await fetchArtifact(pin.uri, pin.sha256, this.options.storeOptions);
+    if (bytes.length !== pin.bytes) {
+      throw Object.assign(new Error(`artifact has ${bytes.length} bytes, the pin says ${pin.bytes}`), {
+        code: "SIZE_MISMATCH",
       });
-      this.options.metrics.modelLoadFailures.inc({ model: name, reason: code });
-      log.error({ code, err: message }, "model failed to load; the server stays unready");
     }
+    const card = readCard(bytes);
+    if (card.name !== name) {
+      throw Object.assign(new Error(`artifact's card names model "${card.name}", not "${name}"`), {
+        code: "CARD_MISMATCH",
+      });
+    }
+    const session = await ort.InferenceSession.create(
+      bytes,
+      this.options.sessionOptions ?? { intraOpNumThreads: 1 },
+    );
+    const batching = { ...DEFAULT_BATCHING, ...spec.serving.batching, ...this.options.batching?.[name] };
+    const model = new ServedModel(name, pin, card, spec, session, batching, this.options.metrics);
+    log.info({ batching: model.batcher.options }, "model ready");
+    return model;
   }
 
-  get(name: string): LoadedModel | undefined {
+  private install(model: ServedModel): ServedModel | undefined {
+    const old = this.loaded.get(model.name);
+    this.loaded.set(model.name, model);
+    this.pins.set(model.name, model.pin);
+    this.status.set(model.name, {
+      name: model.name,
+      state: "ready",
+      version: model.pin.version,
+      sha256: model.pin.sha256,
+    });
+    const { modelInfo } = this.options.metrics;
+    if (old) modelInfo.remove({ model: old.name, version: old.pin.version, sha256: old.pin.sha256 });
+    modelInfo.set({ model: model.name, version: model.pin.version, sha256: model.pin.sha256 }, 1);
+    return old;
+  }
+
+  private fail(name: string, pin: Pin, error: unknown): void {
+    const { code, message } = failure(error);
+    this.status.set(name, { name, state: "failed", version: pin.version, sha256: pin.sha256, error: { code, message } });
+    this.options.metrics.modelLoadFailures.inc({ model: name, reason: code });
+    this.options.logger.error(
+      { model: name, version: pin.version, sha256: pin.sha256, code, err: message },
+      "model failed to load; the server stays unready",
+    );
+  }
+
+  /**
+   * Serves the pins of a new lock: changed artifacts are loaded and verified beside the serving
+   * ones and swapped in atomically; requests already running finish on the old session, which is
+   * released after them. One reload runs at a time.
+   */
+  reload(lock: LockFile): Promise<ReloadOutcome[]> {
+    const next = this.reloading.then(() => this.applyReload(lock));
+    this.reloading = next.catch(() => undefined);
+    return next;
+  }
+
+  private async applyReload(lock: LockFile): Promise<ReloadOutcome[]> {
+    await this.loadAll();
+    const wanted = this.pinsOf(lock);
+    const { logger, metrics } = this.options;
+    const outcomes: ReloadOutcome[] = [];
+    for (const name of this.names()) {
+      if (wanted.has(name)) continue;
+      const old = this.loaded.get(name);
+      this.loaded.delete(name);
+      this.status.delete(name);
+      this.pins.delete(name);
+      if (old) {
+        metrics.modelInfo.remove({ model: name, version: old.pin.version, sha256: old.pin.sha256 });
+        void old.retire();
+      }
+      outcomes.push({ model: name, result: "removed" });
+    }
+    await Promise.all(
+      [...wanted].map(async ([name, pin]) => {
+        const current = this.loaded.get(name);
+        if (current && current.pin.sha256 === pin.sha256 && current.pin.version === pin.version) {
+          outcomes.push({ model: name, result: "unchanged", version: pin.version, sha256: pin.sha256 });
+          return;
+        }
+        if (!this.status.has(name)) {
+          this.status.set(name, { name, state: "loading", version: pin.version, sha256: pin.sha256 });
+        }
+        try {
+          const old = this.install(await this.open(name, pin));
+          if (old) void old.retire();
+          outcomes.push({ model: name, result: old ? "swapped" : "loaded", version: pin.version, sha256: pin.sha256 });
+          logger.info({ model: name, version: pin.version, sha256: pin.sha256, from: old?.pin.sha256 }, "model swapped");
+        } catch (error) {
+          const { code, message } = failure(error);
+          outcomes.push({ model: name, result: "failed", version: pin.version, sha256: pin.sha256, error: message });
+          if (current) {
+            // the old artifact keeps serving; the status says what was refused
+            this.status.set(name, {
+              ...this.status.get(name)!,
+              reloadFailure: { version: pin.version, sha256: pin.sha256, code, message },
+            });
+            metrics.modelLoadFailures.inc({ model: name, reason: code });
+            logger.error({ model: name, sha256: pin.sha256, code, err: message }, "new artifact refused; the old one keeps serving");
+          } else {
+            this.fail(name, pin, error);
+          }
+        }
+      }),
+    );
+    for (const outcome of outcomes) metrics.modelReloads.inc({ model: outcome.model, result: outcome.result });
+    return outcomes.sort((a, b) => a.model.localeCompare(b.model));
+  }
+
+  /** The serving model with a lease taken: call release() when the request is done with it. */
+  acquire(name: string): ServedModel | undefined {
+    return this.loaded.get(name)?.acquire();
+  }
+
+  get(name: string): ServedModel | undefined {
     return this.loaded.get(name);
   }
 
@@ -126,7 +238,8 @@ export class ModelRegistry {
   }
 
   async close(): Promise<void> {
-    await Promise.all([...this.loaded.values()].map((m) => m.session.release()));
+    await this.reloading;
+    await Promise.all([...this.loaded.values()].map((m) => m.close()));
     this.loaded.clear();
   }
 }

@@ -1,3 +1,4 @@
+import type { Context } from "koa";
 import { HttpError } from "./errors.js";
 import type { LoadedModel, ModelRegistry, ModelStatus } from "./model-registry.js";
 
@@ -15,10 +16,19 @@ export function requireStatus(registry: ModelRegistry, name: string, version?: s
   return status;
 }
 
-/** The loaded model: as requireStatus, plus 503 + Retry-After while it is not ready. */
-export function requireModel(registry: ModelRegistry, name: string, version?: string): LoadedModel {
+/**
+ * The loaded model, as requireStatus plus 503 + Retry-After while it is not ready. With a request
+ * context it takes a lease for the rest of the request (see the leases middleware), so a hot swap
+ * cannot release the session under it.
+ */
+export function requireModel(
+  registry: ModelRegistry,
+  name: string,
+  version?: string,
+  ctx?: Context,
+): LoadedModel {
   const status = requireStatus(registry, name, version);
-  const model = registry.get(name);
+  const model = ctx ? registry.acquire(name) : registry.get(name);
   if (!model) {
     throw new HttpError(
       503,
@@ -27,5 +37,6 @@ export function requireModel(registry: ModelRegistry, name: string, version?: st
       { "Retry-After": "5" },
     );
   }
+  if (ctx) (ctx.state.leases as (() => void)[]).push(() => model.release());
   return model;
 }

@@ -4,21 +4,39 @@ import Koa from "koa";
 import { pino, type Logger } from "pino";
 import type { LockFile } from "@lockstep/lockfile";
 import type { OpenStoreOptions } from "@lockstep/store";
+import type { BatchingOptions } from "./batching/batcher.js";
+import type { CacheBackend } from "./cache/backend.js";
+import { ResponseCache } from "./cache/response-cache.js";
 import { createMetrics, type Metrics } from "./metrics.js";
+import { admission } from "./middleware/admission.js";
+import { deadline } from "./middleware/deadline.js";
 import { errorHandler } from "./middleware/errors.js";
-import { jsonBody } from "./middleware/json-body.js";
+import { leases } from "./middleware/leases.js";
 import { observe } from "./middleware/observe.js";
-import { ModelRegistry } from "./model-registry.js";
+import { requestBody, type BodyLimits } from "./middleware/request-body.js";
+import { ModelRegistry, type ReloadOutcome } from "./model-registry.js";
+import { openApiRoutes } from "./openapi.js";
 import { openInferenceRoutes } from "./open-inference/routes.js";
-import { routes } from "./routes.js";
+import { routes, type RouteOptions } from "./routes.js";
+import { webPageRoutes } from "./web-page.js";
 
 export interface ServerOptions {
   lock: LockFile;
   environment: string;
   storeOptions?: OpenStoreOptions;
   logger?: Logger;
-  /** Largest JSON body in bytes (default 1 MiB). */
-  bodyLimit?: number;
+  /** Body size limits per content type and the JSON depth limit. */
+  bodyLimits?: BodyLimits;
+  /** A request running longer than this is answered 504 and its inference dropped (default 30 s). */
+  requestTimeoutMs?: number;
+  /** Inference requests in progress at once before the server sheds load with 503 (default 512). */
+  maxInFlight?: number;
+  /** Micro-batching per model, over each model spec's defaults. */
+  batching?: Record<string, Partial<BatchingOptions>>;
+  /** Response cache backend (LruCache, RedisCache); none = no cache. */
+  cache?: { backend: CacheBackend; ttlSeconds: number };
+  /** onnxruntime threads per session (default 1). */
+  intraOpThreads?: number;
 }
 
 export interface InferenceServer {
@@ -28,6 +46,13 @@ export interface InferenceServer {
   logger: Logger;
   /** Starts listening (port 0 = any free port) and begins loading models. */
   listen(port: number, host?: string): Promise<{ port: number; server: Server }>;
+  /** Serves a new lock's pins without downtime (see ModelRegistry.reload). */
+  reload(lock: LockFile): Promise<ReloadOutcome[]>;
+  /**
+   * Graceful stop: readiness fails at once, after `drainDelayMs` (time for load balancers to
+   * notice) the listener closes, in-flight requests finish, then models and cache are released.
+   */
+  shutdown(drainDelayMs?: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -40,21 +65,57 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     storeOptions: options.storeOptions,
     logger,
     metrics,
+    batching: options.batching,
+    sessionOptions: { intraOpNumThreads: options.intraOpThreads ?? 1 },
   });
-  const router = routes(registry, metrics);
+  const cache = options.cache
+    ? new ResponseCache(options.cache.backend, metrics, options.cache.ttlSeconds)
+    : undefined;
+  let accepting = true;
+  const routeOptions: RouteOptions = { registry, metrics, cache, accepting: () => accepting };
+
   const app = new Koa();
   app.proxy = false;
   app.silent = true; // errors are logged by errorHandler, never printed raw
   app.use(observe(logger, metrics));
   app.use(errorHandler());
-  app.use(jsonBody({ limit: options.bodyLimit }));
-  app.use(router.routes());
-  app.use(router.allowedMethods());
-  const v2 = openInferenceRoutes(registry, metrics);
-  app.use(v2.routes());
-  app.use(v2.allowedMethods());
+  app.use(async (ctx, next) => {
+    if (!accepting) ctx.set("Connection", "close");
+    return next();
+  });
+  app.use(admission(options.maxInFlight ?? 512, metrics));
+  app.use(deadline(options.requestTimeoutMs ?? 30_000, metrics));
+  app.use(leases());
+  app.use(requestBody(options.bodyLimits));
+  for (const router of [
+    routes(routeOptions),
+    openInferenceRoutes(routeOptions),
+    openApiRoutes(registry),
+    webPageRoutes(),
+  ]) {
+    app.use(router.routes());
+    app.use(router.allowedMethods());
+  }
 
   let server: Server | undefined;
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      accepting = false;
+      if (server?.listening) {
+        const closed = new Promise<void>((resolve) => server!.close(() => resolve()));
+        server.closeIdleConnections();
+        // keep-alive sockets that go idle after their last response are closed as they do
+        const sweep = setInterval(() => server!.closeIdleConnections(), 50);
+        await closed;
+        clearInterval(sweep);
+      }
+      await registry.close();
+      await cache?.close();
+    })();
+    return closing;
+  };
+
   return {
     app,
     registry,
@@ -67,18 +128,24 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
         server!.once("error", reject);
       });
       server.headersTimeout = 20_000;
-      server.requestTimeout = 30_000;
+      server.requestTimeout = 60_000;
+      server.keepAliveTimeout = 5_000;
       const bound = (server.address() as AddressInfo).port;
-      logger.info({ port: bound, environment: options.environment, models: registry.names() }, "listening");
+      logger.info(
+        { port: bound, environment: options.environment, models: registry.names(), cache: cache?.backendName },
+        "listening",
+      );
       void registry.loadAll();
       return { port: bound, server };
     },
-    async close() {
-      if (server) {
-        server.closeIdleConnections?.();
-        await new Promise<void>((resolve) => server!.close(() => resolve()));
-      }
-      await registry.close();
+    reload: (lock) => registry.reload(lock),
+    async shutdown(drainDelayMs = 0) {
+      accepting = false;
+      logger.info({ drainDelayMs }, "draining: readiness is now false");
+      if (drainDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, drainDelayMs));
+      await close();
+      logger.info("stopped");
     },
+    close,
   };
 }

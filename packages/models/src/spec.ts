@@ -46,6 +46,27 @@ export interface ServingAdapter<Context = unknown> {
   encode(outputs: Record<string, OutputTensor>, card: ModelCard, context: Context): Record<string, unknown>;
   /** Example requests that must succeed against any artifact of this model (smoke tests). */
   golden: unknown[];
+  /** Content types the domain endpoint accepts besides JSON (e.g. image/* and multipart). */
+  accepts?: ("image" | "multipart")[];
+  /** Whether merging concurrent requests into one run pays for this model (the server's default). */
+  batching?: { enabled?: boolean; maxBatch?: number; maxWaitMs?: number; concurrency?: number };
+  /** What the server counts about each answer for its Prometheus metrics. */
+  observe?: AnswerObserver;
+  /** JSON Schemas of the domain endpoint's request and answer, for /openapi.json. */
+  schema?: { request: Record<string, unknown>; response: Record<string, unknown> };
+}
+
+/** Reads the predicted classes and values out of an answer, for prediction metrics. */
+export interface AnswerObserver {
+  /** Predicted class labels (counted by class). */
+  classes?(answer: Record<string, unknown>): string[];
+  /** Predicted values, observed into a histogram named by `values.metric` with these buckets. */
+  values?: {
+    metric: string;
+    help: string;
+    buckets: number[];
+    of(answer: Record<string, unknown>): number[];
+  };
 }
 
 export interface ModelSpec<Data = unknown, Params = unknown> {

@@ -1,6 +1,5 @@
-import { dirname } from "node:path";
 import { pino } from "pino";
-import { createInferenceServer, type InferenceServer } from "@lockstep/inference";
+import { ConfigError, serveLock, type InferenceServer } from "@lockstep/inference";
 import { readLock } from "@lockstep/lockfile";
 import { CliError, EXIT } from "../errors.js";
 import { lockPath } from "../lock-io.js";
@@ -22,7 +21,10 @@ export interface RunningServer {
   settled: Promise<boolean>;
 }
 
-/** Serves the models pinned for an environment; stops cleanly on SIGINT/SIGTERM. */
+/**
+ * Serves the models pinned for an environment, configured by the same environment variables as
+ * the container: hot swap on SIGHUP or a lock change, drain on SIGINT/SIGTERM.
+ */
 export async function serve(
   options: ServeOptions,
   out: Output,
@@ -41,15 +43,17 @@ export async function serve(
     );
   }
   const level = options.logLevel ?? env.LOG_LEVEL ?? "info";
-  const server = createInferenceServer({
-    lock,
-    environment,
-    storeOptions: { baseDir: dirname(path) },
-    logger: pino({ name: "lockstep-inference", level }),
-  });
+  let server: InferenceServer;
   let bound: number;
   try {
-    bound = (await server.listen(port, options.host ?? "0.0.0.0")).port;
+    ({ server, port: bound } = await serveLock({
+      lockPath: path,
+      environment,
+      port,
+      host: options.host ?? "0.0.0.0",
+      logger: pino({ name: "lockstep-inference", level }),
+      env,
+    }));
   } catch (error) {
     const code = (error as { code?: string }).code;
     if (code === "EADDRINUSE")
@@ -58,17 +62,12 @@ export async function serve(
         EXIT.failure,
         "PORT_IN_USE",
       );
+    if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage, error.code);
     throw error;
   }
   out.progress(
     `serving ${pinned.map(([name]) => name).join(", ")} (${environment}) on port ${bound}; loading models`,
   );
-  const stop = (signal: string) => {
-    out.progress(`${signal}: stopping`);
-    void server.close().then(() => process.exit(EXIT.ok));
-  };
-  process.once("SIGINT", () => stop("SIGINT"));
-  process.once("SIGTERM", () => stop("SIGTERM"));
   const settled = (async () => {
     await server.registry.settled();
     for (const status of server.registry.statuses()) {

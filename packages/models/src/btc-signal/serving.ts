@@ -100,6 +100,46 @@ export const btcServing: ServingAdapter<BtcContext> = {
   },
 
   golden: [{ candles: syntheticCandles(LOOKBACK, 1) }, { candles: syntheticCandles(300, 2) }],
+  // boosted trees: a batch of rows walks the ensemble once, so merging requests pays
+  batching: { enabled: true, maxBatch: 64 },
+  observe: { classes: (answer) => [String(answer.signal)] },
+  schema: {
+    request: {
+      type: "object",
+      additionalProperties: false,
+      required: ["candles"],
+      properties: {
+        candles: {
+          type: "array",
+          minItems: LOOKBACK,
+          maxItems: MAX_REQUEST_CANDLES,
+          description: "4-hour candles, oldest first",
+          items: {
+            type: "object",
+            description: "also accepted: time/open/high/low/close/volume and o/h/l/c/v spellings",
+            properties: {
+              TimeKey: { type: ["integer", "string"], description: "open time (ms since epoch or ISO 8601)" },
+              Open: { type: "number" },
+              High: { type: "number" },
+              Low: { type: "number" },
+              Close: { type: "number" },
+              Volume: { type: "number" },
+            },
+          },
+        },
+      },
+    },
+    response: {
+      type: "object",
+      properties: {
+        signal: { type: "string", enum: ["sell", "hold", "buy"] },
+        probabilities: { type: "object", additionalProperties: { type: "number" } },
+        lastCandle: { type: "string", format: "date-time" },
+        barriers: { type: "object" },
+        warnings: { type: "array", items: { type: "string" } },
+      },
+    },
+  },
 };
 
 /** A deterministic random-walk candle series (4-hour bars) for golden requests and tests. */

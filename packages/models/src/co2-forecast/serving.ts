@@ -104,4 +104,51 @@ export const co2Serving: ServingAdapter<Co2Context> = {
   },
 
   golden: [{ horizon: 1 }, { horizon: 12 }, {}],
+  // an LSTM: one run of 64 windows costs ~14x one window, so merging concurrent requests pays
+  batching: { enabled: true, maxBatch: 64 },
+  observe: {
+    values: {
+      metric: "forecast_value_ppm",
+      help: "Forecast CO2 values served, ppm",
+      buckets: [300, 340, 380, 400, 410, 415, 420, 425, 430, 435, 440, 450, 460, 480, 500, 550],
+      of: (answer) => (answer.forecast as { value: number }[]).map((f) => f.value),
+    },
+  },
+  schema: {
+    request: {
+      type: "object",
+      additionalProperties: false,
+      properties: {
+        horizon: { type: "integer", minimum: 1, maximum: 60, default: 12, description: "months ahead" },
+        history: {
+          type: "array",
+          items: { type: "number", exclusiveMinimum: 0 },
+          minItems: 60,
+          maxItems: 10000,
+          description: "your own monthly ppm series (at least the model's window), oldest first",
+        },
+        lastMonth: { type: "string", pattern: "^\\d{4}-\\d{2}$", description: "month of the last history value" },
+      },
+      example: { horizon: 12 },
+    },
+    response: {
+      type: "object",
+      properties: {
+        unit: { type: "string" },
+        interval: { type: "number", description: "nominal coverage of lower..upper" },
+        forecast: {
+          type: "array",
+          items: {
+            type: "object",
+            properties: {
+              month: { type: "string" },
+              value: { type: "number" },
+              lower: { type: "number" },
+              upper: { type: "number" },
+            },
+          },
+        },
+      },
+    },
+  },
 };

@@ -75,6 +75,40 @@ export const fishServing: ServingAdapter<Record<string, never>> = {
   },
 
   golden: [{ image: GOLDEN_PNG() }],
+  accepts: ["image", "multipart"],
+  // a CNN backbone is compute-bound per image on this CPU: batching buys nothing, so requests run
+  // side by side instead
+  batching: { enabled: false, concurrency: 2 },
+  observe: { classes: (answer) => [String(answer.predicted_label)] },
+  schema: {
+    request: {
+      type: "object",
+      additionalProperties: false,
+      required: ["image"],
+      properties: { image: { type: "string", description: "JPEG, PNG or WebP as base64 or a data: URL" } },
+      description: "or send the image itself (Content-Type: image/*) or as multipart/form-data field 'image'",
+    },
+    response: {
+      type: "object",
+      properties: {
+        predicted_class: { type: "string" },
+        predicted_label: { type: "string" },
+        confidence: { type: "number" },
+        top_3_predictions: {
+          type: "array",
+          items: {
+            type: "object",
+            properties: {
+              class: { type: "string" },
+              label: { type: "string" },
+              common_name: { type: "string" },
+              confidence: { type: "number" },
+            },
+          },
+        },
+      },
+    },
+  },
 };
 
 /** A 40x30 RGB gradient PNG, encoded here so the golden request needs no file. */

@@ -1,0 +1,57 @@
+import { createHash } from "node:crypto";
+import { stableStringify } from "@lockstep/onnx";
+import type { Metrics } from "../metrics.js";
+import type { CacheBackend } from "./backend.js";
+
+/**
+ * Answers keyed by the serving artifact's sha256 and a hash of the canonical request (JSON with
+ * sorted keys, or the raw bytes of an upload), so a new model never sees an old model's answers.
+ * Backend errors are counted and treated as misses: the cache can slow nothing down but itself.
+ */
+export class ResponseCache {
+  constructor(
+    private readonly backend: CacheBackend,
+    private readonly metrics: Metrics,
+    readonly ttlSeconds: number,
+  ) {}
+
+  get backendName(): string {
+    return this.backend.name;
+  }
+
+  key(modelSha256: string, api: string, request: unknown): string {
+    const hash = createHash("sha256").update(`${modelSha256}\0${api}\0`);
+    if (request instanceof Uint8Array) hash.update(request);
+    else hash.update(stableStringify(request ?? null));
+    return hash.digest("hex");
+  }
+
+  async get(model: string, key: string): Promise<Record<string, unknown> | undefined> {
+    let text: string | undefined;
+    try {
+      text = await this.backend.get(key);
+    } catch {
+      this.metrics.cacheErrors.inc({ backend: this.backend.name, operation: "get" });
+      return undefined;
+    }
+    this.metrics.cacheRequests.inc({ model, result: text === undefined ? "miss" : "hit" });
+    if (text === undefined) return undefined;
+    try {
+      return JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      this.metrics.cacheErrors.inc({ backend: this.backend.name, operation: "decode" });
+      return undefined;
+    }
+  }
+
+  /** Stores in the background: the answer does not wait for the cache. */
+  set(key: string, answer: Record<string, unknown>): void {
+    this.backend.set(key, JSON.stringify(answer), this.ttlSeconds).catch(() => {
+      this.metrics.cacheErrors.inc({ backend: this.backend.name, operation: "set" });
+    });
+  }
+
+  close(): Promise<void> {
+    return this.backend.close();
+  }
+}

@@ -1,0 +1,121 @@
+import type { Logger } from "pino";
+import type { BatchingOptions } from "./batching/batcher.js";
+import type { CacheBackend } from "./cache/backend.js";
+import { LruCache } from "./cache/lru.js";
+import { RedisCache } from "./cache/redis.js";
+import type { BodyLimits } from "./middleware/request-body.js";
+
+/** What the environment configures (the container is configured by environment only). */
+export interface EnvConfig {
+  bodyLimits: BodyLimits;
+  requestTimeoutMs: number;
+  maxInFlight: number;
+  batching: Record<string, Partial<BatchingOptions>>;
+  cache: { kind: "off" | "memory" | "redis"; url?: string; ttlSeconds: number; maxEntries: number };
+  intraOpThreads: number;
+  drainDelayMs: number;
+  /** How often the lock file is checked for a new pin (0 = only on SIGHUP). */
+  watchLockMs: number;
+}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+  readonly code = "CONFIG_INVALID";
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+const BATCH_KEYS: Record<string, [number, number]> = {
+  maxBatch: [1, 4096],
+  maxWaitMs: [0, 1000],
+  maxQueue: [1, 100_000],
+  concurrency: [1, 64],
+};
+
+/** LOCKSTEP_BATCHING: {"co2-forecast": {"maxBatch": 64, "maxWaitMs": 1}, "fish-classifier": false} */
+function parseBatching(raw: string | undefined): Record<string, Partial<BatchingOptions>> {
+  if (raw === undefined || raw.trim() === "") return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch (error) {
+    throw new ConfigError(`LOCKSTEP_BATCHING is not JSON: ${(error as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new ConfigError('LOCKSTEP_BATCHING must be an object like {"co2-forecast": {"maxBatch": 64}}');
+  }
+  const out: Record<string, Partial<BatchingOptions>> = {};
+  for (const [model, value] of Object.entries(parsed)) {
+    if (typeof value === "boolean") {
+      out[model] = { enabled: value };
+      continue;
+    }
+    if (value === null || typeof value !== "object" || Array.isArray(value)) {
+      throw new ConfigError(`LOCKSTEP_BATCHING.${model} must be true, false or an object`);
+    }
+    const options: Partial<BatchingOptions> = {};
+    for (const [key, setting] of Object.entries(value as Record<string, unknown>)) {
+      if (key === "enabled") {
+        if (typeof setting !== "boolean") throw new ConfigError(`LOCKSTEP_BATCHING.${model}.enabled must be a boolean`);
+        options.enabled = setting;
+        continue;
+      }
+      const range = BATCH_KEYS[key];
+      if (!range) {
+        throw new ConfigError(
+          `LOCKSTEP_BATCHING.${model}: unknown setting "${key}" (known: enabled, ${Object.keys(BATCH_KEYS).join(", ")})`,
+        );
+      }
+      if (typeof setting !== "number" || !Number.isInteger(setting) || setting < range[0] || setting > range[1]) {
+        throw new ConfigError(`LOCKSTEP_BATCHING.${model}.${key} must be an integer from ${range[0]} to ${range[1]}`);
+      }
+      (options as Record<string, number>)[key] = setting;
+    }
+    out[model] = options;
+  }
+  return out;
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv): EnvConfig {
+  const kind = (env.LOCKSTEP_CACHE ?? (env.REDIS_URL ? "redis" : "memory")).toLowerCase();
+  if (kind !== "off" && kind !== "memory" && kind !== "redis") {
+    throw new ConfigError(`LOCKSTEP_CACHE must be off, memory or redis, got "${env.LOCKSTEP_CACHE}"`);
+  }
+  if (kind === "redis" && !env.REDIS_URL) throw new ConfigError("LOCKSTEP_CACHE=redis needs REDIS_URL");
+  if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL)) {
+    throw new ConfigError("REDIS_URL must start with redis:// or rediss://");
+  }
+  return {
+    bodyLimits: {
+      json: integer(env, "LOCKSTEP_MAX_JSON_BYTES", 1024 * 1024, 1024, 256 * 1024 * 1024),
+      image: integer(env, "LOCKSTEP_MAX_IMAGE_BYTES", 20 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+      jsonDepth: integer(env, "LOCKSTEP_MAX_JSON_DEPTH", 32, 2, 1000),
+    },
+    requestTimeoutMs: integer(env, "LOCKSTEP_REQUEST_TIMEOUT_MS", 30_000, 10, 600_000),
+    maxInFlight: integer(env, "LOCKSTEP_MAX_IN_FLIGHT", 512, 1, 100_000),
+    batching: parseBatching(env.LOCKSTEP_BATCHING),
+    cache: {
+      kind,
+      url: env.REDIS_URL,
+      ttlSeconds: integer(env, "LOCKSTEP_CACHE_TTL", 300, 1, 30 * 24 * 3600),
+      maxEntries: integer(env, "LOCKSTEP_CACHE_SIZE", 10_000, 1, 10_000_000),
+    },
+    intraOpThreads: integer(env, "LOCKSTEP_THREADS", 1, 1, 256),
+    drainDelayMs: integer(env, "LOCKSTEP_DRAIN_DELAY_MS", 0, 0, 600_000),
+    watchLockMs: integer(env, "LOCKSTEP_WATCH_LOCK_MS", 2000, 0, 3_600_000),
+  };
+}
+
+export function cacheBackend(config: EnvConfig["cache"], logger: Logger): CacheBackend | undefined {
+  if (config.kind === "off") return undefined;
+  if (config.kind === "redis") return new RedisCache(config.url!, logger);
+  return new LruCache(config.maxEntries);
+}
