@@ -1,0 +1,219 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { LockFile } from "@lockstep/lockfile";
+import { btc } from "@lockstep/models";
+import { LruCache } from "../src/index.js";
+import { fishPhoto, startServer, threeModelProject } from "./fixture.js";
+
+let dir: string;
+let lock: LockFile;
+let url: string;
+let close: () => Promise<void>;
+
+beforeAll(async () => {
+  ({ dir, lock } = await threeModelProject());
+  const started = await startServer(lock, dir, {
+    cache: { backend: new LruCache(100), ttlSeconds: 60 },
+    bodyLimits: { json: 64 * 1024, image: 32 * 1024 },
+  });
+  url = started.url;
+  close = () => started.server.close();
+  await started.waitReady();
+}, 240_000);
+afterAll(() => close());
+
+const post = (path: string, body: BodyInit, type?: string) =>
+  fetch(`${url}${path}`, { method: "POST", headers: type ? { "content-type": type } : {}, body });
+const json = (path: string, body: unknown) => post(path, JSON.stringify(body), "application/json");
+
+function multipart(parts: { name: string; filename?: string; type?: string; body: Buffer | string }[], boundary = "XyZ") {
+  const chunks: Buffer[] = [];
+  for (const part of parts) {
+    const disposition = `form-data; name="${part.name}"${part.filename ? `; filename="${part.filename}"` : ""}`;
+    chunks.push(
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: ${disposition}\r\n${part.type ? `Content-Type: ${part.type}\r\n` : ""}\r\n`,
+      ),
+      Buffer.isBuffer(part.body) ? part.body : Buffer.from(part.body),
+      Buffer.from("\r\n"),
+    );
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { body: Buffer.concat(chunks), type: `multipart/form-data; boundary=${boundary}` };
+}
+
+describe("domain endpoints of all three models", () => {
+  it("answers a fish photo sent raw, as multipart and as base64 JSON the same way", async () => {
+    const photo = fishPhoto(0, 77);
+    const form = multipart([
+      { name: "note", body: "from a test" },
+      { name: "image", filename: "fish.png", type: "image/png", body: photo },
+    ]);
+    const answers = [];
+    for (const response of [
+      await post("/v1/models/fish-classifier/predict", photo, "image/png"),
+      await post("/v1/models/fish-classifier/predict", form.body, form.type),
+      await json("/v1/models/fish-classifier/predict", { image: photo.toString("base64") }),
+    ]) {
+      expect(response.status).toBe(200);
+      answers.push((await response.json()) as Record<string, unknown>);
+    }
+    for (const answer of answers) {
+      expect(answer).toMatchObject({ model: "fish-classifier", version: "1", predicted_label: "species_0" });
+      expect(answer.top_3_predictions).toHaveLength(3);
+      expect(answer.sha256).toBe(lock.models["fish-classifier"]!.pins.staging!.sha256);
+    }
+    expect(answers[1]!.top_3_predictions).toEqual(answers[0]!.top_3_predictions);
+  });
+
+  it("answers candles with a signal and class probabilities", async () => {
+    const response = await json("/v1/models/btc-signal/predict", { candles: btc.syntheticCandles(200, 5) });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as { signal: string; probabilities: Record<string, number> };
+    expect(["buy", "sell", "hold"]).toContain(body.signal);
+    expect(Object.values(body.probabilities).reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+  });
+
+  it("describes each model with its examples, and each example succeeds", async () => {
+    for (const name of ["co2-forecast", "btc-signal", "fish-classifier"]) {
+      const model = (await (await fetch(`${url}/v1/models/${name}`)).json()) as {
+        name: string;
+        examples: unknown[];
+        accepts: string[];
+        state: string;
+      };
+      expect(model).toMatchObject({ name, state: "ready" });
+      expect(model.accepts).toContain("application/json");
+      for (const example of model.examples) {
+        expect((await json(`/v1/models/${name}/predict`, example)).status, name).toBe(200);
+      }
+    }
+    expect((await fetch(`${url}/v1/models/nope`)).status).toBe(404);
+  });
+});
+
+describe("request bodies and their limits", () => {
+  it("refuses bodies beyond each content type's limit, wrong types and broken forms", async () => {
+    const big = Buffer.alloc(40 * 1024, 1);
+    const twoFiles = multipart([
+      { name: "a", filename: "a.png", type: "image/png", body: fishPhoto(1, 1) },
+      { name: "b", filename: "b.png", type: "image/png", body: fishPhoto(1, 2) },
+    ]);
+    const noFile = multipart([{ name: "note", body: "hello" }]);
+    const bigFile = multipart([{ name: "image", filename: "a.png", type: "image/png", body: big }]);
+    const cases: [Promise<Response>, number, string][] = [
+      [post("/v1/models/fish-classifier/predict", big, "image/png"), 413, "BODY_TOO_LARGE"],
+      [post("/v1/models/fish-classifier/predict", bigFile.body, bigFile.type), 413, "BODY_TOO_LARGE"],
+      [post("/v1/models/fish-classifier/predict", twoFiles.body, twoFiles.type), 413, "BODY_TOO_LARGE"],
+      [post("/v1/models/fish-classifier/predict", noFile.body, noFile.type), 400, "INVALID_MULTIPART"],
+      [post("/v1/models/fish-classifier/predict", "--x\r\ngarbage", "multipart/form-data"), 400, "INVALID_MULTIPART"],
+      [post("/v1/models/fish-classifier/predict", Buffer.from("not an image"), "image/png"), 400, "REQUEST_INVALID"],
+      [post("/v1/models/fish-classifier/predict", Buffer.alloc(0), "image/jpeg"), 400, "REQUEST_INVALID"],
+      [post("/v1/models/co2-forecast/predict", fishPhoto(0, 1), "image/png"), 415, "UNSUPPORTED_MEDIA_TYPE"],
+      [post("/v1/models/co2-forecast/predict", "horizon=12", "application/x-www-form-urlencoded"), 415, "UNSUPPORTED_MEDIA_TYPE"],
+      [json("/v1/models/btc-signal/predict", { candles: btc.syntheticCandles(1000, 1) }), 413, "BODY_TOO_LARGE"],
+      [json("/v1/models/btc-signal/predict", { candles: [] }), 400, "REQUEST_INVALID"],
+      [json("/v1/models/btc-signal/predict", { candles: "many" }), 400, "REQUEST_INVALID"],
+    ];
+    for (const [pending, status, code] of cases) {
+      const response = await pending;
+      const body = (await response.json()) as { error: string; code: string };
+      expect({ status: response.status, code: body.code }).toEqual({ status, code });
+      expect(JSON.stringify(body)).not.toMatch(/at \w+ \(|node_modules/);
+    }
+  });
+
+  it("refuses a decompression bomb: a small PNG that claims a huge canvas", async () => {
+    const response = await post("/v1/models/fish-classifier/predict", bombPng(), "image/png");
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: string }).error).toMatch(/pixels/);
+  });
+});
+
+/** A valid PNG header for a 100000 x 100000 image with almost no data. */
+function bombPng(): Buffer {
+  const png = fishPhoto(0, 1);
+  const bomb = Buffer.from(png);
+  bomb.writeUInt32BE(100_000, 16);
+  bomb.writeUInt32BE(100_000, 20);
+  return bomb;
+}
+
+describe("response cache", () => {
+  it("answers a repeated request from the cache, whatever the key order, and says so", async () => {
+    const first = (await (await json("/v1/models/co2-forecast/predict", { horizon: 7 })).json()) as Record<string, unknown>;
+    const again = (await (
+      await post("/v1/models/co2-forecast/predict", '{ "horizon" : 7 }', "application/json")
+    ).json()) as Record<string, unknown>;
+    expect(first.cached).toBe(false);
+    expect(again.cached).toBe(true);
+    expect(again.forecast).toEqual(first.forecast);
+    const other = (await (await json("/v1/models/co2-forecast/predict", { horizon: 8 })).json()) as Record<string, unknown>;
+    expect(other.cached).toBe(false);
+    const photo = fishPhoto(2, 5);
+    await post("/v1/models/fish-classifier/predict", photo, "image/png");
+    const cachedPhoto = (await (await post("/v1/models/fish-classifier/predict", photo, "image/png")).json()) as Record<
+      string,
+      unknown
+    >;
+    expect(cachedPhoto.cached).toBe(true);
+  });
+
+  it("caches OIP answers too and still echoes each request's id", async () => {
+    const request = (id: string) => ({
+      id,
+      inputs: [{ name: "history", datatype: "FP32", shape: [1, 60], data: Array.from({ length: 60 }, (_, i) => 400 + i / 10) }],
+    });
+    const a = (await (await json("/v2/models/co2-forecast/infer", request("a"))).json()) as Record<string, any>;
+    const b = (await (await json("/v2/models/co2-forecast/infer", request("b"))).json()) as Record<string, any>;
+    expect([a.id, a.parameters.cached, b.id, b.parameters.cached]).toEqual(["a", false, "b", true]);
+    expect(b.outputs).toEqual(a.outputs);
+  });
+});
+
+describe("operations surface", () => {
+  it("exports Prometheus series for batching, cache, predictions and model identity", async () => {
+    await json("/v1/models/btc-signal/predict", { candles: btc.syntheticCandles(120, 9) });
+    const text = await (await fetch(`${url}/metrics`)).text();
+    for (const series of [
+      "lockstep_http_requests_total{",
+      "lockstep_http_request_duration_seconds_bucket{",
+      "lockstep_inference_duration_seconds_bucket{",
+      'lockstep_inference_batch_size_bucket{le="1",model="co2-forecast"}',
+      "lockstep_inference_queue_depth{",
+      'lockstep_cache_requests_total{model="co2-forecast",result="hit"}',
+      'lockstep_cache_requests_total{model="co2-forecast",result="miss"}',
+      'lockstep_predictions_total{model="btc-signal",class=',
+      'lockstep_predictions_total{model="fish-classifier",class="species_0"}',
+      'lockstep_forecast_value_ppm_bucket{le="420",model="co2-forecast"}',
+      'lockstep_model_info{model="fish-classifier",version="1",sha256=',
+      "lockstep_process_resident_memory_bytes",
+    ]) {
+      expect(text, series).toContain(series);
+    }
+  });
+
+  it("documents every route and each model's request in /openapi.json", async () => {
+    const doc = (await (await fetch(`${url}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, Record<string, { requestBody?: { content: Record<string, unknown> } }>>;
+    };
+    expect(doc.openapi).toBe("3.1.0");
+    for (const path of ["/readyz", "/v2/models/{name}/infer", "/v2/models/{name}/versions/{version}/ready", "/v1/models/co2-forecast/predict"])
+      expect(doc.paths, path).toHaveProperty([path]);
+    expect(Object.keys(doc.paths["/v1/models/fish-classifier/predict"]!.post!.requestBody!.content)).toEqual([
+      "application/json",
+      "image/*",
+      "multipart/form-data",
+    ]);
+    const refs = JSON.stringify(doc).match(/#\/components\/schemas\/\w+/g)!;
+    for (const ref of refs) expect(doc).toHaveProperty(["components", "schemas", ref.split("/").at(-1)!]);
+  });
+
+  it("serves the web page and its script with a strict content security policy", async () => {
+    const page = await fetch(`${url}/`);
+    expect(page.headers.get("content-type")).toMatch(/text\/html/);
+    expect(page.headers.get("content-security-policy")).toContain("default-src 'none'");
+    expect(await page.text()).toContain('<script type="module" src="/app.js">');
+    expect((await fetch(`${url}/app.js`)).headers.get("content-type")).toMatch(/javascript/);
+  });
+});
