@@ -1,0 +1,106 @@
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { createServer } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pino } from "pino";
+import type { LockFile } from "@lockstep/lockfile";
+import { RedisCache } from "../src/index.js";
+import { startServer, trainedProject } from "./fixture.js";
+
+const hasRedis = spawnSync("redis-server", ["--version"]).status === 0;
+if (!hasRedis) console.warn("skipping the Redis cache tests: redis-server is not installed (apt-get install redis-server)");
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** A throwaway redis-server on loopback, no persistence. */
+async function startRedis(port: number): Promise<ChildProcess> {
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on("data", (chunk: Buffer) => {
+      if (String(chunk).includes("Ready to accept connections")) resolve();
+    });
+    child.once("exit", (code) => reject(new Error(`redis-server exited ${code}`)));
+  });
+  return child;
+}
+
+const stopRedis = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    child.once("exit", () => resolve());
+    child.kill("SIGKILL");
+  });
+
+describe.skipIf(!hasRedis)("Redis response cache", () => {
+  let dir: string;
+  let lock: LockFile;
+  let redis: ChildProcess | undefined;
+  let port: number;
+
+  beforeAll(async () => {
+    ({ dir, lock } = await trainedProject());
+    port = await freePort();
+    redis = await startRedis(port);
+  }, 120_000);
+  afterAll(async () => {
+    if (redis) await stopRedis(redis);
+  });
+
+  it("shares answers through Redis and keeps serving through a Redis outage (fail-open)", async () => {
+    const backend = new RedisCache(`redis://127.0.0.1:${port}`, pino({ level: "silent" }));
+    const { server, url, waitReady } = await startServer(lock, dir, { cache: { backend, ttlSeconds: 30 } });
+    await waitReady();
+    const predict = async (horizon: number) => {
+      const response = await fetch(`${url}/v1/models/co2-forecast/predict`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ horizon }),
+      });
+      return { status: response.status, body: (await response.json()) as { cached: boolean; forecast: unknown[] } };
+    };
+    const first = await predict(4);
+    await new Promise((r) => setTimeout(r, 50)); // the cache write is not awaited by the answer
+    const second = await predict(4);
+    expect([first.body.cached, second.body.cached]).toEqual([false, true]);
+    expect(second.body.forecast).toEqual(first.body.forecast);
+
+    await stopRedis(redis!);
+    redis = undefined;
+    const during = await Promise.all([4, 5, 6, 4, 5, 6].map(predict));
+    expect(during.map((r) => r.status)).toEqual(Array(6).fill(200));
+    expect(during.every((r) => r.body.cached === false)).toBe(true);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    const errors = Number(/lockstep_cache_errors_total\{backend="redis",operation="get"\} (\d+)/.exec(metrics)?.[1]);
+    expect(errors).toBeGreaterThanOrEqual(6);
+
+    redis = await startRedis(port); // back: the client reconnects by itself, the cache works again
+    await new Promise((r) => setTimeout(r, 2500));
+    await predict(9);
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await predict(9)).body.cached).toBe(true);
+    await server.close();
+  }, 30_000);
+
+  it("counts a Redis that never answers as errors, not failures", async () => {
+    const silent = createServer(() => {}); // accepts connections, never replies
+    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
+    const backend = new RedisCache(`redis://127.0.0.1:${(silent.address() as { port: number }).port}`, pino({ level: "silent" }));
+    const { server, url, waitReady } = await startServer(lock, dir, { cache: { backend, ttlSeconds: 30 } });
+    await waitReady();
+    // a hanging cache would hold the request to the 30 s deadline and fail this test's own timeout
+    const response = await fetch(`${url}/v1/models/co2-forecast/predict`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(response.status).toBe(200);
+    await server.close();
+    silent.close();
+  }, 15_000);
+});
