@@ -54,6 +54,9 @@ function parseBatching(raw: string | undefined): Record<string, Partial<Batching
   }
   const out: Record<string, Partial<BatchingOptions>> = {};
   for (const [model, value] of Object.entries(parsed)) {
+    if (!/^[a-z0-9][a-z0-9-]{0,63}$/.test(model)) {
+      throw new ConfigError(`LOCKSTEP_BATCHING: "${model}" is not a model name`);
+    }
     if (typeof value === "boolean") {
       out[model] = { enabled: value };
       continue;

@@ -21,7 +21,7 @@ beforeAll(async () => {
 }, 240_000);
 afterAll(() => close());
 
-const post = (path: string, body: BodyInit, type?: string) =>
+const post = (path: string, body: string | Uint8Array, type?: string) =>
   fetch(`${url}${path}`, { method: "POST", headers: type ? { "content-type": type } : {}, body });
 const json = (path: string, body: unknown) => post(path, JSON.stringify(body), "application/json");
 

@@ -1,0 +1,46 @@
+// Bundles the server into dist/main.mjs for the container: one file of JavaScript, with only the
+// native packages (onnxruntime-node, sharp) left to node_modules. Training libraries (tfjs) are
+// never imported by serving and stay out.   npm run bundle -w apps/inference
+import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { build } from "esbuild";
+
+export const NATIVE = ["onnxruntime-node", "sharp"];
+
+export async function bundle(outDir: string): Promise<{ main: string; dependencies: Record<string, string> }> {
+  const root = resolve(import.meta.dirname, "..");
+  const main = join(outDir, "dist/main.mjs");
+  await mkdir(dirname(main), { recursive: true });
+  await build({
+    entryPoints: [join(root, "src/main.ts")],
+    outfile: main,
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    sourcemap: "linked",
+    legalComments: "none",
+    external: [...NATIVE, "@tensorflow/*"],
+    // CommonJS dependencies call require(); ESM output needs one
+    banner: { js: 'import { createRequire as __lockstepRequire } from "node:module"; const require = __lockstepRequire(import.meta.url);' },
+    logLevel: "warning",
+  });
+  await cp(join(root, "web"), join(outDir, "web"), { recursive: true });
+  const lock = JSON.parse(await readFile(resolve(root, "../../package-lock.json"), "utf8")) as {
+    packages: Record<string, { version?: string }>;
+  };
+  const dependencies = Object.fromEntries(
+    NATIVE.map((name) => [name, lock.packages[`node_modules/${name}`]!.version!]),
+  );
+  await writeFile(
+    join(outDir, "package.json"),
+    `${JSON.stringify({ name: "lockstep-inference", private: true, type: "module", dependencies }, null, 2)}\n`,
+  );
+  return { main, dependencies };
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const out = resolve(process.argv[2] ?? "build");
+  const { main, dependencies } = await bundle(out);
+  console.log(`bundled ${main}; production dependencies: ${JSON.stringify(dependencies)}`);
+}

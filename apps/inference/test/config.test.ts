@@ -1,0 +1,72 @@
+import { describe, expect, it } from "vitest";
+import { pino } from "pino";
+import { ConfigError, configFromEnv, LruCache, RedisCache } from "../src/index.js";
+import { cacheBackend } from "../src/config.js";
+
+describe("server configuration from the environment", () => {
+  it("has sane defaults", () => {
+    const config = configFromEnv({});
+    expect(config).toMatchObject({
+      requestTimeoutMs: 30_000,
+      maxInFlight: 512,
+      batching: {},
+      cache: { kind: "memory", ttlSeconds: 300, maxEntries: 10_000 },
+      intraOpThreads: 1,
+      drainDelayMs: 0,
+      watchLockMs: 2000,
+      bodyLimits: { json: 1024 * 1024, image: 20 * 1024 * 1024, jsonDepth: 32 },
+    });
+    expect(cacheBackend(config.cache, pino({ level: "silent" }))).toBeInstanceOf(LruCache);
+    expect(cacheBackend(configFromEnv({ LOCKSTEP_CACHE: "off" }).cache, pino({ level: "silent" }))).toBeUndefined();
+  });
+
+  it("uses Redis when REDIS_URL is set, and reads per-model batching", async () => {
+    const config = configFromEnv({
+      REDIS_URL: "redis://127.0.0.1:1",
+      LOCKSTEP_BATCHING: '{"co2-forecast": {"maxBatch": 16, "maxWaitMs": 2, "enabled": true}, "fish-classifier": false}',
+    });
+    expect(config.cache.kind).toBe("redis");
+    expect(config.batching).toEqual({
+      "co2-forecast": { maxBatch: 16, maxWaitMs: 2, enabled: true },
+      "fish-classifier": { enabled: false },
+    });
+    const backend = cacheBackend(config.cache, pino({ level: "silent" }))!;
+    expect(backend).toBeInstanceOf(RedisCache);
+    await backend.close();
+  });
+
+  it.each([
+    [{ LOCKSTEP_MAX_IN_FLIGHT: "0" }, /LOCKSTEP_MAX_IN_FLIGHT must be an integer from 1/],
+    [{ LOCKSTEP_REQUEST_TIMEOUT_MS: "soon" }, /LOCKSTEP_REQUEST_TIMEOUT_MS/],
+    [{ LOCKSTEP_CACHE_TTL: "1.5" }, /LOCKSTEP_CACHE_TTL/],
+    [{ LOCKSTEP_MAX_JSON_BYTES: "1e12" }, /LOCKSTEP_MAX_JSON_BYTES/],
+    [{ LOCKSTEP_CACHE: "disk" }, /off, memory or redis/],
+    [{ LOCKSTEP_CACHE: "redis" }, /needs REDIS_URL/],
+    [{ REDIS_URL: "http://cache:6379" }, /redis:\/\//],
+    [{ LOCKSTEP_BATCHING: "{nope" }, /not JSON/],
+    [{ LOCKSTEP_BATCHING: "[1]" }, /must be an object/],
+    [{ LOCKSTEP_BATCHING: '{"m": 3}' }, /true, false or an object/],
+    [{ LOCKSTEP_BATCHING: '{"m": {"maxBatch": 0}}' }, /maxBatch must be an integer from 1/],
+    [{ LOCKSTEP_BATCHING: '{"m": {"maxBatch": "8"}}' }, /maxBatch must be an integer/],
+    [{ LOCKSTEP_BATCHING: '{"m": {"turbo": 1}}' }, /unknown setting "turbo"/],
+    [{ LOCKSTEP_BATCHING: '{"m": {"enabled": "yes"}}' }, /enabled must be a boolean/],
+    [{ LOCKSTEP_BATCHING: '{"__proto__": {"maxBatch": 8}}' }, /"__proto__" is not a model name/],
+  ])("refuses %j", (env, message) => {
+    expect(() => configFromEnv(env)).toThrow(ConfigError);
+    expect(() => configFromEnv(env)).toThrow(message);
+  });
+});
+
+describe("in-process LRU", () => {
+  it("evicts the least recently used entry and expires entries by TTL", async () => {
+    const lru = new LruCache(2);
+    await lru.set("a", "1", 60);
+    await lru.set("b", "2", 60);
+    expect(await lru.get("a")).toBe("1"); // a is now the most recent
+    await lru.set("c", "3", 60);
+    expect([await lru.get("a"), await lru.get("b"), await lru.get("c")]).toEqual(["1", undefined, "3"]);
+    await lru.set("d", "4", 0);
+    expect(await lru.get("d")).toBeUndefined();
+    expect(lru.size).toBeLessThanOrEqual(2);
+  });
+});

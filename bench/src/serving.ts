@@ -1,0 +1,166 @@
+// Serving benchmark: the inference server under wrk on loopback, beside a bare Koa app (the
+// ceiling) and each model's bare onnxruntime throughput (the physical limit), with micro-batching
+// on and off. Figures only, never pass/fail.   npm run bench:serving
+import { existsSync, readdirSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { btc, getModel } from "@lockstep/models";
+import { readCard } from "@lockstep/onnx";
+import { artifactBytes, benchModels, writeFileIn } from "./serving/models.js";
+import { memoryOf, startNode, stop, waitReady } from "./serving/process.js";
+import { rawThroughput, type RawThroughput } from "./serving/raw-ort.js";
+import { wrk, wrkScript, type LoadResult } from "./serving/wrk.js";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const CONNECTIONS = [1, 8, 32];
+const REPO = resolve(import.meta.dirname, "../..");
+const MAIN = join(REPO, "apps/inference/src/main.ts");
+const log = (line: string) => console.error(line);
+
+interface Endpoint {
+  name: string;
+  model: string;
+  path: string;
+  script: string;
+}
+
+const { dir, lockPath, lock, models } = await benchModels(log);
+const work = await mkdtemp(join(tmpdir(), "lockstep-bench-serving-"));
+const card = async (model: string) => readCard(await artifactBytes(dir, lock, model));
+
+// request bodies: the model's own examples, real candles and a real photo where ../shared has them
+const endpoints: Endpoint[] = [];
+const addEndpoint = async (name: string, model: string, path: string, body: string | Uint8Array, type: string) => {
+  const file = await writeFileIn(work, `${name.replace(/\W+/g, "-")}.body`, body);
+  endpoints.push({ name, model, path, script: await writeFileIn(work, `${name.replace(/\W+/g, "-")}.lua`, wrkScript("POST", file, type)) });
+};
+const co2Card = await card("co2-forecast");
+await addEndpoint("co2 /v1 predict", "co2-forecast", "/v1/models/co2-forecast/predict", '{"horizon": 12}', "application/json");
+const history = (co2Card.serving as { history: number[] }).history;
+await addEndpoint(
+  "co2 /v2 infer",
+  "co2-forecast",
+  "/v2/models/co2-forecast/infer",
+  JSON.stringify({ inputs: [{ name: "history", datatype: "FP32", shape: [1, history.length], data: history }] }),
+  "application/json",
+);
+await addEndpoint(
+  "btc /v1 predict",
+  "btc-signal",
+  "/v1/models/btc-signal/predict",
+  JSON.stringify({ candles: btc.syntheticCandles(200, 3) }),
+  "application/json",
+);
+let fishPhoto: Uint8Array | undefined;
+if (models.includes("fish-classifier")) {
+  const root = join(REPO, "../shared/data/fish4knowledge/fish_01");
+  const name = readdirSync(root).find((f) => /\.(png|jpe?g)$/i.test(f))!;
+  const { readFile } = await import("node:fs/promises");
+  fishPhoto = await readFile(join(root, name));
+  await addEndpoint("fish /v1 predict", "fish-classifier", "/v1/models/fish-classifier/predict", fishPhoto, name.endsWith("png") ? "image/png" : "image/jpeg");
+}
+
+// 1. the physical limit: bare session.run on one decoded request of each model
+log("measuring raw onnxruntime throughput ...");
+const raw: Record<string, RawThroughput[]> = {};
+for (const model of models) {
+  const spec = getModel(model);
+  const modelCard = await card(model);
+  const request = model === "fish-classifier" ? fishPhoto! : model === "btc-signal" ? { candles: btc.syntheticCandles(200, 3) } : { horizon: 12 };
+  const decoded = await spec.serving.decode(request as never, modelCard);
+  const variants =
+    model === "fish-classifier"
+      ? [
+          { label: "batch 1, 1 thread", threads: 1, parallel: 1, batch: 1 },
+          { label: "batch 1, 2 threads", threads: 2, parallel: 1, batch: 1 },
+          { label: "batch 1, 1 thread x 2 runs", threads: 1, parallel: 2, batch: 1 },
+          { label: "batch 8, 2 threads", threads: 2, parallel: 1, batch: 8 },
+        ]
+      : [
+          { label: "batch 1, 1 thread", threads: 1, parallel: 1, batch: 1 },
+          { label: "batch 64, 1 thread", threads: 1, parallel: 1, batch: 64 },
+        ];
+  raw[model] = await rawThroughput(await artifactBytes(dir, lock, model), decoded.feeds, Math.min(SECONDS, 3), variants);
+}
+
+// 2. the ceiling: a bare Koa app
+log("measuring the Koa ceiling ...");
+const koa = await startNode(join(import.meta.dirname, "serving/koa-hello.ts"), {});
+const getScript = await writeFileIn(work, "get.lua", wrkScript("GET", undefined, undefined));
+const ceiling: Record<number, LoadResult> = {};
+for (const c of [...CONNECTIONS, 50]) ceiling[c] = await wrk(`http://127.0.0.1:${koa.port}/`, getScript, c, SECONDS);
+await stop(koa.child);
+
+// 3. the server, batching on (each spec's default) and off
+const modes = {
+  on: "",
+  off: JSON.stringify(Object.fromEntries(models.map((m) => [m, false]))),
+};
+const results: Record<string, Record<string, Record<number, LoadResult>>> = {};
+const starts: Record<string, { listeningMs: number; readyMs: number; rssMb: number; peakMb: number }> = {};
+for (const [mode, batching] of Object.entries(modes)) {
+  log(`measuring the server with micro-batching ${mode} ...`);
+  const server = await startNode(MAIN, {
+    LOCKSTEP_LOCK: lockPath,
+    LOCKSTEP_CACHE: "off", // every request must reach the model
+    LOCKSTEP_BATCHING: batching,
+    LOCKSTEP_WATCH_LOCK_MS: "0",
+    LOG_LEVEL: "warn",
+  });
+  const base = `http://127.0.0.1:${server.port}`;
+  await waitReady(`${base}/readyz`);
+  const readyMs = performance.now() - server.started;
+  results[mode] = {};
+  for (const endpoint of endpoints) {
+    await wrk(`${base}${endpoint.path}`, endpoint.script, 8, 1); // warm-up
+    results[mode][endpoint.name] = {};
+    const levels = endpoint.name === "co2 /v1 predict" ? [...CONNECTIONS, 50] : CONNECTIONS;
+    for (const c of levels) results[mode][endpoint.name]![c] = await wrk(`${base}${endpoint.path}`, endpoint.script, c, SECONDS);
+  }
+  starts[mode] = { listeningMs: server.listeningMs, readyMs, ...memoryOf(server.child.pid!) };
+  await stop(server.child);
+}
+
+// report
+const f0 = (v: number) => v.toFixed(0);
+const f1 = (v: number) => v.toFixed(1);
+const f2 = (v: number) => v.toFixed(2);
+console.log(`# Serving benchmark (${SECONDS} s per cell, wrk on loopback, server and wrk share the machine)\n`);
+console.log("## Bare onnxruntime (the physical limit), rows/s\n");
+console.log("| model | variant | rows/s |\n| --- | --- | ---: |");
+for (const [model, rows] of Object.entries(raw)) for (const r of rows) console.log(`| ${model} | ${r.label} | ${f0(r.rowsPerSecond)} |`);
+console.log("\n## Koa hello-world ceiling\n");
+console.log("| connections | req/s | p50 ms | p99 ms |\n| ---: | ---: | ---: | ---: |");
+for (const [c, r] of Object.entries(ceiling)) console.log(`| ${c} | ${f0(r.rps)} | ${f2(r.p50)} | ${f2(r.p99)} |`);
+console.log("\n## Endpoints: micro-batching on vs off\n");
+console.log(
+  "| endpoint | conns | on req/s | on p50 ms | on p99 ms | off req/s | off p50 ms | off p99 ms | on/off | on vs Koa | errors |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+);
+for (const endpoint of endpoints) {
+  for (const [c, on] of Object.entries(results.on![endpoint.name]!)) {
+    const off = results.off![endpoint.name]![Number(c)]!;
+    const koaRps = ceiling[Number(c)]!.rps;
+    console.log(
+      `| ${endpoint.name} | ${c} | ${f0(on.rps)} | ${f2(on.p50)} | ${f2(on.p99)} | ${f0(off.rps)} | ${f2(off.p50)} | ${f2(off.p99)} | ${f2(on.rps / off.rps)}x | ${f0((100 * on.rps) / koaRps)}% | ${on.errors + off.errors} |`,
+    );
+  }
+}
+if (raw["fish-classifier"]) {
+  const best = Math.max(...raw["fish-classifier"].map((r) => r.rowsPerSecond));
+  console.log("\n## fish-classifier endpoint vs bare onnxruntime (best variant)\n");
+  for (const c of [8, 32]) {
+    const on = results.on!["fish /v1 predict"]![c]!.rps;
+    console.log(`- ${c} connections: ${f0(on)} images/s = ${f0((100 * on) / best)}% of ${f0(best)} images/s`);
+  }
+}
+const co2 = results.on!["co2 /v1 predict"]![50]!;
+console.log(
+  `\n## Targets\n\n- co2 /v1 at 50 connections: ${f0(co2.rps)} req/s = ${f0((100 * co2.rps) / ceiling[50]!.rps)}% of Koa's ${f0(ceiling[50]!.rps)}, p99 ${f2(co2.p99)} ms`,
+);
+for (const [mode, s] of Object.entries(starts)) {
+  console.log(
+    `- batching ${mode}: process spawn → listening ${f0(s.listeningMs)} ms, → ready (all models verified and loaded) ${f0(s.readyMs)} ms; RSS after load ${f1(s.rssMb)} MB (peak ${f1(s.peakMb)} MB)`,
+  );
+}
+if (!existsSync(join(REPO, "../shared"))) console.log("\n(../shared is absent: fish-classifier and real candles were skipped)");
