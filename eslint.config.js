@@ -1,9 +1,19 @@
 // @ts-check
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["**/node_modules/**", "**/dist/**", ".lockstep/**", "coverage/**"] },
+  {
+    ignores: [
+      "**/node_modules/**",
+      "**/dist/**",
+      "**/build/**",
+      ".lockstep/**",
+      "coverage/**",
+      "bench/.work/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,6 +23,10 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
       "no-console": ["error", { allow: ["error", "warn"] }],
     },
+  },
+  {
+    files: ["apps/inference/web/**"],
+    languageOptions: { globals: globals.browser },
   },
   {
     files: ["bench/**", "**/test/**"],

@@ -31,18 +31,37 @@ const card = async (model: string) => readCard(await artifactBytes(dir, lock, mo
 
 // request bodies: the model's own examples, real candles and a real photo where ../shared has them
 const endpoints: Endpoint[] = [];
-const addEndpoint = async (name: string, model: string, path: string, body: string | Uint8Array, type: string) => {
+const addEndpoint = async (
+  name: string,
+  model: string,
+  path: string,
+  body: string | Uint8Array,
+  type: string,
+) => {
   const file = await writeFileIn(work, `${name.replace(/\W+/g, "-")}.body`, body);
-  endpoints.push({ name, model, path, script: await writeFileIn(work, `${name.replace(/\W+/g, "-")}.lua`, wrkScript("POST", file, type)) });
+  endpoints.push({
+    name,
+    model,
+    path,
+    script: await writeFileIn(work, `${name.replace(/\W+/g, "-")}.lua`, wrkScript("POST", file, type)),
+  });
 };
 const co2Card = await card("co2-forecast");
-await addEndpoint("co2 /v1 predict", "co2-forecast", "/v1/models/co2-forecast/predict", '{"horizon": 12}', "application/json");
+await addEndpoint(
+  "co2 /v1 predict",
+  "co2-forecast",
+  "/v1/models/co2-forecast/predict",
+  '{"horizon": 12}',
+  "application/json",
+);
 const history = (co2Card.serving as { history: number[] }).history;
 await addEndpoint(
   "co2 /v2 infer",
   "co2-forecast",
   "/v2/models/co2-forecast/infer",
-  JSON.stringify({ inputs: [{ name: "history", datatype: "FP32", shape: [1, history.length], data: history }] }),
+  JSON.stringify({
+    inputs: [{ name: "history", datatype: "FP32", shape: [1, history.length], data: history }],
+  }),
   "application/json",
 );
 await addEndpoint(
@@ -58,7 +77,13 @@ if (models.includes("fish-classifier")) {
   const name = readdirSync(root).find((f) => /\.(png|jpe?g)$/i.test(f))!;
   const { readFile } = await import("node:fs/promises");
   fishPhoto = await readFile(join(root, name));
-  await addEndpoint("fish /v1 predict", "fish-classifier", "/v1/models/fish-classifier/predict", fishPhoto, name.endsWith("png") ? "image/png" : "image/jpeg");
+  await addEndpoint(
+    "fish /v1 predict",
+    "fish-classifier",
+    "/v1/models/fish-classifier/predict",
+    fishPhoto,
+    name.endsWith("png") ? "image/png" : "image/jpeg",
+  );
 }
 
 // 1. the physical limit: bare session.run on one decoded request of each model
@@ -67,7 +92,12 @@ const raw: Record<string, RawThroughput[]> = {};
 for (const model of models) {
   const spec = getModel(model);
   const modelCard = await card(model);
-  const request = model === "fish-classifier" ? fishPhoto! : model === "btc-signal" ? { candles: btc.syntheticCandles(200, 3) } : { horizon: 12 };
+  const request =
+    model === "fish-classifier"
+      ? fishPhoto!
+      : model === "btc-signal"
+        ? { candles: btc.syntheticCandles(200, 3) }
+        : { horizon: 12 };
   const decoded = await spec.serving.decode(request as never, modelCard);
   const variants =
     model === "fish-classifier"
@@ -81,7 +111,12 @@ for (const model of models) {
           { label: "batch 1, 1 thread", threads: 1, parallel: 1, batch: 1 },
           { label: "batch 64, 1 thread", threads: 1, parallel: 1, batch: 64 },
         ];
-  raw[model] = await rawThroughput(await artifactBytes(dir, lock, model), decoded.feeds, Math.min(SECONDS, 3), variants);
+  raw[model] = await rawThroughput(
+    await artifactBytes(dir, lock, model),
+    decoded.feeds,
+    Math.min(SECONDS, 3),
+    variants,
+  );
 }
 
 // 2. the ceiling: a bare Koa app
@@ -89,7 +124,8 @@ log("measuring the Koa ceiling ...");
 const koa = await startNode(join(import.meta.dirname, "serving/koa-hello.ts"), {});
 const getScript = await writeFileIn(work, "get.lua", wrkScript("GET", undefined, undefined));
 const ceiling: Record<number, LoadResult> = {};
-for (const c of [...CONNECTIONS, 50]) ceiling[c] = await wrk(`http://127.0.0.1:${koa.port}/`, getScript, c, SECONDS);
+for (const c of [...CONNECTIONS, 50])
+  ceiling[c] = await wrk(`http://127.0.0.1:${koa.port}/`, getScript, c, SECONDS);
 await stop(koa.child);
 
 // 3. the server, batching on (each spec's default) and off
@@ -116,7 +152,8 @@ for (const [mode, batching] of Object.entries(modes)) {
     await wrk(`${base}${endpoint.path}`, endpoint.script, 8, 1); // warm-up
     results[mode][endpoint.name] = {};
     const levels = endpoint.name === "co2 /v1 predict" ? [...CONNECTIONS, 50] : CONNECTIONS;
-    for (const c of levels) results[mode][endpoint.name]![c] = await wrk(`${base}${endpoint.path}`, endpoint.script, c, SECONDS);
+    for (const c of levels)
+      results[mode][endpoint.name]![c] = await wrk(`${base}${endpoint.path}`, endpoint.script, c, SECONDS);
   }
   starts[mode] = { listeningMs: server.listeningMs, readyMs, ...memoryOf(server.child.pid!) };
   await stop(server.child);
@@ -126,13 +163,17 @@ for (const [mode, batching] of Object.entries(modes)) {
 const f0 = (v: number) => v.toFixed(0);
 const f1 = (v: number) => v.toFixed(1);
 const f2 = (v: number) => v.toFixed(2);
-console.log(`# Serving benchmark (${SECONDS} s per cell, wrk on loopback, server and wrk share the machine)\n`);
+console.log(
+  `# Serving benchmark (${SECONDS} s per cell, wrk on loopback, server and wrk share the machine)\n`,
+);
 console.log("## Bare onnxruntime (the physical limit), rows/s\n");
 console.log("| model | variant | rows/s |\n| --- | --- | ---: |");
-for (const [model, rows] of Object.entries(raw)) for (const r of rows) console.log(`| ${model} | ${r.label} | ${f0(r.rowsPerSecond)} |`);
+for (const [model, rows] of Object.entries(raw))
+  for (const r of rows) console.log(`| ${model} | ${r.label} | ${f0(r.rowsPerSecond)} |`);
 console.log("\n## Koa hello-world ceiling\n");
 console.log("| connections | req/s | p50 ms | p99 ms |\n| ---: | ---: | ---: | ---: |");
-for (const [c, r] of Object.entries(ceiling)) console.log(`| ${c} | ${f0(r.rps)} | ${f2(r.p50)} | ${f2(r.p99)} |`);
+for (const [c, r] of Object.entries(ceiling))
+  console.log(`| ${c} | ${f0(r.rps)} | ${f2(r.p50)} | ${f2(r.p99)} |`);
 console.log("\n## Endpoints: micro-batching on vs off\n");
 console.log(
   "| endpoint | conns | on req/s | on p50 ms | on p99 ms | off req/s | off p50 ms | off p99 ms | on/off | on vs Koa | errors |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -163,4 +204,5 @@ for (const [mode, s] of Object.entries(starts)) {
     `- batching ${mode}: process spawn → listening ${f0(s.listeningMs)} ms, → ready (all models verified and loaded) ${f0(s.readyMs)} ms; RSS after load ${f1(s.rssMb)} MB (peak ${f1(s.peakMb)} MB)`,
   );
 }
-if (!existsSync(join(REPO, "../shared"))) console.log("\n(../shared is absent: fish-classifier and real candles were skipped)");
+if (!existsSync(join(REPO, "../shared")))
+  console.log("\n(../shared is absent: fish-classifier and real candles were skipped)");

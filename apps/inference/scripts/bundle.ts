@@ -7,7 +7,9 @@ import { build } from "esbuild";
 
 export const NATIVE = ["onnxruntime-node", "sharp"];
 
-export async function bundle(outDir: string): Promise<{ main: string; dependencies: Record<string, string> }> {
+export async function bundle(
+  outDir: string,
+): Promise<{ main: string; dependencies: Record<string, string> }> {
   const root = resolve(import.meta.dirname, "..");
   const main = join(outDir, "dist/main.mjs");
   await mkdir(dirname(main), { recursive: true });
@@ -22,7 +24,9 @@ export async function bundle(outDir: string): Promise<{ main: string; dependenci
     legalComments: "none",
     external: [...NATIVE, "@tensorflow/*"],
     // CommonJS dependencies call require(); ESM output needs one
-    banner: { js: 'import { createRequire as __lockstepRequire } from "node:module"; const require = __lockstepRequire(import.meta.url);' },
+    banner: {
+      js: 'import { createRequire as __lockstepRequire } from "node:module"; const require = __lockstepRequire(import.meta.url);',
+    },
     logLevel: "warning",
   });
   await cp(join(root, "web"), join(outDir, "web"), { recursive: true });
@@ -42,5 +46,5 @@ export async function bundle(outDir: string): Promise<{ main: string; dependenci
 if (import.meta.url === `file://${process.argv[1]}`) {
   const out = resolve(process.argv[2] ?? "build");
   const { main, dependencies } = await bundle(out);
-  console.log(`bundled ${main}; production dependencies: ${JSON.stringify(dependencies)}`);
+  console.error(`bundled ${main}; production dependencies: ${JSON.stringify(dependencies)}`);
 }

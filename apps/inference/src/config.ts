@@ -67,7 +67,8 @@ function parseBatching(raw: string | undefined): Record<string, Partial<Batching
     const options: Partial<BatchingOptions> = {};
     for (const [key, setting] of Object.entries(value as Record<string, unknown>)) {
       if (key === "enabled") {
-        if (typeof setting !== "boolean") throw new ConfigError(`LOCKSTEP_BATCHING.${model}.enabled must be a boolean`);
+        if (typeof setting !== "boolean")
+          throw new ConfigError(`LOCKSTEP_BATCHING.${model}.enabled must be a boolean`);
         options.enabled = setting;
         continue;
       }
@@ -77,8 +78,15 @@ function parseBatching(raw: string | undefined): Record<string, Partial<Batching
           `LOCKSTEP_BATCHING.${model}: unknown setting "${key}" (known: enabled, ${Object.keys(BATCH_KEYS).join(", ")})`,
         );
       }
-      if (typeof setting !== "number" || !Number.isInteger(setting) || setting < range[0] || setting > range[1]) {
-        throw new ConfigError(`LOCKSTEP_BATCHING.${model}.${key} must be an integer from ${range[0]} to ${range[1]}`);
+      if (
+        typeof setting !== "number" ||
+        !Number.isInteger(setting) ||
+        setting < range[0] ||
+        setting > range[1]
+      ) {
+        throw new ConfigError(
+          `LOCKSTEP_BATCHING.${model}.${key} must be an integer from ${range[0]} to ${range[1]}`,
+        );
       }
       (options as Record<string, number>)[key] = setting;
     }

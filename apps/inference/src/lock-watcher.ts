@@ -10,7 +10,9 @@ export function watchLock(path: string, intervalMs: number, onChange: () => void
   let busy = false;
   const digest = async () => {
     await stat(path);
-    return createHash("sha256").update(await readFile(path)).digest("hex");
+    return createHash("sha256")
+      .update(await readFile(path))
+      .digest("hex");
   };
   void digest().then(
     (d) => (last = d),

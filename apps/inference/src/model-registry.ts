@@ -143,7 +143,13 @@ export class ModelRegistry {
 
   private fail(name: string, pin: Pin, error: unknown): void {
     const { code, message } = failure(error);
-    this.status.set(name, { name, state: "failed", version: pin.version, sha256: pin.sha256, error: { code, message } });
+    this.status.set(name, {
+      name,
+      state: "failed",
+      version: pin.version,
+      sha256: pin.sha256,
+      error: { code, message },
+    });
     this.options.metrics.modelLoadFailures.inc({ model: name, reason: code });
     this.options.logger.error(
       { model: name, version: pin.version, sha256: pin.sha256, code, err: message },
@@ -192,11 +198,25 @@ export class ModelRegistry {
         try {
           const old = this.install(await this.open(name, pin));
           if (old) void old.retire();
-          outcomes.push({ model: name, result: old ? "swapped" : "loaded", version: pin.version, sha256: pin.sha256 });
-          logger.info({ model: name, version: pin.version, sha256: pin.sha256, from: old?.pin.sha256 }, "model swapped");
+          outcomes.push({
+            model: name,
+            result: old ? "swapped" : "loaded",
+            version: pin.version,
+            sha256: pin.sha256,
+          });
+          logger.info(
+            { model: name, version: pin.version, sha256: pin.sha256, from: old?.pin.sha256 },
+            "model swapped",
+          );
         } catch (error) {
           const { code, message } = failure(error);
-          outcomes.push({ model: name, result: "failed", version: pin.version, sha256: pin.sha256, error: message });
+          outcomes.push({
+            model: name,
+            result: "failed",
+            version: pin.version,
+            sha256: pin.sha256,
+            error: message,
+          });
           if (current) {
             // the old artifact keeps serving; the status says what was refused
             this.status.set(name, {
@@ -204,14 +224,18 @@ export class ModelRegistry {
               reloadFailure: { version: pin.version, sha256: pin.sha256, code, message },
             });
             metrics.modelLoadFailures.inc({ model: name, reason: code });
-            logger.error({ model: name, sha256: pin.sha256, code, err: message }, "new artifact refused; the old one keeps serving");
+            logger.error(
+              { model: name, sha256: pin.sha256, code, err: message },
+              "new artifact refused; the old one keeps serving",
+            );
           } else {
             this.fail(name, pin, error);
           }
         }
       }),
     );
-    for (const outcome of outcomes) metrics.modelReloads.inc({ model: outcome.model, result: outcome.result });
+    for (const outcome of outcomes)
+      metrics.modelReloads.inc({ model: outcome.model, result: outcome.result });
     return outcomes.sort((a, b) => a.model.localeCompare(b.model));
   }
 

@@ -52,7 +52,9 @@ const OIP_SCHEMAS = {
             name: { type: "string" },
             parameters: {
               type: "object",
-              properties: { classification: { type: "integer", minimum: 1, description: "top-k as score:index:label" } },
+              properties: {
+                classification: { type: "integer", minimum: 1, description: "top-k as score:index:label" },
+              },
             },
           },
         },
@@ -95,8 +97,12 @@ export function openApiDocument(modelNames: string[]): Record<string, unknown> {
         responses: { "200": { description: "ready" }, "503": { description: "not ready or draining" } },
       },
     },
-    "/metrics": { get: { summary: "Prometheus metrics", responses: { "200": { description: "text format" } } } },
-    "/v1/models": { get: { summary: "Models served and their state", responses: { "200": { description: "ok" } } } },
+    "/metrics": {
+      get: { summary: "Prometheus metrics", responses: { "200": { description: "text format" } } },
+    },
+    "/v1/models": {
+      get: { summary: "Models served and their state", responses: { "200": { description: "ok" } } },
+    },
     "/v1/models/{name}": {
       get: {
         summary: "One model: identity, card summary, accepted content types and examples",
@@ -107,7 +113,10 @@ export function openApiDocument(modelNames: string[]): Record<string, unknown> {
     "/v2": { get: { summary: "OIP server metadata", responses: { "200": { description: "ok" } } } },
     "/v2/health/live": { get: { summary: "OIP liveness", responses: { "200": { description: "live" } } } },
     "/v2/health/ready": {
-      get: { summary: "OIP readiness", responses: { "200": { description: "ready" }, "503": { description: "not ready" } } },
+      get: {
+        summary: "OIP readiness",
+        responses: { "200": { description: "ready" }, "503": { description: "not ready" } },
+      },
     },
   };
   for (const suffix of ["", "/versions/{version}"]) {
@@ -116,11 +125,18 @@ export function openApiDocument(modelNames: string[]): Record<string, unknown> {
       get: {
         summary: "OIP model metadata",
         parameters,
-        responses: { "200": { description: "ok", content: json(ref("ModelMetadata")) }, "404": ERRORS["404"] },
+        responses: {
+          "200": { description: "ok", content: json(ref("ModelMetadata")) },
+          "404": ERRORS["404"],
+        },
       },
     };
     paths[`/v2/models/{name}${suffix}/ready`] = {
-      get: { summary: "OIP model readiness", parameters, responses: { "200": { description: "ready" }, "503": { description: "not ready" } } },
+      get: {
+        summary: "OIP model readiness",
+        parameters,
+        responses: { "200": { description: "ready" }, "503": { description: "not ready" } },
+      },
     };
     paths[`/v2/models/{name}${suffix}/infer`] = {
       post: {
@@ -147,7 +163,8 @@ export function openApiDocument(modelNames: string[]): Record<string, unknown> {
       allOf: [serving.schema?.response ?? { type: "object" }, { type: "object", properties: identity }],
     };
     const content: Record<string, unknown> = json(ref(`${id}_request`));
-    if (serving.accepts?.includes("image")) content["image/*"] = { schema: { type: "string", format: "binary" } };
+    if (serving.accepts?.includes("image"))
+      content["image/*"] = { schema: { type: "string", format: "binary" } };
     if (serving.accepts?.includes("multipart")) {
       content["multipart/form-data"] = {
         schema: { type: "object", properties: { image: { type: "string", format: "binary" } } },

@@ -33,7 +33,10 @@ function describe(model: LoadedModel) {
     outputs: card.outputs,
     ...(card.labels ? { labels: card.labels } : {}),
     serving: card.serving ?? {},
-    accepts: ["application/json", ...(model.spec.serving.accepts ?? []).map((a) => (a === "image" ? "image/*" : "multipart/form-data"))],
+    accepts: [
+      "application/json",
+      ...(model.spec.serving.accepts ?? []).map((a) => (a === "image" ? "image/*" : "multipart/form-data")),
+    ],
     examples: model.spec.serving.golden,
     batching: model.batcher.options,
   };

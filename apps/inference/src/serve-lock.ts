@@ -20,7 +20,9 @@ export interface ServeLockOptions {
  * Serves a lock file as the container does: configuration from the environment, a hot swap when
  * the lock changes or on SIGHUP, and a graceful drain on SIGTERM.
  */
-export async function serveLock(options: ServeLockOptions): Promise<{ server: InferenceServer; port: number }> {
+export async function serveLock(
+  options: ServeLockOptions,
+): Promise<{ server: InferenceServer; port: number }> {
   const env = options.env ?? process.env;
   const config = configFromEnv(env);
   const { logger } = options;
@@ -50,7 +52,9 @@ export async function serveLock(options: ServeLockOptions): Promise<{ server: In
     }
   };
   const unwatch =
-    config.watchLockMs > 0 ? watchLock(options.lockPath, config.watchLockMs, () => void reload("lock changed")) : () => {};
+    config.watchLockMs > 0
+      ? watchLock(options.lockPath, config.watchLockMs, () => void reload("lock changed"))
+      : () => {};
   if (options.signals !== false) {
     process.on("SIGHUP", () => void reload("SIGHUP"));
     for (const signal of ["SIGTERM", "SIGINT"] as const) {

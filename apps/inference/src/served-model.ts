@@ -80,6 +80,9 @@ export class ServedModel {
 
 function toOrt(feeds: Tensors): Record<string, ort.Tensor> {
   return Object.fromEntries(
-    Object.entries(feeds).map(([name, t]) => [name, new ort.Tensor(t.type as never, t.data as never, t.dims)]),
+    Object.entries(feeds).map(([name, t]) => [
+      name,
+      new ort.Tensor(t.type as never, t.data as never, t.dims),
+    ]),
   );
 }

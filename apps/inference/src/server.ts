@@ -132,7 +132,12 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
       server.keepAliveTimeout = 5_000;
       const bound = (server.address() as AddressInfo).port;
       logger.info(
-        { port: bound, environment: options.environment, models: registry.names(), cache: cache?.backendName },
+        {
+          port: bound,
+          environment: options.environment,
+          models: registry.names(),
+          cache: cache?.backendName,
+        },
         "listening",
       );
       void registry.loadAll();

@@ -48,13 +48,18 @@ describe("batch tensors", () => {
       { s: { type: "string", data: ["b"], dims: [1] } },
     ]);
     expect(strings.s!.data).toEqual(["a", "b"]);
-    expect(batchRows({ a: { type: "float32", data: [], dims: [2, 1] }, b: { type: "float32", data: [], dims: [3] } })).toBe(
-      undefined,
-    );
+    expect(
+      batchRows({
+        a: { type: "float32", data: [], dims: [2, 1] },
+        b: { type: "float32", data: [], dims: [3] },
+      }),
+    ).toBe(undefined);
   });
 
   it("refuses to split an output without the batch dimension", () => {
-    expect(() => splitBatch({ y: { type: "float32", data: [1], dims: [1] } }, [1, 1])).toThrow(/1 rows for a batch of 2/);
+    expect(() => splitBatch({ y: { type: "float32", data: [1], dims: [1] } }, [1, 1])).toThrow(
+      /1 rows for a batch of 2/,
+    );
   });
 });
 

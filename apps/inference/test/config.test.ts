@@ -17,13 +17,16 @@ describe("server configuration from the environment", () => {
       bodyLimits: { json: 1024 * 1024, image: 20 * 1024 * 1024, jsonDepth: 32 },
     });
     expect(cacheBackend(config.cache, pino({ level: "silent" }))).toBeInstanceOf(LruCache);
-    expect(cacheBackend(configFromEnv({ LOCKSTEP_CACHE: "off" }).cache, pino({ level: "silent" }))).toBeUndefined();
+    expect(
+      cacheBackend(configFromEnv({ LOCKSTEP_CACHE: "off" }).cache, pino({ level: "silent" })),
+    ).toBeUndefined();
   });
 
   it("uses Redis when REDIS_URL is set, and reads per-model batching", async () => {
     const config = configFromEnv({
       REDIS_URL: "redis://127.0.0.1:1",
-      LOCKSTEP_BATCHING: '{"co2-forecast": {"maxBatch": 16, "maxWaitMs": 2, "enabled": true}, "fish-classifier": false}',
+      LOCKSTEP_BATCHING:
+        '{"co2-forecast": {"maxBatch": 16, "maxWaitMs": 2, "enabled": true}, "fish-classifier": false}',
     });
     expect(config.cache.kind).toBe("redis");
     expect(config.batching).toEqual({

@@ -69,7 +69,10 @@ export async function threeModelProject(): Promise<{ dir: string; lock: LockFile
   for (let label = 0; label < 3; label++) {
     await mkdir(join(photos, `species_${label}`), { recursive: true });
     for (let i = 0; i < 8; i++) {
-      await writeFile(join(photos, `species_${label}`, `fish_${label}${i % 4}_${i}.png`), fishPhoto(label, i));
+      await writeFile(
+        join(photos, `species_${label}`, `fish_${label}${i % 4}_${i}.png`),
+        fishPhoto(label, i),
+      );
     }
   }
   let lock = emptyLock();

@@ -42,7 +42,9 @@ describe("protection", () => {
     expect(response.status).toBe(504);
     expect(await response.json()).toMatchObject({ code: "REQUEST_TIMEOUT" });
     expect(server.registry.get("co2-forecast")!.batcher.depth).toBe(0);
-    expect(await (await fetch(`${url}/metrics`)).text()).toContain('lockstep_requests_rejected_total{reason="timeout"} 1');
+    expect(await (await fetch(`${url}/metrics`)).text()).toContain(
+      'lockstep_requests_rejected_total{reason="timeout"} 1',
+    );
     await server.close();
   });
 
@@ -80,7 +82,9 @@ describe("protection", () => {
     await waitReady();
     const horizons = [1, 2, 3, 4, 5, 6, 7, 8];
     const answers = await Promise.all(
-      horizons.map(async (h) => (await (await predict(url, { horizon: h })).json()) as { forecast: unknown[] }),
+      horizons.map(
+        async (h) => (await (await predict(url, { horizon: h })).json()) as { forecast: unknown[] },
+      ),
     );
     expect(answers.map((a) => a.forecast.length)).toEqual(horizons);
     const metrics = await (await fetch(`${url}/metrics`)).text();
@@ -131,9 +135,14 @@ describe("hot swap", () => {
     const pin = v2.models["co2-forecast"]!.pins.staging!;
     const broken = (change: Partial<Pin>): LockFile => ({
       ...v2,
-      models: { ...v2.models, "co2-forecast": { ...v2.models["co2-forecast"]!, pins: { staging: { ...pin, ...change } } } },
+      models: {
+        ...v2.models,
+        "co2-forecast": { ...v2.models["co2-forecast"]!, pins: { staging: { ...pin, ...change } } },
+      },
     });
-    const missing = await server.reload(broken({ sha256: "0".repeat(64), uri: `file://.lockstep/store/sha256/${"0".repeat(64)}.onnx` }));
+    const missing = await server.reload(
+      broken({ sha256: "0".repeat(64), uri: `file://.lockstep/store/sha256/${"0".repeat(64)}.onnx` }),
+    );
     const wrongSize = await server.reload(broken({ bytes: pin.bytes + 1 }));
     expect(missing[0]).toMatchObject({ result: "failed" });
     expect(wrongSize[0]).toMatchObject({ result: "failed", error: expect.stringMatching(/bytes/) });
@@ -156,7 +165,9 @@ describe("hot swap", () => {
 const MAIN = fileURLToPath(new URL("../src/main.ts", import.meta.url));
 
 /** Starts the container entry point as its own process, the way Kubernetes runs it. */
-async function startMain(env: Record<string, string>): Promise<{ child: ChildProcess; url: string; logs: string[] }> {
+async function startMain(
+  env: Record<string, string>,
+): Promise<{ child: ChildProcess; url: string; logs: string[] }> {
   const child = spawn(process.execPath, ["--import", "tsx", MAIN], {
     env: { ...process.env, PORT: "0", LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
@@ -244,8 +255,8 @@ describe("the container process", () => {
   }, 30_000);
 
   it("refuses bad configuration at start with a clear message", async () => {
-    await expect(startMain({ LOCKSTEP_LOCK: join(dir, "models.lock.json"), LOCKSTEP_BATCHING: "{nope" })).rejects.toThrow(
-      /LOCKSTEP_BATCHING is not JSON/,
-    );
+    await expect(
+      startMain({ LOCKSTEP_LOCK: join(dir, "models.lock.json"), LOCKSTEP_BATCHING: "{nope" }),
+    ).rejects.toThrow(/LOCKSTEP_BATCHING is not JSON/);
   });
 });

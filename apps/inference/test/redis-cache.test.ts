@@ -7,7 +7,10 @@ import { RedisCache } from "../src/index.js";
 import { startServer, trainedProject } from "./fixture.js";
 
 const hasRedis = spawnSync("redis-server", ["--version"]).status === 0;
-if (!hasRedis) console.warn("skipping the Redis cache tests: redis-server is not installed (apt-get install redis-server)");
+if (!hasRedis)
+  console.warn(
+    "skipping the Redis cache tests: redis-server is not installed (apt-get install redis-server)",
+  );
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -19,9 +22,13 @@ async function freePort(): Promise<number> {
 
 /** A throwaway redis-server on loopback, no persistence. */
 async function startRedis(port: number): Promise<ChildProcess> {
-  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    "redis-server",
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    {
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     child.stdout!.on("data", (chunk: Buffer) => {
       if (String(chunk).includes("Ready to accept connections")) resolve();
@@ -62,7 +69,10 @@ describe.skipIf(!hasRedis)("Redis response cache", () => {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ horizon }),
       });
-      return { status: response.status, body: (await response.json()) as { cached: boolean; forecast: unknown[] } };
+      return {
+        status: response.status,
+        body: (await response.json()) as { cached: boolean; forecast: unknown[] },
+      };
     };
     const first = await predict(4);
     await new Promise((r) => setTimeout(r, 50)); // the cache write is not awaited by the answer
@@ -76,7 +86,9 @@ describe.skipIf(!hasRedis)("Redis response cache", () => {
     expect(during.map((r) => r.status)).toEqual(Array(6).fill(200));
     expect(during.every((r) => r.body.cached === false)).toBe(true);
     const metrics = await (await fetch(`${url}/metrics`)).text();
-    const errors = Number(/lockstep_cache_errors_total\{backend="redis",operation="get"\} (\d+)/.exec(metrics)?.[1]);
+    const errors = Number(
+      /lockstep_cache_errors_total\{backend="redis",operation="get"\} (\d+)/.exec(metrics)?.[1],
+    );
     expect(errors).toBeGreaterThanOrEqual(6);
 
     redis = await startRedis(port); // back: the client reconnects by itself, the cache works again
@@ -90,7 +102,10 @@ describe.skipIf(!hasRedis)("Redis response cache", () => {
   it("counts a Redis that never answers as errors, not failures", async () => {
     const silent = createServer(() => {}); // accepts connections, never replies
     await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-    const backend = new RedisCache(`redis://127.0.0.1:${(silent.address() as { port: number }).port}`, pino({ level: "silent" }));
+    const backend = new RedisCache(
+      `redis://127.0.0.1:${(silent.address() as { port: number }).port}`,
+      pino({ level: "silent" }),
+    );
     const { server, url, waitReady } = await startServer(lock, dir, { cache: { backend, ttlSeconds: 30 } });
     await waitReady();
     // a hanging cache would hold the request to the 30 s deadline and fail this test's own timeout

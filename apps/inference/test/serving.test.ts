@@ -25,7 +25,10 @@ const post = (path: string, body: string | Uint8Array, type?: string) =>
   fetch(`${url}${path}`, { method: "POST", headers: type ? { "content-type": type } : {}, body });
 const json = (path: string, body: unknown) => post(path, JSON.stringify(body), "application/json");
 
-function multipart(parts: { name: string; filename?: string; type?: string; body: Buffer | string }[], boundary = "XyZ") {
+function multipart(
+  parts: { name: string; filename?: string; type?: string; body: Buffer | string }[],
+  boundary = "XyZ",
+) {
   const chunks: Buffer[] = [];
   for (const part of parts) {
     const disposition = `form-data; name="${part.name}"${part.filename ? `; filename="${part.filename}"` : ""}`;
@@ -105,12 +108,28 @@ describe("request bodies and their limits", () => {
       [post("/v1/models/fish-classifier/predict", bigFile.body, bigFile.type), 413, "BODY_TOO_LARGE"],
       [post("/v1/models/fish-classifier/predict", twoFiles.body, twoFiles.type), 413, "BODY_TOO_LARGE"],
       [post("/v1/models/fish-classifier/predict", noFile.body, noFile.type), 400, "INVALID_MULTIPART"],
-      [post("/v1/models/fish-classifier/predict", "--x\r\ngarbage", "multipart/form-data"), 400, "INVALID_MULTIPART"],
-      [post("/v1/models/fish-classifier/predict", Buffer.from("not an image"), "image/png"), 400, "REQUEST_INVALID"],
+      [
+        post("/v1/models/fish-classifier/predict", "--x\r\ngarbage", "multipart/form-data"),
+        400,
+        "INVALID_MULTIPART",
+      ],
+      [
+        post("/v1/models/fish-classifier/predict", Buffer.from("not an image"), "image/png"),
+        400,
+        "REQUEST_INVALID",
+      ],
       [post("/v1/models/fish-classifier/predict", Buffer.alloc(0), "image/jpeg"), 400, "REQUEST_INVALID"],
       [post("/v1/models/co2-forecast/predict", fishPhoto(0, 1), "image/png"), 415, "UNSUPPORTED_MEDIA_TYPE"],
-      [post("/v1/models/co2-forecast/predict", "horizon=12", "application/x-www-form-urlencoded"), 415, "UNSUPPORTED_MEDIA_TYPE"],
-      [json("/v1/models/btc-signal/predict", { candles: btc.syntheticCandles(1000, 1) }), 413, "BODY_TOO_LARGE"],
+      [
+        post("/v1/models/co2-forecast/predict", "horizon=12", "application/x-www-form-urlencoded"),
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+      ],
+      [
+        json("/v1/models/btc-signal/predict", { candles: btc.syntheticCandles(1000, 1) }),
+        413,
+        "BODY_TOO_LARGE",
+      ],
       [json("/v1/models/btc-signal/predict", { candles: [] }), 400, "REQUEST_INVALID"],
       [json("/v1/models/btc-signal/predict", { candles: "many" }), 400, "REQUEST_INVALID"],
     ];
@@ -138,33 +157,51 @@ function bombPng(): Buffer {
   return bomb;
 }
 
+interface InferAnswer {
+  id: string;
+  parameters: { cached: boolean };
+  outputs: unknown[];
+}
+
 describe("response cache", () => {
   it("answers a repeated request from the cache, whatever the key order, and says so", async () => {
-    const first = (await (await json("/v1/models/co2-forecast/predict", { horizon: 7 })).json()) as Record<string, unknown>;
+    const first = (await (await json("/v1/models/co2-forecast/predict", { horizon: 7 })).json()) as Record<
+      string,
+      unknown
+    >;
     const again = (await (
       await post("/v1/models/co2-forecast/predict", '{ "horizon" : 7 }', "application/json")
     ).json()) as Record<string, unknown>;
     expect(first.cached).toBe(false);
     expect(again.cached).toBe(true);
     expect(again.forecast).toEqual(first.forecast);
-    const other = (await (await json("/v1/models/co2-forecast/predict", { horizon: 8 })).json()) as Record<string, unknown>;
-    expect(other.cached).toBe(false);
-    const photo = fishPhoto(2, 5);
-    await post("/v1/models/fish-classifier/predict", photo, "image/png");
-    const cachedPhoto = (await (await post("/v1/models/fish-classifier/predict", photo, "image/png")).json()) as Record<
+    const other = (await (await json("/v1/models/co2-forecast/predict", { horizon: 8 })).json()) as Record<
       string,
       unknown
     >;
+    expect(other.cached).toBe(false);
+    const photo = fishPhoto(2, 5);
+    await post("/v1/models/fish-classifier/predict", photo, "image/png");
+    const cachedPhoto = (await (
+      await post("/v1/models/fish-classifier/predict", photo, "image/png")
+    ).json()) as Record<string, unknown>;
     expect(cachedPhoto.cached).toBe(true);
   });
 
   it("caches OIP answers too and still echoes each request's id", async () => {
     const request = (id: string) => ({
       id,
-      inputs: [{ name: "history", datatype: "FP32", shape: [1, 60], data: Array.from({ length: 60 }, (_, i) => 400 + i / 10) }],
+      inputs: [
+        {
+          name: "history",
+          datatype: "FP32",
+          shape: [1, 60],
+          data: Array.from({ length: 60 }, (_, i) => 400 + i / 10),
+        },
+      ],
     });
-    const a = (await (await json("/v2/models/co2-forecast/infer", request("a"))).json()) as Record<string, any>;
-    const b = (await (await json("/v2/models/co2-forecast/infer", request("b"))).json()) as Record<string, any>;
+    const a = (await (await json("/v2/models/co2-forecast/infer", request("a"))).json()) as InferAnswer;
+    const b = (await (await json("/v2/models/co2-forecast/infer", request("b"))).json()) as InferAnswer;
     expect([a.id, a.parameters.cached, b.id, b.parameters.cached]).toEqual(["a", false, "b", true]);
     expect(b.outputs).toEqual(a.outputs);
   });
@@ -198,7 +235,12 @@ describe("operations surface", () => {
       paths: Record<string, Record<string, { requestBody?: { content: Record<string, unknown> } }>>;
     };
     expect(doc.openapi).toBe("3.1.0");
-    for (const path of ["/readyz", "/v2/models/{name}/infer", "/v2/models/{name}/versions/{version}/ready", "/v1/models/co2-forecast/predict"])
+    for (const path of [
+      "/readyz",
+      "/v2/models/{name}/infer",
+      "/v2/models/{name}/versions/{version}/ready",
+      "/v1/models/co2-forecast/predict",
+    ])
       expect(doc.paths, path).toHaveProperty([path]);
     expect(Object.keys(doc.paths["/v1/models/fish-classifier/predict"]!.post!.requestBody!.content)).toEqual([
       "application/json",

@@ -9,7 +9,8 @@ import { fishPhoto, startServer, threeModelProject } from "./fixture.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
-if (!hasChromium) console.warn(`skipping the web page tests: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+if (!hasChromium)
+  console.warn(`skipping the web page tests: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
 describe.skipIf(!hasChromium)("web page in headless Chromium", () => {
   let browser: Browser;
@@ -24,7 +25,15 @@ describe.skipIf(!hasChromium)("web page in headless Chromium", () => {
     await started.waitReady();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
   }, 240_000);
   afterAll(async () => {
@@ -70,7 +79,9 @@ describe.skipIf(!hasChromium)("web page in headless Chromium", () => {
     for (const part of ["history", "forecast", "interval"]) {
       expect(await chart.locator(`[data-testid="${part}"]`).count(), part).toBe(1);
     }
-    const points = (await chart.locator('[data-testid="forecast"]').getAttribute("points"))!.trim().split(" ");
+    const points = (await chart.locator('[data-testid="forecast"]').getAttribute("points"))!
+      .trim()
+      .split(" ");
     expect(points.length).toBe(13); // the last observed month, then 12 forecast months
     await page.close();
   });

@@ -64,12 +64,33 @@ function forecastChart(history, lastMonth, forecast) {
   const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
   const sx = (x) => pad + ((x - x0) / Math.max(1, x1 - x0)) * (w - 2 * pad);
   const sy = (y) => h - pad - ((y - y0) / Math.max(1e-9, y1 - y0)) * (h - 2 * pad);
-  const svg = svgEl("svg", { viewBox: `0 0 ${w} ${h}`, width: "100%", role: "img", "data-testid": "forecast-chart" });
-  const band = [...future.map((p) => `${sx(p.x)},${sy(p.hi)}`), ...future.reverse().map((p) => `${sx(p.x)},${sy(p.lo)}`)];
+  const svg = svgEl("svg", {
+    viewBox: `0 0 ${w} ${h}`,
+    width: "100%",
+    role: "img",
+    "data-testid": "forecast-chart",
+  });
+  const band = [
+    ...future.map((p) => `${sx(p.x)},${sy(p.hi)}`),
+    ...future.reverse().map((p) => `${sx(p.x)},${sy(p.lo)}`),
+  ];
   future.reverse();
-  svg.append(svgEl("polygon", { points: band.join(" "), fill: "#3b6fd8", "fill-opacity": 0.18, "data-testid": "interval" }));
+  svg.append(
+    svgEl("polygon", {
+      points: band.join(" "),
+      fill: "#3b6fd8",
+      "fill-opacity": 0.18,
+      "data-testid": "interval",
+    }),
+  );
   const line = (ps, color, id) =>
-    svgEl("polyline", { points: ps.map((p) => `${sx(p.x)},${sy(p.y)}`).join(" "), fill: "none", stroke: color, "stroke-width": 2, "data-testid": id });
+    svgEl("polyline", {
+      points: ps.map((p) => `${sx(p.x)},${sy(p.y)}`).join(" "),
+      fill: "none",
+      stroke: color,
+      "stroke-width": 2,
+      "data-testid": id,
+    });
   svg.append(line(points, "#1d2330", "history"), line([points.at(-1), ...future], "#3b6fd8", "forecast"));
   for (const y of [y0, (y0 + y1) / 2, y1]) {
     const label = svgEl("text", { x: 4, y: sy(y) + 4 });
@@ -90,7 +111,14 @@ function render(answer) {
   const top = Object.entries(answer).find(([k]) => /^top_\d+_predictions$/.test(k));
   if (top) {
     out.push(text("div", `${answer.predicted_label}`, "signal"));
-    out.push(bars(top[1].map((p) => ({ label: p.common_name ? `${p.label} (${p.common_name})` : p.label, value: p.confidence }))));
+    out.push(
+      bars(
+        top[1].map((p) => ({
+          label: p.common_name ? `${p.label} (${p.common_name})` : p.label,
+          value: p.confidence,
+        })),
+      ),
+    );
   }
   if (answer.signal) {
     const signal = text("div", answer.signal, `signal ${answer.signal}`);
@@ -104,11 +132,17 @@ function render(answer) {
       out.push(forecastChart(serving.history, serving.lastMonth, answer.forecast));
     }
     const last = answer.forecast.at(-1);
-    out.push(text("div", `${last.month}: ${last.value} ${answer.unit} (${Math.round(answer.interval * 100)}% interval ${last.lower} – ${last.upper})`));
+    out.push(
+      text(
+        "div",
+        `${last.month}: ${last.value} ${answer.unit} (${Math.round(answer.interval * 100)}% interval ${last.lower} – ${last.upper})`,
+      ),
+    );
   }
   if (out.length === 0) out.push(text("pre", JSON.stringify(answer, null, 2)));
   $("result").replaceChildren(...out);
-  $("answer-meta").textContent = `${answer.model} v${answer.version} · ${answer.processing_time_ms.toFixed(2)} ms${answer.cached ? " · cached" : ""}`;
+  $("answer-meta").textContent =
+    `${answer.model} v${answer.version} · ${answer.processing_time_ms.toFixed(2)} ms${answer.cached ? " · cached" : ""}`;
 }
 
 function lastRequestHasHistory() {
@@ -121,7 +155,13 @@ function lastRequestHasHistory() {
 
 async function predict(body, type) {
   try {
-    render(await call(`/v1/models/${encodeURIComponent(current.name)}/predict`, { method: "POST", headers: { "content-type": type }, body }));
+    render(
+      await call(`/v1/models/${encodeURIComponent(current.name)}/predict`, {
+        method: "POST",
+        headers: { "content-type": type },
+        body,
+      }),
+    );
   } catch (error) {
     showError(error.message);
   }
@@ -136,7 +176,11 @@ async function select(name) {
   $("state").textContent = current.state ?? "";
   $("description").textContent = current.description ?? "";
   $("identity").textContent = current.sha256 ? `version ${current.version} · sha256 ${current.sha256}` : "";
-  $("metrics").replaceChildren(...Object.entries(current.metrics ?? {}).slice(0, 12).map(([k, v]) => text("span", `${k} ${Number(v).toPrecision(4)}`)));
+  $("metrics").replaceChildren(
+    ...Object.entries(current.metrics ?? {})
+      .slice(0, 12)
+      .map(([k, v]) => text("span", `${k} ${Number(v).toPrecision(4)}`)),
+  );
   $("result").replaceChildren(text("span", "No prediction yet.", "muted"));
   $("answer-meta").textContent = "";
   const image = (current.accepts ?? []).includes("image/*");
@@ -145,7 +189,13 @@ async function select(name) {
   const examples = current.examples ?? [];
   $("example").replaceChildren(...examples.map((_, i) => text("option", `Example ${i + 1}`)));
   if (!image && examples.length) {
-    const best = examples.reduce((a, b, i) => (JSON.stringify(b).length > JSON.stringify(examples[a]).length && JSON.stringify(b).length < 100_000 ? i : a), 0);
+    const best = examples.reduce(
+      (a, b, i) =>
+        JSON.stringify(b).length > JSON.stringify(examples[a]).length && JSON.stringify(b).length < 100_000
+          ? i
+          : a,
+      0,
+    );
     $("example").selectedIndex = best;
     $("request").value = JSON.stringify(examples[best], null, 1);
     if (current.serving?.history) void predict($("request").value, "application/json");

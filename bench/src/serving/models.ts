@@ -25,7 +25,9 @@ export async function benchModels(log: (line: string) => void): Promise<BenchMod
     { model: "co2-forecast" },
     {
       model: "btc-signal",
-      data: existsSync(join(SHARED, "data/btcusdt_4h.json")) ? `file://${join(SHARED, "data/btcusdt_4h.json")}` : undefined,
+      data: existsSync(join(SHARED, "data/btcusdt_4h.json"))
+        ? `file://${join(SHARED, "data/btcusdt_4h.json")}`
+        : undefined,
     },
   ];
   if (existsSync(backbone)) {
@@ -59,7 +61,12 @@ export async function benchModels(log: (line: string) => void): Promise<BenchMod
     await writeLock(lockPath, lock);
     log(`${model}: trained in ${((performance.now() - started) / 1000).toFixed(0)} s`);
   }
-  return { dir, lockPath, lock, models: Object.keys(lock.models).filter((m) => wanted.some((w) => w.model === m)) };
+  return {
+    dir,
+    lockPath,
+    lock,
+    models: Object.keys(lock.models).filter((m) => wanted.some((w) => w.model === m)),
+  };
 }
 
 /** Copies the repository's pinned co2 artifact when `npm start` has already built it. */

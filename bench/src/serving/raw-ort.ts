@@ -9,7 +9,9 @@ export interface RawThroughput {
 const toOrt = (feeds: Record<string, FeedTensor>, rows: number) =>
   Object.fromEntries(
     Object.entries(feeds).map(([name, t]) => {
-      const data = new (t.data.constructor as new (n: number) => Float32Array | Uint8Array)(t.data.length * rows);
+      const data = new (t.data.constructor as new (n: number) => Float32Array | Uint8Array)(
+        t.data.length * rows,
+      );
       for (let r = 0; r < rows; r++) data.set(t.data as never, r * t.data.length);
       return [name, new ort.Tensor(t.type, data, [rows, ...t.dims.slice(1)])];
     }),

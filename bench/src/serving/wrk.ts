@@ -11,7 +11,11 @@ export interface LoadResult {
 }
 
 /** Lua for wrk: one request with a method, a body read from a file and a content type. */
-export function wrkScript(method: string, bodyPath: string | undefined, contentType: string | undefined): string {
+export function wrkScript(
+  method: string,
+  bodyPath: string | undefined,
+  contentType: string | undefined,
+): string {
   return [
     `wrk.method = "${method}"`,
     bodyPath ? `local f = assert(io.open("${bodyPath}", "rb")); wrk.body = f:read("*a"); f:close()` : "",
@@ -22,7 +26,12 @@ export function wrkScript(method: string, bodyPath: string | undefined, contentT
 const toMs = (value: string, unit: string) => Number(value) * ({ us: 0.001, ms: 1, s: 1000 }[unit] ?? 1);
 
 /** Runs wrk for `seconds` at `connections` and returns requests/s and latency percentiles in ms. */
-export async function wrk(url: string, script: string, connections: number, seconds: number): Promise<LoadResult> {
+export async function wrk(
+  url: string,
+  script: string,
+  connections: number,
+  seconds: number,
+): Promise<LoadResult> {
   const threads = Math.min(2, connections);
   const { stdout } = await run(
     "wrk",

@@ -188,6 +188,7 @@ describe("fish-classifier training without a backbone (small CNN, tiny budget)",
     expect(trained.metrics.top3_accuracy).toBe(1); // three classes
     expect(trained.metrics.accuracy).toBeGreaterThan(0.8); // shapes and colours this distinct are easy
     expect(trained.evaluation.protocol).toMatch(/2-fold group-disjoint/);
+    expect(trained.evaluation.protocol.length).toBeLessThanOrEqual(200); // the lock's limit
     expect(trained.report).toContain("| **Lockstep** |");
     expect(trained.assets?.["confusion.svg"]).toMatch(/^<svg/);
     expect(trained.parity.maxAbsDiff).toBeLessThan(1e-4);

@@ -27,7 +27,9 @@ export function batchSignature(tensors: Tensors): string {
     .join("|");
 }
 
-type ArrayCtor = { new (length: number): ArrayLike<unknown> & { set(a: ArrayLike<unknown>, o: number): void } };
+type ArrayCtor = {
+  new (length: number): ArrayLike<unknown> & { set(a: ArrayLike<unknown>, o: number): void };
+};
 
 function concatData(parts: ArrayLike<unknown>[]): ArrayLike<unknown> {
   const total = parts.reduce((sum, part) => sum + part.length, 0);

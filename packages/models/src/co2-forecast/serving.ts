@@ -127,7 +127,11 @@ export const co2Serving: ServingAdapter<Co2Context> = {
           maxItems: 10000,
           description: "your own monthly ppm series (at least the model's window), oldest first",
         },
-        lastMonth: { type: "string", pattern: "^\\d{4}-\\d{2}$", description: "month of the last history value" },
+        lastMonth: {
+          type: "string",
+          pattern: "^\\d{4}-\\d{2}$",
+          description: "month of the last history value",
+        },
       },
       example: { horizon: 12 },
     },

@@ -1,0 +1,58 @@
+import { spawn } from "node:child_process";
+import { mkdtemp, readFile, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { writeLock } from "@lockstep/lockfile";
+import { bundle } from "../scripts/bundle.js";
+import { trainedProject } from "./fixture.js";
+
+describe("the container bundle", () => {
+  it("runs as one file with only the native packages beside it, and never imports training libraries", async () => {
+    const out = await mkdtemp(join(tmpdir(), "lockstep-bundle-"));
+    const { main, dependencies } = await bundle(out);
+    expect(Object.keys(dependencies).sort()).toEqual(["onnxruntime-node", "sharp"]);
+    const code = await readFile(main, "utf8");
+    expect(code).not.toMatch(/^import [^;]*["']@tensorflow\//m); // only lazy import() for training
+    await symlink(resolve(import.meta.dirname, "../../../node_modules"), join(out, "node_modules"));
+
+    const { dir, lock, candidate } = await trainedProject();
+    await writeLock(join(dir, "models.lock.json"), lock);
+    const child = spawn(process.execPath, [main], {
+      env: {
+        ...process.env,
+        PORT: "0",
+        LOCKSTEP_LOCK: join(dir, "models.lock.json"),
+        LOCKSTEP_WATCH_LOCK_MS: "0",
+      },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    try {
+      const port = await new Promise<number>((resolvePort, reject) => {
+        child.stdout!.on("data", (chunk: Buffer) => {
+          for (const line of String(chunk).split("\n").filter(Boolean)) {
+            const entry = JSON.parse(line) as { msg: string; port?: number };
+            if (entry.msg === "listening") resolvePort(entry.port!);
+          }
+        });
+        child.once("exit", (status) => reject(new Error(`the bundle exited with ${status}`)));
+      });
+      const url = `http://127.0.0.1:${port}`;
+      for (let i = 0; i < 200 && !(await fetch(`${url}/readyz`)).ok; i++)
+        await new Promise((r) => setTimeout(r, 25));
+      const answer = await fetch(`${url}/v1/models/co2-forecast/predict`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: '{"horizon": 2}',
+      });
+      expect(answer.status).toBe(200);
+      expect(await answer.json()).toMatchObject({ sha256: candidate.pin.sha256 });
+      expect((await fetch(`${url}/`)).status).toBe(200);
+      const exited = new Promise((r) => child.once("exit", r));
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  }, 60_000);
+});
