@@ -137,13 +137,17 @@ const results: Record<string, Record<string, Record<number, LoadResult>>> = {};
 const starts: Record<string, { listeningMs: number; readyMs: number; rssMb: number; peakMb: number }> = {};
 for (const [mode, batching] of Object.entries(modes)) {
   log(`measuring the server with micro-batching ${mode} ...`);
-  const server = await startNode(MAIN, {
-    LOCKSTEP_LOCK: lockPath,
-    LOCKSTEP_CACHE: "off", // every request must reach the model
-    LOCKSTEP_BATCHING: batching,
-    LOCKSTEP_WATCH_LOCK_MS: "0",
-    LOG_LEVEL: "warn",
-  });
+  const server = await startNode(
+    MAIN,
+    {
+      LOCKSTEP_LOCK: lockPath,
+      LOCKSTEP_CACHE: "off", // every request must reach the model
+      LOCKSTEP_BATCHING: batching,
+      LOCKSTEP_WATCH_LOCK_MS: "0",
+      LOG_LEVEL: "warn",
+    },
+    true,
+  );
   const base = `http://127.0.0.1:${server.port}`;
   await waitReady(`${base}/readyz`);
   const readyMs = performance.now() - server.started;
@@ -152,8 +156,10 @@ for (const [mode, batching] of Object.entries(modes)) {
     await wrk(`${base}${endpoint.path}`, endpoint.script, 8, 1); // warm-up
     results[mode][endpoint.name] = {};
     const levels = endpoint.name === "co2 /v1 predict" ? [...CONNECTIONS, 50] : CONNECTIONS;
-    for (const c of levels)
+    for (const c of levels) {
+      log(`  ${endpoint.name} at ${c} connections`);
       results[mode][endpoint.name]![c] = await wrk(`${base}${endpoint.path}`, endpoint.script, c, SECONDS);
+    }
   }
   starts[mode] = { listeningMs: server.listeningMs, readyMs, ...memoryOf(server.child.pid!) };
   await stop(server.child);

@@ -40,7 +40,7 @@ describe("Open Inference Protocol v2", () => {
   it("describes the server, its health and the model's signature", async () => {
     expect(await (await fetch(`${url}/v2`)).json()).toMatchObject({
       name: "lockstep-inference",
-      extensions: ["classification"],
+      extensions: ["classification", "binary_tensor_data"],
     });
     expect(await (await fetch(`${url}/v2/health/live`)).json()).toEqual({ live: true });
     expect((await fetch(`${url}/v2/health/ready`)).status).toBe(200);
@@ -148,5 +148,102 @@ describe("Open Inference Protocol v2", () => {
       expect(text).not.toMatch(/at .*\.ts:\d+/);
     }
     expect((await infer({ inputs: [historyInput()] }, "/v2/models/nope/infer")).status).toBe(404);
+  });
+});
+
+/** A binary-extension body: the JSON header, then each input's little-endian bytes. */
+function binaryBody(header: unknown, tensors: Buffer[]): { body: Buffer; headerLength: number } {
+  const json = Buffer.from(JSON.stringify(header));
+  return { body: Buffer.concat([json, ...tensors]), headerLength: json.length };
+}
+
+const sendBinary = (body: Buffer, headerLength: string | undefined) =>
+  fetch(`${url}/v2/models/co2-forecast/infer`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/octet-stream",
+      ...(headerLength === undefined ? {} : { "inference-header-content-length": headerLength }),
+    },
+    body,
+  });
+
+describe("Open Inference Protocol binary tensor extension", () => {
+  const fp32 = (values: number[]) => Buffer.from(Float32Array.from(values).buffer);
+  const header = (size: number, extra: Record<string, unknown> = {}) => ({
+    id: "bin",
+    inputs: [
+      {
+        name: "history",
+        shape: [1, window],
+        datatype: "FP32",
+        parameters: { binary_data_size: size },
+        ...extra,
+      },
+    ],
+  });
+
+  it("answers binary tensors exactly as the same request in JSON", async () => {
+    const { body, headerLength } = binaryBody(header(window * 4), [fp32(history)]);
+    const binary = await sendBinary(body, String(headerLength));
+    expect(binary.status).toBe(200);
+    const json = await infer({ id: "bin", inputs: [historyInput()] });
+    const [a, b] = (await Promise.all([binary.json(), json.json()])) as { id: string; outputs: unknown }[];
+    expect(a!.id).toBe("bin");
+    expect(a!.outputs).toEqual(b!.outputs);
+  });
+
+  it("refuses malformed binary requests with 400 and a message", async () => {
+    const good = binaryBody(header(window * 4), [fp32(history)]);
+    const cases: [Buffer, string | undefined, RegExp][] = [
+      [good.body, undefined, /needs the inference-header-content-length header/],
+      [good.body, "abc", /must be the JSON header's byte length/],
+      [good.body, String(good.body.length + 1), /must be the JSON header's byte length/],
+      [good.body, String(good.headerLength - 1), /not valid JSON/],
+      [
+        binaryBody(header(window * 4 + 4), [fp32(history)]).body,
+        String(good.headerLength + 1),
+        /runs past the body/,
+      ],
+      [
+        binaryBody(header(window * 4 - 2), [fp32(history)]).body,
+        String(good.headerLength - 1),
+        /(whole number of FP32|belong to none)/,
+      ],
+      [
+        binaryBody(header(-4), []).body,
+        String(binaryBody(header(-4), []).headerLength),
+        /non-negative integer/,
+      ],
+      [
+        binaryBody(header(window * 4, { data: [1] }), [fp32(history)]).body,
+        String(binaryBody(header(window * 4, { data: [1] }), []).headerLength),
+        /not both/,
+      ],
+      [
+        binaryBody(header(8), [fp32([1, 2])]).body,
+        String(binaryBody(header(8), []).headerLength),
+        /shape|elements/,
+      ],
+      [
+        binaryBody(header(window * 4, { datatype: "FP16" }), [fp32(history)]).body,
+        String(binaryBody(header(window * 4, { datatype: "FP16" }), []).headerLength),
+        /FP16/,
+      ],
+    ];
+    for (const [body, length, message] of cases) {
+      const response = await sendBinary(body, length);
+      const answer = (await response.json()) as { error: string; code: string };
+      expect({ status: response.status, code: answer.code }, answer.error).toEqual({
+        status: 400,
+        code: "INFER_REQUEST_INVALID",
+      });
+      expect(answer.error).toMatch(message);
+    }
+    const domain = await fetch(`${url}/v1/models/co2-forecast/predict`, {
+      method: "POST",
+      headers: { "content-type": "application/octet-stream" },
+      body: good.body,
+    });
+    expect(domain.status).toBe(415);
   });
 });

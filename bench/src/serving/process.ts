@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
 
 export interface Child {
   child: ChildProcess;
@@ -9,9 +10,33 @@ export interface Child {
   started: number;
 }
 
-/** Starts a Node script (through tsx) that logs {"msg":"listening","port":N} as JSON. */
-export async function startNode(script: string, env: Record<string, string>): Promise<Child> {
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/**
+ * Starts a Node script (through tsx) on a free port. With `quiet` its stdout is ignored (a server
+ * logging at warn never says "listening") and the port is polled; else it waits for the
+ * {"msg":"listening","port":N} line.
+ */
+export async function startNode(script: string, env: Record<string, string>, quiet = false): Promise<Child> {
   const started = performance.now();
+  if (quiet) {
+    const port = await freePort();
+    const child = spawn(process.execPath, ["--import", "tsx", script], {
+      env: { ...process.env, ...env, PORT: String(port) },
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    const exited = new Promise<never>((_, reject) =>
+      child.once("exit", (code) => reject(new Error(`${script} exited with ${code}`))),
+    );
+    await Promise.race([waitReady(`http://127.0.0.1:${port}/healthz`), exited]);
+    return { child, port, listeningMs: performance.now() - started, started };
+  }
   const child = spawn(process.execPath, ["--import", "tsx", script], {
     env: { ...process.env, PORT: "0", ...env },
     stdio: ["ignore", "pipe", "inherit"],

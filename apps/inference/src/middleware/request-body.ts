@@ -8,11 +8,13 @@ export interface BodyLimits {
   json?: number;
   /** Largest image, raw or in a multipart form, in bytes (default 20 MiB). */
   image?: number;
+  /** Largest binary tensor request (OIP binary extension) in bytes (default 32 MiB). */
+  binary?: number;
   /** Deepest accepted nesting of JSON arrays and objects (default 32). */
   jsonDepth?: number;
 }
 
-export type BodyKind = "json" | "image" | "multipart";
+export type BodyKind = "json" | "image" | "multipart" | "binary";
 
 const tooLarge = (limit: number, what: string) =>
   // the unread rest makes the connection unusable, so tell the client to drop it
@@ -92,12 +94,14 @@ function readMultipartFile(ctx: Context, limit: number): Promise<Buffer> {
 
 /**
  * Reads the request body by its content type, each with its own size limit: JSON (parsed, with a
- * depth limit), a raw image (`image/*`, kept as bytes) or a multipart form holding one file.
+ * depth limit), a raw image (`image/*`, kept as bytes), a multipart form holding one file, or
+ * binary tensors (`application/octet-stream`, the OIP binary extension).
  * Sets ctx.request.body and ctx.state.bodyKind.
  */
 export function requestBody(limits: BodyLimits = {}): Middleware {
   const jsonLimit = limits.json ?? 1024 * 1024;
   const imageLimit = limits.image ?? 20 * 1024 * 1024;
+  const binaryLimit = limits.binary ?? 32 * 1024 * 1024;
   const maxDepth = limits.jsonDepth ?? 32;
   return async (ctx, next) => {
     if (!["POST", "PUT", "PATCH"].includes(ctx.method)) return next();
@@ -119,6 +123,9 @@ export function requestBody(limits: BodyLimits = {}): Middleware {
     } else if (ctx.is("multipart/form-data")) {
       request.body = await readMultipartFile(ctx, imageLimit);
       ctx.state.bodyKind = "multipart" satisfies BodyKind;
+    } else if (ctx.is("application/octet-stream")) {
+      request.body = await readRaw(ctx.req, binaryLimit, "binary body");
+      ctx.state.bodyKind = "binary" satisfies BodyKind;
     } else {
       throw new HttpError(
         415,

@@ -4,10 +4,12 @@ import type { Tensors } from "../batching/tensors.js";
 import type { RouteOptions } from "../routes.js";
 import { requireModel, requireStatus } from "../require-model.js";
 import { runModel } from "../run-model.js";
+import { HttpError } from "../errors.js";
+import { BINARY_HEADER, decodeBinaryRequest } from "./binary.js";
 import { jsonData, oipDatatype, typedData } from "./datatypes.js";
 import { parseInferRequest } from "./request.js";
 
-export const OIP_EXTENSIONS = ["classification"];
+export const OIP_EXTENSIONS = ["classification", "binary_tensor_data"];
 
 const tensorMetadata = (spec: TensorSpec) => ({
   name: spec.name,
@@ -75,7 +77,16 @@ export function openInferenceRoutes({ registry, metrics, cache, accepting }: Rou
 
   router.post(both("/infer"), async (ctx) => {
     const model = requireModel(registry, ctx.params.name!, ctx.params.version, ctx);
-    const body = (ctx.request as { body?: unknown }).body;
+    let body = (ctx.request as { body?: unknown }).body;
+    if (ctx.state.bodyKind === "binary")
+      body = decodeBinaryRequest(body as Buffer, ctx.get(BINARY_HEADER), 32);
+    else if (ctx.state.bodyKind !== "json") {
+      throw new HttpError(
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+        "send JSON, or binary tensors as application/octet-stream",
+      );
+    }
     const request = parseInferRequest(body, model.card);
     // the id is echoed, never part of the answer's identity
     const key = cache?.key(model.pin.sha256, "v2", { ...(body as object), id: null });
