@@ -1,4 +1,4 @@
-// Bundles the server into dist/main.mjs for the container: one file of JavaScript, with only the
+// Bundles the server into dist/main.mjs (+ lazily loaded chunks) for the container, with only the
 // native packages (onnxruntime-node, sharp) left to node_modules. Training libraries (tfjs) are
 // never imported by serving and stay out.   npm run bundle -w apps/inference
 import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
@@ -14,8 +14,13 @@ export async function bundle(
   const main = join(outDir, "dist/main.mjs");
   await mkdir(dirname(main), { recursive: true });
   await build({
-    entryPoints: [join(root, "src/main.ts")],
-    outfile: main,
+    entryPoints: { main: join(root, "src/main.ts") },
+    outdir: dirname(main),
+    outExtension: { ".js": ".mjs" },
+    // code reached only through import() (training) goes to chunks loaded on demand, so their
+    // imports of tfjs are never evaluated by the server
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
     bundle: true,
     platform: "node",
     format: "esm",

@@ -12,7 +12,8 @@ export interface EnvConfig {
   maxInFlight: number;
   batching: Record<string, Partial<BatchingOptions>>;
   cache: { kind: "off" | "memory" | "redis"; url?: string; ttlSeconds: number; maxEntries: number };
-  intraOpThreads: number;
+  /** Intra-op threads for every session; undefined = each model spec's default. */
+  intraOpThreads: number | undefined;
   drainDelayMs: number;
   /** How often the lock file is checked for a new pin (0 = only on SIGHUP). */
   watchLockMs: number;
@@ -119,7 +120,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): EnvConfig {
       ttlSeconds: integer(env, "LOCKSTEP_CACHE_TTL", 300, 1, 30 * 24 * 3600),
       maxEntries: integer(env, "LOCKSTEP_CACHE_SIZE", 10_000, 1, 10_000_000),
     },
-    intraOpThreads: integer(env, "LOCKSTEP_THREADS", 1, 1, 256),
+    intraOpThreads: env.LOCKSTEP_THREADS ? integer(env, "LOCKSTEP_THREADS", 1, 1, 256) : undefined,
     drainDelayMs: integer(env, "LOCKSTEP_DRAIN_DELAY_MS", 0, 0, 600_000),
     watchLockMs: integer(env, "LOCKSTEP_WATCH_LOCK_MS", 2000, 0, 3_600_000),
   };

@@ -29,7 +29,8 @@ export interface RegistryOptions {
   storeOptions?: OpenStoreOptions;
   logger: Logger;
   metrics: Metrics;
-  sessionOptions?: ort.InferenceSession.SessionOptions;
+  /** onnxruntime intra-op threads per session, over each spec's default. */
+  threads?: number;
   /** Batching per model, over the spec's defaults. */
   batching?: Record<string, Partial<BatchingOptions>>;
 }
@@ -115,10 +116,9 @@ export class ModelRegistry {
         code: "CARD_MISMATCH",
       });
     }
-    const session = await ort.InferenceSession.create(
-      bytes,
-      this.options.sessionOptions ?? { intraOpNumThreads: 1 },
-    );
+    const session = await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: this.options.threads ?? spec.serving.threads ?? 1,
+    });
     const batching = { ...DEFAULT_BATCHING, ...spec.serving.batching, ...this.options.batching?.[name] };
     const model = new ServedModel(name, pin, card, spec, session, batching, this.options.metrics);
     log.info({ batching: model.batcher.options }, "model ready");

@@ -35,7 +35,7 @@ export interface ServerOptions {
   batching?: Record<string, Partial<BatchingOptions>>;
   /** Response cache backend (LruCache, RedisCache); none = no cache. */
   cache?: { backend: CacheBackend; ttlSeconds: number };
-  /** onnxruntime threads per session (default 1). */
+  /** onnxruntime intra-op threads per session (default: each spec's, else 1). */
   intraOpThreads?: number;
 }
 
@@ -66,7 +66,7 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     logger,
     metrics,
     batching: options.batching,
-    sessionOptions: { intraOpNumThreads: options.intraOpThreads ?? 1 },
+    threads: options.intraOpThreads,
   });
   const cache = options.cache
     ? new ResponseCache(options.cache.backend, metrics, options.cache.ttlSeconds)

@@ -11,7 +11,7 @@ describe("server configuration from the environment", () => {
       maxInFlight: 512,
       batching: {},
       cache: { kind: "memory", ttlSeconds: 300, maxEntries: 10_000 },
-      intraOpThreads: 1,
+      intraOpThreads: undefined,
       drainDelayMs: 0,
       watchLockMs: 2000,
       bodyLimits: { json: 1024 * 1024, image: 20 * 1024 * 1024, jsonDepth: 32 },

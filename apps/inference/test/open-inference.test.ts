@@ -194,41 +194,22 @@ describe("Open Inference Protocol binary tensor extension", () => {
 
   it("refuses malformed binary requests with 400 and a message", async () => {
     const good = binaryBody(header(window * 4), [fp32(history)]);
+    const own = (h: unknown, tensors: Buffer[]): [Buffer, string] => {
+      const { body, headerLength } = binaryBody(h, tensors);
+      return [body, String(headerLength)];
+    };
     const cases: [Buffer, string | undefined, RegExp][] = [
       [good.body, undefined, /needs the inference-header-content-length header/],
       [good.body, "abc", /must be the JSON header's byte length/],
       [good.body, String(good.body.length + 1), /must be the JSON header's byte length/],
       [good.body, String(good.headerLength - 1), /not valid JSON/],
-      [
-        binaryBody(header(window * 4 + 4), [fp32(history)]).body,
-        String(good.headerLength + 1),
-        /runs past the body/,
-      ],
-      [
-        binaryBody(header(window * 4 - 2), [fp32(history)]).body,
-        String(good.headerLength - 1),
-        /(whole number of FP32|belong to none)/,
-      ],
-      [
-        binaryBody(header(-4), []).body,
-        String(binaryBody(header(-4), []).headerLength),
-        /non-negative integer/,
-      ],
-      [
-        binaryBody(header(window * 4, { data: [1] }), [fp32(history)]).body,
-        String(binaryBody(header(window * 4, { data: [1] }), []).headerLength),
-        /not both/,
-      ],
-      [
-        binaryBody(header(8), [fp32([1, 2])]).body,
-        String(binaryBody(header(8), []).headerLength),
-        /shape|elements/,
-      ],
-      [
-        binaryBody(header(window * 4, { datatype: "FP16" }), [fp32(history)]).body,
-        String(binaryBody(header(window * 4, { datatype: "FP16" }), []).headerLength),
-        /FP16/,
-      ],
+      [...own(header(window * 4 + 4), [fp32(history)]), /runs past the body/],
+      [...own(header(window * 4 - 2), [fp32(history)]), /whole number of FP32/],
+      [...own(header(window * 4 - 4), [fp32(history)]), /belong to none/],
+      [...own(header(-4), []), /non-negative integer/],
+      [...own(header(window * 4, { data: [1] }), [fp32(history)]), /not both/],
+      [...own(header(8), [fp32([1, 2])]), /shape|elements/],
+      [...own(header(window * 4, { datatype: "FP16" }), [fp32(history)]), /FP16/],
     ];
     for (const [body, length, message] of cases) {
       const response = await sendBinary(body, length);

@@ -48,6 +48,12 @@ export interface ServingAdapter<Context = unknown> {
   golden: unknown[];
   /** Content types the domain endpoint accepts besides JSON (e.g. image/* and multipart). */
   accepts?: ("image" | "multipart")[];
+  /**
+   * onnxruntime intra-op threads for this model's session (the server's default; LOCKSTEP_THREADS
+   * overrides). onnxruntime-node runs a session on the JS thread, so a compute-bound model gains
+   * only from threads inside one run, not from runs side by side.
+   */
+  threads?: number;
   /** Whether merging concurrent requests into one run pays for this model (the server's default). */
   batching?: { enabled?: boolean; maxBatch?: number; maxWaitMs?: number; concurrency?: number };
   /** What the server counts about each answer for its Prometheus metrics. */

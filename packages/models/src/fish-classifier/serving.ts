@@ -76,9 +76,10 @@ export const fishServing: ServingAdapter<Record<string, never>> = {
 
   golden: [{ image: GOLDEN_PNG() }],
   accepts: ["image", "multipart"],
-  // a CNN backbone is compute-bound per image on this CPU: batching buys nothing, so requests run
-  // side by side instead
-  batching: { enabled: false, concurrency: 2 },
+  // a CNN backbone is compute-bound: two threads inside each run, and merged runs of up to 8 images
+  // (MobileNetV2 int8 here: 188 images/s at batch 1 on 1 thread, 331 on 2, 442 at batch 8 on 2)
+  threads: 2,
+  batching: { enabled: true, maxBatch: 8 },
   observe: { classes: (answer) => [String(answer.predicted_label)] },
   schema: {
     request: {
