@@ -2,12 +2,12 @@
 // ceiling) and each model's bare onnxruntime throughput (the physical limit), with micro-batching
 // on and off. Figures only, never pass/fail.   npm run bench:serving
 import { existsSync, readdirSync } from "node:fs";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { btc, getModel } from "@lockstep/models";
 import { readCard } from "@lockstep/onnx";
-import { artifactBytes, benchModels, writeFileIn } from "./serving/models.js";
+import { artifacts, benchModels, writeFileIn } from "./serving/models.js";
 import { memoryOf, startNode, stop, waitReady } from "./serving/process.js";
 import { rawThroughput, type RawThroughput } from "./serving/raw-ort.js";
 import { wrk, wrkScript, type LoadResult } from "./serving/wrk.js";
@@ -27,7 +27,8 @@ interface Endpoint {
 
 const { dir, lockPath, lock, models } = await benchModels(log);
 const work = await mkdtemp(join(tmpdir(), "lockstep-bench-serving-"));
-const card = async (model: string) => readCard(await artifactBytes(dir, lock, model));
+const bytes = await artifacts(dir, lock, models);
+const card = (model: string) => readCard(bytes.get(model)!);
 
 // request bodies: the model's own examples, real candles and a real photo where ../shared has them
 const endpoints: Endpoint[] = [];
@@ -46,7 +47,7 @@ const addEndpoint = async (
     script: await writeFileIn(work, `${name.replace(/\W+/g, "-")}.lua`, wrkScript("POST", file, type)),
   });
 };
-const co2Card = await card("co2-forecast");
+const co2Card = card("co2-forecast");
 await addEndpoint(
   "co2 /v1 predict",
   "co2-forecast",
@@ -75,7 +76,6 @@ let fishPhoto: Uint8Array | undefined;
 if (models.includes("fish-classifier")) {
   const root = join(REPO, "../shared/data/fish4knowledge/fish_01");
   const name = readdirSync(root).find((f) => /\.(png|jpe?g)$/i.test(f))!;
-  const { readFile } = await import("node:fs/promises");
   fishPhoto = await readFile(join(root, name));
   await addEndpoint(
     "fish /v1 predict",
@@ -91,7 +91,7 @@ log("measuring raw onnxruntime throughput ...");
 const raw: Record<string, RawThroughput[]> = {};
 for (const model of models) {
   const spec = getModel(model);
-  const modelCard = await card(model);
+  const modelCard = card(model);
   const request =
     model === "fish-classifier"
       ? fishPhoto!
@@ -111,12 +111,7 @@ for (const model of models) {
           { label: "batch 1, 1 thread", threads: 1, parallel: 1, batch: 1 },
           { label: "batch 64, 1 thread", threads: 1, parallel: 1, batch: 64 },
         ];
-  raw[model] = await rawThroughput(
-    await artifactBytes(dir, lock, model),
-    decoded.feeds,
-    Math.min(SECONDS, 3),
-    variants,
-  );
+  raw[model] = await rawThroughput(bytes.get(model)!, decoded.feeds, Math.min(SECONDS, 3), variants);
 }
 
 // 2. the ceiling: a bare Koa app

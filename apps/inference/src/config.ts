@@ -7,6 +7,7 @@ import type { BodyLimits } from "./middleware/request-body.js";
 
 /** What the environment configures (the container is configured by environment only). */
 export interface EnvConfig {
+  port: number;
   bodyLimits: BodyLimits;
   requestTimeoutMs: number;
   maxInFlight: number;
@@ -106,9 +107,11 @@ export function configFromEnv(env: NodeJS.ProcessEnv): EnvConfig {
     throw new ConfigError("REDIS_URL must start with redis:// or rediss://");
   }
   return {
+    port: integer(env, "PORT", 8080, 0, 65_535),
     bodyLimits: {
       json: integer(env, "LOCKSTEP_MAX_JSON_BYTES", 1024 * 1024, 1024, 256 * 1024 * 1024),
       image: integer(env, "LOCKSTEP_MAX_IMAGE_BYTES", 20 * 1024 * 1024, 1024, 256 * 1024 * 1024),
+      binary: integer(env, "LOCKSTEP_MAX_BINARY_BYTES", 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
       jsonDepth: integer(env, "LOCKSTEP_MAX_JSON_DEPTH", 32, 2, 1000),
     },
     requestTimeoutMs: integer(env, "LOCKSTEP_REQUEST_TIMEOUT_MS", 30_000, 10, 600_000),

@@ -1,4 +1,4 @@
-import { readFile, stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { createHash } from "node:crypto";
 
 /**
@@ -8,12 +8,10 @@ import { createHash } from "node:crypto";
 export function watchLock(path: string, intervalMs: number, onChange: () => void): () => void {
   let last: string | undefined;
   let busy = false;
-  const digest = async () => {
-    await stat(path);
-    return createHash("sha256")
+  const digest = async () =>
+    createHash("sha256")
       .update(await readFile(path))
       .digest("hex");
-  };
   void digest().then(
     (d) => (last = d),
     () => undefined,

@@ -2,6 +2,7 @@
 //   LOCKSTEP_LOCK (default models.lock.json), LOCKSTEP_ENV (default staging), PORT (default 8080)
 import { resolve } from "node:path";
 import { pino } from "pino";
+import { configFromEnv } from "./config.js";
 import { serveLock } from "./serve-lock.js";
 
 const logger = pino({ name: "lockstep-inference", level: process.env.LOG_LEVEL ?? "info" });
@@ -9,7 +10,7 @@ try {
   await serveLock({
     lockPath: resolve(process.env.LOCKSTEP_LOCK ?? "models.lock.json"),
     environment: process.env.LOCKSTEP_ENV ?? "staging",
-    port: Number(process.env.PORT ?? 8080),
+    port: configFromEnv(process.env).port,
     logger,
   });
 } catch (error) {

@@ -7,6 +7,7 @@ describe("server configuration from the environment", () => {
   it("has sane defaults", () => {
     const config = configFromEnv({});
     expect(config).toMatchObject({
+      port: 8080,
       requestTimeoutMs: 30_000,
       maxInFlight: 512,
       batching: {},
@@ -14,7 +15,7 @@ describe("server configuration from the environment", () => {
       intraOpThreads: undefined,
       drainDelayMs: 0,
       watchLockMs: 2000,
-      bodyLimits: { json: 1024 * 1024, image: 20 * 1024 * 1024, jsonDepth: 32 },
+      bodyLimits: { json: 1024 * 1024, image: 20 * 1024 * 1024, binary: 32 * 1024 * 1024, jsonDepth: 32 },
     });
     expect(cacheBackend(config.cache, pino({ level: "silent" }))).toBeInstanceOf(LruCache);
     expect(
@@ -39,6 +40,9 @@ describe("server configuration from the environment", () => {
   });
 
   it.each([
+    [{ PORT: "http" }, /PORT must be an integer from 0 to 65535/],
+    [{ PORT: "70000" }, /PORT must be an integer/],
+    [{ LOCKSTEP_MAX_BINARY_BYTES: "-1" }, /LOCKSTEP_MAX_BINARY_BYTES/],
     [{ LOCKSTEP_MAX_IN_FLIGHT: "0" }, /LOCKSTEP_MAX_IN_FLIGHT must be an integer from 1/],
     [{ LOCKSTEP_REQUEST_TIMEOUT_MS: "soon" }, /LOCKSTEP_REQUEST_TIMEOUT_MS/],
     [{ LOCKSTEP_CACHE_TTL: "1.5" }, /LOCKSTEP_CACHE_TTL/],

@@ -63,6 +63,7 @@ describe.skipIf(!hasRedis)("Redis response cache", () => {
     const backend = new RedisCache(`redis://127.0.0.1:${port}`, pino({ level: "silent" }));
     const { server, url, waitReady } = await startServer(lock, dir, { cache: { backend, ttlSeconds: 30 } });
     await waitReady();
+    await backend.whenConnected(); // before that, requests are served without the cache (by design)
     const predict = async (horizon: number) => {
       const response = await fetch(`${url}/v1/models/co2-forecast/predict`, {
         method: "POST",
@@ -92,7 +93,7 @@ describe.skipIf(!hasRedis)("Redis response cache", () => {
     expect(errors).toBeGreaterThanOrEqual(6);
 
     redis = await startRedis(port); // back: the client reconnects by itself, the cache works again
-    await new Promise((r) => setTimeout(r, 2500));
+    await backend.whenConnected();
     await predict(9);
     await new Promise((r) => setTimeout(r, 50));
     expect((await predict(9)).body.cached).toBe(true);

@@ -1,8 +1,9 @@
-import { copyFile, mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, stat, writeFile } from "node:fs/promises";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { bumpPin, emptyLock, readLock, writeLock, type LockFile } from "@lockstep/lockfile";
 import { getModel, trainCandidate } from "@lockstep/models";
+import { fetchArtifact } from "@lockstep/store";
 
 export interface BenchModels {
   dir: string;
@@ -83,9 +84,18 @@ async function reuseRepoPin(dir: string, lock: LockFile): Promise<boolean> {
   return true;
 }
 
-export async function artifactBytes(dir: string, lock: LockFile, model: string): Promise<Uint8Array> {
-  const pin = lock.models[model]!.pins.staging!;
-  return readFile(join(dir, ".lockstep/store/sha256", pin.sha256));
+/** Each served model's artifact, read and verified once through the store. */
+export async function artifacts(
+  dir: string,
+  lock: LockFile,
+  models: string[],
+): Promise<Map<string, Uint8Array>> {
+  const out = new Map<string, Uint8Array>();
+  for (const model of models) {
+    const pin = lock.models[model]!.pins.staging!;
+    out.set(model, await fetchArtifact(pin.uri, pin.sha256, { baseDir: dir }));
+  }
+  return out;
 }
 
 export async function writeFileIn(dir: string, name: string, content: string | Uint8Array): Promise<string> {

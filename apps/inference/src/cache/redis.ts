@@ -36,6 +36,12 @@ export class RedisCache implements CacheBackend {
     });
   }
 
+  /** Resolves once connected (commands fail fast until then: the server never waits for it). */
+  whenConnected(): Promise<void> {
+    if (this.client.status === "ready") return Promise.resolve();
+    return new Promise((resolve) => this.client.once("ready", () => resolve()));
+  }
+
   async get(key: string): Promise<string | undefined> {
     return (await this.client.get(key)) ?? undefined;
   }
