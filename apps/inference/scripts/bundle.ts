@@ -34,6 +34,8 @@ export async function bundle(
     },
     logLevel: "warning",
   });
+  // the onnxruntime session worker is plain JavaScript importing only onnxruntime-node
+  await cp(join(root, "src/runtime/session-worker.mjs"), join(dirname(main), "session-worker.mjs"));
   await cp(join(root, "web"), join(outDir, "web"), { recursive: true });
   const lock = JSON.parse(await readFile(resolve(root, "../../package-lock.json"), "utf8")) as {
     packages: Record<string, { version?: string }>;

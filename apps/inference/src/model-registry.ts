@@ -1,4 +1,3 @@
-import * as ort from "onnxruntime-node";
 import type { Logger } from "pino";
 import type { LockFile, Pin } from "@lockstep/lockfile";
 import { getModel } from "@lockstep/models";
@@ -7,6 +6,7 @@ import { fetchArtifact, type OpenStoreOptions } from "@lockstep/store";
 import { DEFAULT_BATCHING, type BatchingOptions } from "./batching/batcher.js";
 import type { Metrics } from "./metrics.js";
 import { ServedModel } from "./served-model.js";
+import { WorkerSession } from "./runtime/worker-session.js";
 
 export type { ServedModel as LoadedModel } from "./served-model.js";
 
@@ -116,8 +116,8 @@ export class ModelRegistry {
         code: "CARD_MISMATCH",
       });
     }
-    const session = await ort.InferenceSession.create(bytes, {
-      intraOpNumThreads: this.options.threads ?? spec.serving.threads ?? 1,
+    const session = await WorkerSession.create(bytes, {
+      threads: this.options.threads ?? spec.serving.threads ?? 1,
     });
     const batching = { ...DEFAULT_BATCHING, ...spec.serving.batching, ...this.options.batching?.[name] };
     const model = new ServedModel(name, pin, card, spec, session, batching, this.options.metrics);

@@ -1,10 +1,10 @@
-import * as ort from "onnxruntime-node";
 import type { Pin } from "@lockstep/lockfile";
 import type { ModelSpec } from "@lockstep/models";
 import type { ModelCard } from "@lockstep/onnx";
 import { Batcher, type BatchingOptions } from "./batching/batcher.js";
 import type { Tensors } from "./batching/tensors.js";
 import type { Metrics } from "./metrics.js";
+import type { WorkerSession } from "./runtime/worker-session.js";
 
 /** True when every input and output has a dynamic first dimension, so requests can be stacked. */
 export function batchable(card: ModelCard): boolean {
@@ -27,17 +27,16 @@ export class ServedModel {
     readonly pin: Pin,
     readonly card: ModelCard,
     readonly spec: ModelSpec,
-    readonly session: ort.InferenceSession,
+    readonly session: WorkerSession,
     batching: BatchingOptions,
     metrics: Metrics,
   ) {
     const labels = { model: name };
     this.batcher = new Batcher(
       async (feeds) => {
-        const started = process.hrtime.bigint();
-        const outputs = await session.run(toOrt(feeds));
-        metrics.inferenceDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
-        return outputs as unknown as Tensors;
+        const { outputs, ms } = await session.run(feeds);
+        metrics.inferenceDuration.observe(labels, ms / 1000);
+        return outputs;
       },
       { ...batching, enabled: batching.enabled && batchable(card) },
       {
@@ -76,13 +75,4 @@ export class ServedModel {
     });
     return this.released;
   }
-}
-
-function toOrt(feeds: Tensors): Record<string, ort.Tensor> {
-  return Object.fromEntries(
-    Object.entries(feeds).map(([name, t]) => [
-      name,
-      new ort.Tensor(t.type as never, t.data as never, t.dims),
-    ]),
-  );
 }

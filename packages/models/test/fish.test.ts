@@ -14,6 +14,8 @@ import {
   parseFishParams,
   parseLabelMap,
   prepareImage,
+  resizeCrop,
+  sniffImageFormat,
   type ImageFolder,
 } from "../src/fish-classifier/index.js";
 
@@ -178,6 +180,64 @@ describe("fish-classifier data", () => {
       .png({ compressionLevel: 9 })
       .toBuffer();
     await expect(prepareImage(bomb, { size: 8, resize: 8 })).rejects.toThrow(/larger than 40000000 pixels/);
+  });
+});
+
+describe("image preparation", () => {
+  const gradient = (w: number, h: number) => {
+    const rgb = new Uint8Array(w * h * 3);
+    for (let y = 0; y < h; y++)
+      for (let x = 0; x < w; x++)
+        rgb.set([(x * 255) / (w - 1), (y * 255) / (h - 1), ((x + y) * 255) / (w + h - 2)], (y * w + x) * 3);
+    return rgb;
+  };
+
+  it("scales small images up in JavaScript within three grey levels of libvips' bilinear", async () => {
+    const [w, h] = [37, 29];
+    const png = encodePng(w, h, gradient(w, h));
+    const ours = await prepareImage(png, { size: 48, resize: 56 });
+    // the same geometry through libvips: shorter side 29 -> 56, centre crop 48
+    const width = Math.round(w * (56 / 29));
+    const vips = await sharp(png)
+      .resize(width, 56, { fit: "fill", kernel: "linear" })
+      .extract({ left: Math.floor((width - 48) / 2), top: 4, width: 48, height: 48 })
+      .raw()
+      .toBuffer();
+    let worst = 0;
+    for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(ours[i]! - vips[i]!));
+    expect(ours).toHaveLength(48 * 48 * 3);
+    expect(worst).toBeLessThanOrEqual(3); // libvips places sample centres a fraction of a pixel apart
+  });
+
+  it("resizeCrop keeps a flat image flat and maps corners to corners", () => {
+    const flat = new Uint8Array(5 * 4 * 3).fill(77);
+    expect(new Set(resizeCrop(flat, 5, 4, 20, 16, { left: 2, top: 2, width: 16, height: 12 }))).toEqual(
+      new Set([77]),
+    );
+    const [w, h] = [4, 4];
+    const out = resizeCrop(gradient(w, h), w, h, 8, 8, { left: 0, top: 0, width: 8, height: 8 });
+    expect(out[0]).toBe(0); // top-left red is 0
+    expect(out[(8 * 8 - 1) * 3]).toBe(255); // bottom-right red is 255 (edges clamp)
+  });
+
+  it("reduces large images through libvips and gives the same size", async () => {
+    const png = encodePng(600, 400, gradient(600, 400));
+    const pixels = await prepareImage(png, { size: 64, resize: 72 });
+    expect(pixels).toHaveLength(64 * 64 * 3);
+    // centre of a horizontal red ramp is mid-grey
+    expect(Math.abs(pixels[(32 * 64 + 32) * 3]! - 128)).toBeLessThan(12);
+  });
+
+  it("tells the format from the magic bytes and refuses a truncated file that claims to be PNG", async () => {
+    const png = encodePng(4, 4, gradient(4, 4));
+    expect(sniffImageFormat(png)).toBe("png");
+    expect(sniffImageFormat(Uint8Array.of(0xff, 0xd8, 0xff, 0xe0))).toBe("jpeg");
+    expect(sniffImageFormat(new TextEncoder().encode("RIFF\0\0\0\0WEBPVP8 "))).toBe("webp");
+    expect(sniffImageFormat(new TextEncoder().encode("GIF89a"))).toBeUndefined();
+    expect(sniffImageFormat(new Uint8Array(0))).toBeUndefined();
+    await expect(prepareImage(png.subarray(0, 30), { size: 8, resize: 8 })).rejects.toThrow(
+      /not a readable image/,
+    );
   });
 });
 

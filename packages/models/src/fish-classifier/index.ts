@@ -52,6 +52,8 @@ export const fishClassifier: ModelSpec<ImageFolder, FishParams> = {
 export {
   listImageFolder,
   prepareImage,
+  resizeCrop,
+  sniffImageFormat,
   encodePng,
   parseLabelMap,
   mirror,
