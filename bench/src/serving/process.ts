@@ -19,15 +19,16 @@ async function freePort(): Promise<number> {
 }
 
 /**
- * Starts a Node script (through tsx) on a free port. With `quiet` its stdout is ignored (a server
+ * Starts a Node script on a free port: TypeScript through tsx, a bundled .mjs with plain node. With `quiet` its stdout is ignored (a server
  * logging at warn never says "listening") and the port is polled; else it waits for the
  * {"msg":"listening","port":N} line.
  */
 export async function startNode(script: string, env: Record<string, string>, quiet = false): Promise<Child> {
   const started = performance.now();
+  const args = script.endsWith(".ts") ? ["--import", "tsx", script] : [script];
   if (quiet) {
     const port = await freePort();
-    const child = spawn(process.execPath, ["--import", "tsx", script], {
+    const child = spawn(process.execPath, args, {
       env: { ...process.env, ...env, PORT: String(port) },
       stdio: ["ignore", "ignore", "inherit"],
     });
@@ -37,7 +38,7 @@ export async function startNode(script: string, env: Record<string, string>, qui
     await Promise.race([waitReady(`http://127.0.0.1:${port}/healthz`), exited]);
     return { child, port, listeningMs: performance.now() - started, started };
   }
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, PORT: "0", ...env },
     stdio: ["ignore", "pipe", "inherit"],
   });
