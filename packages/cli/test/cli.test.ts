@@ -6,6 +6,7 @@ import { join, resolve } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { co2Forecast } from "@lockstep/models";
+import { parseCandidate } from "@lockstep/proposal";
 import { run } from "../src/index.js";
 import { serve } from "../src/commands/serve.js";
 import { capture } from "./capture.js";
@@ -43,7 +44,13 @@ describe("lockstep train", () => {
     expect(
       existsSync(join(dir, ".lockstep", "reports", `co2-forecast-${firstPin.sha256.slice(0, 12)}.md`)),
     ).toBe(true);
-    expect(existsSync(join(dir, ".lockstep", "candidates", "co2-forecast.staging.json"))).toBe(true);
+    // the candidate file is what propose reads: it must parse, and hold what a reviewer needs
+    const candidateFile = parseCandidate(
+      await readFile(join(dir, ".lockstep", "candidates", "co2-forecast.staging.json"), "utf8"),
+    );
+    expect(candidateFile.pin).toEqual(firstPin);
+    expect(candidateFile.data.rows).toBeGreaterThan(0);
+    expect(Object.keys(candidateFile.params).length).toBeGreaterThan(0);
     expect(existsSync(join(dir, ".lockstep", "store", "sha256", firstPin.sha256))).toBe(true);
   });
 

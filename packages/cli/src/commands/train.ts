@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { bumpPin, writeLock } from "@lockstep/lockfile";
 import { trainCandidate, writeReport, type Candidate } from "@lockstep/models";
+import { CANDIDATE_VERSION, type CandidateFile } from "@lockstep/proposal";
 import { pinSource } from "../git.js";
 import { lockPath, readLockOrEmpty } from "../lock-io.js";
 import { table, type Output } from "../output.js";
@@ -51,10 +52,20 @@ export async function train(model: string, options: TrainOptions, out: Output): 
   const candidatePath = join(baseDir, ".lockstep", "candidates", `${spec.name}.${environment}.json`);
   await mkdir(dirname(candidatePath), { recursive: true });
   await writeReport(reportPath, candidate.trained);
-  await writeFile(
-    candidatePath,
-    `${JSON.stringify({ model: spec.name, environment, pin, gate: spec.gate }, null, 2)}\n`,
-  );
+  const { card, timings } = candidate.trained;
+  const candidateFile: CandidateFile = {
+    candidateVersion: CANDIDATE_VERSION,
+    model: spec.name,
+    environment,
+    pin,
+    gate: spec.gate,
+    params: card.params,
+    seed: card.seed,
+    data: { source: card.data.source, sha256: card.data.sha256, rows: card.data.rows },
+    ...(timings ? { timings } : {}),
+    trainer: card.trainer,
+  };
+  await writeFile(candidatePath, `${JSON.stringify(candidateFile, null, 2)}\n`);
 
   let pinned = false;
   if (options.pin && verdict.better) {

@@ -1,0 +1,92 @@
+import { lockIssues, type Gate, type Pin } from "@lockstep/lockfile";
+import { ProposalError } from "./errors.js";
+
+export const CANDIDATE_VERSION = 1 as const;
+export const MAX_CANDIDATE_BYTES = 1024 * 1024;
+
+/** Where the training data came from and what it was, as the model card records it. */
+export interface DataFingerprint {
+  source: string;
+  sha256: string;
+  rows: number;
+}
+
+/**
+ * What training leaves for the proposal step (`.lockstep/candidates/<model>.<environment>.json`):
+ * the pin the candidate would get, the model's gate, and what a reviewer needs to judge it.
+ */
+export interface CandidateFile {
+  candidateVersion: typeof CANDIDATE_VERSION;
+  model: string;
+  environment: string;
+  pin: Pin;
+  gate: Gate;
+  params: Record<string, unknown>;
+  seed: number;
+  data: DataFingerprint;
+  /** Wall-clock seconds per training phase. */
+  timings?: Record<string, number>;
+  trainer: { name: string; version: string };
+}
+
+const invalid = (source: string, message: string): never => {
+  throw new ProposalError("CANDIDATE_INVALID", `${source}: ${message}`);
+};
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Parses and checks a candidate file; the pin and gate are checked by the lock file's schema. */
+export function parseCandidate(text: string, source = "candidate"): CandidateFile {
+  if (Buffer.byteLength(text) > MAX_CANDIDATE_BYTES)
+    throw new ProposalError("CANDIDATE_TOO_LARGE", `${source} is larger than ${MAX_CANDIDATE_BYTES} bytes`);
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (error) {
+    return invalid(source, `not JSON (${(error as Error).message})`);
+  }
+  if (!isObject(doc)) return invalid(source, "must be a JSON object");
+  if (doc.candidateVersion !== CANDIDATE_VERSION)
+    invalid(
+      source,
+      `candidateVersion must be ${CANDIDATE_VERSION}, got ${JSON.stringify(doc.candidateVersion)}`,
+    );
+  for (const key of ["model", "environment"] as const)
+    if (typeof doc[key] !== "string") invalid(source, `"${key}" must be a string`);
+  // the pin and gate must be exactly what the lock would accept
+  const issues = lockIssues({
+    lockfileVersion: 1,
+    models: { [doc.model as string]: { gate: doc.gate, pins: { [doc.environment as string]: doc.pin } } },
+  });
+  if (issues.length > 0) {
+    const where = issues.map(({ pointer, message }) => {
+      const at = pointer
+        .replace(/^\/models\/[^/]+\/pins\/[^/]+/, "pin")
+        .replace(/^\/models\/[^/]+\/gate/, "gate")
+        .replace(/^\/models\/[^/]+$/, "model")
+        .replace(/^\/models\/[^/]+\/pins$/, "environment");
+      return `${at}: ${message}`;
+    });
+    invalid(source, where.join("; "));
+  }
+  if (!isObject(doc.params)) invalid(source, `"params" must be an object`);
+  if (!Number.isInteger(doc.seed)) invalid(source, `"seed" must be an integer`);
+  const data = doc.data;
+  if (
+    !isObject(data) ||
+    typeof data.source !== "string" ||
+    typeof data.sha256 !== "string" ||
+    !/^[0-9a-f]{64}$/.test(data.sha256) ||
+    !Number.isInteger(data.rows) ||
+    (data.rows as number) < 0
+  )
+    invalid(source, `"data" must be {"source", "sha256" (64 hex), "rows"}`);
+  if (doc.timings !== undefined) {
+    if (!isObject(doc.timings) || !Object.values(doc.timings).every((v) => typeof v === "number" && v >= 0))
+      invalid(source, `"timings" must map phases to seconds`);
+  }
+  const trainer = doc.trainer;
+  if (!isObject(trainer) || typeof trainer.name !== "string" || typeof trainer.version !== "string")
+    invalid(source, `"trainer" must be {"name", "version"}`);
+  return doc as unknown as CandidateFile;
+}

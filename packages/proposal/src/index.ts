@@ -1,0 +1,20 @@
+export { ProposalError, type ProposalErrorCode } from "./errors.js";
+export {
+  CANDIDATE_VERSION,
+  MAX_CANDIDATE_BYTES,
+  parseCandidate,
+  type CandidateFile,
+  type DataFingerprint,
+} from "./candidate.js";
+export { higherIsBetter } from "./metric-direction.js";
+export {
+  formatNumber,
+  MAX_BODY_CHARS,
+  metricsTable,
+  PROPOSAL_LABEL,
+  proposalBranch,
+  proposalMarker,
+  renderPullRequest,
+  type ProposalInput,
+  type PullRequestDraft,
+} from "./pull-request.js";

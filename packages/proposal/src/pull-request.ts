@@ -1,0 +1,143 @@
+import type { GateVerdict, Pin } from "@lockstep/lockfile";
+import type { CandidateFile } from "./candidate.js";
+import { higherIsBetter } from "./metric-direction.js";
+
+/** GitHub refuses pull request bodies longer than this many characters. */
+export const MAX_BODY_CHARS = 65_536;
+export const PROPOSAL_LABEL = "model-bump";
+
+export interface ProposalInput {
+  candidate: CandidateFile;
+  /** The pin the base branch's lock holds for the model and environment, if any. */
+  current?: Pin;
+  verdict: GateVerdict;
+  /** The workflow run that trained the candidate. */
+  runUrl?: string;
+  /** The training report (Markdown), shown folded at the end of the body. */
+  report?: string;
+}
+
+export interface PullRequestDraft {
+  branch: string;
+  title: string;
+  body: string;
+  labels: string[];
+}
+
+/** One branch per model and environment: a new candidate updates the open pull request in place. */
+export const proposalBranch = (model: string, environment: string) => `lockstep/${model}/${environment}`;
+
+/** The first line of every proposal body: says which model and environment the PR is about. */
+export const proposalMarker = (model: string, environment: string) =>
+  `<!-- lockstep-proposal model="${model}" environment="${environment}" -->`;
+
+export function formatNumber(value: number | undefined): string {
+  if (value === undefined || !Number.isFinite(value)) return "—";
+  if (Number.isInteger(value)) return String(value);
+  const abs = Math.abs(value);
+  return abs !== 0 && (abs < 1e-3 || abs >= 1e6)
+    ? value.toExponential(3)
+    : String(Number(value.toPrecision(4)));
+}
+
+function formatDelta(delta: number | undefined, before: number | undefined): string {
+  if (delta === undefined) return "—";
+  const sign = delta > 0 ? "+" : delta < 0 ? "−" : "±";
+  const relative =
+    before !== undefined && before !== 0
+      ? ` (${sign}${formatNumber(Math.abs((100 * delta) / before))}%)`
+      : "";
+  return `${sign}${formatNumber(Math.abs(delta))}${relative}`;
+}
+
+function judgement(
+  metric: string,
+  delta: number | undefined,
+  input: ProposalInput,
+): "better" | "worse" | "same" | "" {
+  if (delta === undefined) return "";
+  if (delta === 0) return "same";
+  const gate = input.candidate.gate;
+  const higher = metric === gate.metric ? gate.goal === "maximize" : higherIsBetter(metric);
+  if (higher === undefined) return "";
+  return delta > 0 === higher ? "better" : "worse";
+}
+
+/** Escapes text for a Markdown table cell. */
+const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+
+/** A fenced block that no backtick run inside `text` can close early. */
+function fenced(text: string, language = ""): string {
+  const longest = Math.max(2, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = "`".repeat(longest + 1);
+  return `${fence}${language}\n${text}\n${fence}`;
+}
+
+export function metricsTable(input: ProposalInput): string {
+  const { candidate, current } = input;
+  const names = [
+    ...new Set([...Object.keys(candidate.pin.metrics), ...Object.keys(current?.metrics ?? {})]),
+  ].sort((a, b) => (a === candidate.gate.metric ? -1 : b === candidate.gate.metric ? 1 : a.localeCompare(b)));
+  const head = current ? `current (v${current.version})` : "current";
+  const rows = names.map((name) => {
+    const before = current?.metrics[name];
+    const after = candidate.pin.metrics[name];
+    const delta = before !== undefined && after !== undefined ? after - before : undefined;
+    const verdict = judgement(name, delta, input);
+    const mark = { better: "✅ better", worse: "⚠️ worse", same: "same", "": "" }[verdict];
+    const label = name === candidate.gate.metric ? `**${cell(name)}** (gate)` : cell(name);
+    return `| ${label} | ${formatNumber(before)} | ${formatNumber(after)} | ${formatDelta(delta, before)} | ${mark} |`;
+  });
+  return [`| metric | ${head} | candidate | Δ | |`, "| --- | ---: | ---: | ---: | --- |", ...rows].join("\n");
+}
+
+/** Title, branch, labels and body of the pull request that proposes a candidate. */
+export function renderPullRequest(input: ProposalInput): PullRequestDraft {
+  const { candidate, current, verdict } = input;
+  const { model, environment, pin, gate } = candidate;
+  const arrow = current ? `v${current.version} → v${pin.version}` : `first pin, v${pin.version}`;
+  const title = `${model} (${environment}): ${arrow}, ${gate.metric} ${formatNumber(verdict.current)} → ${formatNumber(verdict.candidate)}`;
+  const direction = gate.goal === "maximize" ? "higher" : "lower";
+  const timings = Object.entries(candidate.timings ?? {})
+    .map(([phase, seconds]) => `${phase} ${formatNumber(seconds)} s`)
+    .join(", ");
+  const sections = [
+    proposalMarker(model, environment),
+    `## ${model} → version ${pin.version} in \`${environment}\``,
+    `${verdict.better ? "✅ **The gate passes.**" : "❌ **The gate does not pass.**"} ${verdict.reason}. ` +
+      `Gate: \`${gate.metric}\` must be ${direction} by more than ${formatNumber(gate.minImprovement)}.`,
+    "### Metrics",
+    metricsTable(input),
+    `Evaluation: ${cell(pin.evaluation.protocol)}${current && current.evaluation.datasetSha256 !== pin.evaluation.datasetSha256 ? "\n\n⚠️ The current pin was evaluated on different data (evaluation dataset sha256 differs): compare with care." : ""}`,
+    "### Candidate",
+    [
+      "| | |",
+      "| --- | --- |",
+      `| artifact | \`${cell(pin.uri)}\` |`,
+      `| sha256 | \`${pin.sha256}\` |`,
+      `| size | ${pin.bytes} bytes |`,
+      `| training data | \`${cell(candidate.data.source)}\`, ${candidate.data.rows} rows, sha256 \`${candidate.data.sha256.slice(0, 16)}…\` |`,
+      `| evaluation data | sha256 \`${pin.evaluation.datasetSha256.slice(0, 16)}…\` |`,
+      `| seed | ${candidate.seed} |`,
+      `| trainer | ${cell(candidate.trainer.name)} ${cell(candidate.trainer.version)} |`,
+      `| trained at | ${pin.trainedAt} |`,
+      ...(timings ? [`| timings | ${timings} |`] : []),
+      ...(pin.source.commit ? [`| commit | ${pin.source.commit} |`] : []),
+      ...(input.runUrl ? [`| run | ${input.runUrl} |`] : []),
+    ].join("\n"),
+    `<details><summary>Parameters</summary>\n\n${fenced(JSON.stringify(candidate.params, null, 2), "json")}\n\n</details>`,
+  ];
+  const footer =
+    "\n\n---\nProposed by Lockstep. Merging rolls this artifact out; a newer winning candidate updates this pull request in place.";
+  let body = sections.join("\n\n");
+  if (input.report) {
+    const room = MAX_BODY_CHARS - body.length - footer.length - 200;
+    const report =
+      input.report.length <= room
+        ? input.report
+        : `${input.report.slice(0, Math.max(0, room))}\n\n… (the report is cut here: the full report is in the run's artifacts)`;
+    body += `\n\n<details><summary>Training report</summary>\n\n${report}\n\n</details>`;
+  }
+  body += footer;
+  return { branch: proposalBranch(model, environment), title, body, labels: [PROPOSAL_LABEL, model] };
+}

@@ -1,0 +1,90 @@
+import { describe, expect, it } from "vitest";
+import { applyGate } from "@lockstep/lockfile";
+import {
+  formatNumber,
+  higherIsBetter,
+  MAX_BODY_CHARS,
+  proposalMarker,
+  renderPullRequest,
+  type ProposalInput,
+} from "../src/index.js";
+import { candidate, currentPin } from "./fixture.js";
+
+const input = (overrides: Partial<ProposalInput> = {}): ProposalInput => ({
+  candidate,
+  current: currentPin,
+  verdict: applyGate(candidate.gate, candidate.pin.metrics, currentPin.metrics),
+  runUrl: "https://github.com/acme/models/actions/runs/42",
+  report: "# co2-forecast\n\nBacktest RMSE per origin: 0.51, 0.58, 0.55.",
+  ...overrides,
+});
+
+describe("renderPullRequest", () => {
+  it("renders the body a reviewer sees", () => {
+    const draft = renderPullRequest(input());
+    expect(draft.branch).toBe("lockstep/co2-forecast/production");
+    expect(draft.labels).toEqual(["model-bump", "co2-forecast"]);
+    expect(draft.title).toBe("co2-forecast (production): v2 → v3, rmse 0.62 → 0.55");
+    expect(draft.body).toMatchSnapshot();
+  });
+
+  it("judges every metric by its direction: the gate's goal, else the metric's name", () => {
+    const { body } = renderPullRequest(input());
+    expect(body).toMatch(/\| \*\*rmse\*\* \(gate\) \| 0\.62 \| 0\.55 \| −0\.07 \(−11\.29%\) \| ✅ better \|/);
+    expect(body).toMatch(/\| mae \| 0\.48 \| 0\.5 \| \+0\.02 \(\+4\.167%\) \| ⚠️ worse \|/);
+    expect(body).toMatch(/\| coverage_90 \| 0\.87 \| 0\.9 \| \+0\.03 \(\+3\.448%\) \| {2}\|/); // no direction known
+    expect(higherIsBetter("auc_ovr_weighted")).toBe(true);
+    expect(higherIsBetter("log_loss")).toBe(false);
+    expect(higherIsBetter("coverage_90")).toBeUndefined();
+  });
+
+  it("says so for a first pin and for a losing candidate", () => {
+    const first = renderPullRequest(
+      input({ current: undefined, verdict: applyGate(candidate.gate, candidate.pin.metrics) }),
+    );
+    expect(first.title).toBe("co2-forecast (production): first pin, v3, rmse — → 0.55");
+    expect(first.body).toContain("| metric | current | candidate | Δ | |");
+    expect(first.body).toContain("no current pin: the first candidate wins");
+    const worse = { ...candidate.pin.metrics, rmse: 0.7 };
+    const losing = renderPullRequest(
+      input({ verdict: applyGate(candidate.gate, worse, currentPin.metrics) }),
+    );
+    expect(losing.body).toContain("❌ **The gate does not pass.**");
+  });
+
+  it("warns when the two pins were evaluated on different data", () => {
+    const moved = { ...currentPin, evaluation: { ...currentPin.evaluation, datasetSha256: "f".repeat(64) } };
+    expect(renderPullRequest(input({ current: moved })).body).toMatch(/evaluated on different data/);
+  });
+
+  it("keeps hostile text from breaking the Markdown", () => {
+    const hostile = {
+      ...candidate,
+      params: { note: "```\n# injected heading\n```" },
+      data: { ...candidate.data, source: "a|b\n## injected" },
+    };
+    const { body } = renderPullRequest(input({ candidate: hostile }));
+    expect(body).toContain("````json"); // the fence is longer than any backtick run inside
+    expect(body).toContain("a\\|b ## injected"); // pipes escaped, newlines folded inside the cell
+    expect(body.split("\n")).not.toContain("## injected");
+  });
+
+  it("stays under GitHub's body limit by cutting the report, and starts with the marker", () => {
+    const { body } = renderPullRequest(input({ report: "x".repeat(200_000) }));
+    expect(body.length).toBeLessThanOrEqual(MAX_BODY_CHARS);
+    expect(body).toContain("the report is cut here");
+    expect(body.startsWith(proposalMarker("co2-forecast", "production"))).toBe(true);
+  });
+
+  it("formats numbers for people", () => {
+    expect([0.123456, 12, 1e-7, 2.5e9, Number.NaN, undefined, -0.5].map(formatNumber)).toEqual([
+      "0.1235",
+      "12",
+      "1.000e-7",
+      "2500000000",
+      "—",
+      "—",
+      "-0.5",
+    ]);
+  });
+});
