@@ -1,0 +1,235 @@
+// A local stand-in for the GitHub REST endpoints Lockstep calls, shaped like the real API: the same
+// paths, status codes, pagination (Link headers), and error bodies ({"message", "errors",
+// "documentation_url", "status"}). Tests point GITHUB_API_URL at it.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface FakePull {
+  number: number;
+  state: "open" | "closed";
+  title: string;
+  body: string | null;
+  head: string;
+  base: string;
+  labels: string[];
+  created_at: string;
+  updated_at: string;
+}
+
+export interface RecordedCall {
+  method: string;
+  path: string;
+  body?: unknown;
+}
+
+export interface FakeGitHubOptions {
+  owner: string;
+  repo: string;
+  token: string;
+  /** Branches that exist (a pull request from any other head is refused with 422). */
+  branchExists?: (branch: string) => boolean | Promise<boolean>;
+}
+
+const DOCS = "https://docs.github.com/rest";
+
+export class FakeGitHub {
+  readonly pulls: FakePull[] = [];
+  readonly calls: RecordedCall[] = [];
+  private server: Server | undefined;
+  private failures: { method: string; path: RegExp; status: number; body: unknown }[] = [];
+  url = "";
+
+  constructor(private readonly options: FakeGitHubOptions) {}
+
+  /** The next call matching method and path gets this status and body instead (once). */
+  failNext(method: string, path: RegExp, status: number, message: string, errors?: unknown[]): void {
+    this.failures.push({
+      method,
+      path,
+      status,
+      body: { message, ...(errors ? { errors } : {}), documentation_url: DOCS, status: String(status) },
+    });
+  }
+
+  async start(): Promise<string> {
+    this.server = createServer((req, res) => {
+      this.handle(req, res).catch((error: unknown) => {
+        send(res, 500, { message: (error as Error).message });
+      });
+    });
+    await new Promise<void>((resolve) => this.server!.listen(0, "127.0.0.1", resolve));
+    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.url;
+  }
+
+  async stop(): Promise<void> {
+    if (!this.server) return;
+    this.server.closeAllConnections();
+    await new Promise((resolve) => this.server!.close(resolve));
+  }
+
+  /** A pull request as the API shows it. */
+  view(pull: FakePull) {
+    const { owner, repo } = this.options;
+    return {
+      url: `${this.url}/repos/${owner}/${repo}/pulls/${pull.number}`,
+      html_url: `https://github.com/${owner}/${repo}/pull/${pull.number}`,
+      number: pull.number,
+      state: pull.state,
+      title: pull.title,
+      body: pull.body,
+      labels: pull.labels.map((name) => ({ name })),
+      head: { label: `${owner}:${pull.head}`, ref: pull.head, sha: "0".repeat(40) },
+      base: { label: `${owner}:${pull.base}`, ref: pull.base },
+      created_at: pull.created_at,
+      updated_at: pull.updated_at,
+    };
+  }
+
+  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url!, this.url);
+    const raw = await readBody(req);
+    let body: unknown;
+    if (raw) {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        return send(res, 400, { message: "Problems parsing JSON", documentation_url: DOCS, status: "400" });
+      }
+    }
+    this.calls.push({ method: req.method!, path: url.pathname + url.search, ...(raw ? { body } : {}) });
+    const auth = req.headers.authorization ?? "";
+    if (auth !== `Bearer ${this.options.token}` && auth !== `token ${this.options.token}`)
+      return send(res, 401, { message: "Bad credentials", documentation_url: DOCS, status: "401" });
+    const failure = this.failures.findIndex((f) => f.method === req.method && f.path.test(url.pathname));
+    if (failure >= 0) {
+      const [f] = this.failures.splice(failure, 1);
+      return send(res, f!.status, f!.body);
+    }
+    const { owner, repo } = this.options;
+    const prefix = `/repos/${owner}/${repo}`;
+    if (!url.pathname.startsWith(`${prefix}/`))
+      return send(res, 404, { message: "Not Found", documentation_url: DOCS, status: "404" });
+    const path = url.pathname.slice(prefix.length);
+    const now = new Date().toISOString();
+
+    if (req.method === "GET" && path === "/pulls") {
+      const state = url.searchParams.get("state") ?? "open";
+      const head = url.searchParams.get("head");
+      const base = url.searchParams.get("base");
+      const perPage = Math.min(100, Math.max(1, Number(url.searchParams.get("per_page") ?? 30)));
+      const page = Math.max(1, Number(url.searchParams.get("page") ?? 1));
+      const matching = this.pulls
+        .filter((p) => state === "all" || p.state === state)
+        .filter((p) => !head || `${owner}:${p.head}` === head)
+        .filter((p) => !base || p.base === base)
+        .sort((a, b) => b.number - a.number);
+      const slice = matching.slice((page - 1) * perPage, page * perPage);
+      const headers: Record<string, string> = {};
+      if (page * perPage < matching.length) {
+        const next = new URL(url);
+        next.searchParams.set("page", String(page + 1));
+        headers.link = `<${next}>; rel="next"`;
+      }
+      return send(
+        res,
+        200,
+        slice.map((p) => this.view(p)),
+        headers,
+      );
+    }
+    if (req.method === "POST" && path === "/pulls") {
+      const input = (body ?? {}) as Record<string, unknown>;
+      const missing = ["title", "head", "base"].filter((k) => typeof input[k] !== "string" || !input[k]);
+      if (missing.length > 0)
+        return send(res, 422, {
+          message: "Invalid request.",
+          errors: missing.map((field) => ({ resource: "PullRequest", field, code: "missing_field" })),
+          documentation_url: DOCS,
+          status: "422",
+        });
+      const head = input.head as string;
+      const base = input.base as string;
+      if (this.options.branchExists && !(await this.options.branchExists(head)))
+        return send(res, 422, {
+          message: "Validation Failed",
+          errors: [{ resource: "PullRequest", field: "head", code: "invalid" }],
+          documentation_url: DOCS,
+          status: "422",
+        });
+      if (this.pulls.some((p) => p.state === "open" && p.head === head && p.base === base))
+        return send(res, 422, {
+          message: "Validation Failed",
+          errors: [
+            {
+              resource: "PullRequest",
+              code: "custom",
+              message: `A pull request already exists for ${owner}:${head}.`,
+            },
+          ],
+          documentation_url: DOCS,
+          status: "422",
+        });
+      const pull: FakePull = {
+        number: this.pulls.length + 1,
+        state: "open",
+        title: input.title as string,
+        body: typeof input.body === "string" ? input.body : null,
+        head,
+        base,
+        labels: [],
+        created_at: now,
+        updated_at: now,
+      };
+      this.pulls.push(pull);
+      return send(res, 201, this.view(pull));
+    }
+    const one = /^\/pulls\/(\d+)$/.exec(path);
+    const labels = /^\/issues\/(\d+)\/labels$/.exec(path);
+    const pull = this.pulls.find((p) => p.number === Number((one ?? labels)?.[1]));
+    if ((one || labels) && !pull)
+      return send(res, 404, { message: "Not Found", documentation_url: DOCS, status: "404" });
+    if (req.method === "GET" && one) return send(res, 200, this.view(pull!));
+    if (req.method === "PATCH" && one) {
+      const input = (body ?? {}) as Record<string, unknown>;
+      if (typeof input.title === "string") pull!.title = input.title;
+      if (typeof input.body === "string") pull!.body = input.body;
+      if (input.state === "open" || input.state === "closed") pull!.state = input.state;
+      pull!.updated_at = now;
+      return send(res, 200, this.view(pull!));
+    }
+    if (req.method === "POST" && labels) {
+      const input = (body ?? {}) as { labels?: unknown };
+      if (!Array.isArray(input.labels) || !input.labels.every((l) => typeof l === "string"))
+        return send(res, 422, { message: "Invalid request.", documentation_url: DOCS, status: "422" });
+      for (const label of input.labels as string[])
+        if (!pull!.labels.includes(label)) pull!.labels.push(label);
+      return send(
+        res,
+        200,
+        pull!.labels.map((name) => ({ name })),
+      );
+    }
+    return send(res, 404, { message: "Not Found", documentation_url: DOCS, status: "404" });
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let text = "";
+    req.setEncoding("utf8");
+    req.on("data", (chunk: string) => (text += chunk));
+    req.on("end", () => resolve(text));
+    req.on("error", reject);
+  });
+}
+
+function send(
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
+  res.end(JSON.stringify(body));
+}
