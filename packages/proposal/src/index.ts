@@ -18,3 +18,5 @@ export {
   type ProposalInput,
   type PullRequestDraft,
 } from "./pull-request.js";
+export { GitError, GitRepo } from "./git-repo.js";
+export { proposeCandidate, type ProposeOptions, type ProposeOutcome } from "./propose.js";

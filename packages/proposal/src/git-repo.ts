@@ -1,0 +1,139 @@
+import { execFile } from "node:child_process";
+import { rm } from "node:fs/promises";
+
+export class GitError extends Error {
+  override readonly name = "GitError";
+  readonly code = "GIT_FAILED";
+  constructor(
+    readonly args: string[],
+    readonly stderr: string,
+  ) {
+    super(`git ${args.join(" ")} failed: ${stderr.trim().split("\n").slice(-3).join(" ") || "no message"}`);
+  }
+}
+
+const REF = /^(?!-)(?!.*\.\.)[\w./-]+$/;
+
+/** The git plumbing a proposal needs, run in one repository without touching its working tree. */
+export class GitRepo {
+  constructor(readonly dir: string) {}
+
+  run(args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const child = execFile(
+        "git",
+        args,
+        { cwd: this.dir, env: { ...process.env, ...options.env }, maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) =>
+          error ? reject(new GitError(args, stderr || error.message)) : resolve(stdout),
+      );
+      if (options.input !== undefined) child.stdin!.end(options.input);
+    });
+  }
+
+  static checkRef(ref: string): string {
+    if (!REF.test(ref)) throw new GitError(["check-ref-format", ref], `"${ref}" is not a safe ref name`);
+    return ref;
+  }
+
+  /** The commit a ref points at, or undefined when it does not exist. */
+  async resolve(ref: string): Promise<string | undefined> {
+    try {
+      return (
+        await this.run(["rev-parse", "--verify", "--quiet", `${GitRepo.checkRef(ref)}^{commit}`])
+      ).trim();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** A file's text at a commit, or undefined when the file is not there. */
+  async show(commit: string, path: string): Promise<string | undefined> {
+    try {
+      return await this.run(["show", `${commit}:${path}`]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Fetches branches from a remote into refs/remotes/<remote>/*; branches the remote lacks are skipped. */
+  async fetch(remote: string, branches: string[]): Promise<void> {
+    const heads = await this.run(["ls-remote", "--heads", remote, ...branches.map(GitRepo.checkRef)]);
+    const present = heads
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => line.split("\t")[1]!.replace(/^refs\/heads\//, ""));
+    if (present.length === 0) return;
+    await this.run([
+      "fetch",
+      "--quiet",
+      "--no-tags",
+      remote,
+      ...present.map((b) => `+refs/heads/${b}:refs/remotes/${remote}/${b}`),
+    ]);
+    // a branch deleted on the remote must not linger as a stale remote-tracking ref
+    for (const b of branches.filter((b) => !present.includes(b)))
+      await this.run(["update-ref", "-d", `refs/remotes/${remote}/${b}`]).catch(() => undefined);
+  }
+
+  /** A commit on `parent` that changes one file, made with plumbing (no checkout, no index touched). */
+  async commitFile(
+    parent: string,
+    path: string,
+    content: string,
+    message: string,
+    author: { name: string; email: string },
+  ): Promise<string> {
+    const blob = (await this.run(["hash-object", "-w", "--stdin"], { input: content })).trim();
+    const index = `${this.dir}/.git/lockstep-index-${process.pid}-${Date.now()}`;
+    const env = {
+      GIT_INDEX_FILE: index,
+      GIT_AUTHOR_NAME: author.name,
+      GIT_AUTHOR_EMAIL: author.email,
+      GIT_COMMITTER_NAME: author.name,
+      GIT_COMMITTER_EMAIL: author.email,
+    };
+    try {
+      await this.run(["read-tree", parent], { env });
+      await this.run(["update-index", "--add", "--cacheinfo", `100644,${blob},${path}`], { env });
+      const tree = (await this.run(["write-tree"], { env })).trim();
+      return (await this.run(["commit-tree", tree, "-p", parent, "-F", "-"], { env, input: message })).trim();
+    } finally {
+      await rm(index, { force: true });
+    }
+  }
+
+  /**
+   * Points `branch` at `commit` only if it still points at `expected` (undefined = must not exist):
+   * on a remote with --force-with-lease, locally with update-ref's old-value check. False when
+   * someone else moved the branch first.
+   */
+  async moveBranch(
+    remote: string | undefined,
+    branch: string,
+    commit: string,
+    expected?: string,
+  ): Promise<boolean> {
+    GitRepo.checkRef(branch);
+    try {
+      if (remote) {
+        await this.run([
+          "push",
+          "--quiet",
+          "--porcelain",
+          `--force-with-lease=refs/heads/${branch}:${expected ?? ""}`,
+          remote,
+          `${commit}:refs/heads/${branch}`,
+        ]);
+      } else {
+        await this.run(["update-ref", `refs/heads/${branch}`, commit, expected ?? "0".repeat(40)]);
+      }
+      return true;
+    } catch (error) {
+      const text = (error as GitError).stderr ?? "";
+      if (/stale info|rejected|cannot lock ref|is at .* but expected|reference already exists/i.test(text))
+        return false;
+      throw error;
+    }
+  }
+}
