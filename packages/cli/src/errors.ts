@@ -22,6 +22,8 @@ const USAGE_CODES = new Set([
   "LOCK_TOO_LARGE",
   "LOCK_NOT_FOUND",
   "STORE_URI",
+  "CANDIDATE_INVALID",
+  "CANDIDATE_TOO_LARGE",
 ]);
 
 /** Maps any error to its exit code: bad input is 2, everything else 1. */

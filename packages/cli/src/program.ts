@@ -2,6 +2,7 @@ import { Command, CommanderError, Option } from "commander";
 import { models } from "@lockstep/models";
 import { demo } from "./commands/demo.js";
 import { lockDiff, lockShow, lockValidate } from "./commands/lock.js";
+import { propose } from "./commands/propose.js";
 import { serve } from "./commands/serve.js";
 import { train } from "./commands/train.js";
 import { EXIT, exitCodeOf } from "./errors.js";
@@ -41,6 +42,24 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
     .option("--json", "print the candidate pin and gate verdict as JSON on stdout")
     .action(async (model: string, options) => {
       await train(model, options, out);
+    });
+
+  program
+    .command("propose")
+    .description(
+      "propose the last trained candidate: commit it on lockstep/<model>/<env> and open or update its pull request",
+    )
+    .argument("<model>", `the model (${Object.keys(models).join(", ")})`)
+    .option("--env <name>", "environment to pin in", "staging")
+    .option("--candidate <file>", "candidate file (default .lockstep/candidates/<model>.<env>.json)")
+    .option("--report <file>", "training report to include (default the one train wrote)")
+    .option("--base <branch>", "branch the pull request merges into", "main")
+    .option("--remote <name>", "remote to push the branch to", "origin")
+    .option("--local", "no GitHub: a local branch and .lockstep/proposals/<model>.<env>.md")
+    .option("--lock <file>", "lock file in the repository (default $LOCKSTEP_LOCK or ./models.lock.json)")
+    .option("--json", "print the outcome as JSON on stdout")
+    .action(async (model: string, options) => {
+      await propose(model, options, out);
     });
 
   const lock = program.command("lock").description("validate, show and diff models.lock.json");

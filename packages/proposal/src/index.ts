@@ -20,3 +20,10 @@ export {
 } from "./pull-request.js";
 export { GitError, GitRepo } from "./git-repo.js";
 export { proposeCandidate, type ProposeOptions, type ProposeOutcome } from "./propose.js";
+export {
+  defaultCandidatePath,
+  defaultReportPath,
+  runProposal,
+  type ProposalResult,
+  type RunProposalOptions,
+} from "./run-proposal.js";

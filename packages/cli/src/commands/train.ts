@@ -1,8 +1,13 @@
 import { mkdir, writeFile } from "node:fs/promises";
-import { dirname, join, relative } from "node:path";
+import { dirname, relative } from "node:path";
 import { bumpPin, writeLock } from "@lockstep/lockfile";
 import { trainCandidate, writeReport, type Candidate } from "@lockstep/models";
-import { CANDIDATE_VERSION, type CandidateFile } from "@lockstep/proposal";
+import {
+  CANDIDATE_VERSION,
+  defaultCandidatePath,
+  defaultReportPath,
+  type CandidateFile,
+} from "@lockstep/proposal";
 import { pinSource } from "../git.js";
 import { lockPath, readLockOrEmpty } from "../lock-io.js";
 import { table, type Output } from "../output.js";
@@ -48,8 +53,8 @@ export async function train(model: string, options: TrainOptions, out: Output): 
   });
   const { pin, verdict, spec } = candidate;
   const reportPath =
-    options.report ?? join(baseDir, ".lockstep", "reports", `${spec.name}-${pin.sha256.slice(0, 12)}.md`);
-  const candidatePath = join(baseDir, ".lockstep", "candidates", `${spec.name}.${environment}.json`);
+    options.report ?? defaultReportPath(baseDir, { model: spec.name, pin: { sha256: pin.sha256 } });
+  const candidatePath = defaultCandidatePath(baseDir, spec.name, environment);
   await mkdir(dirname(candidatePath), { recursive: true });
   await writeReport(reportPath, candidate.trained);
   const { card, timings } = candidate.trained;

@@ -1,0 +1,98 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join, relative } from "node:path";
+import { GitHubClient } from "@lockstep/github";
+import { getModel } from "@lockstep/models";
+import { defaultCandidatePath, runProposal, type ProposalResult } from "@lockstep/proposal";
+import { CliError } from "../errors.js";
+import { lockPath } from "../lock-io.js";
+import type { Output } from "../output.js";
+import { parseEnvironment } from "../params.js";
+
+export interface ProposeOptions {
+  env?: string;
+  candidate?: string;
+  report?: string;
+  base?: string;
+  remote?: string;
+  local?: boolean;
+  lock?: string;
+  json?: boolean;
+}
+
+/**
+ * Proposes the last trained candidate: on its branch `lockstep/<model>/<env>`, then as a pull
+ * request (GITHUB_TOKEN + GITHUB_REPOSITORY), or with --local as a local branch and a Markdown file
+ * holding what the pull request would say.
+ */
+export async function propose(
+  model: string,
+  options: ProposeOptions,
+  out: Output,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ProposalResult> {
+  const spec = getModel(model);
+  const environment = parseEnvironment(options.env);
+  const dir = dirname(lockPath(options.lock, env));
+  let github: GitHubClient | undefined;
+  if (!options.local) {
+    if (!env.GITHUB_TOKEN || !env.GITHUB_REPOSITORY)
+      throw new CliError(
+        "opening a pull request needs GITHUB_TOKEN and GITHUB_REPOSITORY; use --local for a local branch",
+      );
+    github = new GitHubClient({
+      repository: env.GITHUB_REPOSITORY,
+      token: env.GITHUB_TOKEN,
+      apiUrl: env.GITHUB_API_URL,
+    });
+  }
+  const result = await runProposal({
+    dir,
+    candidatePath: options.candidate ?? defaultCandidatePath(dir, spec.name, environment),
+    reportPath: options.report,
+    base: options.base,
+    remote: options.local ? undefined : (options.remote ?? "origin"),
+    github,
+    log: out.progress,
+  });
+  const { outcome, draft, pullRequest } = result;
+  if (result.candidate.model !== spec.name || result.candidate.environment !== environment)
+    out.warn(`the candidate file is for ${result.candidate.model} in ${result.candidate.environment}`);
+  let bodyPath: string | undefined;
+  if (draft && options.local) {
+    bodyPath = join(dir, ".lockstep", "proposals", `${spec.name}.${environment}.md`);
+    await mkdir(dirname(bodyPath), { recursive: true });
+    await writeFile(bodyPath, `# ${draft.title}\n\n${draft.body}\n`);
+  }
+  if (options.json) {
+    out.json({
+      status: outcome.status,
+      branch: outcome.branch,
+      verdict: outcome.verdict,
+      ...("commit" in outcome ? { commit: outcome.commit, version: outcome.pin.version } : {}),
+      ...("reason" in outcome ? { reason: outcome.reason } : {}),
+      ...(pullRequest ? { pullRequest } : {}),
+      ...(bodyPath ? { proposal: bodyPath } : {}),
+    });
+    return result;
+  }
+  switch (outcome.status) {
+    case "rejected":
+      out.result(`not proposed: ${outcome.reason}`);
+      break;
+    case "superseded":
+      out.result(`not proposed: ${outcome.reason}`);
+      break;
+    default:
+      out.result(
+        `${outcome.status === "unchanged" ? "already proposed" : "proposed"}: ${outcome.branch} (${outcome.commit.slice(0, 12)}) pins ${spec.name} version ${outcome.pin.version} in ${environment}`,
+      );
+      out.result(`gate      ${outcome.verdict.reason}`);
+      if (pullRequest)
+        out.result(`pull request #${pullRequest.number} (${pullRequest.action}): ${pullRequest.url}`);
+      if (bodyPath) {
+        out.result(`proposal  ${relative(process.cwd(), bodyPath)}`);
+        out.result(`merge it  git merge ${outcome.branch}`);
+      }
+  }
+  return result;
+}

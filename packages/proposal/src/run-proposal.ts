@@ -1,0 +1,79 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { GitHubClient, UpsertResult } from "@lockstep/github";
+import { upsertPullRequest } from "@lockstep/github";
+import { parseCandidate, type CandidateFile } from "./candidate.js";
+import { proposeCandidate, type ProposeOutcome } from "./propose.js";
+import { renderPullRequest, type PullRequestDraft } from "./pull-request.js";
+
+export interface RunProposalOptions {
+  dir: string;
+  /** The candidate file training wrote. */
+  candidatePath: string;
+  /** The training report (Markdown) folded into the body when it exists (default: where train writes it). */
+  reportPath?: string;
+  base?: string;
+  /** Push to this remote and open or update the pull request through `github`; undefined = local only. */
+  remote?: string;
+  github?: GitHubClient;
+  runUrl?: string;
+  log?: (line: string) => void;
+}
+
+export interface ProposalResult {
+  candidate: CandidateFile;
+  outcome: ProposeOutcome;
+  /** The pull request as it was (or, locally, would be) written; absent when nothing is proposed. */
+  draft?: PullRequestDraft;
+  pullRequest?: UpsertResult;
+}
+
+/**
+ * The propose step, shared by the propose-model action and `lockstep propose`: read the candidate,
+ * commit it on its branch when it wins, then open or update the one pull request for that branch.
+ */
+export async function runProposal(options: RunProposalOptions): Promise<ProposalResult> {
+  const text = await readFile(options.candidatePath, "utf8").catch((error: NodeJS.ErrnoException) => {
+    throw Object.assign(
+      new Error(`cannot read the candidate file ${options.candidatePath}: ${error.code ?? error.message}`),
+      {
+        code: "CANDIDATE_INVALID",
+      },
+    );
+  });
+  const candidate = parseCandidate(text, options.candidatePath);
+  const reportPath = options.reportPath ?? defaultReportPath(options.dir, candidate);
+  const report = await readFile(reportPath, "utf8").catch(() => undefined);
+  const outcome = await proposeCandidate({
+    dir: options.dir,
+    candidate,
+    base: options.base,
+    remote: options.remote,
+    log: options.log,
+  });
+  if (outcome.status === "rejected" || outcome.status === "superseded") return { candidate, outcome };
+  const draft = renderPullRequest({
+    candidate: { ...candidate, pin: outcome.pin },
+    current: outcome.current,
+    verdict: outcome.verdict,
+    runUrl: options.runUrl ?? candidate.pin.source.runUrl,
+    report,
+  });
+  if (!options.github || !options.remote) return { candidate, outcome, draft };
+  const pullRequest = await upsertPullRequest(options.github, draft, options.base ?? "main");
+  options.log?.(`pull request #${pullRequest.number} ${pullRequest.action}: ${pullRequest.url}`);
+  return { candidate, outcome, draft, pullRequest };
+}
+
+/** Where `lockstep train` writes a candidate's report by default. */
+export function defaultReportPath(
+  dir: string,
+  candidate: { model: string; pin: { sha256: string } },
+): string {
+  return join(dir, ".lockstep", "reports", `${candidate.model}-${candidate.pin.sha256.slice(0, 12)}.md`);
+}
+
+/** Where `lockstep train` writes the candidate for a model and environment. */
+export function defaultCandidatePath(dir: string, model: string, environment: string): string {
+  return join(dir, ".lockstep", "candidates", `${model}.${environment}.json`);
+}
