@@ -24,8 +24,11 @@ export class GitRepo {
         "git",
         args,
         { cwd: this.dir, env: { ...process.env, ...options.env }, maxBuffer: 64 * 1024 * 1024 },
+        // git push --porcelain reports rejected refs on stdout: keep both for the caller to read
         (error, stdout, stderr) =>
-          error ? reject(new GitError(args, stderr || error.message)) : resolve(stdout),
+          error
+            ? reject(new GitError(args, [stderr, stdout].filter(Boolean).join("\n") || error.message))
+            : resolve(stdout),
       );
       if (options.input !== undefined) child.stdin!.end(options.input);
     });
@@ -131,7 +134,12 @@ export class GitRepo {
       return true;
     } catch (error) {
       const text = (error as GitError).stderr ?? "";
-      if (/stale info|rejected|cannot lock ref|is at .* but expected|reference already exists/i.test(text))
+      // someone else moved the branch: the lease failed, or two pushes met on the remote
+      if (
+        /stale info|rejected|cannot lock ref|but expected|failed to update ref|reference already exists/i.test(
+          text,
+        )
+      )
         return false;
       throw error;
     }

@@ -1,0 +1,53 @@
+import * as core from "@actions/core";
+import { GitHubClient } from "@lockstep/github";
+import { runProposal } from "@lockstep/proposal";
+
+/** Reads the inputs, proposes the candidate, sets the outputs and writes the job summary. */
+export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  try {
+    const token = core.getInput("token", { required: true });
+    core.setSecret(token);
+    const repository = env.GITHUB_REPOSITORY;
+    if (!repository) throw new Error("GITHUB_REPOSITORY is not set: this action runs in a GitHub workflow");
+    const runUrl =
+      env.GITHUB_SERVER_URL && env.GITHUB_RUN_ID
+        ? `${env.GITHUB_SERVER_URL}/${repository}/actions/runs/${env.GITHUB_RUN_ID}`
+        : undefined;
+    const result = await core.group("propose", () =>
+      runProposal({
+        dir: env.GITHUB_WORKSPACE ?? process.cwd(),
+        candidatePath: core.getInput("candidate", { required: true }),
+        reportPath: core.getInput("report") || undefined,
+        base: core.getInput("base") || "main",
+        remote: "origin",
+        github: new GitHubClient({ repository, token, apiUrl: env.GITHUB_API_URL }),
+        runUrl,
+        log: core.info,
+      }),
+    );
+    const { outcome, draft, pullRequest } = result;
+    core.setOutput("status", outcome.status);
+    core.setOutput("proposed", String(pullRequest !== undefined));
+    core.setOutput("branch", outcome.branch);
+    if ("commit" in outcome) core.setOutput("commit", outcome.commit);
+    if (pullRequest) {
+      core.setOutput("pull-request-number", String(pullRequest.number));
+      core.setOutput("pull-request-url", pullRequest.url);
+    }
+    const summary = core.summary.addHeading(
+      `${result.candidate.model} in ${result.candidate.environment}`,
+      2,
+    );
+    if (draft && pullRequest) {
+      summary.addRaw(`Pull request [#${pullRequest.number}](${pullRequest.url}) ${pullRequest.action}.\n\n`);
+      summary.addRaw(draft.body.replace(/^<!--.*-->\n\n/, ""));
+    } else if ("reason" in outcome) {
+      core.setOutput("reason", outcome.reason);
+      summary.addRaw(`Nothing proposed: ${outcome.reason}.\n`);
+      core.notice(`nothing proposed: ${outcome.reason}`);
+    }
+    await summary.write();
+  } catch (error) {
+    core.setFailed((error as Error).message);
+  }
+}
