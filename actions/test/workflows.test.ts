@@ -1,0 +1,104 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { models } from "@lockstep/models";
+import { lintWorkflows, repositoryWorkflows } from "../../scripts/lint-workflows.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- workflow YAML is walked freely in assertions
+type Yaml = any;
+const workflow = async (name: string): Promise<Yaml> =>
+  parse(await readFile(join(ROOT, ".github", "workflows", name), "utf8"));
+
+describe("workflows", () => {
+  it("pass actionlint", async () => {
+    const problems = await lintWorkflows(await repositoryWorkflows(ROOT));
+    expect(problems.map((p) => `${p.file}:${p.line}: ${p.message}`)).toEqual([]);
+  });
+
+  it("actionlint does catch broken workflows", async () => {
+    const broken = [
+      "on: push",
+      "jobs:",
+      "  a:",
+      "    runs-on: ubuntu-latest",
+      "    steps:",
+      "      - run: echo ${{ github.nope.deeper }}",
+      "      - uses: actions/checkout@v4",
+      "        with:",
+      "          fetch-depht: 0",
+      "  b:",
+      "    needs: [missing]",
+      "    runs-on: ubuntu-latest",
+      "    steps: [{ run: 'true' }]",
+    ].join("\n");
+    const problems = await lintWorkflows([{ path: "broken.yml", text: broken }]);
+    expect(problems.length).toBeGreaterThanOrEqual(2);
+    expect(problems.map((p) => p.message).join("\n")).toMatch(/missing/);
+  });
+
+  it("train: a model choice for every model, weekly btc-signal, one run per model, least privilege", async () => {
+    const train = await workflow("train.yml");
+    const dispatch = train.on.workflow_dispatch.inputs;
+    expect(dispatch.model.options.sort()).toEqual(Object.keys(models).sort());
+    expect(Object.keys(dispatch).sort()).toEqual(["data", "environment", "model", "params"]);
+    expect(train.on.schedule).toHaveLength(1);
+    expect(train.env?.MODEL ?? train.jobs.train.env.MODEL).toContain("'btc-signal'"); // what the schedule trains
+    expect(train.concurrency.group).toContain("inputs.model");
+    expect(train.permissions).toEqual({ contents: "read" });
+    expect(train.jobs.train.permissions).toEqual({ contents: "write", "pull-requests": "write" });
+    const steps = train.jobs.train.steps as { uses?: string; run?: string }[];
+    const build = steps.findIndex((s) => s.run?.includes("npm run build -w actions"));
+    const propose = steps.findIndex((s) => s.uses === "./actions/propose-model");
+    expect(build).toBeGreaterThan(-1);
+    expect(propose).toBeGreaterThan(build); // built before use
+  });
+
+  it("verify-models runs on pull requests that touch the lock, read-only", async () => {
+    const verify = await workflow("verify-models.yml");
+    expect(verify.on.pull_request.paths).toEqual(["models.lock.json"]);
+    expect(verify.permissions).toEqual({ contents: "read" });
+  });
+
+  it("ci checks, lints, builds the actions and tests on pushes and pull requests", async () => {
+    const ci = await workflow("ci.yml");
+    expect(Object.keys(ci.on).sort()).toEqual(["pull_request", "push"]);
+    const runs = (ci.jobs.check.steps as { run?: string }[]).map((s) => s.run ?? "").join("\n");
+    for (const command of [
+      "npm ci",
+      "format:check",
+      "npm run lint",
+      "typecheck",
+      "build -w actions",
+      "npm test",
+    ])
+      expect(runs).toContain(command);
+  });
+});
+
+describe("actions", () => {
+  it("run on node24 from their bundle, and declare every input their code reads", async () => {
+    const dirs = (await readdir(join(ROOT, "actions"), { withFileTypes: true })).filter((e) =>
+      e.isDirectory(),
+    );
+    const actions = [];
+    for (const dir of dirs) {
+      const file = join(ROOT, "actions", dir.name, "action.yml");
+      const text = await readFile(file, "utf8").catch(() => undefined);
+      if (text === undefined) continue;
+      const action = parse(text) as {
+        runs: { using: string; main: string };
+        inputs?: Record<string, unknown>;
+      };
+      expect(action.runs, dir.name).toEqual({ using: "node24", main: "dist/index.mjs" });
+      const code = await readFile(join(ROOT, "actions", dir.name, "src", "main.ts"), "utf8");
+      const read = [...code.matchAll(/getInput\("([\w-]+)"/g)].map((m) => m[1]);
+      expect(read.length, dir.name).toBeGreaterThan(0);
+      for (const input of read)
+        expect(Object.keys(action.inputs ?? {}), `${dir.name} reads ${input}`).toContain(input);
+      actions.push(dir.name);
+    }
+    expect(actions).toContain("propose-model");
+  });
+});
