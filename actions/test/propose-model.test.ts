@@ -1,76 +1,20 @@
-import { execFile } from "node:child_process";
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { run as lockstep } from "@lockstep/cli";
 import { FakeGitHub } from "@lockstep/github/testing";
 import { parseLock } from "@lockstep/lockfile";
 import { co2Forecast } from "@lockstep/models";
 import { buildActions } from "../scripts/build.js";
+import { exec, git, repository, runAction } from "./runner.js";
 
-const exec = promisify(execFile);
-const git = async (cwd: string, ...args: string[]) =>
-  (
-    await exec("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd })
-  ).stdout.trim();
 const TOKEN = "ghs_secret_token_value";
 
 let action: string;
 let work: string;
 let candidatePath: string;
 let reportPath: string;
-
-/** What the runner would hand the action, and what the action wrote back. */
-async function runAction(
-  repo: string,
-  github: FakeGitHub,
-  inputs: Record<string, string>,
-): Promise<{ code: number; stdout: string; outputs: Record<string, string>; summary: string }> {
-  const dir = await mkdtemp(join(work, "run-"));
-  const output = join(dir, "output");
-  const summary = join(dir, "summary");
-  const event = join(dir, "event.json");
-  await Promise.all([writeFile(output, ""), writeFile(summary, ""), writeFile(event, '{"inputs": {}}')]);
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: process.env.HOME,
-    GITHUB_OUTPUT: output,
-    GITHUB_STEP_SUMMARY: summary,
-    GITHUB_EVENT_PATH: event,
-    GITHUB_REPOSITORY: "acme/models",
-    GITHUB_API_URL: github.url,
-    GITHUB_SERVER_URL: "https://github.com",
-    GITHUB_RUN_ID: "42",
-    GITHUB_WORKSPACE: repo,
-    ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
-  };
-  const child = await exec(process.execPath, [action], { cwd: repo, env }).then(
-    (r) => ({ code: 0, stdout: r.stdout }),
-    (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
-  );
-  // GITHUB_OUTPUT holds name<<delimiter ... delimiter blocks
-  const outputs: Record<string, string> = {};
-  const written = await readFile(output, "utf8");
-  for (const m of written.matchAll(/^(.+?)<<(ghadelimiter_[\w-]+)\n([\s\S]*?)\n\2$/gm))
-    outputs[m[1]!] = m[3]!;
-  return { ...child, outputs, summary: await readFile(summary, "utf8") };
-}
-
-async function repository(): Promise<{ origin: string; clone: string }> {
-  const dir = await mkdtemp(join(work, "repo-"));
-  const origin = join(dir, "origin.git");
-  const clone = join(dir, "clone");
-  await exec("git", ["init", "-q", "--bare", "--initial-branch=main", origin]);
-  await exec("git", ["init", "-q", "--initial-branch=main", clone]);
-  await writeFile(join(clone, "README.md"), "models\n");
-  await git(clone, "add", ".");
-  await git(clone, "commit", "-q", "-m", "seed");
-  await git(clone, "remote", "add", "origin", origin);
-  await git(clone, "push", "-q", "origin", "main");
-  return { origin, clone };
-}
 
 beforeAll(async () => {
   [action] = await buildActions(["propose-model"]);
@@ -103,10 +47,9 @@ let repo: { origin: string; clone: string };
 beforeEach(async () => {
   github = new FakeGitHub({ owner: "acme", repo: "models", token: TOKEN });
   await github.start();
-  repo = await repository();
+  repo = await repository(work);
   return () => github.stop();
 });
-afterAll(() => undefined);
 
 /** The trained candidate with its gate metric moved, as another training run would give. */
 async function variant(score: number, hex: string): Promise<string> {
@@ -120,7 +63,7 @@ async function variant(score: number, hex: string): Promise<string> {
 
 describe("the propose-model action (bundled, run as the runner runs it)", () => {
   it("opens the first pull request, with outputs, labels and a summary, and never prints the token", async () => {
-    const result = await runAction(repo.clone, github, {
+    const result = await runAction(action, work, repo.clone, github, {
       candidate: candidatePath,
       report: reportPath,
       token: TOKEN,
@@ -153,12 +96,18 @@ describe("the propose-model action (bundled, run as the runner runs it)", () => 
 
   it("updates the existing pull request in place for a better candidate, and opens nothing for a worse one", async () => {
     const first = await variant(0.5, "c");
-    await runAction(repo.clone, github, { candidate: first, token: TOKEN });
-    const better = await runAction(repo.clone, github, { candidate: await variant(0.4, "d"), token: TOKEN });
+    await runAction(action, work, repo.clone, github, { candidate: first, token: TOKEN });
+    const better = await runAction(action, work, repo.clone, github, {
+      candidate: await variant(0.4, "d"),
+      token: TOKEN,
+    });
     expect(better.outputs).toMatchObject({ status: "proposed", "pull-request-number": "1" });
     expect(github.pulls).toHaveLength(1);
     expect(github.pulls[0]!.body).toContain("d".repeat(64));
-    const worse = await runAction(repo.clone, github, { candidate: await variant(0.45, "e"), token: TOKEN });
+    const worse = await runAction(action, work, repo.clone, github, {
+      candidate: await variant(0.45, "e"),
+      token: TOKEN,
+    });
     expect(worse.code).toBe(0);
     expect(worse.outputs).toMatchObject({ status: "superseded", proposed: "false" });
     expect(worse.summary).toMatch(/Nothing proposed: .*already proposes version 1/);
@@ -170,8 +119,8 @@ describe("the propose-model action (bundled, run as the runner runs it)", () => 
     const other = join(repo.clone, "..", "other");
     await exec("git", ["clone", "-q", repo.origin, other]);
     const [a, b] = await Promise.all([
-      runAction(repo.clone, github, { candidate: await variant(0.5, "c"), token: TOKEN }),
-      runAction(other, github, { candidate: await variant(0.4, "d"), token: TOKEN }),
+      runAction(action, work, repo.clone, github, { candidate: await variant(0.5, "c"), token: TOKEN }),
+      runAction(action, work, other, github, { candidate: await variant(0.4, "d"), token: TOKEN }),
     ]);
     expect([a.code, b.code], a.stdout + b.stdout).toEqual([0, 0]);
     expect(github.pulls).toHaveLength(1);
@@ -183,7 +132,10 @@ describe("the propose-model action (bundled, run as the runner runs it)", () => 
 
   it("fails with GitHub's reason on 403 and 422", async () => {
     github.failNext("POST", /\/pulls$/, 403, "Resource not accessible by integration");
-    const denied = await runAction(repo.clone, github, { candidate: candidatePath, token: TOKEN });
+    const denied = await runAction(action, work, repo.clone, github, {
+      candidate: candidatePath,
+      token: TOKEN,
+    });
     expect(denied.code).toBe(1);
     expect(denied.stdout).toMatch(
       /::error::GitHub API POST \/repos\/acme\/models\/pulls answered 403: Resource not accessible by integration .*pull-requests: write/,
@@ -191,7 +143,7 @@ describe("the propose-model action (bundled, run as the runner runs it)", () => 
     github.failNext("POST", /\/pulls$/, 422, "Validation Failed", [
       { resource: "PullRequest", field: "base", code: "invalid" },
     ]);
-    const invalid = await runAction(repo.clone, github, {
+    const invalid = await runAction(action, work, repo.clone, github, {
       candidate: candidatePath,
       token: TOKEN,
       base: "main",
@@ -217,7 +169,7 @@ describe("the propose-model action (bundled, run as the runner runs it)", () => 
       [{ candidate: candidatePath, token: "" }, /Input required and not supplied: token/],
     ];
     for (const [inputs, message] of cases) {
-      const result = await runAction(repo.clone, github, inputs);
+      const result = await runAction(action, work, repo.clone, github, inputs);
       expect(result.code, JSON.stringify(inputs)).toBe(1);
       expect(result.stdout).toMatch(message);
     }

@@ -50,9 +50,11 @@ describe("workflows", () => {
     expect(train.jobs.train.permissions).toEqual({ contents: "write", "pull-requests": "write" });
     const steps = train.jobs.train.steps as { uses?: string; run?: string }[];
     const build = steps.findIndex((s) => s.run?.includes("npm run build -w actions"));
+    const trainStep = steps.findIndex((s) => s.uses === "./actions/train");
     const propose = steps.findIndex((s) => s.uses === "./actions/propose-model");
     expect(build).toBeGreaterThan(-1);
-    expect(propose).toBeGreaterThan(build); // built before use
+    expect(trainStep).toBeGreaterThan(build); // built before use
+    expect(propose).toBeGreaterThan(trainStep);
   });
 
   it("verify-models runs on pull requests that touch the lock, read-only", async () => {

@@ -1,3 +1,4 @@
 export { run, type RunResult } from "./program.js";
 export { consoleOutput, type Output } from "./output.js";
 export { EXIT, CliError } from "./errors.js";
+export { train, type TrainOptions, type TrainOutcome } from "./commands/train.js";

@@ -8,6 +8,7 @@ export {
 } from "./candidate.js";
 export { higherIsBetter } from "./metric-direction.js";
 export {
+  compactJson,
   formatNumber,
   MAX_BODY_CHARS,
   metricsTable,

@@ -63,6 +63,18 @@ function judgement(
   return delta > 0 === higher ? "better" : "worse";
 }
 
+/** JSON with two-space indentation, but arrays of plain values kept on one line. */
+export function compactJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(
+    /\[\s*\n([^[\]{}]*?)\n\s*\]/g,
+    (_, items: string) =>
+      `[${items
+        .split("\n")
+        .map((line) => line.trim())
+        .join(" ")}]`,
+  );
+}
+
 /** Escapes text for a Markdown table cell. */
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
 
@@ -96,7 +108,11 @@ export function renderPullRequest(input: ProposalInput): PullRequestDraft {
   const { candidate, current, verdict } = input;
   const { model, environment, pin, gate } = candidate;
   const arrow = current ? `v${current.version} → v${pin.version}` : `first pin, v${pin.version}`;
-  const title = `${model} (${environment}): ${arrow}, ${gate.metric} ${formatNumber(verdict.current)} → ${formatNumber(verdict.candidate)}`;
+  const change =
+    verdict.current === undefined
+      ? formatNumber(verdict.candidate)
+      : `${formatNumber(verdict.current)} → ${formatNumber(verdict.candidate)}`;
+  const title = `${model} (${environment}): ${arrow}, ${gate.metric} ${change}`;
   const direction = gate.goal === "maximize" ? "higher" : "lower";
   const timings = Object.entries(candidate.timings ?? {})
     .map(([phase, seconds]) => `${phase} ${formatNumber(seconds)} s`)
@@ -125,7 +141,7 @@ export function renderPullRequest(input: ProposalInput): PullRequestDraft {
       ...(pin.source.commit ? [`| commit | ${pin.source.commit} |`] : []),
       ...(input.runUrl ? [`| run | ${input.runUrl} |`] : []),
     ].join("\n"),
-    `<details><summary>Parameters</summary>\n\n${fenced(JSON.stringify(candidate.params, null, 2), "json")}\n\n</details>`,
+    `<details><summary>Parameters</summary>\n\n${fenced(compactJson(candidate.params), "json")}\n\n</details>`,
   ];
   const footer =
     "\n\n---\nProposed by Lockstep. Merging rolls this artifact out; a newer winning candidate updates this pull request in place.";

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { applyGate } from "@lockstep/lockfile";
 import {
+  compactJson,
   formatNumber,
   higherIsBetter,
   MAX_BODY_CHARS,
@@ -42,7 +43,7 @@ describe("renderPullRequest", () => {
     const first = renderPullRequest(
       input({ current: undefined, verdict: applyGate(candidate.gate, candidate.pin.metrics) }),
     );
-    expect(first.title).toBe("co2-forecast (production): first pin, v3, rmse — → 0.55");
+    expect(first.title).toBe("co2-forecast (production): first pin, v3, rmse 0.55");
     expect(first.body).toContain("| metric | current | candidate | Δ | |");
     expect(first.body).toContain("no current pin: the first candidate wins");
     const worse = { ...candidate.pin.metrics, rmse: 0.7 };
@@ -74,6 +75,16 @@ describe("renderPullRequest", () => {
     expect(body.length).toBeLessThanOrEqual(MAX_BODY_CHARS);
     expect(body).toContain("the report is cut here");
     expect(body.startsWith(proposalMarker("co2-forecast", "production"))).toBe(true);
+  });
+
+  it("keeps arrays of plain values on one line in the params", () => {
+    expect(compactJson({ windows: [60, 120], names: ["a", "b"], nested: [{ a: 1 }], empty: [] })).toBe(
+      '{\n  "windows": [60, 120],\n  "names": ["a", "b"],\n  "nested": [\n    {\n      "a": 1\n    }\n  ],\n  "empty": []\n}',
+    );
+    expect(JSON.parse(compactJson({ windows: [60, 120], s: "[x,\n y]" }))).toEqual({
+      windows: [60, 120],
+      s: "[x,\n y]",
+    });
   });
 
   it("formats numbers for people", () => {

@@ -1,0 +1,75 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import * as core from "@actions/core";
+import { train, type Output } from "@lockstep/cli";
+
+/** Params from the `params` and `seed` inputs, or a clear failure. */
+export function paramsFromInputs(params: string, seed: string): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(params || "{}");
+  } catch (error) {
+    throw new Error(`params is not valid JSON: ${(error as Error).message}`);
+  }
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
+    throw new Error('params must be a JSON object, e.g. {"epochs": 20}');
+  if (!seed) return parsed as Record<string, unknown>;
+  if (!/^\d{1,10}$/.test(seed) || Number(seed) > 2 ** 31 - 1)
+    throw new Error(`seed must be an integer from 0 to ${2 ** 31 - 1}, got "${seed}"`);
+  return { ...(parsed as Record<string, unknown>), seed: Number(seed) };
+}
+
+/** Reads the inputs, trains through the model spec, sets the outputs and writes the job summary. */
+export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  try {
+    const model = core.getInput("model", { required: true });
+    const params = paramsFromInputs(core.getInput("params"), core.getInput("seed"));
+    const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
+    const out: Output = {
+      result: core.info,
+      json: (value) => core.info(JSON.stringify(value)),
+      progress: core.info,
+      warn: core.warning,
+      error: core.error,
+    };
+    const outcome = await core.group(`train ${model}`, () =>
+      train(
+        model,
+        {
+          params: JSON.stringify(params),
+          data: core.getInput("data") || undefined,
+          env: core.getInput("environment") || "staging",
+          store: core.getInput("store") || undefined,
+          lock: join(workspace, "models.lock.json"),
+        },
+        out,
+      ),
+    );
+    const { pin, verdict } = outcome.candidate;
+    core.setOutput("sha256", pin.sha256);
+    core.setOutput("uri", pin.uri);
+    core.setOutput("bytes", String(pin.bytes));
+    core.setOutput("metrics", JSON.stringify(pin.metrics));
+    core.setOutput("better", String(verdict.better));
+    core.setOutput("verdict", verdict.reason);
+    core.setOutput("report-path", outcome.reportPath);
+    core.setOutput("candidate-path", outcome.candidatePath);
+    await core.group("summary", async () => {
+      const report = await readFile(outcome.reportPath, "utf8");
+      await core.summary
+        .addHeading(`${model}: candidate ${pin.sha256.slice(0, 12)}`, 2)
+        .addTable([
+          [
+            { data: "metric", header: true },
+            { data: "candidate", header: true },
+          ],
+          ...Object.entries(pin.metrics).map(([name, value]) => [name, String(value)]),
+        ])
+        .addRaw(`\n${verdict.better ? "Passes" : "Does not pass"} the gate: ${verdict.reason}.\n\n`)
+        .addDetails("Report", `\n\n${report}\n\n`)
+        .write();
+    });
+  } catch (error) {
+    core.setFailed((error as Error).message);
+  }
+}
