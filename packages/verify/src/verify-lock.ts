@@ -1,0 +1,35 @@
+import { diffLock, type LockFile } from "@lockstep/lockfile";
+import { verifyPin, type PinVerification, type VerifyOptions } from "./verify-pin.js";
+
+/** Verifies every pin that `after` adds or changes relative to `before` (removed pins need nothing). */
+export async function verifyChangedPins(
+  before: LockFile,
+  after: LockFile,
+  options: VerifyOptions & { log?: (line: string) => void } = {},
+): Promise<PinVerification[]> {
+  const results: PinVerification[] = [];
+  for (const change of diffLock(before, after)) {
+    if (!change.after) continue;
+    options.log?.(`verifying ${change.model}@${change.environment} version ${change.after.version}`);
+    results.push(await verifyPin(change.model, change.environment, change.after, options));
+  }
+  return results;
+}
+
+const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\r?\n/g, " ");
+
+/** A Markdown table of every check of every pin: what held and what did not. */
+export function verificationTable(results: PinVerification[]): string {
+  if (results.length === 0) return "No pin was added or changed.";
+  const rows = results.flatMap((r) =>
+    r.checks.map(
+      (c) =>
+        `| ${r.model} | ${r.environment} | ${r.version} | ${c.name} | ${c.ok ? "✅" : "❌"} | ${cell(c.detail)} |`,
+    ),
+  );
+  return [
+    "| model | environment | version | check | | detail |",
+    "| --- | --- | --- | --- | --- | --- |",
+    ...rows,
+  ].join("\n");
+}

@@ -1,0 +1,128 @@
+import * as ort from "onnxruntime-node";
+import type { Pin } from "@lockstep/lockfile";
+import { getModel, type OutputTensor } from "@lockstep/models";
+import { readCard, type ModelCard } from "@lockstep/onnx";
+import { fetchArtifact, type OpenStoreOptions } from "@lockstep/store";
+
+export interface Check {
+  name: "artifact" | "size" | "card" | "metrics" | "evaluation" | "onnxruntime" | "golden";
+  ok: boolean;
+  detail: string;
+}
+
+export interface PinVerification {
+  model: string;
+  environment: string;
+  version: string;
+  sha256: string;
+  ok: boolean;
+  checks: Check[];
+}
+
+export interface VerifyOptions {
+  storeOptions?: OpenStoreOptions;
+  /** How far a pinned metric may be from the card's, relative (default 1e-9: they are copies). */
+  tolerance?: number;
+}
+
+const close = (a: number, b: number, tolerance: number) =>
+  Math.abs(a - b) <= tolerance * Math.max(1, Math.abs(a), Math.abs(b));
+
+/**
+ * Checks one pin, in order, stopping at the first check the rest depend on: the artifact is fetched
+ * and its SHA-256 verified, its size matches, its card names the model and carries the pinned
+ * metrics and evaluation, onnxruntime loads it, and the model's serving adapters answer each of
+ * their golden inputs with finite outputs.
+ */
+export async function verifyPin(
+  model: string,
+  environment: string,
+  pin: Pin,
+  options: VerifyOptions = {},
+): Promise<PinVerification> {
+  const checks: Check[] = [];
+  const result = (): PinVerification => ({
+    model,
+    environment,
+    version: pin.version,
+    sha256: pin.sha256,
+    ok: checks.every((c) => c.ok),
+    checks,
+  });
+  const pass = (name: Check["name"], detail: string) => checks.push({ name, ok: true, detail });
+  const fail = (name: Check["name"], detail: string) => (checks.push({ name, ok: false, detail }), result());
+
+  let bytes: Buffer;
+  try {
+    bytes = await fetchArtifact(pin.uri, pin.sha256, options.storeOptions);
+    pass("artifact", `fetched ${pin.uri}, SHA-256 verified`);
+  } catch (error) {
+    return fail("artifact", (error as Error).message);
+  }
+  if (bytes.length !== pin.bytes) return fail("size", `${bytes.length} bytes, the pin says ${pin.bytes}`);
+  pass("size", `${bytes.length} bytes`);
+
+  let card: ModelCard;
+  try {
+    card = readCard(bytes);
+  } catch (error) {
+    return fail("card", (error as Error).message);
+  }
+  if (card.name !== model) return fail("card", `the card names "${card.name}", not "${model}"`);
+  pass("card", `${card.name}, trained by ${card.trainer.name} ${card.trainer.version}`);
+
+  const tolerance = options.tolerance ?? 1e-9;
+  const wrong = Object.entries(pin.metrics).flatMap(([name, value]) => {
+    const recorded = card.metrics[name];
+    if (recorded === undefined) return [`${name}: not in the card`];
+    return close(value, recorded, tolerance) ? [] : [`${name}: pinned ${value}, the card says ${recorded}`];
+  });
+  if (wrong.length > 0) fail("metrics", wrong.join("; "));
+  else
+    pass(
+      "metrics",
+      `${Object.keys(pin.metrics).length} metrics match the card (relative tolerance ${tolerance})`,
+    );
+  if (card.evaluation.protocol !== pin.evaluation.protocol)
+    fail(
+      "evaluation",
+      `pinned protocol "${pin.evaluation.protocol}", the card says "${card.evaluation.protocol}"`,
+    );
+  else pass("evaluation", card.evaluation.protocol);
+
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
+    pass("onnxruntime", `inputs ${session.inputNames.join(", ")}; outputs ${session.outputNames.join(", ")}`);
+  } catch (error) {
+    return fail("onnxruntime", (error as Error).message);
+  }
+  try {
+    const { serving } = getModel(model);
+    const answered: string[] = [];
+    for (const [i, request] of serving.golden.entries()) {
+      try {
+        const decoded = await serving.decode(request, card);
+        const feeds = Object.fromEntries(
+          Object.entries(decoded.feeds).map(([name, t]) => [name, new ort.Tensor(t.type, t.data, t.dims)]),
+        );
+        const outputs = (await session.run(feeds)) as unknown as Record<string, OutputTensor>;
+        const broken = Object.entries(outputs)
+          .filter(([, t]) =>
+            Array.from(t.data as ArrayLike<number>).some((v) => typeof v === "number" && !Number.isFinite(v)),
+          )
+          .map(([name]) => name);
+        if (broken.length > 0) throw new Error(`non-finite values in ${broken.join(", ")}`);
+        serving.encode(outputs, card, decoded.context);
+        answered.push(String(i + 1));
+      } catch (error) {
+        fail("golden", `golden input ${i + 1}: ${(error as Error).message}`);
+        return result();
+      }
+    }
+    pass("golden", `${answered.length} golden inputs answered`);
+  } finally {
+    await session.release();
+  }
+  return result();
+}
