@@ -1,5 +1,7 @@
 import { execFile } from "node:child_process";
-import { rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 
 export class GitError extends Error {
   override readonly name = "GitError";
@@ -88,7 +90,8 @@ export class GitRepo {
     author: { name: string; email: string },
   ): Promise<string> {
     const blob = (await this.run(["hash-object", "-w", "--stdin"], { input: content })).trim();
-    const index = `${this.dir}/.git/lockstep-index-${process.pid}-${Date.now()}`;
+    // a private index outside the repository: the user's index and worktree stay as they are
+    const index = join(await mkdtemp(join(tmpdir(), "lockstep-index-")), "index");
     const env = {
       GIT_INDEX_FILE: index,
       GIT_AUTHOR_NAME: author.name,
@@ -102,7 +105,7 @@ export class GitRepo {
       const tree = (await this.run(["write-tree"], { env })).trim();
       return (await this.run(["commit-tree", tree, "-p", parent, "-F", "-"], { env, input: message })).trim();
     } finally {
-      await rm(index, { force: true });
+      await rm(dirname(index), { recursive: true, force: true });
     }
   }
 

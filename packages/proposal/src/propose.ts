@@ -93,7 +93,7 @@ export async function proposeCandidate(options: ProposeOptions): Promise<Propose
     if (previous?.sha256 === candidate.pin.sha256 && branchCommit)
       return { status: "unchanged", branch, verdict, current, commit: branchCommit, pin: previous };
     if (previous && !applyGate(modelGate, candidate.pin.metrics, previous.metrics).better) {
-      const reason = `${branch} already proposes version ${previous.version} (${gate.metric} ${previous.metrics[gate.metric]}), which this candidate does not beat`;
+      const reason = `${branch} already proposes version ${previous.version} (${modelGate.metric} ${previous.metrics[modelGate.metric]}), which this candidate does not beat`;
       return { status: "superseded", branch, verdict, current, reason, proposed: previous };
     }
 

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type { GitHubClient, UpsertResult } from "@lockstep/github";
 import { upsertPullRequest } from "@lockstep/github";
 import { parseCandidate, type CandidateFile } from "./candidate.js";
+import { ProposalError } from "./errors.js";
 import { proposeCandidate, type ProposeOutcome } from "./propose.js";
 import { renderPullRequest, type PullRequestDraft } from "./pull-request.js";
 
@@ -17,6 +18,8 @@ export interface RunProposalOptions {
   remote?: string;
   github?: GitHubClient;
   runUrl?: string;
+  /** Refuse a candidate file for another model or environment than the caller asked for. */
+  expect?: { model: string; environment: string };
   log?: (line: string) => void;
 }
 
@@ -34,14 +37,18 @@ export interface ProposalResult {
  */
 export async function runProposal(options: RunProposalOptions): Promise<ProposalResult> {
   const text = await readFile(options.candidatePath, "utf8").catch((error: NodeJS.ErrnoException) => {
-    throw Object.assign(
-      new Error(`cannot read the candidate file ${options.candidatePath}: ${error.code ?? error.message}`),
-      {
-        code: "CANDIDATE_INVALID",
-      },
+    throw new ProposalError(
+      "CANDIDATE_INVALID",
+      `cannot read the candidate file ${options.candidatePath}: ${error.code ?? error.message}`,
     );
   });
   const candidate = parseCandidate(text, options.candidatePath);
+  const { expect } = options;
+  if (expect && (candidate.model !== expect.model || candidate.environment !== expect.environment))
+    throw new ProposalError(
+      "CANDIDATE_INVALID",
+      `${options.candidatePath} is a candidate for ${candidate.model} in ${candidate.environment}, not ${expect.model} in ${expect.environment}`,
+    );
   const reportPath = options.reportPath ?? defaultReportPath(options.dir, candidate);
   const report = await readFile(reportPath, "utf8").catch(() => undefined);
   const outcome = await proposeCandidate({

@@ -37,6 +37,8 @@ export class WorkerSession {
   private readonly pending = new Map<number, Pending>();
   private nextId = 0;
   private released: Promise<void> | undefined;
+  /** The worker died: the next run starts a fresh one. */
+  private restart = false;
 
   private constructor(private readonly init: WorkerInit) {
     this.start();
@@ -82,8 +84,6 @@ export class WorkerSession {
     });
     this.started.catch(() => undefined); // observed by create() and run()
   }
-
-  private restart = false;
 
   private settle(id: number): Pending | undefined {
     const run = this.pending.get(id);

@@ -52,11 +52,10 @@ export async function propose(
     base: options.base,
     remote: options.local ? undefined : (options.remote ?? "origin"),
     github,
+    expect: { model: spec.name, environment },
     log: out.progress,
   });
   const { outcome, draft, pullRequest } = result;
-  if (result.candidate.model !== spec.name || result.candidate.environment !== environment)
-    out.warn(`the candidate file is for ${result.candidate.model} in ${result.candidate.environment}`);
   let bodyPath: string | undefined;
   if (draft && options.local) {
     bodyPath = join(dir, ".lockstep", "proposals", `${spec.name}.${environment}.md`);

@@ -175,8 +175,8 @@ export function sniffImageFormat(bytes: Uint8Array): "jpeg" | "png" | "webp" | u
  * The same function prepares training and serving inputs.
  *
  * Images at most `resize` on their shorter side (small crops, the common case for this model) are
- * decoded by libvips once and scaled up here: libvips' own upscale costs several times the decode
- * for such images. Larger images are reduced by libvips, whose linear kernel covers the whole
+ * decoded by libvips and scaled up here: libvips' own upscale costs several times the decode for
+ * such images. Larger images are reduced by libvips, whose linear kernel covers the whole
  * footprint of each output pixel instead of sampling four.
  */
 export async function prepareImage(bytes: Uint8Array, geometry: ImageGeometry): Promise<Uint8Array> {
@@ -189,19 +189,34 @@ export async function prepareImage(bytes: Uint8Array, geometry: ImageGeometry): 
         .rotate()
         .removeAlpha()
         .toColourspace("srgb");
-    const { data, info } = await decoded().raw().toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`decoded ${info.channels} channels`);
-    const { width: w, height: h } = info;
-    const scale = geometry.resize / Math.min(w, h);
-    const width = Math.max(geometry.size, Math.round(w * scale));
-    const height = Math.max(geometry.size, Math.round(h * scale));
-    const crop = {
-      left: Math.floor((width - geometry.size) / 2),
-      top: Math.floor((height - geometry.size) / 2),
-      width: geometry.size,
-      height: geometry.size,
+    const plan = (w: number, h: number) => {
+      const scale = geometry.resize / Math.min(w, h);
+      const width = Math.max(geometry.size, Math.round(w * scale));
+      const height = Math.max(geometry.size, Math.round(h * scale));
+      const crop = {
+        left: Math.floor((width - geometry.size) / 2),
+        top: Math.floor((height - geometry.size) / 2),
+        width: geometry.size,
+        height: geometry.size,
+      };
+      return { scale, width, height, crop };
     };
-    if (scale >= 1) return resizeCrop(data, w, h, width, height, crop);
+    // which path depends only on the shorter side (rotation keeps it): a PNG says it in its first
+    // bytes, other formats in a header read; a large photo is then decoded once, shrunk on load
+    const png = format === "png" ? pngSize(bytes) : undefined;
+    const meta = png ? undefined : await sharp(bytes, { limitInputPixels: MAX_PIXELS }).metadata();
+    const shorter = png ? Math.min(png.width, png.height) : Math.min(meta?.width ?? 0, meta?.height ?? 0);
+    if (!shorter) throw new Error("the image has no size");
+    if (shorter <= geometry.resize) {
+      const { data, info } = await decoded().raw().toBuffer({ resolveWithObject: true });
+      if (info.channels !== 3) throw new Error(`decoded ${info.channels} channels`);
+      const { width, height, crop } = plan(info.width, info.height);
+      return resizeCrop(data, info.width, info.height, width, height, crop);
+    }
+    const header = meta ?? (await sharp(bytes, { limitInputPixels: MAX_PIXELS }).metadata());
+    const swapped = (header.orientation ?? 1) >= 5;
+    const [w, h] = swapped ? [header.height!, header.width!] : [header.width!, header.height!];
+    const { width, height, crop } = plan(w, h);
     const reduced = await decoded()
       .resize(width, height, { fit: "fill", kernel: "linear" })
       .extract(crop)
@@ -216,6 +231,13 @@ export async function prepareImage(bytes: Uint8Array, geometry: ImageGeometry): 
       throw new ModelError("DATA_INVALID", `the image is larger than ${MAX_PIXELS} pixels`);
     throw new ModelError("DATA_INVALID", `not a readable image: ${message.split("\n")[0]}`);
   }
+}
+
+/** Width and height from a PNG's IHDR chunk (always first), or undefined when it is not there. */
+function pngSize(bytes: Uint8Array): { width: number; height: number } | undefined {
+  if (bytes.length < 24 || String.fromCharCode(...bytes.subarray(12, 16)) !== "IHDR") return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, 24);
+  return { width: view.getUint32(16), height: view.getUint32(20) };
 }
 
 interface Crop {
