@@ -24,6 +24,7 @@ export async function runAction(
   repo: string,
   github: FakeGitHub | undefined,
   inputs: Record<string, string>,
+  extraEnv: Record<string, string> = {},
 ): Promise<ActionRun> {
   const dir = await mkdtemp(join(work, "run-"));
   const output = join(dir, "output");
@@ -41,6 +42,7 @@ export async function runAction(
     GITHUB_SERVER_URL: "https://github.com",
     GITHUB_RUN_ID: "42",
     GITHUB_WORKSPACE: repo,
+    ...extraEnv,
     ...Object.fromEntries(Object.entries(inputs).map(([k, v]) => [`INPUT_${k.toUpperCase()}`, v])),
   };
   const child = await exec(process.execPath, [action], { cwd: repo, env }).then(

@@ -2,11 +2,11 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { run as lockstep } from "@lockstep/cli";
 import { FakeGitHub } from "@lockstep/github/testing";
 import { parseLock } from "@lockstep/lockfile";
 import { co2Forecast } from "@lockstep/models";
 import { parseCandidate } from "@lockstep/proposal";
+import { startFakeOidc, startIamTokenGate, startS3 } from "@lockstep/store/testing";
 import { buildActions } from "../scripts/build.js";
 import { paramsFromInputs } from "../train/src/main.js";
 import { git, repository, runAction } from "./runner.js";
@@ -15,11 +15,12 @@ const TOKEN = "ghs_flow";
 const SMOKE = JSON.stringify(co2Forecast.smokeParams);
 let train: string;
 let propose: string;
+let verify: string;
 let work: string;
 let github: FakeGitHub;
 
 beforeAll(async () => {
-  [propose, train] = await buildActions(["propose-model", "train"]);
+  [propose, train, verify] = await buildActions(["propose-model", "train", "verify-models"]);
   work = await mkdtemp(join(tmpdir(), "lockstep-action-flow-"));
   github = new FakeGitHub({ owner: "acme", repo: "models", token: TOKEN });
   await github.start();
@@ -29,6 +30,7 @@ afterAll(() => github.stop());
 /** The PR body with what changes from run to run (hashes, times, commits) made stable. */
 const stable = (body: string) =>
   body
+    .replaceAll(work, "<work>")
     .replace(/[0-9a-f]{64}/g, "<sha256>")
     .replace(/[0-9a-f]{40}/g, "<commit>")
     .replace(/[0-9a-f]{16}…/g, "<sha256 prefix>…")
@@ -85,6 +87,45 @@ describe("the train action", () => {
     expect(result.outputs.sha256).toBeUndefined();
   });
 
+  it("stores to Object Storage with an IAM token from workload identity federation, masked", async () => {
+    const account = "ajeg2b2et02fabcdefgh";
+    const s3 = await startS3("artifacts");
+    const oidc = await startFakeOidc(account);
+    const gate = await startIamTokenGate(s3.endpoint, oidc.iamToken);
+    try {
+      const { clone } = await repository(work);
+      const env = {
+        AWS_ENDPOINT_URL_S3: gate.endpoint,
+        AWS_REGION: "ru-central1",
+        LOCKSTEP_YC_SERVICE_ACCOUNT_ID: account,
+        LOCKSTEP_YC_TOKEN_URL: oidc.tokenUrl,
+        ACTIONS_ID_TOKEN_REQUEST_URL: oidc.requestUrl,
+        ACTIONS_ID_TOKEN_REQUEST_TOKEN: oidc.requestToken,
+      };
+      const inputs = { model: "co2-forecast", params: SMOKE, store: "s3://artifacts/models" };
+      const result = await runAction(train, work, clone, undefined, inputs, env);
+      expect(result.code, result.stdout).toBe(0);
+      expect(result.outputs.uri).toBe(`s3://artifacts/models/sha256/${result.outputs.sha256}`);
+      expect(result.stdout).toContain(`store credentials: an IAM token of service account ${account}`);
+      expect(gate.requests()).toBeGreaterThan(0);
+      // the runner hides masked values; the token appears only in its own add-mask command
+      const occurrences = result.stdout.split(oidc.iamToken).length - 1;
+      expect(result.stdout).toContain(`::add-mask::${oidc.iamToken}`);
+      expect(occurrences).toBe(1);
+
+      const withoutPermission = await runAction(train, work, clone, undefined, inputs, {
+        ...env,
+        ACTIONS_ID_TOKEN_REQUEST_URL: "",
+      });
+      expect(withoutPermission.code).toBe(1);
+      expect(withoutPermission.stdout).toMatch(/::error::cannot get this job's OIDC token .*id-token: write/);
+    } finally {
+      await gate.close();
+      await oidc.close();
+      await s3.close();
+    }
+  });
+
   it("reads params and seed inputs strictly", () => {
     expect(paramsFromInputs("", "")).toEqual({});
     expect(paramsFromInputs('{"a": 1}', "7")).toEqual({ a: 1, seed: 7 });
@@ -97,10 +138,14 @@ describe("the train action", () => {
 describe("train → propose → verify, end to end (co2-forecast)", () => {
   it("ends in one pull request a reviewer can judge, whose lock verifies", async () => {
     const { origin, clone } = await repository(work);
+    const base = await git(clone, "rev-parse", "HEAD");
+    // the store every job shares (S3 on GitHub)
+    const store = `file://${join(work, "flow-store")}`;
     const trained = await runAction(train, work, clone, undefined, {
       model: "co2-forecast",
       params: SMOKE,
       environment: "production",
+      store,
     });
     expect(trained.code, trained.stdout).toBe(0);
     const proposed = await runAction(propose, work, clone, github, {
@@ -113,23 +158,16 @@ describe("train → propose → verify, end to end (co2-forecast)", () => {
     expect(pull.title).toMatch(/^co2-forecast \(production\): first pin, v1, mape_h12 [\d.]+$/);
     expect(stable(pull.body!)).toMatchSnapshot();
 
-    // verify: what verify-models.yml runs on the pull request's head
-    const verifier = join(work, "verify");
-    await git(work, "clone", "-q", "--branch", proposed.outputs.branch!, origin, verifier);
-    const out = {
-      text: [] as string[],
-      result(t: string) {
-        this.text.push(t);
-      },
-      json() {},
-      progress() {},
-      warn() {},
-      error(t: string) {
-        this.text.push(t);
-      },
-    };
-    expect((await lockstep(["lock", "validate", join(verifier, "models.lock.json")], out)).exitCode).toBe(0);
-    const lock = parseLock(await readFile(join(verifier, "models.lock.json"), "utf8"));
+    // what verify-models.yml runs on the pull request: a fresh checkout of its head
+    const head = join(work, "pull-request-head");
+    await git(work, "clone", "-q", "--branch", proposed.outputs.branch!, origin, head);
+    const lock = parseLock(await readFile(join(head, "models.lock.json"), "utf8"));
     expect(lock.models["co2-forecast"]!.pins.production!.sha256).toBe(trained.outputs.sha256);
-  });
+    const verified = await runAction(verify, work, head, undefined, { base });
+    expect(verified.code, verified.stdout).toBe(0);
+    expect(verified.outputs).toMatchObject({ ok: "true", verified: "1", failed: "0" });
+    expect(verified.summary).toMatch(
+      /\| co2-forecast \| production \| 1 \| reproduction \| ✅ \| 14 metrics re-computed .*byte-identical/,
+    );
+  }, 120_000);
 });

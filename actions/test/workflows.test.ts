@@ -47,7 +47,11 @@ describe("workflows", () => {
     expect(train.env?.MODEL ?? train.jobs.train.env.MODEL).toContain("'btc-signal'"); // what the schedule trains
     expect(train.concurrency.group).toContain("inputs.model");
     expect(train.permissions).toEqual({ contents: "read" });
-    expect(train.jobs.train.permissions).toEqual({ contents: "write", "pull-requests": "write" });
+    expect(train.jobs.train.permissions).toEqual({
+      contents: "write",
+      "pull-requests": "write",
+      "id-token": "write", // an OIDC token for the store, no repository access
+    });
     const steps = train.jobs.train.steps as { uses?: string; run?: string }[];
     const build = steps.findIndex((s) => s.run?.includes("npm run build -w actions"));
     const trainStep = steps.findIndex((s) => s.uses === "./actions/train");
@@ -57,10 +61,27 @@ describe("workflows", () => {
     expect(propose).toBeGreaterThan(trainStep);
   });
 
-  it("verify-models runs on pull requests that touch the lock, read-only", async () => {
+  it("verify-models runs the built verify action on pull requests that touch the lock, read-only", async () => {
     const verify = await workflow("verify-models.yml");
     expect(verify.on.pull_request.paths).toEqual(["models.lock.json"]);
     expect(verify.permissions).toEqual({ contents: "read" });
+    expect(Object.keys(verify.jobs)).toEqual(["verify"]); // the required check's name
+    expect(verify.jobs.verify.permissions).toEqual({ contents: "read", "id-token": "write" });
+    const steps = verify.jobs.verify.steps as { uses?: string; run?: string; with?: Yaml }[];
+    const build = steps.findIndex((s) => s.run?.includes("npm run build -w actions"));
+    const action = steps.findIndex((s) => s.uses === "./actions/verify-models");
+    expect(action).toBeGreaterThan(build);
+    expect(build).toBeGreaterThan(-1);
+    expect(steps[action]!.with.base).toBe("${{ github.event.pull_request.base.sha }}");
+  });
+
+  it("store credentials come from variables and secrets, never literals", async () => {
+    for (const name of ["train.yml", "verify-models.yml"]) {
+      const env = Object.values((await workflow(name)).jobs)[0] as Yaml;
+      expect(env.env.AWS_SECRET_ACCESS_KEY, name).toMatch(/^\$\{\{ secrets\./);
+      expect(env.env.AWS_ACCESS_KEY_ID, name).toMatch(/^\$\{\{ secrets\./);
+      expect(env.env.LOCKSTEP_YC_SERVICE_ACCOUNT_ID, name).toMatch(/^\$\{\{ vars\./);
+    }
   });
 
   it("ci checks, lints, builds the actions and tests on pushes and pull requests", async () => {

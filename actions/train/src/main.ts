@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as core from "@actions/core";
 import { train, type Output } from "@lockstep/cli";
+import { setUpStoreCredentials } from "../../shared/store-credentials.js";
 
 /** Params from the `params` and `seed` inputs, or a clear failure. */
 export function paramsFromInputs(params: string, seed: string): Record<string, unknown> {
@@ -24,6 +25,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const model = core.getInput("model", { required: true });
     const params = paramsFromInputs(core.getInput("params"), core.getInput("seed"));
+    await setUpStoreCredentials(env);
     const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
     const out: Output = {
       result: core.info,

@@ -24,6 +24,7 @@ const USAGE_CODES = new Set([
   "STORE_URI",
   "CANDIDATE_INVALID",
   "CANDIDATE_TOO_LARGE",
+  "VERIFY_INPUT",
 ]);
 
 /** Maps any error to its exit code: bad input is 2, everything else 1. */

@@ -24,12 +24,20 @@ export async function pinSource(cwd: string, env: NodeJS.ProcessEnv = process.en
   return source;
 }
 
+const safeRevision = (revision: string) => /^[\w./~^@{}-]+$/.test(revision) && !revision.startsWith("-");
+
+/** Whether a revision names a commit in the repository at `cwd`. */
+export async function revisionExists(cwd: string, revision: string): Promise<boolean> {
+  if (!safeRevision(revision)) return false;
+  return (await git(["rev-parse", "--verify", "--quiet", `${revision}^{commit}`], cwd)) !== undefined;
+}
+
 /** A file's text at a git revision, or undefined when the revision or file does not exist. */
 export async function readAtRevision(
   cwd: string,
   revision: string,
   path: string,
 ): Promise<string | undefined> {
-  if (!/^[\w./~^@{}-]+$/.test(revision) || revision.startsWith("-")) return undefined;
+  if (!safeRevision(revision)) return undefined;
   return git(["show", `${revision}:${path}`], cwd);
 }

@@ -2,3 +2,5 @@ export { run, type RunResult } from "./program.js";
 export { consoleOutput, type Output } from "./output.js";
 export { EXIT, CliError } from "./errors.js";
 export { train, type TrainOptions, type TrainOutcome } from "./commands/train.js";
+export { verify, type VerifyCommandOptions } from "./commands/verify.js";
+export { readLockRef, lockPath } from "./lock-io.js";

@@ -5,6 +5,7 @@ import { lockDiff, lockShow, lockValidate } from "./commands/lock.js";
 import { propose } from "./commands/propose.js";
 import { serve } from "./commands/serve.js";
 import { train } from "./commands/train.js";
+import { verify } from "./commands/verify.js";
 import { EXIT, exitCodeOf } from "./errors.js";
 import { consoleOutput, type Output } from "./output.js";
 
@@ -88,6 +89,32 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
     .option("--exit-code", "exit 1 when any pin changed")
     .action(async (before: string | undefined, after: string | undefined, options) => {
       state.code = await lockDiff(before, after, options, out);
+    });
+
+  program
+    .command("verify")
+    .description(
+      "verify the pins the lock adds or changes: artifact SHA-256 and size, card, onnxruntime, golden inputs",
+    )
+    .argument("[base]", "the lock to compare against: a file or git:REV (default git:HEAD)")
+    .option("--lock <file>", "lock file (default $LOCKSTEP_LOCK or ./models.lock.json)")
+    .option("--all", "verify every pin, not only the changed ones")
+    .option(
+      "--reproduce",
+      "also re-run each pin's recorded evaluation (trains again with its params and seed)",
+    )
+    .option(
+      "--tolerance <relative>",
+      "how far a re-run metric may be from the pin, e.g. 0.01 or 1% (default 1%)",
+    )
+    .option(
+      "--data <model=uri>",
+      "read a model's evaluation data from here instead of the pinned dataset (repeatable)",
+      (value: string, previous: string[] = []) => [...previous, value],
+    )
+    .option("--json", "print every check as JSON")
+    .action(async (base: string | undefined, options) => {
+      state.code = (await verify(base, options, out)).exitCode;
     });
 
   program

@@ -4,7 +4,8 @@ export type StoreErrorCode =
   | "STORE_ACCESS_DENIED"
   | "STORE_UNREACHABLE"
   | "STORE_IO"
-  | "STORE_INTEGRITY";
+  | "STORE_INTEGRITY"
+  | "STORE_AUTH";
 
 export class StoreError extends Error {
   override name = "StoreError";

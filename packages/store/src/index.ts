@@ -10,7 +10,13 @@ export {
 } from "./uri.js";
 export { FileStore } from "./file-store.js";
 export { S3Store, s3Error } from "./s3-store.js";
-export { s3ClientFromEnv } from "./s3-client.js";
+export { s3ClientFromEnv, IAM_TOKEN_HEADER } from "./s3-client.js";
+export {
+  exchangeIdTokenForIamToken,
+  YANDEX_TOKEN_URL,
+  type ExchangeOptions,
+  type IamToken,
+} from "./yandex-iam.js";
 export { openStore, fetchArtifact, type OpenStoreOptions } from "./open.js";
 export { readDataUri, type ReadDataOptions } from "./data-uri.js";
 export { syncS3Prefix, datasetCacheDir, type SyncOptions } from "./data-dir.js";

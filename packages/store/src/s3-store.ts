@@ -42,7 +42,7 @@ export function s3Error(error: unknown, what: string, endpoint: string): StoreEr
   if (status === 403 || /AccessDenied|Forbidden|InvalidAccessKeyId|SignatureDoesNotMatch/.test(name)) {
     return new StoreError(
       "STORE_ACCESS_DENIED",
-      `${what}: access denied (${name || status}); check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY and the bucket policy`,
+      `${what}: access denied (${name || status}); check the credentials (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or LOCKSTEP_S3_IAM_TOKEN and its service account's roles) and the bucket policy`,
       { cause: error },
     );
   }

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readDataUri, s3ClientFromEnv } from "../src/index.js";
-import { startS3 } from "./s3-server.js";
+import { startS3 } from "../testing/s3-server.js";
 
 let http: { url: string; close: () => Promise<void> };
 let s3: Awaited<ReturnType<typeof startS3>>;

@@ -6,7 +6,7 @@ import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { S3Store } from "../src/index.js";
 import { IntegrityError, openStore, s3ClientFromEnv, sha256Hex } from "../src/index.js";
-import { closedPort, startFaultyProxy, startS3 } from "./s3-server.js";
+import { closedPort, startFaultyProxy, startS3 } from "../testing/s3-server.js";
 
 const credentials = { AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "us-east-1" };
 

@@ -1,2 +1,12 @@
 export { verifyPin, type Check, type PinVerification, type VerifyOptions } from "./verify-pin.js";
-export { verificationTable, verifyChangedPins } from "./verify-lock.js";
+export { verificationSummary, verificationTable, verifyChangedPins } from "./verify-lock.js";
+export {
+  DEFAULT_REPRODUCE_TOLERANCE,
+  reproduceEvaluation,
+  trainingParams,
+  withinTolerance,
+  type ReproduceOptions,
+  type Reproduction,
+} from "./reproduce.js";
+export { parseDataOverrides, parseTolerance } from "./inputs.js";
+export { VerifyError, type VerifyErrorCode } from "./errors.js";

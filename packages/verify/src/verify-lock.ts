@@ -33,3 +33,19 @@ export function verificationTable(results: PinVerification[]): string {
     ...rows,
   ].join("\n");
 }
+
+/** One line: how many pins held, and which checks failed for the ones that did not. */
+export function verificationSummary(results: PinVerification[]): string {
+  if (results.length === 0) return "no pin was added or changed";
+  const failed = results.filter((r) => !r.ok);
+  const pins = (n: number) => `${n} pin${n === 1 ? "" : "s"}`;
+  if (failed.length === 0) return `${pins(results.length)} verified, all checks held`;
+  const which = failed.map(
+    (r) =>
+      `${r.model}@${r.environment} v${r.version} (${r.checks
+        .filter((c) => !c.ok)
+        .map((c) => c.name)
+        .join(", ")})`,
+  );
+  return `${failed.length} of ${pins(results.length)} failed verification: ${which.join("; ")}`;
+}

@@ -3,9 +3,10 @@ import type { Pin } from "@lockstep/lockfile";
 import { getModel, type OutputTensor } from "@lockstep/models";
 import { readCard, type ModelCard } from "@lockstep/onnx";
 import { fetchArtifact, type OpenStoreOptions } from "@lockstep/store";
+import { reproduceEvaluation, type ReproduceOptions } from "./reproduce.js";
 
 export interface Check {
-  name: "artifact" | "size" | "card" | "metrics" | "evaluation" | "onnxruntime" | "golden";
+  name: "artifact" | "size" | "card" | "metrics" | "evaluation" | "onnxruntime" | "golden" | "reproduction";
   ok: boolean;
   detail: string;
 }
@@ -23,6 +24,8 @@ export interface VerifyOptions {
   storeOptions?: OpenStoreOptions;
   /** How far a pinned metric may be from the card's, relative (default 1e-9: they are copies). */
   tolerance?: number;
+  /** Re-run the recorded evaluation (trains again; see reproduceEvaluation). Off when absent. */
+  reproduce?: ReproduceOptions;
 }
 
 const close = (a: number, b: number, tolerance: number) =>
@@ -32,7 +35,8 @@ const close = (a: number, b: number, tolerance: number) =>
  * Checks one pin, in order, stopping at the first check the rest depend on: the artifact is fetched
  * and its SHA-256 verified, its size matches, its card names the model and carries the pinned
  * metrics and evaluation, onnxruntime loads it, and the model's serving adapters answer each of
- * their golden inputs with finite outputs.
+ * their golden inputs with finite outputs. With `reproduce`, the recorded evaluation then runs again
+ * and every pinned metric must come out within its tolerance.
  */
 export async function verifyPin(
   model: string,
@@ -123,6 +127,10 @@ export async function verifyPin(
     pass("golden", `${answered.length} golden inputs answered`);
   } finally {
     await session.release();
+  }
+  if (options.reproduce) {
+    const reproduction = await reproduceEvaluation(model, pin, card, options.reproduce);
+    (reproduction.ok ? pass : fail)("reproduction", reproduction.detail);
   }
   return result();
 }

@@ -4,35 +4,31 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
-import { run } from "@lockstep/cli";
-import { emptyLock, parseLock, type LockFile, type Pin } from "@lockstep/lockfile";
-import { co2Forecast } from "@lockstep/models";
-import { verificationTable, verifyChangedPins, verifyPin } from "../src/index.js";
+import { bumpPin, emptyLock, type LockFile, type Pin } from "@lockstep/lockfile";
+import { co2Forecast, getModel, trainCandidate } from "@lockstep/models";
+import { cardMetadata, readCard, withMetadata } from "@lockstep/onnx";
+import { fetchArtifact, openStore, readDataUri } from "@lockstep/store";
+import {
+  trainingParams,
+  verificationTable,
+  verifyChangedPins,
+  verifyPin,
+  withinTolerance,
+} from "../src/index.js";
 
 const exec = promisify(execFile);
 let dir: string;
 let lock: LockFile;
 let pin: Pin;
-const quiet = { result() {}, json() {}, progress() {}, warn() {}, error() {} };
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "lockstep-verify-"));
-  await exec("git", ["init", "-q", dir]);
-  const lockFile = join(dir, "models.lock.json");
-  const { exitCode } = await run(
-    [
-      "train",
-      "co2-forecast",
-      "--params",
-      JSON.stringify(co2Forecast.smokeParams),
-      "--lock",
-      lockFile,
-      "--pin",
-    ],
-    quiet,
-  );
-  expect(exitCode).toBe(0);
-  lock = parseLock(await readFile(lockFile, "utf8"));
+  const candidate = await trainCandidate({
+    model: "co2-forecast",
+    params: co2Forecast.smokeParams,
+    context: { log: () => {}, baseDir: dir },
+  });
+  lock = bumpPin(emptyLock(), "co2-forecast", "staging", candidate.pin, co2Forecast.gate);
   pin = lock.models["co2-forecast"]!.pins.staging!;
 }, 120_000);
 
@@ -109,5 +105,69 @@ describe("verifyChangedPins", () => {
     expect(table).toContain("| co2-forecast | staging | 1 | metrics | ❌ | rmse_h12: pinned 0.000001");
     expect(table).toContain("| co2-forecast | staging | 1 | artifact | ✅ |");
     expect(verificationTable([])).toBe("No pin was added or changed.");
+  });
+});
+
+describe("re-running the recorded evaluation", () => {
+  const reproduce = (extra: object = {}) => ({
+    storeOptions: { baseDir: dir },
+    reproduce: { baseDir: dir, ...extra },
+  });
+  const detail = (r: { checks: { name: string; detail: string }[] }) =>
+    r.checks.find((c) => c.name === "reproduction")?.detail;
+
+  it("trains again with the card's params and seed and gets the pinned metrics", async () => {
+    const result = await verifyPin("co2-forecast", "staging", pin, reproduce());
+    expect(failed(result)).toEqual([]);
+    expect(result.checks.at(-1)!.name).toBe("reproduction");
+    expect(detail(result)).toMatch(/14 metrics re-computed in [\d.]+ s, within 1% relative/);
+  }, 120_000);
+
+  it("catches an artifact whose card claims metrics its evaluation does not give", async () => {
+    // a forged artifact: the card and the pin agree with each other, so only a re-run can tell
+    const bytes = await fetchArtifact(pin.uri, pin.sha256, { baseDir: dir });
+    const card = readCard(bytes);
+    card.metrics = { ...card.metrics, mape_h12: card.metrics.mape_h12! * 0.5 };
+    const forged = withMetadata(bytes, cardMetadata(card));
+    const stored = await openStore(undefined, { baseDir: dir }).put(forged);
+    const forgedPin = { ...pin, ...stored, metrics: card.metrics };
+    const plain = await verifyPin("co2-forecast", "staging", forgedPin, options());
+    expect(failed(plain)).toEqual([]);
+    const result = await verifyPin("co2-forecast", "staging", forgedPin, reproduce());
+    expect(failed(result)).toEqual(["reproduction"]);
+    expect(detail(result)).toMatch(/^outside 1% relative: mape_h12: pinned [\d.]+, re-run [\d.]+$/);
+  }, 120_000);
+
+  it("catches evaluation data that changed since the pin, and data it cannot read", async () => {
+    const original = await readDataUri(co2Forecast.defaultData);
+    const csv = original.toString("utf8").replace(/\n[^\n]*\n?$/, "\n");
+    await writeFile(join(dir, "co2-shorter.csv"), csv);
+    const changed = await verifyPin(
+      "co2-forecast",
+      "staging",
+      pin,
+      reproduce({ data: { "co2-forecast": "co2-shorter.csv" } }),
+    );
+    expect(failed(changed)).toEqual(["reproduction"]);
+    expect(detail(changed)).toMatch(/^the evaluation data differ: co2-shorter.csv has fingerprint/);
+
+    const missing = await verifyPin(
+      "co2-forecast",
+      "staging",
+      pin,
+      reproduce({ data: { "co2-forecast": "nowhere.csv" } }),
+    );
+    expect(detail(missing)).toMatch(/^cannot read the evaluation data nowhere.csv: /);
+  }, 120_000);
+
+  it("reads the training params back from the card, and states its tolerance", () => {
+    const card = { params: { ...co2Forecast.defaultParams, structures: ["x"], seed: 7 } };
+    const params = trainingParams(getModel("co2-forecast"), card as never) as Record<string, unknown>;
+    expect(params.seed).toBe(7);
+    expect(params).not.toHaveProperty("structures");
+    expect(withinTolerance(1, 1.0099, 0.01)).toBe(true);
+    expect(withinTolerance(1, 1.011, 0.01)).toBe(false);
+    expect(withinTolerance(0, 0.000001, 0.01)).toBe(true);
+    expect(withinTolerance(0, 0.00001, 0.01)).toBe(false);
   });
 });

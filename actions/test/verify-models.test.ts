@@ -1,0 +1,170 @@
+import { chmod, cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { run as lockstep } from "@lockstep/cli";
+import { parseLock, type LockFile } from "@lockstep/lockfile";
+import { co2Forecast } from "@lockstep/models";
+import { cardMetadata, readCard, withMetadata } from "@lockstep/onnx";
+import { fetchArtifact, openStore } from "@lockstep/store";
+import { buildActions } from "../scripts/build.js";
+import { booleanInput } from "../verify-models/src/main.js";
+import { exec, git, repository, runAction } from "./runner.js";
+
+let action: string;
+let work: string;
+let origin: string;
+let clone: string;
+let store: string;
+let base: string;
+let lock: LockFile;
+const BRANCH = "lockstep/co2-forecast/production";
+
+/** A pull request's checkout: base = main, the head commits the lock with the trained pin. */
+beforeAll(async () => {
+  [action] = await buildActions(["verify-models"]);
+  work = await mkdtemp(join(tmpdir(), "lockstep-action-verify-"));
+  ({ origin, clone } = await repository(work));
+  base = await git(clone, "rev-parse", "HEAD");
+  store = join(work, "store");
+  const quiet = { result() {}, json() {}, progress() {}, warn() {}, error() {} };
+  const params = JSON.stringify(co2Forecast.smokeParams);
+  const lockFile = join(clone, "models.lock.json");
+  const args = ["--params", params, "--env", "production", "--store", `file://${store}`, "--lock", lockFile];
+  expect((await lockstep(["train", "co2-forecast", ...args, "--pin"], quiet)).exitCode).toBe(0);
+  await git(clone, "checkout", "-q", "-b", BRANCH);
+  await git(clone, "add", "models.lock.json");
+  await git(clone, "commit", "-q", "-m", "bump co2-forecast");
+  await git(clone, "push", "-q", "origin", BRANCH);
+  lock = parseLock(await readFile(lockFile, "utf8"));
+}, 180_000);
+
+const pinned = () => structuredClone(lock.models["co2-forecast"]!.pins.production!);
+
+/** Runs the action on the head with the lock (uncommitted edits are what the action reads). */
+async function verifyWith(edit: ((l: LockFile) => void) | undefined, inputs: Record<string, string> = {}) {
+  const lockFile = join(clone, "models.lock.json");
+  const edited = structuredClone(lock);
+  edit?.(edited);
+  await writeFile(lockFile, JSON.stringify(edited, null, 2));
+  try {
+    return await runAction(action, work, clone, undefined, { base, reproduce: "false", ...inputs });
+  } finally {
+    await git(clone, "checkout", "-q", "--", "models.lock.json");
+  }
+}
+
+const errorLine = (stdout: string) => stdout.split("\n").find((l) => l.startsWith("::error::")) ?? "";
+
+describe("the verify-models action (bundled, run as the runner runs it)", () => {
+  it("passes a pull request whose new pin holds, re-running its evaluation, with outputs and a summary", async () => {
+    const result = await runAction(action, work, clone, undefined, { base });
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.outputs).toMatchObject({ ok: "true", verified: "1", failed: "0" });
+    expect(result.stdout).toContain("re-running the evaluation of co2-forecast");
+    expect(result.summary).toContain("1 pin verified, all checks held.");
+    for (const check of ["artifact", "size", "card", "metrics", "onnxruntime", "golden", "reproduction"])
+      expect(result.summary).toContain(`| co2-forecast | production | 1 | ${check} | ✅ |`);
+    expect(result.summary).toMatch(/re-run .*within 1%/i);
+    const results = JSON.parse(await readFile(result.outputs["results-path"]!, "utf8"));
+    expect(results[0]).toMatchObject({ model: "co2-forecast", environment: "production", ok: true });
+  }, 120_000);
+
+  it("fails on metrics edited by hand in the lock, with the table", async () => {
+    const result = await verifyWith((l) => {
+      l.models["co2-forecast"]!.pins.production!.metrics.mape_h12 = 0.0001;
+    });
+    expect(result.code).toBe(1);
+    expect(result.outputs).toMatchObject({ ok: "false", verified: "1", failed: "1" });
+    expect(errorLine(result.stdout)).toMatch(
+      /^::error::1 of 1 pin failed verification: co2-forecast@production v1 \(metrics\)%0A\| model \|/,
+    );
+    expect(result.summary).toMatch(/\| metrics \| ❌ \| mape_h12: pinned 0.0001, the card says/);
+  });
+
+  it("fails on a pin that points at a missing object", async () => {
+    const missing = "0".repeat(64);
+    const result = await verifyWith((l) => {
+      Object.assign(l.models["co2-forecast"]!.pins.production!, {
+        sha256: missing,
+        uri: `file://${store}/sha256/${missing}`,
+      });
+    });
+    expect(result.code).toBe(1);
+    expect(result.summary).toMatch(/\| artifact \| ❌ \| .*(not found|does not exist|missing)/i);
+  });
+
+  it("fails on a tampered artifact", async () => {
+    const tampered = join(work, "tampered-store");
+    await cp(store, tampered, { recursive: true });
+    const pin = pinned();
+    const file = join(tampered, "sha256", pin.sha256);
+    const bytes = await readFile(file);
+    bytes[bytes.length - 10] ^= 0xff;
+    await chmod(file, 0o644);
+    await writeFile(file, bytes);
+    const result = await verifyWith((l) => {
+      l.models["co2-forecast"]!.pins.production!.uri = `file://${tampered}/sha256/${pin.sha256}`;
+    });
+    expect(result.code).toBe(1);
+    expect(result.summary).toMatch(/\| artifact \| ❌ \| .*(sha-?256|integrity|mismatch)/i);
+  });
+
+  it("fails on an artifact whose card and pin both claim metrics its evaluation does not give", async () => {
+    const pin = pinned();
+    const card = readCard(await fetchArtifact(pin.uri, pin.sha256));
+    card.metrics = { ...card.metrics, mape_h12: card.metrics.mape_h12! / 3 };
+    const forged = await openStore(`file://${store}`).put(
+      withMetadata(await fetchArtifact(pin.uri, pin.sha256), cardMetadata(card)),
+    );
+    const result = await verifyWith(
+      (l) => Object.assign(l.models["co2-forecast"]!.pins.production!, forged, { metrics: card.metrics }),
+      { reproduce: "true", tolerance: "0.02" },
+    );
+    expect(result.code).toBe(1);
+    expect(result.summary).toContain("| metrics | ✅ |");
+    expect(result.summary).toMatch(/\| reproduction \| ❌ \| outside 2% relative: mape_h12: pinned/);
+  }, 120_000);
+
+  it("fetches the base revision into a shallow checkout", async () => {
+    const shallow = join(work, "shallow");
+    await exec("git", ["clone", "-q", "--depth=1", "--branch", BRANCH, `file://${origin}`, shallow]);
+    await expect(git(shallow, "cat-file", "-e", `${base}^{commit}`)).rejects.toThrow();
+    const result = await runAction(action, work, shallow, undefined, { base, reproduce: "false" });
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.stdout).toContain(`fetching ${base} from origin`);
+    expect(result.outputs.verified).toBe("1");
+  });
+
+  it("says so when nothing changed", async () => {
+    const head = await git(clone, "rev-parse", "HEAD");
+    const result = await runAction(action, work, clone, undefined, { base: head, reproduce: "false" });
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.outputs).toMatchObject({ ok: "true", verified: "0" });
+    expect(result.summary).toContain("No pin was added or changed.");
+  });
+
+  it.each([
+    [{ base: "" }, /base is empty/],
+    [{ base: "--upload-pack=touch /tmp/x" }, /is not a git revision/],
+    [{ base: "f".repeat(40) }, /cannot fetch the base revision/],
+    [{ reproduce: "yes" }, /reproduce must be true or false/],
+    [{ tolerance: "5" }, /tolerance must be a relative difference/],
+    [{ tolerance: "1e400" }, /tolerance must be/],
+    [{ data: "co2-forecast" }, /is not model=uri/],
+    [{ data: "nope=x.csv" }, /unknown model "nope"/],
+    [{ lock: "../../etc/passwd" }, /lock must be a path inside the workspace/],
+    [{ lock: "missing.json" }, /does not exist/],
+  ])("fails clearly on bad input %j", async (bad, message) => {
+    const result = await runAction(action, work, clone, undefined, { base, reproduce: "false", ...bad });
+    expect(result.code).toBe(1);
+    expect(errorLine(result.stdout)).toMatch(message);
+    expect(result.outputs.ok).toBeUndefined();
+  });
+
+  it("reads boolean inputs strictly", () => {
+    expect(booleanInput("x", "TRUE")).toBe(true);
+    expect(booleanInput("x", "false")).toBe(false);
+    expect(() => booleanInput("x", "1")).toThrow(/x must be true or false/);
+  });
+});

@@ -1,0 +1,101 @@
+import { execFile } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { promisify } from "node:util";
+import * as core from "@actions/core";
+import { readLockRef } from "@lockstep/cli";
+import {
+  parseDataOverrides,
+  parseTolerance,
+  verificationSummary,
+  verificationTable,
+  verifyChangedPins,
+} from "@lockstep/verify";
+import { setUpStoreCredentials } from "../../shared/store-credentials.js";
+
+const exec = promisify(execFile);
+
+/** The input as a boolean: true/false (any case), or a clear failure. */
+export function booleanInput(name: string, value: string): boolean {
+  if (/^true$/i.test(value)) return true;
+  if (/^false$/i.test(value)) return false;
+  throw new Error(`${name} must be true or false, got ${JSON.stringify(value.slice(0, 40))}`);
+}
+
+/** Makes `revision` (a commit SHA or ref) available, fetching it from origin for shallow checkouts. */
+async function ensureRevision(cwd: string, revision: string): Promise<void> {
+  if (!/^[\w./-]+$/.test(revision) || revision.startsWith("-"))
+    throw new Error(`base ${JSON.stringify(revision.slice(0, 80))} is not a git revision`);
+  const has = await exec("git", ["cat-file", "-e", `${revision}^{commit}`], { cwd }).then(
+    () => true,
+    () => false,
+  );
+  if (has) return;
+  core.info(`fetching ${revision} from origin`);
+  await exec("git", ["fetch", "--no-tags", "--depth=1", "origin", revision], { cwd }).catch(
+    (error: { stderr?: string }) => {
+      throw new Error(
+        `cannot fetch the base revision ${revision}: ${error.stderr?.trim() || "git fetch failed"}`,
+      );
+    },
+  );
+}
+
+/** Reads the inputs, verifies the pins changed since the base, sets the outputs and the summary. */
+export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  try {
+    const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
+    const base = core.getInput("base");
+    if (!base)
+      throw new Error(
+        "base is empty: outside a pull_request event, pass the revision to compare against (e.g. origin/main)",
+      );
+    const reproduce = booleanInput("reproduce", core.getInput("reproduce") || "true");
+    const tolerance = parseTolerance(core.getInput("tolerance") || "1%");
+    const data = parseDataOverrides([core.getInput("data")]);
+    const lockFile = resolve(workspace, core.getInput("lock") || "models.lock.json");
+    if (!lockFile.startsWith(`${resolve(workspace)}/`))
+      throw new Error(
+        `lock must be a path inside the workspace, got ${JSON.stringify(core.getInput("lock"))}`,
+      );
+    const baseDir = dirname(lockFile);
+    await setUpStoreCredentials(env);
+
+    await ensureRevision(baseDir, base);
+    const before = await readLockRef(`git:${base}`, lockFile, { missingFileIsEmpty: true });
+    const after = await readLockRef(lockFile, lockFile);
+    const results = await core.group("verify", () =>
+      verifyChangedPins(before, after, {
+        storeOptions: { baseDir, env },
+        reproduce: reproduce ? { tolerance, data, baseDir, env, log: core.info } : undefined,
+        log: core.info,
+      }),
+    );
+
+    const resultsPath = join(baseDir, ".lockstep", "verification.json");
+    await mkdir(dirname(resultsPath), { recursive: true });
+    await writeFile(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
+    const failed = results.filter((r) => !r.ok).length;
+    core.setOutput("ok", String(failed === 0));
+    core.setOutput("verified", String(results.length));
+    core.setOutput("failed", String(failed));
+    core.setOutput("results-path", resultsPath);
+
+    const summary = verificationSummary(results);
+    const table = verificationTable(results);
+    await core.summary
+      .addHeading("Model verification", 2)
+      .addRaw(`${summary}.\n\n`)
+      .addRaw(`${table}\n\n`)
+      .addRaw(
+        reproduce
+          ? `Re-run evaluations must give every pinned metric within ${tolerance * 100}% (relative).\n`
+          : "Evaluations were not re-run (reproduce: false).\n",
+      )
+      .write();
+    if (failed > 0) core.setFailed(`${summary}\n${table}`);
+    else core.info(summary);
+  } catch (error) {
+    core.setFailed((error as Error).message);
+  }
+}

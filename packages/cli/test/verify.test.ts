@@ -1,0 +1,98 @@
+import { execFile } from "node:child_process";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { beforeAll, describe, expect, it } from "vitest";
+import { co2Forecast } from "@lockstep/models";
+import { run } from "../src/index.js";
+import { capture } from "./capture.js";
+
+const exec = promisify(execFile);
+const git = (cwd: string, ...args: string[]) =>
+  exec("git", ["-c", "user.email=t@example.com", "-c", "user.name=t", ...args], { cwd });
+
+let dir: string;
+let lockFile: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "lockstep-verify-cli-"));
+  lockFile = join(dir, "models.lock.json");
+  await git(dir, "init", "-q");
+  await writeFile(join(dir, "README.md"), "no lock yet\n");
+  await git(dir, "add", "README.md");
+  await git(dir, "commit", "-qm", "seed");
+  const out = capture();
+  const params = JSON.stringify(co2Forecast.smokeParams);
+  const trained = await run(["train", "co2-forecast", "--params", params, "--lock", lockFile, "--pin"], out);
+  expect(trained.exitCode, out.errors()).toBe(0);
+}, 120_000);
+
+async function verify(...args: string[]) {
+  const out = capture();
+  const { exitCode } = await run(["verify", ...args, "--lock", lockFile], out);
+  return { exitCode, out: out.text(), err: out.errors() };
+}
+
+describe("lockstep verify", () => {
+  it("verifies a pin added since a commit with no lock file yet, and re-runs its evaluation", async () => {
+    const plain = await verify();
+    expect(plain.exitCode, plain.err).toBe(0);
+    expect(plain.out).toContain("| co2-forecast | staging | 1 | golden | ✅ |");
+    expect(plain.out).not.toContain("reproduction");
+    expect(plain.out).toMatch(/1 pin verified, all checks held$/);
+
+    const again = await verify("git:HEAD", "--reproduce", "--tolerance", "0.5%");
+    expect(again.exitCode, again.err).toBe(0);
+    expect(again.out).toMatch(/\| reproduction \| ✅ \| 14 metrics re-computed .* within 0.5% relative/);
+    expect(again.err).toMatch(/re-running the evaluation of co2-forecast/);
+  }, 120_000);
+
+  it("fails with exit 1 and the table when a committed pin's metrics are edited by hand", async () => {
+    await git(dir, "add", "models.lock.json");
+    await git(dir, "commit", "-qm", "pin");
+    expect((await verify()).out).toBe("No pin was added or changed.\n\nno pin was added or changed");
+    expect((await verify("--all")).exitCode).toBe(0);
+
+    const committed = await readFile(lockFile, "utf8");
+    const lock = JSON.parse(committed);
+    lock.models["co2-forecast"].pins.staging.metrics.mape_h12 = 0.0001;
+    await writeFile(lockFile, JSON.stringify(lock, null, 2));
+    try {
+      const edited = await verify();
+      expect(edited.exitCode).toBe(1);
+      expect(edited.out).toMatch(/\| metrics \| ❌ \| mape_h12: pinned 0.0001, the card says [\d.]+/);
+      expect(edited.out).toMatch(/1 of 1 pin failed verification: co2-forecast@staging v1 \(metrics\)$/);
+      const json = JSON.parse((await verify("--json")).out);
+      expect(json).toMatchObject([{ model: "co2-forecast", ok: false }]);
+    } finally {
+      await writeFile(lockFile, committed);
+    }
+  });
+
+  it("fails the re-run when the evaluation data cannot be read", async () => {
+    const result = await verify("--all", "--reproduce", "--data", "co2-forecast=missing.csv");
+    expect(result.exitCode).toBe(1);
+    expect(result.out).toMatch(/\| reproduction \| ❌ \| cannot read the evaluation data missing.csv: /);
+  });
+
+  it("refuses bad options with exit 2 and a clear message", async () => {
+    const cases: [string[], RegExp][] = [
+      [["--tolerance", "2"], /tolerance must be a relative difference above 0 and below 1/],
+      [["--tolerance", "abc"], /tolerance must be/],
+      [["--tolerance", "-1%"], /tolerance must be/],
+      [["--data", "co2-forecast"], /is not model=uri/],
+      [["--data", "nope=x.csv"], /unknown model "nope"/],
+      [["--data", "co2-forecast=a.csv", "--data", "co2-forecast=b.csv"], /given twice/],
+      [["--data", `co2-forecast=${"x".repeat(3000)}`], /too long/],
+      [["git:no-such-rev"], /cannot read models.lock.json at git revision "no-such-rev"/],
+      [["git:--output=/tmp/x"], /cannot read models.lock.json/],
+      [["missing.json"], /does not exist/],
+    ];
+    for (const [args, message] of cases) {
+      const result = await verify(...args);
+      expect(result.exitCode, args.join(" ")).toBe(2);
+      expect(result.err, args.join(" ")).toMatch(message);
+    }
+  });
+});

@@ -1,0 +1,122 @@
+import { createHash } from "node:crypto";
+import type { Pin } from "@lockstep/lockfile";
+import { getModel, type ModelSpec } from "@lockstep/models";
+import type { ModelCard } from "@lockstep/onnx";
+
+/**
+ * The default tolerance of a re-run evaluation: each metric within 1% of the pinned value (relative),
+ * or within 1e-6 (metrics are rounded to 6 decimals). Training is seeded and deterministic on one
+ * machine (two runs give identical metrics); the margin absorbs another CPU or tfjs backend.
+ */
+export const DEFAULT_REPRODUCE_TOLERANCE = 0.01;
+const ABSOLUTE_FLOOR = 1e-6;
+
+export interface ReproduceOptions {
+  /** Relative tolerance per metric (default DEFAULT_REPRODUCE_TOLERANCE). */
+  tolerance?: number;
+  /** Evaluation data to read instead of the pin's dataset, by model (a mirror of the same data). */
+  data?: Record<string, string>;
+  /** Directory relative data paths resolve against (default the working directory). */
+  baseDir?: string;
+  env?: NodeJS.ProcessEnv;
+  log?: (line: string) => void;
+}
+
+export interface Reproduction {
+  ok: boolean;
+  detail: string;
+  /** The re-computed metrics, when training ran. */
+  metrics?: Record<string, number>;
+}
+
+/** The params training took, out of the card's (which adds what training chose, e.g. structures). */
+export function trainingParams(spec: ModelSpec, card: ModelCard): unknown {
+  const recorded = card.params ?? {};
+  const keys = Object.keys(spec.defaultParams as Record<string, unknown>);
+  return Object.fromEntries(keys.filter((k) => Object.hasOwn(recorded, k)).map((k) => [k, recorded[k]]));
+}
+
+export function withinTolerance(pinned: number, reproduced: number, tolerance: number): boolean {
+  return Math.abs(pinned - reproduced) <= Math.max(ABSOLUTE_FLOOR, tolerance * Math.abs(pinned));
+}
+
+const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+
+/**
+ * Re-runs the recorded evaluation: trains the model again with the params and seed in its card on
+ * the pinned dataset, requires the same data fingerprint and protocol, and every pinned metric
+ * within the tolerance. The evaluations re-fit models (backtests, walk-forward, cross-validation),
+ * so re-running them means training; the cost is the training budget the pin was made with.
+ */
+export async function reproduceEvaluation(
+  model: string,
+  pin: Pin,
+  card: ModelCard,
+  options: ReproduceOptions = {},
+): Promise<Reproduction> {
+  const tolerance = options.tolerance ?? DEFAULT_REPRODUCE_TOLERANCE;
+  const log = options.log ?? (() => {});
+  const spec = getModel(model);
+  let params: unknown;
+  try {
+    params = spec.parseParams(trainingParams(spec, card));
+  } catch (error) {
+    return { ok: false, detail: `the card's params cannot be used again: ${(error as Error).message}` };
+  }
+  const dataset = options.data?.[model] ?? pin.evaluation.dataset;
+  if (!dataset)
+    return {
+      ok: false,
+      detail: `the pin does not name its evaluation data; give it as a data override (${model}=<uri>)`,
+    };
+  const context = { log: (line: string) => log(`  ${line}`), baseDir: options.baseDir, env: options.env };
+  let data: unknown;
+  try {
+    data = await spec.loadData(dataset, context);
+  } catch (error) {
+    return { ok: false, detail: `cannot read the evaluation data ${dataset}: ${(error as Error).message}` };
+  }
+  log(`re-running the evaluation of ${model} on ${dataset} (${pin.evaluation.protocol})`);
+  const started = Date.now();
+  let trained: Awaited<ReturnType<ModelSpec["train"]>>;
+  try {
+    trained = await spec.train(data, params, context);
+  } catch (error) {
+    return { ok: false, detail: `training with the recorded params failed: ${(error as Error).message}` };
+  }
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (trained.evaluation.datasetSha256 !== pin.evaluation.datasetSha256) {
+    return {
+      ok: false,
+      detail: `the evaluation data differ: ${dataset} has fingerprint ${trained.evaluation.datasetSha256.slice(0, 12)}, the pin was evaluated on ${pin.evaluation.datasetSha256.slice(0, 12)}`,
+    };
+  }
+  if (trained.evaluation.protocol !== pin.evaluation.protocol) {
+    return {
+      ok: false,
+      detail: `the protocol differs: re-run "${trained.evaluation.protocol}", pinned "${pin.evaluation.protocol}"`,
+    };
+  }
+  const off = Object.entries(pin.metrics).flatMap(([name, pinned]) => {
+    const again = trained.metrics[name];
+    if (again === undefined) return [`${name}: not computed by the re-run`];
+    return withinTolerance(pinned, again, tolerance) ? [] : [`${name}: pinned ${pinned}, re-run ${again}`];
+  });
+  const bound = `${tolerance * 100}% relative`;
+  if (off.length > 0)
+    return {
+      ok: false,
+      detail: `outside ${bound}: ${off.join("; ")}`,
+      metrics: trained.metrics,
+    };
+  const worst = Object.entries(pin.metrics).reduce((max, [name, pinned]) => {
+    const diff = Math.abs(pinned - trained.metrics[name]!) / Math.max(Math.abs(pinned), ABSOLUTE_FLOOR);
+    return Math.max(max, diff);
+  }, 0);
+  const identical = sha256(trained.onnx) === pin.sha256 ? "; the re-trained artifact is byte-identical" : "";
+  return {
+    ok: true,
+    detail: `${Object.keys(pin.metrics).length} metrics re-computed in ${seconds} s, within ${bound} (largest difference ${worst === 0 ? "0" : (worst * 100).toPrecision(2)}%)${identical}`,
+    metrics: trained.metrics,
+  };
+}
