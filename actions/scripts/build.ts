@@ -4,6 +4,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { build } from "esbuild";
+import { NODE_BUNDLE } from "../../scripts/esbuild-node.js";
 
 const ROOT = resolve(import.meta.dirname, "..");
 
@@ -18,22 +19,7 @@ export async function buildActions(names = actionNames()): Promise<string[]> {
   const outputs: string[] = [];
   for (const name of names) {
     const outfile = join(ROOT, name, "dist", "index.mjs");
-    await build({
-      entryPoints: [join(ROOT, name, "src", "index.ts")],
-      outfile,
-      bundle: true,
-      platform: "node",
-      format: "esm",
-      target: "node20",
-      sourcemap: "linked",
-      legalComments: "none",
-      external: ["onnxruntime-node", "sharp", "@tensorflow/*"],
-      // CommonJS dependencies call require(); ESM output needs one
-      banner: {
-        js: 'import { createRequire as __lockstepRequire } from "node:module"; const require = __lockstepRequire(import.meta.url);',
-      },
-      logLevel: "warning",
-    });
+    await build({ ...NODE_BUNDLE, entryPoints: [join(ROOT, name, "src", "index.ts")], outfile });
     outputs.push(outfile);
   }
   return outputs;

@@ -4,6 +4,7 @@
 import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { build } from "esbuild";
+import { NODE_BUNDLE } from "../../../scripts/esbuild-node.js";
 
 export const NATIVE = ["onnxruntime-node", "sharp"];
 
@@ -14,6 +15,7 @@ export async function bundle(
   const main = join(outDir, "dist/main.mjs");
   await mkdir(dirname(main), { recursive: true });
   await build({
+    ...NODE_BUNDLE,
     entryPoints: { main: join(root, "src/main.ts") },
     outdir: dirname(main),
     outExtension: { ".js": ".mjs" },
@@ -21,18 +23,6 @@ export async function bundle(
     // imports of tfjs are never evaluated by the server
     splitting: true,
     chunkNames: "chunks/[name]-[hash]",
-    bundle: true,
-    platform: "node",
-    format: "esm",
-    target: "node20",
-    sourcemap: "linked",
-    legalComments: "none",
-    external: [...NATIVE, "@tensorflow/*"],
-    // CommonJS dependencies call require(); ESM output needs one
-    banner: {
-      js: 'import { createRequire as __lockstepRequire } from "node:module"; const require = __lockstepRequire(import.meta.url);',
-    },
-    logLevel: "warning",
   });
   // the onnxruntime session worker is plain JavaScript importing only onnxruntime-node
   await cp(join(root, "src/runtime/session-worker.mjs"), join(dirname(main), "session-worker.mjs"));
