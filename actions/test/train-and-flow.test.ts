@@ -56,7 +56,15 @@ describe("the train action", () => {
       seed: "3",
     });
     expect(result.code, result.stdout).toBe(0);
-    expect(result.stdout).toContain("::group::train co2-forecast");
+    const groups = [...result.stdout.matchAll(/^::group::(.*)$/gm)].map((m) => m[1]);
+    expect(groups.slice(0, 4)).toEqual([
+      "co2-forecast: load data",
+      "co2-forecast: backtest",
+      "co2-forecast: final model",
+      "co2-forecast: store",
+    ]);
+    // every group is closed before the next opens
+    expect(result.stdout.match(/^::endgroup::$/gm)!.length).toBe(groups.length);
     expect(result.outputs.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(result.outputs.uri).toBe(`file://.lockstep/store/sha256/${result.outputs.sha256}`);
     expect(JSON.parse(result.outputs.metrics!)).toHaveProperty("mape_h12");

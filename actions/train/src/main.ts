@@ -27,26 +27,31 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const params = paramsFromInputs(core.getInput("params"), core.getInput("seed"));
     await setUpStoreCredentials(env);
     const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
+    // one log group per phase (load data, each training phase, store); groups cannot nest
+    let grouped = false;
     const out: Output = {
       result: core.info,
       json: (value) => core.info(JSON.stringify(value)),
       progress: core.info,
       warn: core.warning,
       error: core.error,
+      phase: (name) => {
+        if (grouped) core.endGroup();
+        core.startGroup(`${model}: ${name}`);
+        grouped = true;
+      },
     };
-    const outcome = await core.group(`train ${model}`, () =>
-      train(
-        model,
-        {
-          params: JSON.stringify(params),
-          data: core.getInput("data") || undefined,
-          env: core.getInput("environment") || "staging",
-          store: core.getInput("store") || undefined,
-          lock: join(workspace, "models.lock.json"),
-        },
-        out,
-      ),
-    );
+    const outcome = await train(
+      model,
+      {
+        params: JSON.stringify(params),
+        data: core.getInput("data") || undefined,
+        env: core.getInput("environment") || "staging",
+        store: core.getInput("store") || undefined,
+        lock: join(workspace, "models.lock.json"),
+      },
+      out,
+    ).finally(() => grouped && core.endGroup());
     const { pin, verdict } = outcome.candidate;
     core.setOutput("sha256", pin.sha256);
     core.setOutput("uri", pin.uri);

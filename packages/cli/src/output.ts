@@ -5,6 +5,8 @@ export interface Output {
   progress(message: string): void;
   warn(message: string): void;
   error(message: string): void;
+  /** A phase of long work starts (the train action opens a log group); optional. */
+  phase?(name: string): void;
 }
 
 export function consoleOutput(

@@ -44,11 +44,13 @@ export async function trainCandidate(options: TrainCandidateOptions): Promise<Ca
   const spec = getModel(options.model);
   const params = spec.parseParams(options.params);
   const dataUri = options.data ?? spec.defaultData;
+  context.phase?.("load data");
   context.log(`${spec.name}: loading data from ${dataUri}`);
   const data = await spec.loadData(dataUri, context);
   const started = Date.now();
   const trained = await spec.train(data, params, context);
   context.log(`${spec.name}: trained in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  context.phase?.("store");
   const store = openStore(options.store, { baseDir: context.baseDir, ...options.storeOptions });
   const artifact = await store.put(trained.onnx);
   context.log(`${spec.name}: stored ${artifact.bytes} bytes at ${artifact.uri}`);

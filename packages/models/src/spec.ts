@@ -7,6 +7,8 @@ export interface TrainContext {
   /** Directory relative data paths are resolved against. */
   baseDir?: string;
   env?: NodeJS.ProcessEnv;
+  /** Called as each phase of the work starts (data, training phases, store). */
+  phase?: (name: string) => void;
 }
 
 /** What training produces: the ONNX bytes (card inside), the metrics and a Markdown report. */

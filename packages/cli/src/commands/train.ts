@@ -49,7 +49,7 @@ export async function train(model: string, options: TrainOptions, out: Output): 
     lock,
     environment,
     source: await pinSource(baseDir),
-    context: { log: out.progress, baseDir },
+    context: { log: out.progress, baseDir, phase: out.phase?.bind(out) },
   });
   const { pin, verdict, spec } = candidate;
   const reportPath =

@@ -45,7 +45,7 @@ export async function trainBtc(
   params: BtcParams,
   context: TrainContext,
 ): Promise<TrainedModel> {
-  const { timings, phase } = phaseTimer();
+  const { timings, phase } = phaseTimer(context.phase);
   const { log } = context;
   const barriers = { upperPct: params.upperPct, lowerPct: params.lowerPct, horizonBars: params.horizonBars };
   const data = await phase("features", () => buildDataset(series, barriers));

@@ -82,7 +82,7 @@ export async function trainCo2(
 ): Promise<TrainedModel> {
   const values = series.values;
   const operators = new OperatorCache(params.maxHorizon);
-  const { timings, phase } = phaseTimer();
+  const { timings, phase } = phaseTimer(context.phase);
   const lastMonth = monthLabel(monthIndex(series.start) + values.length - 1);
   const month = (index: number) => monthLabel(monthIndex(series.start) + index);
   context.log(

@@ -1,8 +1,8 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { deflateSync } from "node:zlib";
 import sharp from "sharp";
 import { ModelError } from "../errors.js";
+import { decodePngRgb } from "./png.js";
 
 export const IMAGE_EXTENSIONS = /\.(jpe?g|png|webp)$/i;
 /** Larger images are refused before decoding (decompression bombs). */
@@ -175,9 +175,10 @@ export function sniffImageFormat(bytes: Uint8Array): "jpeg" | "png" | "webp" | u
  * The same function prepares training and serving inputs.
  *
  * Images at most `resize` on their shorter side (small crops, the common case for this model) are
- * decoded by libvips and scaled up here: libvips' own upscale costs several times the decode for
- * such images. Larger images are reduced by libvips, whose linear kernel covers the whole
- * footprint of each output pixel instead of sampling four.
+ * decoded (plain 8-bit PNGs in-process, see decodePngRgb; the rest by libvips) and scaled up here:
+ * libvips' own upscale costs several times the decode for such images. Larger images are reduced
+ * by libvips, whose linear kernel covers the whole footprint of each output pixel instead of
+ * sampling four.
  */
 export async function prepareImage(bytes: Uint8Array, geometry: ImageGeometry): Promise<Uint8Array> {
   const format = sniffImageFormat(bytes);
@@ -208,6 +209,11 @@ export async function prepareImage(bytes: Uint8Array, geometry: ImageGeometry): 
     const shorter = png ? Math.min(png.width, png.height) : Math.min(meta?.width ?? 0, meta?.height ?? 0);
     if (!shorter) throw new Error("the image has no size");
     if (shorter <= geometry.resize) {
+      const own = png ? decodePngRgb(bytes, MAX_PIXELS) : undefined;
+      if (own) {
+        const { width, height, crop } = plan(own.width, own.height);
+        return resizeCrop(own.data, own.width, own.height, width, height, crop);
+      }
       const { data, info } = await decoded().raw().toBuffer({ resolveWithObject: true });
       if (info.channels !== 3) throw new Error(`decoded ${info.channels} channels`);
       const { width, height, crop } = plan(info.width, info.height);
@@ -318,41 +324,4 @@ export function mirror(rgb: Uint8Array, size: number): Uint8Array {
       out[to + 2] = rgb[from + 2]!;
     }
   return out;
-}
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(bytes: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const b of bytes) c = CRC_TABLE[(c ^ b) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
-}
-
-/** A minimal 8-bit RGB PNG encoder (golden requests and tests need images without a file). */
-export function encodePng(width: number, height: number, rgb: Uint8Array): Buffer {
-  const chunk = (type: string, data: Uint8Array) => {
-    const body = Buffer.concat([Buffer.from(type, "ascii"), data]);
-    const out = Buffer.alloc(12 + data.length);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc32(body), 8 + data.length);
-    return out;
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(width, 0);
-  header.writeUInt32BE(height, 4);
-  header.set([8, 2, 0, 0, 0], 8);
-  const rows = Buffer.alloc(height * (width * 3 + 1));
-  for (let y = 0; y < height; y++)
-    rows.set(rgb.subarray(y * width * 3, (y + 1) * width * 3), y * (width * 3 + 1) + 1);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", header),
-    chunk("IDAT", deflateSync(rows)),
-    chunk("IEND", new Uint8Array()),
-  ]);
 }

@@ -54,10 +54,10 @@ export {
   prepareImage,
   resizeCrop,
   sniffImageFormat,
-  encodePng,
   parseLabelMap,
   mirror,
   type ImageFolder,
 } from "./images.js";
+export { decodePngRgb, encodePng, type DecodedRgb } from "./png.js";
 export { parseFishParams, defaultFishParams, type FishParams } from "./params.js";
 export { groupsOf } from "./train.js";

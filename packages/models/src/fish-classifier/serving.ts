@@ -1,7 +1,8 @@
 import type { ModelCard } from "@lockstep/onnx";
 import { ModelError } from "../errors.js";
 import type { DecodedRequest, OutputTensor, ServingAdapter } from "../spec.js";
-import { encodePng, MAX_IMAGE_BYTES, prepareImage, type ClassInfo } from "./images.js";
+import { MAX_IMAGE_BYTES, prepareImage, type ClassInfo } from "./images.js";
+import { encodePng } from "./png.js";
 
 interface FishServing {
   size: number;

@@ -157,7 +157,7 @@ export async function trainFish(
   context: TrainContext,
 ): Promise<TrainedModel> {
   const { log } = context;
-  const { timings, phase } = phaseTimer();
+  const { timings, phase } = phaseTimer(context.phase);
   const classes = folder.classes.length;
   const y = folder.items.map((i) => i.label);
   const groups = groupsOf(folder, params.group);
