@@ -65,7 +65,7 @@ describe("the verify-models action (bundled, run as the runner runs it)", () => 
     expect(result.summary).toContain("1 pin verified, all checks held.");
     for (const check of ["artifact", "size", "card", "metrics", "onnxruntime", "golden", "reproduction"])
       expect(result.summary).toContain(`| co2-forecast | production | 1 | ${check} | ✅ |`);
-    expect(result.summary).toMatch(/re-run .*within 1%/i);
+    expect(result.summary).toMatch(/\| reproduction \| ✅ \| .*within 1% relative/);
     const results = JSON.parse(await readFile(result.outputs["results-path"]!, "utf8"));
     expect(results[0]).toMatchObject({ model: "co2-forecast", environment: "production", ok: true });
   }, 120_000);

@@ -3,14 +3,8 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import * as core from "@actions/core";
-import { readLockRef } from "@lockstep/cli";
-import {
-  parseDataOverrides,
-  parseTolerance,
-  verificationSummary,
-  verificationTable,
-  verifyChangedPins,
-} from "@lockstep/verify";
+import { revisionExists, verify, type Output } from "@lockstep/cli";
+import { verificationSummary, verificationTable } from "@lockstep/verify";
 import { setUpStoreCredentials } from "../../shared/store-credentials.js";
 
 const exec = promisify(execFile);
@@ -26,11 +20,7 @@ export function booleanInput(name: string, value: string): boolean {
 async function ensureRevision(cwd: string, revision: string): Promise<void> {
   if (!/^[\w./-]+$/.test(revision) || revision.startsWith("-"))
     throw new Error(`base ${JSON.stringify(revision.slice(0, 80))} is not a git revision`);
-  const has = await exec("git", ["cat-file", "-e", `${revision}^{commit}`], { cwd }).then(
-    () => true,
-    () => false,
-  );
-  if (has) return;
+  if (await revisionExists(cwd, revision)) return;
   core.info(`fetching ${revision} from origin`);
   await exec("git", ["fetch", "--no-tags", "--depth=1", "origin", revision], { cwd }).catch(
     (error: { stderr?: string }) => {
@@ -41,7 +31,7 @@ async function ensureRevision(cwd: string, revision: string): Promise<void> {
   );
 }
 
-/** Reads the inputs, verifies the pins changed since the base, sets the outputs and the summary. */
+/** Reads the inputs, verifies the pins changed since the base (lockstep verify), sets the outputs and the summary. */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
@@ -51,8 +41,6 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         "base is empty: outside a pull_request event, pass the revision to compare against (e.g. origin/main)",
       );
     const reproduce = booleanInput("reproduce", core.getInput("reproduce") || "true");
-    const tolerance = parseTolerance(core.getInput("tolerance") || "1%");
-    const data = parseDataOverrides([core.getInput("data")]);
     const lockFile = resolve(workspace, core.getInput("lock") || "models.lock.json");
     if (!lockFile.startsWith(`${resolve(workspace)}/`))
       throw new Error(
@@ -60,16 +48,27 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       );
     const baseDir = dirname(lockFile);
     await setUpStoreCredentials(env);
-
     await ensureRevision(baseDir, base);
-    const before = await readLockRef(`git:${base}`, lockFile, { missingFileIsEmpty: true });
-    const after = await readLockRef(lockFile, lockFile);
-    const results = await core.group("verify", () =>
-      verifyChangedPins(before, after, {
-        storeOptions: { baseDir, env },
-        reproduce: reproduce ? { tolerance, data, baseDir, env, log: core.info } : undefined,
-        log: core.info,
-      }),
+
+    const out: Output = {
+      result: core.info,
+      json: () => {},
+      progress: core.info,
+      warn: core.warning,
+      error: core.error,
+    };
+    const { results } = await core.group("verify", () =>
+      verify(
+        `git:${base}`,
+        {
+          lock: lockFile,
+          reproduce,
+          tolerance: core.getInput("tolerance") || "1%",
+          data: [core.getInput("data")],
+        },
+        out,
+        env,
+      ),
     );
 
     const resultsPath = join(baseDir, ".lockstep", "verification.json");
@@ -85,16 +84,10 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const table = verificationTable(results);
     await core.summary
       .addHeading("Model verification", 2)
-      .addRaw(`${summary}.\n\n`)
-      .addRaw(`${table}\n\n`)
-      .addRaw(
-        reproduce
-          ? `Re-run evaluations must give every pinned metric within ${tolerance * 100}% (relative).\n`
-          : "Evaluations were not re-run (reproduce: false).\n",
-      )
+      .addRaw(`${summary}.\n\n${table}\n\n`)
+      .addRaw(reproduce ? "" : "Evaluations were not re-run (reproduce: false).\n")
       .write();
     if (failed > 0) core.setFailed(`${summary}\n${table}`);
-    else core.info(summary);
   } catch (error) {
     core.setFailed((error as Error).message);
   }

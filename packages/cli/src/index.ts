@@ -3,4 +3,4 @@ export { consoleOutput, type Output } from "./output.js";
 export { EXIT, CliError } from "./errors.js";
 export { train, type TrainOptions, type TrainOutcome } from "./commands/train.js";
 export { verify, type VerifyCommandOptions } from "./commands/verify.js";
-export { readLockRef, lockPath } from "./lock-io.js";
+export { revisionExists } from "./git.js";
