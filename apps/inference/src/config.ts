@@ -3,7 +3,7 @@ import type { BatchingOptions } from "./batching/batcher.js";
 import type { CacheBackend } from "./cache/backend.js";
 import { LruCache } from "./cache/lru.js";
 import { RedisCache } from "./cache/redis.js";
-import type { BodyLimits } from "./middleware/request-body.js";
+import type { BodyLimits } from "./data-plane/read-body.js";
 
 /** What the environment configures (the container is configured by environment only). */
 export interface EnvConfig {

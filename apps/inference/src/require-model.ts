@@ -1,4 +1,3 @@
-import type { Context } from "koa";
 import { HttpError } from "./errors.js";
 import type { LoadedModel, ModelRegistry, ModelStatus } from "./model-registry.js";
 
@@ -17,18 +16,18 @@ export function requireStatus(registry: ModelRegistry, name: string, version?: s
 }
 
 /**
- * The loaded model, as requireStatus plus 503 + Retry-After while it is not ready. With a request
- * context it takes a lease for the rest of the request (see the leases middleware), so a hot swap
- * cannot release the session under it.
+ * The loaded model, as requireStatus plus 503 + Retry-After while it is not ready. With `lease` it
+ * is acquired and handed to lease, which returns it when the request is completely done, so a hot
+ * swap cannot release the session under it.
  */
 export function requireModel(
   registry: ModelRegistry,
   name: string,
   version?: string,
-  ctx?: Context,
+  lease?: (model: LoadedModel) => void,
 ): LoadedModel {
   const status = requireStatus(registry, name, version);
-  const model = ctx ? registry.acquire(name) : registry.get(name);
+  const model = lease ? registry.acquire(name) : registry.get(name);
   if (!model) {
     throw new HttpError(
       503,
@@ -37,6 +36,6 @@ export function requireModel(
       { "Retry-After": "5" },
     );
   }
-  if (ctx) (ctx.state.leases as (() => void)[]).push(() => model.release());
+  lease?.(model);
   return model;
 }

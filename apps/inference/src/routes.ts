@@ -1,13 +1,8 @@
 import Router from "@koa/router";
-import { ModelError, type OutputTensor } from "@lockstep/models";
 import type { ResponseCache } from "./cache/response-cache.js";
-import type { Tensors } from "./batching/tensors.js";
-import { HttpError } from "./errors.js";
 import type { Metrics } from "./metrics.js";
 import type { LoadedModel, ModelRegistry } from "./model-registry.js";
-import { observeAnswer } from "./observe-answer.js";
-import { requireModel, requireStatus } from "./require-model.js";
-import { runModel } from "./run-model.js";
+import { requireStatus } from "./require-model.js";
 
 export interface RouteOptions {
   registry: ModelRegistry;
@@ -16,8 +11,6 @@ export interface RouteOptions {
   /** False once the server is shutting down: readiness fails first so traffic moves away. */
   accepting: () => boolean;
 }
-
-const elapsedMs = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e6;
 
 /** What a client may learn about a served model: its card without training internals. */
 function describe(model: LoadedModel) {
@@ -42,7 +35,7 @@ function describe(model: LoadedModel) {
   };
 }
 
-export function routes({ registry, metrics, cache, accepting }: RouteOptions): Router {
+export function routes({ registry, metrics, accepting }: RouteOptions): Router {
   const router = new Router();
 
   router.get("/healthz", (ctx) => {
@@ -68,42 +61,6 @@ export function routes({ registry, metrics, cache, accepting }: RouteOptions): R
     const status = requireStatus(registry, ctx.params.name!);
     const model = registry.get(ctx.params.name!);
     ctx.body = model ? { ...describe(model), state: status.state } : status;
-  });
-
-  router.post("/v1/models/:name/predict", async (ctx) => {
-    const started = process.hrtime.bigint();
-    const name = ctx.params.name!;
-    const model = requireModel(registry, name, undefined, ctx);
-    const { serving } = model.spec;
-    const kind = ctx.state.bodyKind as string;
-    if (kind !== "json" && !serving.accepts?.includes(kind as "image" | "multipart")) {
-      throw new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", `model "${name}" takes JSON requests only`);
-    }
-    const body = (ctx.request as { body?: unknown }).body;
-    const key = cache?.key(model.pin.sha256, "v1", body);
-    let answer = key ? await cache!.get(name, key) : undefined;
-    const cached = answer !== undefined;
-    if (!answer) {
-      let decoded;
-      try {
-        decoded = await serving.decode(body, model.card);
-      } catch (error) {
-        if (error instanceof ModelError) throw new HttpError(400, error.code, error.message);
-        throw error;
-      }
-      const outputs = await runModel(ctx, model, decoded.feeds as Tensors, metrics);
-      answer = serving.encode(outputs as Record<string, OutputTensor>, model.card, decoded.context as never);
-      if (key) cache!.set(key, answer);
-    }
-    observeAnswer(metrics, model, answer);
-    ctx.body = {
-      model: name,
-      version: model.pin.version,
-      sha256: model.pin.sha256,
-      ...answer,
-      cached,
-      processing_time_ms: elapsedMs(started),
-    };
   });
 
   return router;

@@ -1,4 +1,4 @@
-import type { Context } from "koa";
+import type { CancelSignal } from "./batching/cancel-signal.js";
 import { BatchError } from "./batching/batcher.js";
 import type { Tensors } from "./batching/tensors.js";
 import { HttpError } from "./errors.js";
@@ -6,9 +6,9 @@ import type { Metrics } from "./metrics.js";
 import type { LoadedModel } from "./model-registry.js";
 
 /** Runs a model for a request (cancelled with it), turning batcher refusals into HTTP answers. */
-export async function runModel(ctx: Context, model: LoadedModel, feeds: Tensors, metrics: Metrics) {
+export async function runModel(model: LoadedModel, feeds: Tensors, signal: CancelSignal, metrics: Metrics) {
   try {
-    return await model.infer(feeds, ctx.state.signal as AbortSignal | undefined);
+    return await model.infer(feeds, signal);
   } catch (error) {
     if (!(error instanceof BatchError)) throw error;
     if (error.code === "QUEUE_FULL") {

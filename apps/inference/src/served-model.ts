@@ -1,3 +1,4 @@
+import type { CancelSignal } from "./batching/cancel-signal.js";
 import type { Pin } from "@lockstep/lockfile";
 import type { ModelSpec } from "@lockstep/models";
 import type { ModelCard } from "@lockstep/onnx";
@@ -47,7 +48,7 @@ export class ServedModel {
   }
 
   /** Runs the model (through the batcher); the signal drops the request if its client goes away. */
-  infer(feeds: Tensors, signal?: AbortSignal): Promise<Tensors> {
+  infer(feeds: Tensors, signal?: CancelSignal): Promise<Tensors> {
     return this.batcher.submit(feeds, signal);
   }
 

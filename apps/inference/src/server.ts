@@ -1,4 +1,4 @@
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import Koa from "koa";
 import { pino, type Logger } from "pino";
@@ -7,13 +7,11 @@ import type { OpenStoreOptions } from "@lockstep/store";
 import type { BatchingOptions } from "./batching/batcher.js";
 import type { CacheBackend } from "./cache/backend.js";
 import { ResponseCache } from "./cache/response-cache.js";
+import { createDataPlane } from "./data-plane/handler.js";
+import type { BodyLimits } from "./data-plane/read-body.js";
 import { createMetrics, type Metrics } from "./metrics.js";
-import { admission } from "./middleware/admission.js";
-import { deadline } from "./middleware/deadline.js";
 import { errorHandler } from "./middleware/errors.js";
-import { leases } from "./middleware/leases.js";
 import { observe } from "./middleware/observe.js";
-import { requestBody, type BodyLimits } from "./middleware/request-body.js";
 import { ModelRegistry, type ReloadOutcome } from "./model-registry.js";
 import { openApiRoutes } from "./openapi.js";
 import { openInferenceRoutes } from "./open-inference/routes.js";
@@ -83,10 +81,6 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     if (!accepting) ctx.set("Connection", "close");
     return next();
   });
-  app.use(admission(options.maxInFlight ?? 512, metrics));
-  app.use(deadline(options.requestTimeoutMs ?? 30_000, metrics));
-  app.use(leases());
-  app.use(requestBody(options.bodyLimits));
   for (const router of [
     routes(routeOptions),
     openInferenceRoutes(routeOptions),
@@ -96,6 +90,15 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     app.use(router.routes());
     app.use(router.allowedMethods());
   }
+
+  const dataPlane = createDataPlane({
+    ...routeOptions,
+    logger,
+    bodyLimits: options.bodyLimits,
+    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
+    maxInFlight: options.maxInFlight ?? 512,
+  });
+  const controlPlane = app.callback();
 
   let server: Server | undefined;
   let closing: Promise<void> | undefined;
@@ -122,7 +125,10 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     metrics,
     logger,
     async listen(port, host = "0.0.0.0") {
-      server = app.listen(port, host);
+      server = createServer((req, res) => {
+        if (!dataPlane(req, res)) void controlPlane(req, res);
+      });
+      server.listen(port, host);
       await new Promise<void>((resolve, reject) => {
         server!.once("listening", resolve);
         server!.once("error", reject);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Batcher, BatchError, DEFAULT_BATCHING, type BatchingOptions } from "../src/batching/batcher.js";
+import { Cancellation } from "../src/batching/cancel-signal.js";
 import { batchRows, concatBatch, splitBatch, type Tensors } from "../src/batching/tensors.js";
 
 const row = (values: number[], name = "x"): Tensors => ({
@@ -179,5 +180,40 @@ describe("micro-batcher", () => {
     await expect(batcher.submit(mismatch)).rejects.toBeInstanceOf(BatchError);
     model.release();
     await Promise.all([running, ...queued]);
+  });
+});
+
+describe("request cancellation", () => {
+  it("calls each listener once on abort, never after removal, and not at all for a late listener", () => {
+    const cancellation = new Cancellation();
+    const calls: string[] = [];
+    const kept = () => calls.push("kept");
+    const removed = () => calls.push("removed");
+    cancellation.addEventListener("abort", kept);
+    cancellation.addEventListener("abort", removed);
+    cancellation.removeEventListener("abort", removed);
+    cancellation.abort(new Error("the client disconnected"));
+    cancellation.abort(new Error("again"));
+    cancellation.addEventListener("abort", () => calls.push("late"));
+    expect(calls).toEqual(["kept"]);
+    expect(cancellation.aborted).toBe(true);
+    expect(cancellation.reason?.message).toBe("the client disconnected");
+  });
+
+  it("takes a queued request out of the batcher when it is cancelled", async () => {
+    const model = fakeModel();
+    const batcher = new Batcher((f) => model.run(f), options({ maxBatch: 8 }));
+    model.hold();
+    const first = batcher.submit(row([1, 1]));
+    const cancellation = new Cancellation();
+    const cancelled = batcher.submit(row([2, 2]), cancellation);
+    const kept = batcher.submit(row([3, 3]));
+    cancellation.abort(new Error("the client disconnected"));
+    await expect(cancelled).rejects.toMatchObject({ code: "CANCELLED" });
+    expect(batcher.depth).toBe(1);
+    model.release();
+    expect(values(await first)).toEqual([2, 2]);
+    expect(values(await kept)).toEqual([6, 6]);
+    expect(model.runs).toEqual([1, 1]);
   });
 });

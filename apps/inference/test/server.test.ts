@@ -84,6 +84,60 @@ describe("inference server", () => {
     }
   });
 
+  it("routes inference like the rest of the API: case, trailing slash, query, encoding, methods", async () => {
+    const ok = [
+      "/v1/models/co2-forecast/predict",
+      "/V1/Models/co2-forecast/Predict/",
+      "/v1/models/co2-forecast/predict?trace=1&x=%zz",
+      "/v1/models/co2%2Dforecast/predict",
+    ];
+    for (const path of ok) {
+      const response = await post(path, '{"horizon": 1}');
+      expect(response.status, path).toBe(200);
+    }
+    for (const type of ["application/json; charset=utf-8", "Application/JSON", "application/json;"]) {
+      expect((await post("/v1/models/co2-forecast/predict", "{}", type)).status, type).toBe(200);
+    }
+    const json = { "content-type": "application/json" };
+    const cases: [string, RequestInit, number, string][] = [
+      ["/v1/models/co2-forecast/predict", { method: "PUT", body: "{}" }, 405, "METHOD_NOT_ALLOWED"],
+      ["/v2/models/co2-forecast/infer", { method: "GET" }, 405, "METHOD_NOT_ALLOWED"],
+      ["/v1/models/%E0%A4%A/predict", { method: "POST", headers: json, body: "{}" }, 404, "MODEL_NOT_FOUND"],
+      ["/v1/models/a/b/predict", { method: "POST", headers: json, body: "{}" }, 404, "NOT_FOUND"],
+      ["/v1/models/co2-forecast/predict", { method: "POST" }, 415, "UNSUPPORTED_MEDIA_TYPE"],
+      [
+        "/v1/models/co2-forecast/predict",
+        { method: "POST", headers: { "content-type": "application/json/x" }, body: "{}" },
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+      ],
+      [
+        "/v1/models/co2-forecast/predict",
+        { method: "POST", headers: { "content-type": "application/jsonx" }, body: "{}" },
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+      ],
+    ];
+    for (const [path, init, status, code] of cases) {
+      const response = await fetch(`${url}${path}`, init);
+      expect(response.status, `${init.method} ${path}`).toBe(status);
+      expect(await response.json()).toMatchObject({ code });
+      if (status === 405) expect(response.headers.get("allow")).toBe("POST");
+    }
+    const traced = await fetch(`${url}/v1/models/co2-forecast/predict`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-id": "trace-42" },
+      body: "{}",
+    });
+    expect(traced.headers.get("x-request-id")).toBe("trace-42");
+    const hostile = await fetch(`${url}/v1/models/co2-forecast/predict`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-request-id": "a b\u00ff".replace("\u00ff", "") },
+      body: "{}",
+    });
+    expect(hostile.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it("answers 413 to an oversized chunked body (no Content-Length)", async () => {
     const chunk = new TextEncoder().encode(`{"a":"${"x".repeat(600 * 1024)}`);
     const body = new ReadableStream({

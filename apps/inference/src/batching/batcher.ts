@@ -1,3 +1,4 @@
+import type { CancelSignal } from "./cancel-signal.js";
 import { batchRows, batchSignature, concatBatch, splitBatch, type Tensors } from "./tensors.js";
 
 export interface BatchingOptions {
@@ -46,7 +47,7 @@ interface Item {
   rows: number;
   signature: string;
   enqueued: number;
-  signal?: AbortSignal;
+  signal?: CancelSignal;
   onAbort?: () => void;
   resolve(outputs: Tensors): void;
   reject(error: unknown): void;
@@ -77,7 +78,7 @@ export class Batcher {
     return this.running;
   }
 
-  submit(feeds: Tensors, signal?: AbortSignal): Promise<Tensors> {
+  submit(feeds: Tensors, signal?: CancelSignal): Promise<Tensors> {
     const rows = batchRows(feeds);
     if (rows === undefined || rows < 1) {
       return Promise.reject(new BatchError("BAD_BATCH", "inputs disagree on the batch dimension"));
@@ -137,8 +138,10 @@ export class Batcher {
         );
         return;
       }
+      // usually the batch is the head of the queue; otherwise take its items out one by one
+      if (this.queue[taken.length - 1] === taken.at(-1)) this.queue.splice(0, taken.length);
+      else for (const item of taken) this.queue.splice(this.queue.indexOf(item), 1);
       for (const item of taken) {
-        this.queue.splice(this.queue.indexOf(item), 1);
         if (item.onAbort) item.signal!.removeEventListener("abort", item.onAbort);
       }
       this.hooks.queue?.(this.queue.length);

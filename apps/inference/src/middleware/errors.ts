@@ -1,10 +1,9 @@
 import type { Middleware } from "koa";
+import type { Logger } from "pino";
+import { errorResponse } from "../error-response.js";
 import { HttpError } from "../errors.js";
 
-/**
- * Turns every error into `{"error": "...", "code": "..."}` with its status. Client errors say what
- * was wrong; anything unexpected is logged with its stack and answered with a generic 500.
- */
+/** Turns every error into its JSON error answer (see errorResponse), 404 and 405 included. */
 export function errorHandler(): Middleware {
   return async (ctx, next) => {
     try {
@@ -16,21 +15,10 @@ export function errorHandler(): Middleware {
         throw new HttpError(405, "METHOD_NOT_ALLOWED", `${ctx.method} is not allowed on ${ctx.path}`);
       }
     } catch (error) {
-      if (error instanceof HttpError) {
-        ctx.status = error.status;
-        ctx.set(error.headers);
-        ctx.body = { error: error.message, code: error.code };
-        return;
-      }
-      const status = (error as { status?: number }).status;
-      if (typeof status === "number" && status >= 400 && status < 500) {
-        ctx.status = status;
-        ctx.body = { error: (error as Error).message, code: "BAD_REQUEST" };
-        return;
-      }
-      ctx.state.log?.error({ err: error }, "unhandled error");
-      ctx.status = 500;
-      ctx.body = { error: "internal server error", code: "INTERNAL" };
+      const answer = errorResponse(error, ctx.state.log as Logger | undefined);
+      ctx.status = answer.status;
+      ctx.set(answer.headers);
+      ctx.body = answer.body;
     }
   };
 }

@@ -1,0 +1,168 @@
+import type { IncomingMessage } from "node:http";
+import busboy from "busboy";
+import { HttpError } from "../errors.js";
+
+export interface BodyLimits {
+  /** Largest JSON body in bytes (default 1 MiB). */
+  json?: number;
+  /** Largest image, raw or in a multipart form, in bytes (default 20 MiB). */
+  image?: number;
+  /** Largest binary tensor request (OIP binary extension) in bytes (default 32 MiB). */
+  binary?: number;
+  /** Deepest accepted nesting of JSON arrays and objects (default 32). */
+  jsonDepth?: number;
+}
+
+export type BodyKind = "json" | "image" | "multipart" | "binary";
+
+const tooLarge = (limit: number, what: string) =>
+  // the unread rest makes the connection unusable, so tell the client to drop it
+  new HttpError(413, "BODY_TOO_LARGE", `the ${what} exceeds ${limit} bytes`, { Connection: "close" });
+
+function depthOf(text: string): number {
+  // Counts bracket nesting outside strings: a cheap guard that runs before JSON.parse.
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) max = Math.max(max, ++depth);
+    else if (c === 125 || c === 93) depth--;
+  }
+  return max;
+}
+
+function readRaw(req: IncomingMessage, limit: number, what: string): Promise<Buffer> {
+  const declared = Number(req.headers["content-length"] ?? "0");
+  if (declared > limit) return Promise.reject(tooLarge(limit, what));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      if (total <= limit) chunks.push(chunk);
+      else {
+        cleanup();
+        reject(tooLarge(limit, what));
+      }
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onClose = () => {
+      cleanup();
+      reject(new HttpError(400, "BODY_INCOMPLETE", `the ${what} ended early`));
+    };
+    const cleanup = () => {
+      req.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
+    };
+    req.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
+  });
+}
+
+/** The one file of a multipart/form-data upload (field "image" or the first file), size-limited. */
+function readMultipartFile(req: IncomingMessage, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    let parser: busboy.Busboy;
+    try {
+      parser = busboy({
+        headers: req.headers,
+        limits: { files: 1, fileSize: limit, fields: 8, fieldSize: 1024, parts: 16, headerPairs: 32 },
+      });
+    } catch (error) {
+      reject(new HttpError(400, "INVALID_MULTIPART", `bad multipart request: ${(error as Error).message}`));
+      return;
+    }
+    let file: Promise<Buffer> | undefined;
+    let failed: HttpError | undefined;
+    parser.on("file", (_field, stream) => {
+      file = new Promise((done) => {
+        const chunks: Buffer[] = [];
+        stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+        stream.on("limit", () => (failed ??= tooLarge(limit, "uploaded image")));
+        stream.on("close", () => done(Buffer.concat(chunks)));
+      });
+    });
+    const limitHit = (what: string) => () =>
+      (failed ??= new HttpError(413, "BODY_TOO_LARGE", `too many ${what} in the multipart form`, {
+        Connection: "close",
+      }));
+    parser.on("filesLimit", limitHit("files"));
+    parser.on("fieldsLimit", limitHit("fields"));
+    parser.on("partsLimit", limitHit("parts"));
+    parser.on("error", (error: Error) =>
+      reject(new HttpError(400, "INVALID_MULTIPART", `bad multipart request: ${error.message}`)),
+    );
+    parser.on("close", () => {
+      if (failed) return reject(failed);
+      if (!file) return reject(new HttpError(400, "INVALID_MULTIPART", "the multipart form holds no file"));
+      file.then(resolve, reject);
+    });
+    req.pipe(parser);
+  });
+}
+
+/** The media type of a request that has a body ("type/subtype", lower case), else undefined. */
+function mediaTypeOf(req: IncomingMessage): string | undefined {
+  const { headers } = req;
+  // as type-is: a body is announced by Transfer-Encoding or a numeric Content-Length
+  if (
+    headers["transfer-encoding"] === undefined &&
+    Number.isNaN(Number.parseInt(headers["content-length"] ?? "", 10))
+  ) {
+    return undefined;
+  }
+  const type = headers["content-type"]?.split(";", 1)[0]!.trim().toLowerCase();
+  return type && MEDIA_TYPE.test(type) ? type : undefined;
+}
+
+const MEDIA_TYPE = /^[a-z0-9][\w!#$&^.+-]*\/[a-z0-9][\w!#$&^.+-]*$/;
+
+export interface RequestBody {
+  kind: BodyKind;
+  /** Parsed JSON, or the bytes of an image or of binary tensors. */
+  value: unknown;
+}
+
+/**
+ * Reads a request body by its content type, each with its own size limit: JSON (parsed, with a
+ * depth limit), a raw image (`image/*`, kept as bytes), a multipart form holding one file, or
+ * binary tensors (`application/octet-stream`, the OIP binary extension).
+ */
+export async function readBody(req: IncomingMessage, limits: BodyLimits = {}): Promise<RequestBody> {
+  const type = mediaTypeOf(req);
+  if (type === "application/json") {
+    const maxDepth = limits.jsonDepth ?? 32;
+    const text = (await readRaw(req, limits.json ?? 1024 * 1024, "JSON body")).toString("utf8");
+    if (depthOf(text) > maxDepth) {
+      throw new HttpError(400, "BODY_TOO_DEEP", `JSON nesting deeper than ${maxDepth}`);
+    }
+    try {
+      return { kind: "json", value: text.trim() === "" ? {} : JSON.parse(text) };
+    } catch (error) {
+      throw new HttpError(400, "INVALID_JSON", `the body is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  const imageLimit = limits.image ?? 20 * 1024 * 1024;
+  if (type?.startsWith("image/")) return { kind: "image", value: await readRaw(req, imageLimit, "image") };
+  if (type === "multipart/form-data") {
+    return { kind: "multipart", value: await readMultipartFile(req, imageLimit) };
+  }
+  if (type === "application/octet-stream") {
+    return { kind: "binary", value: await readRaw(req, limits.binary ?? 32 * 1024 * 1024, "binary body") };
+  }
+  throw new HttpError(
+    415,
+    "UNSUPPORTED_MEDIA_TYPE",
+    "send JSON (Content-Type: application/json), or an image (image/*, multipart/form-data) where the model takes one",
+  );
+}

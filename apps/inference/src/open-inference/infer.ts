@@ -1,0 +1,92 @@
+import type { ModelCard } from "@lockstep/onnx";
+import type { Tensors } from "../batching/tensors.js";
+import type { InferenceHandler } from "../data-plane/call.js";
+import { HttpError } from "../errors.js";
+import { requireModel } from "../require-model.js";
+import type { RouteOptions } from "../routes.js";
+import { runModel } from "../run-model.js";
+import { BINARY_HEADER, decodeBinaryRequest } from "./binary.js";
+import { jsonData, oipDatatype, typedData } from "./datatypes.js";
+import { parseInferRequest } from "./request.js";
+
+/** "score:index:label" for the k best scores of each row (the classification extension). */
+function classify(data: ArrayLike<number>, dims: readonly number[], k: number, card: ModelCard) {
+  const width = dims.at(-1) ?? 1;
+  const rows = data.length / width;
+  const take = Math.min(k, width);
+  const out: string[] = [];
+  for (let r = 0; r < rows; r++) {
+    const order = Array.from({ length: width }, (_, i) => i).sort(
+      (a, b) => data[r * width + b]! - data[r * width + a]!,
+    );
+    for (const i of order.slice(0, take)) {
+      const label = card.labels?.[i];
+      out.push(`${data[r * width + i]}:${i}${label === undefined ? "" : `:${label}`}`);
+    }
+  }
+  return { shape: [...dims.slice(0, -1), take], data: out };
+}
+
+/**
+ * POST /v2/models/{name}[/versions/{version}]/infer: Open Inference Protocol tensor inference,
+ * JSON or binary tensor data, with the outputs filter and the classification extension.
+ */
+export function infer({ registry, metrics, cache }: RouteOptions): InferenceHandler {
+  return async (call) => {
+    const model = requireModel(registry, call.params.name, call.params.version, call.lease);
+    let body = call.body;
+    if (call.bodyKind === "binary")
+      body = decodeBinaryRequest(body as Buffer, call.header(BINARY_HEADER), 32);
+    else if (call.bodyKind !== "json") {
+      throw new HttpError(
+        415,
+        "UNSUPPORTED_MEDIA_TYPE",
+        "send JSON, or binary tensors as application/octet-stream",
+      );
+    }
+    const request = parseInferRequest(body, model.card);
+    // the id is echoed, never part of the answer's identity
+    const key = cache?.key(model.pin.sha256, "v2", { ...(body as object), id: null });
+    let answer = key ? await cache!.get(model.name, key) : undefined;
+    const cached = answer !== undefined;
+    if (!answer) {
+      const feeds: Tensors = Object.fromEntries(
+        request.inputs.map((input) => [
+          input.spec.name,
+          { type: input.spec.type, data: typedData(input.values, input.spec.type), dims: input.shape },
+        ]),
+      );
+      const results = await runModel(model, feeds, call.signal, metrics);
+      const specs = new Map(model.card.outputs.map((o) => [o.name, o]));
+      answer = {
+        outputs: request.outputs.map((wanted) => {
+          const tensor = results[wanted.name]!;
+          if (wanted.classification !== undefined) {
+            const top = classify(
+              tensor.data as ArrayLike<number>,
+              tensor.dims,
+              wanted.classification,
+              model.card,
+            );
+            return { name: wanted.name, datatype: "BYTES", ...top };
+          }
+          const element = specs.get(wanted.name)!.type;
+          return {
+            name: wanted.name,
+            datatype: oipDatatype(element),
+            shape: [...tensor.dims],
+            data: jsonData(tensor.data, element),
+          };
+        }),
+      };
+      if (key) cache!.set(key, answer);
+    }
+    return {
+      model_name: model.name,
+      model_version: model.pin.version,
+      ...(request.id !== undefined ? { id: request.id } : {}),
+      parameters: { sha256: model.pin.sha256, cached },
+      outputs: answer.outputs,
+    };
+  };
+}
