@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import Koa from "koa";
 import { pino, type Logger } from "pino";
@@ -38,7 +38,8 @@ export interface ServerOptions {
 }
 
 export interface InferenceServer {
-  app: Koa;
+  /** Both planes as one request listener: the inference endpoints, then the Koa app for the rest. */
+  handler: RequestListener;
   registry: ModelRegistry;
   metrics: Metrics;
   logger: Logger;
@@ -99,6 +100,9 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     maxInFlight: options.maxInFlight ?? 512,
   });
   const controlPlane = app.callback();
+  const handler: RequestListener = (req, res) => {
+    if (!dataPlane(req, res)) void controlPlane(req, res);
+  };
 
   let server: Server | undefined;
   let closing: Promise<void> | undefined;
@@ -120,14 +124,12 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
   };
 
   return {
-    app,
+    handler,
     registry,
     metrics,
     logger,
     async listen(port, host = "0.0.0.0") {
-      server = createServer((req, res) => {
-        if (!dataPlane(req, res)) void controlPlane(req, res);
-      });
+      server = createServer(handler);
       server.listen(port, host);
       await new Promise<void>((resolve, reject) => {
         server!.once("listening", resolve);

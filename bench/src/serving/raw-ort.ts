@@ -25,11 +25,15 @@ export async function rawThroughput(
   bytes: Uint8Array,
   feeds: Record<string, FeedTensor>,
   seconds: number,
-  variants: { label: string; threads: number; parallel: number; batch: number }[],
+  variants: { label: string; threads: number; parallel: number; batch: number; spinning?: boolean }[],
 ): Promise<RawThroughput[]> {
   const results: RawThroughput[] = [];
   for (const variant of variants) {
-    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: variant.threads });
+    const session = await ort.InferenceSession.create(bytes, {
+      intraOpNumThreads: variant.threads,
+      // the server turns spinning off (its cores are shared with HTTP and decoding): measure both
+      ...(variant.spinning === false ? { extra: { session: { intra_op: { allow_spinning: "0" } } } } : {}),
+    });
     const input = toOrt(feeds, variant.batch);
     for (let i = 0; i < 5; i++) await session.run(input);
     let rows = 0;
