@@ -124,6 +124,9 @@ describe("inference server", () => {
       expect(await response.json()).toMatchObject({ code });
       if (status === 405) expect(response.headers.get("allow")).toBe("POST");
     }
+    const options = await fetch(`${url}/v2/models/co2-forecast/infer`, { method: "OPTIONS" });
+    expect(options.status).toBe(200);
+    expect(options.headers.get("allow")).toBe("POST");
     const traced = await fetch(`${url}/v1/models/co2-forecast/predict`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-request-id": "trace-42" },

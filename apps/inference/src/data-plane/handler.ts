@@ -79,6 +79,11 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
       answer(status, body, headers);
     };
 
+    if (method === "OPTIONS") {
+      // as the control plane's router answers it: which methods the route takes
+      answer(200, { methods: ["POST"] }, { Allow: "POST" });
+      return;
+    }
     if (method !== "POST") {
       fail(
         new HttpError(405, "METHOD_NOT_ALLOWED", `${method} is not allowed on ${path}`, { Allow: "POST" }),
