@@ -10,7 +10,7 @@ import { readCard } from "@lockstep/onnx";
 import { bundle } from "../../apps/inference/scripts/bundle.js";
 import { artifacts, benchModels, writeFileIn } from "./serving/models.js";
 import { memoryOf, startNode, stop, waitReady } from "./serving/process.js";
-import { rawThroughput, type RawThroughput } from "./serving/raw-ort.js";
+import { rawThroughput, type RawThroughput, type RawVariant } from "./serving/raw-ort.js";
 import { wrk, wrkScript, type LoadResult } from "./serving/wrk.js";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
@@ -106,24 +106,24 @@ for (const model of models) {
         ? { candles: btc.syntheticCandles(200, 3) }
         : { horizon: 12 };
   const decoded = await spec.serving.decode(request as never, modelCard);
-  const variants =
+  const variants: RawVariant[] =
     model === "fish-classifier"
       ? [
-          { label: "batch 1, 1 thread", threads: 1, parallel: 1, batch: 1 },
-          { label: "batch 1, 2 threads", threads: 2, parallel: 1, batch: 1 },
-          { label: "batch 1, 1 thread x 2 runs", threads: 1, parallel: 2, batch: 1 },
-          { label: "batch 8, 2 threads", threads: 2, parallel: 1, batch: 8 },
+          { label: "batch 1, 1 thread", threads: 1, sessions: 1, batch: 1 },
+          { label: "batch 1, 2 threads", threads: 2, sessions: 1, batch: 1 },
+          { label: "batch 8, 2 threads", threads: 2, sessions: 1, batch: 8 },
+          { label: "batch 1, 2 sessions x 1 thread", threads: 1, sessions: 2, batch: 1, spinning: false },
           {
-            label: "batch 8, 2 threads, no spinning (as served)",
-            threads: 2,
-            parallel: 1,
-            batch: 8,
+            label: "batch 4, 2 sessions x 1 thread (as served)",
+            threads: 1,
+            sessions: 2,
+            batch: 4,
             spinning: false,
           },
         ]
       : [
-          { label: "batch 1, 1 thread", threads: 1, parallel: 1, batch: 1 },
-          { label: "batch 64, 1 thread", threads: 1, parallel: 1, batch: 64 },
+          { label: "batch 1, 1 thread", threads: 1, sessions: 1, batch: 1 },
+          { label: "batch 64, 1 thread", threads: 1, sessions: 1, batch: 64 },
         ];
   raw[model] = await rawThroughput(bytes.get(model)!, decoded.feeds, Math.min(SECONDS, 3), variants);
 }

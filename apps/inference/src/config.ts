@@ -15,6 +15,8 @@ export interface EnvConfig {
   cache: { kind: "off" | "memory" | "redis"; url?: string; ttlSeconds: number; maxEntries: number };
   /** Intra-op threads for every session; undefined = each model spec's default. */
   intraOpThreads: number | undefined;
+  /** Sessions side by side per model; undefined = each model spec's default. */
+  instances: number | undefined;
   drainDelayMs: number;
   /** How often the lock file is checked for a new pin (0 = only on SIGHUP). */
   watchLockMs: number;
@@ -124,6 +126,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): EnvConfig {
       maxEntries: integer(env, "LOCKSTEP_CACHE_SIZE", 10_000, 1, 10_000_000),
     },
     intraOpThreads: env.LOCKSTEP_THREADS ? integer(env, "LOCKSTEP_THREADS", 1, 1, 256) : undefined,
+    instances: env.LOCKSTEP_INSTANCES ? integer(env, "LOCKSTEP_INSTANCES", 1, 1, 64) : undefined,
     drainDelayMs: integer(env, "LOCKSTEP_DRAIN_DELAY_MS", 0, 0, 600_000),
     watchLockMs: integer(env, "LOCKSTEP_WATCH_LOCK_MS", 2000, 0, 3_600_000),
   };

@@ -6,7 +6,7 @@ import { fetchArtifact, type OpenStoreOptions } from "@lockstep/store";
 import { DEFAULT_BATCHING, type BatchingOptions } from "./batching/batcher.js";
 import type { Metrics } from "./metrics.js";
 import { ServedModel } from "./served-model.js";
-import { WorkerSession } from "./runtime/worker-session.js";
+import { SessionPool } from "./runtime/session-pool.js";
 
 export type { ServedModel as LoadedModel } from "./served-model.js";
 
@@ -31,6 +31,8 @@ export interface RegistryOptions {
   metrics: Metrics;
   /** onnxruntime intra-op threads per session, over each spec's default. */
   threads?: number;
+  /** Sessions side by side per model, over each spec's default. */
+  instances?: number;
   /** Batching per model, over the spec's defaults. */
   batching?: Record<string, Partial<BatchingOptions>>;
 }
@@ -116,12 +118,20 @@ export class ModelRegistry {
         code: "CARD_MISMATCH",
       });
     }
-    const session = await WorkerSession.create(bytes, {
+    const runtime = {
       threads: this.options.threads ?? spec.serving.threads ?? 1,
-    });
-    const batching = { ...DEFAULT_BATCHING, ...spec.serving.batching, ...this.options.batching?.[name] };
+      instances: this.options.instances ?? spec.serving.instances ?? 1,
+    };
+    const session = await SessionPool.create(bytes, runtime);
+    // one run in flight per session unless batching says otherwise
+    const batching = {
+      ...DEFAULT_BATCHING,
+      concurrency: runtime.instances,
+      ...spec.serving.batching,
+      ...this.options.batching?.[name],
+    };
     const model = new ServedModel(name, pin, card, spec, session, batching, this.options.metrics);
-    log.info({ batching: model.batcher.options }, "model ready");
+    log.info({ ...runtime, batching: model.batcher.options }, "model ready");
     return model;
   }
 

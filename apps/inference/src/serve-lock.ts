@@ -39,6 +39,7 @@ export async function serveLock(
     batching: config.batching,
     cache: backend ? { backend, ttlSeconds: config.cache.ttlSeconds } : undefined,
     intraOpThreads: config.intraOpThreads,
+    instances: config.instances,
   });
   const { port } = await server.listen(options.port, options.host);
 

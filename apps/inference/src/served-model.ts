@@ -5,7 +5,7 @@ import type { ModelCard } from "@lockstep/onnx";
 import { Batcher, type BatchingOptions } from "./batching/batcher.js";
 import type { Tensors } from "./batching/tensors.js";
 import type { Metrics } from "./metrics.js";
-import type { WorkerSession } from "./runtime/worker-session.js";
+import type { ModelSession } from "./runtime/session-pool.js";
 
 /** True when every input and output has a dynamic first dimension, so requests can be stacked. */
 export function batchable(card: ModelCard): boolean {
@@ -28,14 +28,14 @@ export class ServedModel {
     readonly pin: Pin,
     readonly card: ModelCard,
     readonly spec: ModelSpec,
-    readonly session: WorkerSession,
+    readonly session: ModelSession,
     batching: BatchingOptions,
     metrics: Metrics,
   ) {
     const labels = { model: name };
     this.batcher = new Batcher(
-      async (feeds) => {
-        const { outputs, ms } = await session.run(feeds);
+      async (feeds, owned) => {
+        const { outputs, ms } = await session.run(feeds, { transfer: owned });
         metrics.inferenceDuration.observe(labels, ms / 1000);
         return outputs;
       },

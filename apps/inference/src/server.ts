@@ -35,6 +35,8 @@ export interface ServerOptions {
   cache?: { backend: CacheBackend; ttlSeconds: number };
   /** onnxruntime intra-op threads per session (default: each spec's, else 1). */
   intraOpThreads?: number;
+  /** Sessions side by side per model, each in its own worker thread (default: each spec's, else 1). */
+  instances?: number;
 }
 
 export interface InferenceServer {
@@ -66,6 +68,7 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     metrics,
     batching: options.batching,
     threads: options.intraOpThreads,
+    instances: options.instances,
   });
   const cache = options.cache
     ? new ResponseCache(options.cache.backend, metrics, options.cache.ttlSeconds)

@@ -166,6 +166,24 @@ describe("micro-batcher", () => {
     expect(model.runs).toEqual([1, 2, 1, 1]);
   });
 
+  it("says which feeds it stacked itself (may be moved to the runtime) and which a request still owns", async () => {
+    const model = fakeModel();
+    const owned: boolean[] = [];
+    const batcher = new Batcher((f, mine) => {
+      owned.push(mine);
+      return model.run(f);
+    }, options());
+    model.failWhen = (feeds) => Array.from(feeds.x!.data as Float32Array).includes(-1);
+    model.hold();
+    const alone = batcher.submit(row([1]));
+    const merged = [batcher.submit(row([2])), batcher.submit(row([-1]))];
+    model.release();
+    await alone;
+    await Promise.allSettled(merged);
+    // the lone request's own feeds; the stacked batch; then the retries on each request's own feeds
+    expect(owned).toEqual([false, true, false, false]);
+  });
+
   it("sheds requests beyond maxQueue and refuses inputs that disagree on the batch", async () => {
     const model = fakeModel();
     const batcher = new Batcher((f) => model.run(f), options({ maxQueue: 2 }));

@@ -13,6 +13,7 @@ describe("server configuration from the environment", () => {
       batching: {},
       cache: { kind: "memory", ttlSeconds: 300, maxEntries: 10_000 },
       intraOpThreads: undefined,
+      instances: undefined,
       drainDelayMs: 0,
       watchLockMs: 2000,
       bodyLimits: { json: 1024 * 1024, image: 20 * 1024 * 1024, binary: 32 * 1024 * 1024, jsonDepth: 32 },
@@ -39,6 +40,13 @@ describe("server configuration from the environment", () => {
     await backend.close();
   });
 
+  it("reads the sessions per model and the threads inside each", () => {
+    expect(configFromEnv({ LOCKSTEP_INSTANCES: "2", LOCKSTEP_THREADS: "1" })).toMatchObject({
+      instances: 2,
+      intraOpThreads: 1,
+    });
+  });
+
   it.each([
     [{ PORT: "http" }, /PORT must be an integer from 0 to 65535/],
     [{ PORT: "70000" }, /PORT must be an integer/],
@@ -50,6 +58,9 @@ describe("server configuration from the environment", () => {
     [{ LOCKSTEP_CACHE: "disk" }, /off, memory or redis/],
     [{ LOCKSTEP_CACHE: "redis" }, /needs REDIS_URL/],
     [{ REDIS_URL: "http://cache:6379" }, /redis:\/\//],
+    [{ LOCKSTEP_INSTANCES: "0" }, /LOCKSTEP_INSTANCES must be an integer from 1 to 64/],
+    [{ LOCKSTEP_INSTANCES: "two" }, /LOCKSTEP_INSTANCES must be an integer/],
+    [{ LOCKSTEP_INSTANCES: "1000" }, /LOCKSTEP_INSTANCES must be an integer from 1 to 64/],
     [{ LOCKSTEP_BATCHING: "{nope" }, /not JSON/],
     [{ LOCKSTEP_BATCHING: "[1]" }, /must be an object/],
     [{ LOCKSTEP_BATCHING: '{"m": 3}' }, /true, false or an object/],

@@ -1,13 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LockFile } from "@lockstep/lockfile";
 import { btc } from "@lockstep/models";
-import { LruCache } from "../src/index.js";
+import { LruCache, type InferenceServer } from "../src/index.js";
+import { SessionPool } from "../src/runtime/session-pool.js";
 import { fishPhoto, startServer, threeModelProject } from "./fixture.js";
 
 let dir: string;
 let lock: LockFile;
 let url: string;
 let close: () => Promise<void>;
+let server: InferenceServer;
 
 beforeAll(async () => {
   ({ dir, lock } = await threeModelProject());
@@ -16,6 +18,7 @@ beforeAll(async () => {
     bodyLimits: { json: 64 * 1024, image: 32 * 1024 },
   });
   url = started.url;
+  server = started.server;
   close = () => started.server.close();
   await started.waitReady();
 }, 240_000);
@@ -45,6 +48,34 @@ function multipart(
 }
 
 describe("domain endpoints of all three models", () => {
+  it("runs the fish classifier as two single-threaded sessions side by side, a run in flight on each", async () => {
+    const fish = server.registry.get("fish-classifier")!;
+    expect(fish.session).toBeInstanceOf(SessionPool);
+    expect((fish.session as SessionPool).size).toBe(2);
+    expect(fish.batcher.options.concurrency).toBe(2);
+    expect((server.registry.get("co2-forecast")!.session as SessionPool).size).toBe(1);
+
+    // photos the cache has not seen, all at once, then one by one as JSON (another cache key):
+    // every answer is the one the photo gets alone
+    const photos = Array.from({ length: 12 }, (_, i) => fishPhoto(i % 3, 1000 + i));
+    const top3 = async (response: Response) => {
+      expect(response.status).toBe(200);
+      const answer = (await response.json()) as { cached: boolean; top_3_predictions: unknown };
+      expect(answer.cached).toBe(false);
+      return answer.top_3_predictions;
+    };
+    const together = await Promise.all(
+      photos.map(async (photo) => top3(await post("/v1/models/fish-classifier/predict", photo, "image/png"))),
+    );
+    expect((fish.session as SessionPool).load).toEqual([0, 0]);
+    const alone = [];
+    for (const photo of photos)
+      alone.push(
+        await top3(await json("/v1/models/fish-classifier/predict", { image: photo.toString("base64") })),
+      );
+    expect(together).toEqual(alone);
+  });
+
   it("answers a fish photo sent raw, as multipart and as base64 JSON the same way", async () => {
     const photo = fishPhoto(0, 77);
     const form = multipart([

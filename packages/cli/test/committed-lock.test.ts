@@ -1,4 +1,4 @@
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -15,7 +15,7 @@ describe("the committed models.lock.json", () => {
     const candidate = await trainCandidate({
       model: "co2-forecast",
       context: { log: () => {}, baseDir: dir },
-    });
+    }).finally(() => rm(dir, { recursive: true, force: true }));
     expect(
       candidate.pin.sha256,
       "co2-forecast training no longer rebuilds the committed pin: a fresh clone's `npm start` would refuse to serve. " +

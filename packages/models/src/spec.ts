@@ -51,11 +51,16 @@ export interface ServingAdapter<Context = unknown> {
   /** Content types the domain endpoint accepts besides JSON (e.g. image/* and multipart). */
   accepts?: ("image" | "multipart")[];
   /**
-   * onnxruntime intra-op threads for this model's session (the server's default; LOCKSTEP_THREADS
-   * overrides). onnxruntime-node runs a session on the JS thread, so a compute-bound model gains
-   * only from threads inside one run, not from runs side by side.
+   * onnxruntime intra-op threads inside each of this model's sessions (the server's default;
+   * LOCKSTEP_THREADS overrides).
    */
   threads?: number;
+  /**
+   * Sessions side by side, each in its own worker thread (the server's default; LOCKSTEP_INSTANCES
+   * overrides). For a compute-bound model on few cores, one single-threaded session per core beats
+   * one session splitting every run across threads.
+   */
+  instances?: number;
   /** Whether merging concurrent requests into one run pays for this model (the server's default). */
   batching?: { enabled?: boolean; maxBatch?: number; maxWaitMs?: number; concurrency?: number };
   /** What the server counts about each answer for its Prometheus metrics. */

@@ -65,7 +65,8 @@ export class Batcher {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly run: (feeds: Tensors) => Promise<Tensors>,
+    /** `owned`: the feeds were stacked by the batcher, so nothing else holds them (they may be moved). */
+    private readonly run: (feeds: Tensors, owned: boolean) => Promise<Tensors>,
     readonly options: BatchingOptions,
     private readonly hooks: BatcherHooks = {},
   ) {}
@@ -159,7 +160,7 @@ export class Batcher {
       items.length,
     );
     try {
-      const outputs = await this.run(concatBatch(items.map((item) => item.feeds)));
+      const outputs = await this.run(concatBatch(items.map((item) => item.feeds)), items.length > 1);
       const parts = splitBatch(
         outputs,
         items.map((item) => item.rows),
@@ -175,7 +176,7 @@ export class Batcher {
           item.reject(new BatchError("CANCELLED", "the request was cancelled"));
           continue;
         }
-        await this.run(item.feeds).then(item.resolve, item.reject);
+        await this.run(item.feeds, false).then(item.resolve, item.reject);
       }
     }
   }

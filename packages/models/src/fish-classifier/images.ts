@@ -253,6 +253,17 @@ interface Crop {
   height: number;
 }
 
+let scratchRows = new Int32Array(0);
+
+/**
+ * The horizontal pass's rows, reused from call to call: a fresh quarter-megabyte per image is
+ * external memory V8 answers with a full GC every few dozen images under load.
+ */
+function scratch(length: number): Int32Array {
+  if (scratchRows.length < length) scratchRows = new Int32Array(length);
+  return scratchRows;
+}
+
 /**
  * Bilinear resize of RGB `src` (w x h) to `width` x `height` (half-pixel centres, edges clamped),
  * computing only the pixels inside `crop`. Separable in 8-bit fixed point: each source row the
@@ -286,7 +297,7 @@ export function resizeCrop(
   // every source row the crop touches, scaled horizontally (x 256)
   const y0 = ys.first[0]!;
   const y1 = ys.second[crop.height - 1]!;
-  const scaled = new Int32Array((y1 - y0 + 1) * rowLength);
+  const scaled = scratch((y1 - y0 + 1) * rowLength);
   for (let y = y0, o = 0; y <= y1; y++) {
     const base = y * w * 3;
     for (let x = 0; x < crop.width; x++) {

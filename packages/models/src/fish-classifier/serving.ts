@@ -77,9 +77,11 @@ export const fishServing: ServingAdapter<Record<string, never>> = {
 
   golden: [{ image: GOLDEN_PNG() }],
   accepts: ["image", "multipart"],
-  // a CNN backbone is compute-bound: two threads inside each run, and merged runs of up to 8 images
-  // (MobileNetV2 int8 here: 188 images/s at batch 1 on 1 thread, 331 on 2, 442 at batch 8 on 2)
-  threads: 2,
+  // a CNN backbone is compute-bound: one single-threaded session per core, and merged runs of up to
+  // 8 images (MobileNetV2 int8 on 2 cores, images/s: 209 at batch 1 on 1 thread; 293-312 with 2
+  // threads in one session; 409-419 with 2 sessions side by side, 458 at batch 4)
+  threads: 1,
+  instances: 2,
   batching: { enabled: true, maxBatch: 8 },
   observe: { classes: (answer) => [String(answer.predicted_label)] },
   schema: {
