@@ -112,14 +112,15 @@ for (const model of models) {
           { label: "batch 1, 1 thread", threads: 1, sessions: 1, batch: 1 },
           { label: "batch 1, 2 threads", threads: 2, sessions: 1, batch: 1 },
           { label: "batch 8, 2 threads", threads: 2, sessions: 1, batch: 8 },
-          { label: "batch 1, 2 sessions x 1 thread", threads: 1, sessions: 2, batch: 1, spinning: false },
           {
-            label: "batch 4, 2 sessions x 1 thread (as served)",
-            threads: 1,
-            sessions: 2,
-            batch: 4,
+            label: "batch 8, 2 threads, no spinning (as served)",
+            threads: 2,
+            sessions: 1,
+            batch: 8,
             spinning: false,
           },
+          { label: "batch 1, 2 sessions x 1 thread", threads: 1, sessions: 2, batch: 1, spinning: false },
+          { label: "batch 4, 2 sessions x 1 thread", threads: 1, sessions: 2, batch: 4, spinning: false },
         ]
       : [
           { label: "batch 1, 1 thread", threads: 1, sessions: 1, batch: 1 },
