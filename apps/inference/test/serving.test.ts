@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LockFile } from "@lockstep/lockfile";
 import { btc } from "@lockstep/models";
 import { LruCache, type InferenceServer } from "../src/index.js";
-import { SessionPool } from "../src/runtime/session-pool.js";
+import type { SessionPool } from "../src/runtime/session-pool.js";
 import { fishPhoto, startServer, threeModelProject } from "./fixture.js";
 
 let dir: string;
