@@ -15,10 +15,10 @@ export interface PoolOptions {
 }
 
 /**
- * Copies of one model, each in its own worker thread, so runs of a compute-bound model go side by
- * side on separate cores instead of splitting every run across threads (which synchronises inside
- * each operator and loses to the server thread for a core). A run goes to the copy with the fewest
- * runs in flight.
+ * Copies of one model, each in its own worker thread, so runs of a compute-bound model can go side
+ * by side on separate cores instead of splitting each run across threads that wait for each other
+ * at every operator. A run goes to the copy with the fewest runs in flight. Whether it pays depends
+ * on the cores left over by HTTP and decoding (see the README).
  */
 export class SessionPool implements ModelSession {
   /** Runs asked of each copy and not yet answered. */

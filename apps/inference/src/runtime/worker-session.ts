@@ -109,7 +109,7 @@ export class WorkerSession {
     return run;
   }
 
-  /** Runs the model once on these feeds (inputs are copied to the worker). */
+  /** Runs the model once on these feeds (copied to the worker, or moved with `transfer`). */
   async run(feeds: Tensors, options: RunOptions = {}): Promise<RunResult> {
     if (this.released) throw new RuntimeError("RELEASED", "the session was released");
     if (this.restart) {
