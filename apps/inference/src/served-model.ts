@@ -5,7 +5,7 @@ import type { ModelCard } from "@lockstep/onnx";
 import { Batcher, type BatchingOptions } from "./batching/batcher.js";
 import type { Tensors } from "./batching/tensors.js";
 import type { Metrics } from "./metrics.js";
-import type { ModelSession } from "./runtime/session-pool.js";
+import type { SessionPool } from "./runtime/session-pool.js";
 
 /** True when every input and output has a dynamic first dimension, so requests can be stacked. */
 export function batchable(card: ModelCard): boolean {
@@ -28,7 +28,7 @@ export class ServedModel {
     readonly pin: Pin,
     readonly card: ModelCard,
     readonly spec: ModelSpec,
-    readonly session: ModelSession,
+    readonly session: SessionPool,
     batching: BatchingOptions,
     metrics: Metrics,
   ) {

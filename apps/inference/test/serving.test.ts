@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LockFile } from "@lockstep/lockfile";
 import { btc } from "@lockstep/models";
 import { LruCache, type InferenceServer } from "../src/index.js";
-import type { SessionPool } from "../src/runtime/session-pool.js";
 import { fishPhoto, startServer, threeModelProject } from "./fixture.js";
 
 let dir: string;
@@ -49,12 +48,12 @@ function multipart(
 
 describe("domain endpoints of all three models", () => {
   it("runs a model as several sessions side by side when asked, a run in flight on each, answering as one session does", async () => {
-    expect((server.registry.get("fish-classifier")!.session as SessionPool).size).toBe(1); // the spec's default
+    expect(server.registry.get("fish-classifier")!.session.size).toBe(1); // the spec's default
     const pooled = await startServer(lock, dir, { instances: 2, intraOpThreads: 1 });
     try {
       await pooled.waitReady();
       const fish = pooled.server.registry.get("fish-classifier")!;
-      expect((fish.session as SessionPool).size).toBe(2);
+      expect(fish.session.size).toBe(2);
       expect(fish.batcher.options.concurrency).toBe(2);
 
       // photos all at once on the pooled server, then one by one on the one-session server
@@ -72,7 +71,7 @@ describe("domain endpoints of all three models", () => {
       const together = await Promise.all(
         photos.map(async (photo) => top3(await fetch(`${pooled.url}${path}`, image(photo)))),
       );
-      expect((fish.session as SessionPool).load).toEqual([0, 0]);
+      expect(fish.session.load).toEqual([0, 0]);
       const alone = [];
       for (const photo of photos) alone.push(await top3(await fetch(`${url}${path}`, image(photo))));
       expect(together).toEqual(alone);

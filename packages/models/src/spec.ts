@@ -57,8 +57,9 @@ export interface ServingAdapter<Context = unknown> {
   threads?: number;
   /**
    * Sessions side by side, each in its own worker thread (the server's default; LOCKSTEP_INSTANCES
-   * overrides). For a compute-bound model on few cores, one single-threaded session per core beats
-   * one session splitting every run across threads.
+   * overrides). Bare onnxruntime runs a compute-bound model faster as one single-threaded session
+   * per core than as one session on all cores, but in the server the copies pay only where cores
+   * are left over from HTTP and decoding (on 2 cores fish-classifier was no faster with 2).
    */
   instances?: number;
   /** Whether merging concurrent requests into one run pays for this model (the server's default). */

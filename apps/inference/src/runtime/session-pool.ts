@@ -1,12 +1,6 @@
 import type { Tensors } from "../batching/tensors.js";
 import { WorkerSession, type RunOptions, type RunResult } from "./worker-session.js";
 
-/** What a served model runs on: one worker session, or several side by side. */
-export interface ModelSession {
-  run(feeds: Tensors, options?: RunOptions): Promise<RunResult>;
-  release(): Promise<void>;
-}
-
 export interface PoolOptions {
   /** onnxruntime intra-op threads inside each session. */
   threads: number;
@@ -20,7 +14,7 @@ export interface PoolOptions {
  * at every operator. A run goes to the copy with the fewest runs in flight. Whether it pays depends
  * on the cores left over by HTTP and decoding (see the README).
  */
-export class SessionPool implements ModelSession {
+export class SessionPool {
   /** Runs asked of each copy and not yet answered. */
   private readonly inFlight: number[];
 
