@@ -123,11 +123,11 @@ export class ModelRegistry {
       instances: this.options.instances ?? spec.serving.instances ?? 1,
     };
     const session = await SessionPool.create(bytes, runtime);
-    // one run in flight per session unless batching says otherwise
+    const { pipeline = 1, ...specBatching } = spec.serving.batching ?? {};
     const batching = {
       ...DEFAULT_BATCHING,
-      concurrency: runtime.instances,
-      ...spec.serving.batching,
+      concurrency: runtime.instances * pipeline,
+      ...specBatching,
       ...this.options.batching?.[name],
     };
     const model = new ServedModel(name, pin, card, spec, session, batching, this.options.metrics);

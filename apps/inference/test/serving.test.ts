@@ -47,7 +47,7 @@ function multipart(
 }
 
 describe("domain endpoints of all three models", () => {
-  it("runs a model as several sessions side by side when asked, a run in flight on each, answering as one session does", async () => {
+  it("runs a model as several sessions side by side when asked, its pipeline of runs in flight on each, answering as one session does", async () => {
     expect(server.registry.get("fish-classifier")!.session.size).toBe(1); // the spec's default
     const pooled = await startServer(lock, dir, { instances: 2, intraOpThreads: 1 });
     try {
@@ -55,6 +55,9 @@ describe("domain endpoints of all three models", () => {
       const fish = pooled.server.registry.get("fish-classifier")!;
       expect(fish.session.size).toBe(2);
       expect(fish.batcher.options.concurrency).toBe(2);
+      // co2-forecast's spec hands each session a pipeline of 3 batches
+      expect(server.registry.get("co2-forecast")!.batcher.options.concurrency).toBe(3);
+      expect(pooled.server.registry.get("co2-forecast")!.batcher.options.concurrency).toBe(6);
 
       // photos all at once on the pooled server, then one by one on the one-session server
       const photos = Array.from({ length: 12 }, (_, i) => fishPhoto(i % 3, 1000 + i));

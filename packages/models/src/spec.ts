@@ -63,7 +63,20 @@ export interface ServingAdapter<Context = unknown> {
    */
   instances?: number;
   /** Whether merging concurrent requests into one run pays for this model (the server's default). */
-  batching?: { enabled?: boolean; maxBatch?: number; maxWaitMs?: number; concurrency?: number };
+  batching?: {
+    enabled?: boolean;
+    maxBatch?: number;
+    maxWaitMs?: number;
+    /** Runs in flight at once, over all sessions (default: `instances` × `pipeline`). */
+    concurrency?: number;
+    /**
+     * Batches handed to each session at once (default 1). With 2 the next batch waits in the
+     * session's worker while one runs, so the session does not idle through the server thread's
+     * round trip (answering one batch and stacking the next). It pays for cheap runs, where that
+     * round trip is as long as the run itself; for long runs it only holds more requests back.
+     */
+    pipeline?: number;
+  };
   /** What the server counts about each answer for its Prometheus metrics. */
   observe?: AnswerObserver;
   /** JSON Schemas of the domain endpoint's request and answer, for /openapi.json. */
