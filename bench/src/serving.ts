@@ -94,6 +94,10 @@ if (models.includes("fish-classifier")) {
 }
 
 // 1. the physical limit: bare session.run on one decoded request of each model
+const servedBatch = (maxBatch: number | undefined): RawVariant[] =>
+  maxBatch && maxBatch !== 1 && maxBatch !== 64
+    ? [{ label: `batch ${maxBatch}, 1 thread (as served)`, threads: 1, sessions: 1, batch: maxBatch }]
+    : [];
 log("measuring raw onnxruntime throughput ...");
 const raw: Record<string, RawThroughput[]> = {};
 for (const model of models) {
@@ -124,6 +128,7 @@ for (const model of models) {
         ]
       : [
           { label: "batch 1, 1 thread", threads: 1, sessions: 1, batch: 1 },
+          ...servedBatch(spec.serving.batching?.maxBatch),
           { label: "batch 64, 1 thread", threads: 1, sessions: 1, batch: 64 },
         ];
   raw[model] = await rawThroughput(bytes.get(model)!, decoded.feeds, Math.min(SECONDS, 3), variants);
@@ -135,7 +140,7 @@ const koa = await startNode(join(import.meta.dirname, "serving/koa-hello.ts"), {
 const getScript = await writeFileIn(work, "get.lua", wrkScript("GET", undefined, undefined));
 const ceiling: Record<number, LoadResult> = {};
 for (const c of [...CONNECTIONS, 50])
-  ceiling[c] = await wrk(`http://127.0.0.1:${koa.port}/`, getScript, c, SECONDS);
+  ceiling[c] = await wrk(`http://127.0.0.1:${koa.port}/`, getScript, c, SECONDS, koa.child.pid);
 await stop(koa.child);
 
 // 3. the server, batching on (each spec's default) and off
@@ -174,7 +179,13 @@ for (const [mode, batching] of Object.entries(modes)) {
     const levels = endpoint.name === "co2 /v1 predict" ? [...CONNECTIONS, 50] : CONNECTIONS;
     for (const c of levels) {
       log(`  ${endpoint.name} at ${c} connections`);
-      results[mode][endpoint.name]![c] = await wrk(`${base}${endpoint.path}`, endpoint.script, c, SECONDS);
+      results[mode][endpoint.name]![c] = await wrk(
+        `${base}${endpoint.path}`,
+        endpoint.script,
+        c,
+        SECONDS,
+        server.child.pid,
+      );
     }
   }
   starts[mode] = { listeningMs: server.listeningMs, readyMs, readyRssMb, ...memoryOf(server.child.pid!) };
@@ -185,6 +196,9 @@ for (const [mode, batching] of Object.entries(modes)) {
 const f0 = (v: number) => v.toFixed(0);
 const f1 = (v: number) => v.toFixed(1);
 const f2 = (v: number) => v.toFixed(2);
+const threadUs = (r: LoadResult) => f0(r.cpu?.threadUsPerRequest ?? Number.NaN);
+const processUs = (r: LoadResult) => f0(r.cpu?.processUsPerRequest ?? Number.NaN);
+const busy = (r: LoadResult) => `${f0(r.cpu?.machineBusyPercent ?? Number.NaN)}%`;
 console.log(
   `# Serving benchmark (${SECONDS} s per cell, wrk on loopback, server and wrk share the machine; the server is the bundle with the container's environment)\n`,
 );
@@ -193,19 +207,21 @@ console.log("| model | variant | rows/s |\n| --- | --- | ---: |");
 for (const [model, rows] of Object.entries(raw))
   for (const r of rows) console.log(`| ${model} | ${r.label} | ${f0(r.rowsPerSecond)} |`);
 console.log("\n## Koa hello-world ceiling\n");
-console.log("| connections | req/s | p50 ms | p99 ms |\n| ---: | ---: | ---: | ---: |");
+console.log(
+  "| connections | req/s | p50 ms | p99 ms | server thread µs/req | machine busy |\n| ---: | ---: | ---: | ---: | ---: | ---: |",
+);
 for (const [c, r] of Object.entries(ceiling))
-  console.log(`| ${c} | ${f0(r.rps)} | ${f2(r.p50)} | ${f2(r.p99)} |`);
+  console.log(`| ${c} | ${f0(r.rps)} | ${f2(r.p50)} | ${f2(r.p99)} | ${threadUs(r)} | ${busy(r)} |`);
 console.log("\n## Endpoints: micro-batching on vs off\n");
 console.log(
-  "| endpoint | conns | on req/s | on p50 ms | on p99 ms | off req/s | off p50 ms | off p99 ms | on/off | on vs Koa | errors |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  "| endpoint | conns | on req/s | on p50 ms | on p99 ms | off req/s | off p50 ms | off p99 ms | on/off | on vs Koa | on: server thread µs/req | on: process µs/req | on: machine busy | errors |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
 );
 for (const endpoint of endpoints) {
   for (const [c, on] of Object.entries(results.on![endpoint.name]!)) {
     const off = results.off![endpoint.name]![Number(c)]!;
     const koaRps = ceiling[Number(c)]!.rps;
     console.log(
-      `| ${endpoint.name} | ${c} | ${f0(on.rps)} | ${f2(on.p50)} | ${f2(on.p99)} | ${f0(off.rps)} | ${f2(off.p50)} | ${f2(off.p99)} | ${f2(on.rps / off.rps)}x | ${f0((100 * on.rps) / koaRps)}% | ${on.errors + off.errors} |`,
+      `| ${endpoint.name} | ${c} | ${f0(on.rps)} | ${f2(on.p50)} | ${f2(on.p99)} | ${f0(off.rps)} | ${f2(off.p50)} | ${f2(off.p99)} | ${f2(on.rps / off.rps)}x | ${f0((100 * on.rps) / koaRps)}% | ${threadUs(on)} | ${processUs(on)} | ${busy(on)} | ${on.errors + off.errors} |`,
     );
   }
 }
@@ -225,6 +241,15 @@ const co2 = results.on!["co2 /v1 predict"]![50]!;
 console.log(
   `\n## Targets\n\n- co2 /v1 at 50 connections: ${f0(co2.rps)} req/s = ${f0((100 * co2.rps) / ceiling[50]!.rps)}% of Koa's ${f0(ceiling[50]!.rps)}, p99 ${f2(co2.p99)} ms`,
 );
+const koaThread = ceiling[50]!.cpu?.threadUsPerRequest;
+const co2Thread = co2.cpu?.threadUsPerRequest;
+if (koaThread && co2Thread) {
+  // the HTTP work both pay (parsing, the write syscall, which on loopback also delivers the bytes)
+  // sits on the one event-loop thread, so its time per request bounds requests/s
+  console.log(
+    `  - per request, Koa's thread spends ${f0(koaThread)} µs and the server thread ${f0(co2Thread)} µs (the whole server process ${processUs(co2)} µs); one event-loop thread at Koa's utilisation reaches ${f0((100 * koaThread) / co2Thread)}% of Koa`,
+  );
+}
 for (const [mode, s] of Object.entries(starts)) {
   console.log(
     `- batching ${mode}: process spawn → listening ${f0(s.listeningMs)} ms, → ready (all models verified and loaded) ${f0(s.readyMs)} ms; RSS with the models loaded ${f1(s.readyRssMb)} MB, after the load test ${f1(s.rssMb)} MB (peak ${f1(s.peakMb)} MB)`,
