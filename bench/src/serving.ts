@@ -241,13 +241,17 @@ const co2 = results.on!["co2 /v1 predict"]![50]!;
 console.log(
   `\n## Targets\n\n- co2 /v1 at 50 connections: ${f0(co2.rps)} req/s = ${f0((100 * co2.rps) / ceiling[50]!.rps)}% of Koa's ${f0(ceiling[50]!.rps)}, p99 ${f2(co2.p99)} ms`,
 );
-const koaThread = ceiling[50]!.cpu?.threadUsPerRequest;
-const co2Thread = co2.cpu?.threadUsPerRequest;
-if (koaThread && co2Thread) {
-  // the HTTP work both pay (parsing, the write syscall, which on loopback also delivers the bytes)
-  // sits on the one event-loop thread, so its time per request bounds requests/s
+const koaCpu = ceiling[50]!.cpu;
+if (koaCpu && co2.cpu) {
+  // Both pay the same HTTP work (parsing, the write syscall, which on loopback also delivers the
+  // bytes to wrk) on one event-loop thread, and share the machine with wrk: CPU per request, on
+  // the thread and on the whole machine, bounds the share of Koa any server design can reach.
+  const servedRaw = raw["co2-forecast"]?.find((r) => r.label.includes("as served"));
   console.log(
-    `  - per request, Koa's thread spends ${f0(koaThread)} µs and the server thread ${f0(co2Thread)} µs (the whole server process ${processUs(co2)} µs); one event-loop thread at Koa's utilisation reaches ${f0((100 * koaThread) / co2Thread)}% of Koa`,
+    `  - per request, Koa's thread spends ${f0(koaCpu.threadUsPerRequest)} µs and the server thread ${f0(co2.cpu.threadUsPerRequest)} µs: one event-loop thread as busy as Koa's reaches ${f0((100 * koaCpu.threadUsPerRequest) / co2.cpu.threadUsPerRequest)}% of Koa`,
+  );
+  console.log(
+    `  - the whole machine (server, wrk, kernel) spends ${f0(koaCpu.machineUsPerRequest)} µs per Koa request and ${f0(co2.cpu.machineUsPerRequest)} µs per co2 request (the server process ${f0(co2.cpu.processUsPerRequest)} µs${servedRaw ? `; bare onnxruntime alone ${f0(1e6 / servedRaw.rowsPerSecond)} µs per row at the served batch` : ""}): at equal machine utilisation any server reaches ${f0((100 * koaCpu.machineUsPerRequest) / co2.cpu.machineUsPerRequest)}% of Koa`,
   );
 }
 for (const [mode, s] of Object.entries(starts)) {

@@ -47,6 +47,7 @@ describe("CPU per request", () => {
     expect(cpuCost(before, after, 10_000)).toEqual({
       threadUsPerRequest: 50,
       processUsPerRequest: 100,
+      machineUsPerRequest: 300,
       machineBusyPercent: 75,
     });
     expect(cpuCost(before, after, 0).threadUsPerRequest).toBeNaN();

@@ -13,6 +13,8 @@ export interface CpuSample {
 export interface CpuCost {
   threadUsPerRequest: number;
   processUsPerRequest: number;
+  /** All busy CPU on the machine (server, load generator, kernel) per request. */
+  machineUsPerRequest: number;
   machineBusyPercent: number;
 }
 
@@ -44,6 +46,7 @@ export function cpuCost(before: CpuSample, after: CpuSample, requests: number): 
   return {
     threadUsPerRequest: perRequest(after.thread - before.thread),
     processUsPerRequest: perRequest(after.process - before.process),
+    machineUsPerRequest: perRequest(after.machineBusy - before.machineBusy),
     machineBusyPercent:
       machineTotal > 0 ? (100 * (after.machineBusy - before.machineBusy)) / machineTotal : Number.NaN,
   };
