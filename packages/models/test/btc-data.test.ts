@@ -66,6 +66,39 @@ describe("candles", () => {
     expect(candlesSha256(a.candles)).toBe(candlesSha256(parseCandles(klines, "k").candles));
   });
 
+  it("reads the documented spelling (time, open, ..., volume) as it reads any other", () => {
+    const aliased = [
+      row("2017-08-17T04:00:00Z", 1, 2, 0.5, 1.5, 3),
+      row("2017-08-17T08:00:00Z", 1.5, 2, 1, 1.2),
+    ];
+    const canonical = aliased.map((r) => ({
+      time: r.TimeKey,
+      open: r.Open,
+      high: r.High,
+      low: r.Low,
+      close: r.Close,
+      volume: r.Volume,
+    }));
+    const expected = parseCandles(JSON.stringify(aliased), "aliased").candles;
+    expect(parseCandles(JSON.stringify(canonical), "canonical").candles).toEqual(expected);
+    // one more field, or a higher-priority alias beside "time", goes the general way and still works
+    const extra = canonical.map((c) => ({ ...c, trades: 7 }));
+    expect(parseCandles(JSON.stringify(extra), "extra").candles).toEqual(expected);
+    const timekey = canonical.map((c) => ({ ...c, timekey: 1_500_000_000_000 + c.open }));
+    expect(parseCandles(JSON.stringify(timekey), "timekey").candles[0]!.time).toBe(1_500_000_000_001);
+  });
+
+  it.each([
+    ["a NaN", { close: "NaN" }, /close "NaN" is not a finite number/],
+    ["a hostile value", { open: { $gt: 1 } }, /open \{"\$gt":1\} is not a finite number/],
+    ["a bad time", { time: "yesterday" }, /not a date/],
+    ["a negative volume", { volume: -1 }, /volume must not be negative/],
+    ["high below close", { high: 1, close: 2, low: 0.5 }, /high\/low/],
+  ])("rejects %s in a row spelt the documented way", (_, change, pattern) => {
+    const good = { time: "2020-01-01", open: 1, high: 1, low: 1, close: 1, volume: 1 };
+    rejects(JSON.stringify([{ ...good, ...change }]), pattern);
+  });
+
   it("records gaps instead of filling them", () => {
     const rows = [0, 1, 2, 5, 6].map((k) =>
       row(new Date(Date.UTC(2020, 0, 1) + k * H4).toISOString(), 1, 1, 1, 1),

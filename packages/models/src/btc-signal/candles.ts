@@ -77,10 +77,35 @@ function checkCandle(c: Candle, where: string): Candle {
   return c;
 }
 
+const CANONICAL = new Set<string>(Object.keys(FIELD_NAMES));
+
+/** Exactly the six documented field names: nothing to look up (a served window has hundreds). */
+function isCanonical(row: object): row is Record<keyof Candle, unknown> {
+  let count = 0;
+  for (const key in row) {
+    if (!CANONICAL.has(key)) return false;
+    count++;
+  }
+  return count === CANONICAL.size;
+}
+
 /** A candle from an object with any common field spelling (TimeKey/Open/..., time/o/h/l/c/v, ...). */
 export function candleFromObject(row: unknown, where: string): Candle {
   if (row === null || typeof row !== "object" || Array.isArray(row)) {
     return fail(`${where}: expected an object with time, open, high, low, close and volume`);
+  }
+  if (isCanonical(row)) {
+    return checkCandle(
+      {
+        time: parseTime(row.time, where),
+        open: parseNumber(row.open, "open", where),
+        high: parseNumber(row.high, "high", where),
+        low: parseNumber(row.low, "low", where),
+        close: parseNumber(row.close, "close", where),
+        volume: parseNumber(row.volume, "volume", where),
+      },
+      where,
+    );
   }
   const lower = new Map(Object.entries(row).map(([k, v]) => [k.toLowerCase(), v]));
   const pick = (field: keyof Candle) => {
