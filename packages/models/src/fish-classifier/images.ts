@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import sharp from "sharp";
 import { ModelError } from "../errors.js";
+import { resampleRgb, type Taps } from "./pixel-kernels.js";
 import { decodePngRgb } from "./png.js";
 
 export const IMAGE_EXTENSIONS = /\.(jpe?g|png|webp)$/i;
@@ -253,21 +254,9 @@ interface Crop {
   height: number;
 }
 
-let scratchRows = new Int32Array(0);
-
-/**
- * The horizontal pass's rows, reused from call to call: a fresh quarter-megabyte per image is
- * external memory V8 answers with a full GC every few dozen images under load.
- */
-function scratch(length: number): Int32Array {
-  if (scratchRows.length < length) scratchRows = new Int32Array(length);
-  return scratchRows;
-}
-
 /**
  * Bilinear resize of RGB `src` (w x h) to `width` x `height` (half-pixel centres, edges clamped),
- * computing only the pixels inside `crop`. Separable in 8-bit fixed point: each source row the
- * crop needs is scaled horizontally once, then pairs of those rows are blended.
+ * computing only the pixels inside `crop` (see resampleRgb for the arithmetic).
  */
 export function resizeCrop(
   src: Uint8Array,
@@ -277,50 +266,22 @@ export function resizeCrop(
   height: number,
   crop: Crop,
 ): Uint8Array {
-  const taps = (out: number, from: number, to: number, offset: number) => {
-    const first = new Int32Array(out);
-    const second = new Int32Array(out);
-    const weight = new Int32Array(out); // of the second tap, in 1/256
-    for (let i = 0; i < out; i++) {
-      const at = Math.min(Math.max((i + offset + 0.5) * (from / to) - 0.5, 0), from - 1);
-      const i0 = Math.floor(at);
-      first[i] = i0;
-      second[i] = Math.min(i0 + 1, from - 1);
-      weight[i] = Math.round((at - i0) * 256);
-    }
-    return { first, second, weight };
-  };
-  const xs = taps(crop.width, w, width, crop.left);
-  const ys = taps(crop.height, h, height, crop.top);
-  const pixels = new Uint8Array(src.buffer, src.byteOffset, src.length); // a Buffer would deopt the loops
-  const rowLength = crop.width * 3;
-  // every source row the crop touches, scaled horizontally (x 256)
-  const y0 = ys.first[0]!;
-  const y1 = ys.second[crop.height - 1]!;
-  const scaled = scratch((y1 - y0 + 1) * rowLength);
-  for (let y = y0, o = 0; y <= y1; y++) {
-    const base = y * w * 3;
-    for (let x = 0; x < crop.width; x++) {
-      const a = base + xs.first[x]! * 3;
-      const b = base + xs.second[x]! * 3;
-      const wb = xs.weight[x]!;
-      const wa = 256 - wb;
-      scaled[o++] = pixels[a]! * wa + pixels[b]! * wb;
-      scaled[o++] = pixels[a + 1]! * wa + pixels[b + 1]! * wb;
-      scaled[o++] = pixels[a + 2]! * wa + pixels[b + 2]! * wb;
-    }
+  return resampleRgb(src, w, taps(crop.width, w, width, crop.left), taps(crop.height, h, height, crop.top));
+}
+
+/** For `out` positions from `offset` on a `to`-long axis sampled from a `from`-long one. */
+function taps(out: number, from: number, to: number, offset: number): Taps {
+  const first = new Int32Array(out);
+  const second = new Int32Array(out);
+  const weight = new Int32Array(out); // of the second tap, in 1/256
+  for (let i = 0; i < out; i++) {
+    const at = Math.min(Math.max((i + offset + 0.5) * (from / to) - 0.5, 0), from - 1);
+    const i0 = Math.floor(at);
+    first[i] = i0;
+    second[i] = Math.min(i0 + 1, from - 1);
+    weight[i] = Math.round((at - i0) * 256);
   }
-  const out = new Uint8Array(rowLength * crop.height);
-  for (let y = 0, o = 0; y < crop.height; y++) {
-    const top = (ys.first[y]! - y0) * rowLength;
-    const bottom = (ys.second[y]! - y0) * rowLength;
-    const wb = ys.weight[y]!;
-    const wa = 256 - wb;
-    // + 2^15 rounds the 16-bit fixed point to nearest
-    for (let i = 0; i < rowLength; i++)
-      out[o++] = (scaled[top + i]! * wa + scaled[bottom + i]! * wb + 32768) >> 16;
-  }
-  return out;
+  return { first, second, weight };
 }
 
 /** Horizontal mirror of an RGB image (training augmentation). */

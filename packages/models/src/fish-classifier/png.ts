@@ -1,5 +1,6 @@
 import * as zlib from "node:zlib";
 import { deflateSync, inflateSync } from "node:zlib";
+import { unfilterPng } from "./pixel-kernels.js";
 
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** Samples per pixel by PNG colour type (0 grey, 2 RGB, 3 palette, 4 grey+alpha, 6 RGBA). */
@@ -115,72 +116,29 @@ export function decodePngRgb(bytes: Uint8Array, maxPixels: number): DecodedRgb |
   }
   if (raw.length !== expected) throw new PngError(`image data is ${raw.length} bytes, expected ${expected}`);
 
+  let rows: Uint8Array;
+  try {
+    rows = unfilterPng(raw, stride, height, channels);
+  } catch (error) {
+    throw new PngError((error as Error).message);
+  }
+  if (colourType === 2) return { width, height, data: rows };
   const out = new Uint8Array(width * height * 3);
-  let previous = new Uint8Array(stride);
-  let line = new Uint8Array(stride);
-  for (let y = 0; y < height; y++) {
-    unfilter(raw, y * (stride + 1), line, previous, channels);
-    const row = y * width * 3;
-    if (colourType === 2) out.set(line, row);
-    else
-      for (let x = 0; x < width; x++) {
-        const o = row + x * 3;
-        if (colourType === 6) {
-          out[o] = line[x * 4]!;
-          out[o + 1] = line[x * 4 + 1]!;
-          out[o + 2] = line[x * 4 + 2]!;
-        } else if (colourType === 3) {
-          const index = line[x]! * 3;
-          if (index + 2 >= palette!.length) throw new PngError("palette index out of range");
-          out[o] = palette![index]!;
-          out[o + 1] = palette![index + 1]!;
-          out[o + 2] = palette![index + 2]!;
-        } else {
-          const grey = line[x * channels]!;
-          out[o] = out[o + 1] = out[o + 2] = grey;
-        }
-      }
-    [previous, line] = [line, previous];
+  for (let p = 0, o = 0; p < width * height; p++, o += 3) {
+    const at = p * channels;
+    if (colourType === 6) {
+      out[o] = rows[at]!;
+      out[o + 1] = rows[at + 1]!;
+      out[o + 2] = rows[at + 2]!;
+    } else if (colourType === 3) {
+      const index = rows[at]! * 3;
+      if (index + 2 >= palette!.length) throw new PngError("palette index out of range");
+      out[o] = palette![index]!;
+      out[o + 1] = palette![index + 1]!;
+      out[o + 2] = palette![index + 2]!;
+    } else out[o] = out[o + 1] = out[o + 2] = rows[at]!;
   }
   return { width, height, data: out };
-}
-
-function unfilter(raw: Buffer, at: number, line: Uint8Array, previous: Uint8Array, bpp: number): void {
-  const filter = raw[at]!;
-  const src = at + 1;
-  const n = line.length;
-  switch (filter) {
-    case 0:
-      for (let i = 0; i < n; i++) line[i] = raw[src + i]!;
-      return;
-    case 1:
-      for (let i = 0; i < n; i++) line[i] = (raw[src + i]! + (i >= bpp ? line[i - bpp]! : 0)) & 0xff;
-      return;
-    case 2:
-      for (let i = 0; i < n; i++) line[i] = (raw[src + i]! + previous[i]!) & 0xff;
-      return;
-    case 3:
-      for (let i = 0; i < n; i++)
-        line[i] = (raw[src + i]! + (((i >= bpp ? line[i - bpp]! : 0) + previous[i]!) >> 1)) & 0xff;
-      return;
-    case 4:
-      for (let i = 0; i < n; i++) {
-        const a = i >= bpp ? line[i - bpp]! : 0;
-        const b = previous[i]!;
-        const c = i >= bpp ? previous[i - bpp]! : 0;
-        // pa = |p - a| = |b - c|, pb = |a - c|, pc = |a + b - 2c|
-        let pa = b - c;
-        let pb = a - c;
-        let pc = pa + pb;
-        if (pa < 0) pa = -pa;
-        if (pb < 0) pb = -pb;
-        if (pc < 0) pc = -pc;
-        line[i] = (raw[src + i]! + (pa <= pb && pa <= pc ? a : pb <= pc ? b : c)) & 0xff;
-      }
-      return;
-    default:
-      throw new PngError(`unknown row filter ${filter}`);
-  }
 }
 
 /** A minimal 8-bit RGB PNG encoder (golden requests and tests need images without a file). */
