@@ -34,7 +34,12 @@ export function predict({ registry, metrics, cache }: RouteOptions): InferenceHa
         if (error instanceof ModelError) throw new HttpError(400, error.code, error.message);
         throw error;
       }
-      const outputs = await runModel(model, decoded.feeds as Tensors, call.signal, metrics);
+      let outputs;
+      try {
+        outputs = await runModel(model, decoded.feeds as Tensors, call.signal, metrics);
+      } finally {
+        decoded.release?.();
+      }
       answer = serving.encode(outputs as Record<string, OutputTensor>, model.card, decoded.context as never);
       if (key) cache!.set(key, answer);
     }

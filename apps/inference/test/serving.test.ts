@@ -106,6 +106,38 @@ describe("domain endpoints of all three models", () => {
     expect(answers[1]!.top_3_predictions).toEqual(answers[0]!.top_3_predictions);
   });
 
+  it("gives a request's decoded inputs back to the spec once inference settles, also when it fails", async () => {
+    const serving = server.registry.get("fish-classifier")!.spec.serving;
+    const decode = serving.decode;
+    const events: string[] = [];
+    let broken = false;
+    serving.decode = async (body, card) => {
+      const decoded = await decode.call(serving, body, card);
+      const image = decoded.feeds.image!;
+      return {
+        ...decoded,
+        // zero rows: the batcher refuses the request after decoding
+        feeds: broken ? { image: { ...image, dims: [0, ...image.dims.slice(1)] } } : decoded.feeds,
+        release: () => {
+          events.push("release");
+          decoded.release?.();
+        },
+      };
+    };
+    try {
+      const ok = await post("/v1/models/fish-classifier/predict", fishPhoto(1, 4242), "image/png");
+      expect(ok.status).toBe(200);
+      expect(events).toEqual(["release"]);
+      broken = true;
+      const refused = await post("/v1/models/fish-classifier/predict", fishPhoto(1, 4343), "image/png");
+      expect(refused.status).toBe(400);
+      expect(((await refused.json()) as { code: string }).code).toBe("BAD_BATCH");
+      expect(events).toEqual(["release", "release"]);
+    } finally {
+      serving.decode = decode;
+    }
+  });
+
   it("answers candles with a signal and class probabilities", async () => {
     const response = await json("/v1/models/btc-signal/predict", { candles: btc.syntheticCandles(200, 5) });
     expect(response.status).toBe(200);

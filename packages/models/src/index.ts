@@ -1,5 +1,6 @@
 export * from "./errors.js";
 export * from "./spec.js";
+export { BufferPool } from "./buffer-pool.js";
 export { models, getModel } from "./registry.js";
 export { co2Forecast, CO2_DEFAULT_DATA } from "./co2-forecast/index.js";
 export * as co2 from "./co2-forecast/index.js";

@@ -39,6 +39,11 @@ export interface OutputTensor {
 export interface DecodedRequest<Context = unknown> {
   feeds: Record<string, FeedTensor>;
   context: Context;
+  /**
+   * Called once the feeds are no longer needed (the inference settled, whatever its outcome), so
+   * the adapter may reuse their buffers. Callers that never call it only cost the adapter a reuse.
+   */
+  release?(): void;
 }
 
 /** The serving side of a model: its domain endpoint's request decoding and response encoding. */

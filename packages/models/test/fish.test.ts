@@ -192,7 +192,7 @@ describe("image preparation", () => {
     return rgb;
   };
 
-  it("scales small images up in JavaScript within three grey levels of libvips' bilinear", async () => {
+  it("scales small images up in-process within three grey levels of libvips' bilinear", async () => {
     const [w, h] = [37, 29];
     const png = encodePng(w, h, gradient(w, h));
     const ours = await prepareImage(png, { size: 48, resize: 56 });
@@ -226,6 +226,27 @@ describe("image preparation", () => {
     expect(pixels).toHaveLength(64 * 64 * 3);
     // centre of a horizontal red ramp is mid-grey
     expect(Math.abs(pixels[(32 * 64 + 32) * 3]! - 128)).toBeLessThan(12);
+  });
+
+  it("writes into a given buffer the pixels it would return, on every decoding path", async () => {
+    const small = encodePng(37, 29, gradient(37, 29)); // decoded here, scaled up here
+    const jpeg = await sharp(small).jpeg().toBuffer(); // decoded by libvips, scaled up here
+    const large = encodePng(600, 400, gradient(600, 400)); // reduced by libvips
+    const cases: [Uint8Array, { size: number; resize: number }][] = [
+      [small, { size: 48, resize: 56 }],
+      [jpeg, { size: 48, resize: 56 }],
+      [large, { size: 64, resize: 72 }],
+    ];
+    for (const [bytes, geometry] of cases) {
+      const fresh = await prepareImage(bytes, geometry);
+      const into = new Uint8Array(geometry.size * geometry.size * 3).fill(9);
+      const out = await prepareImage(bytes, geometry, into);
+      expect(out).toBe(into);
+      expect(Buffer.from(out).equals(Buffer.from(fresh))).toBe(true);
+    }
+    await expect(prepareImage(small, { size: 48, resize: 56 }, new Uint8Array(10))).rejects.toThrow(
+      /output buffer holds 10 bytes, not 6912/,
+    );
   });
 
   it("tells the format from the magic bytes and refuses a truncated file that claims to be PNG", async () => {
@@ -292,6 +313,28 @@ describe("fish-classifier training without a backbone (small CNN, tiny budget)",
     expect(dataUrl).toEqual(answer);
     for (const golden of fishClassifier.serving.golden)
       expect((await predict(golden)).top_3_predictions).toHaveLength(3);
+  });
+
+  it("draws each request's pixels from a pool that takes them back on release or a refused image", async () => {
+    const image = new Uint8Array(await sharp(synthetic(0, 5)).png().toBuffer());
+    const a = await fishClassifier.serving.decode(image, card);
+    const b = await fishClassifier.serving.decode(image, card);
+    const pixels = a.feeds.image!.data;
+    expect(b.feeds.image!.data).not.toBe(pixels); // both in flight: a buffer each
+    a.release!();
+    const c = await fishClassifier.serving.decode(image, card);
+    expect(c.feeds.image!.data).toBe(pixels); // reused once given back
+    expect(Buffer.from(c.feeds.image!.data).equals(Buffer.from(b.feeds.image!.data))).toBe(true);
+    c.release!();
+    c.release!(); // a second call changes nothing
+    await expect(fishClassifier.serving.decode({ image: "aGVsbG8=" }, card)).rejects.toThrow(
+      /not a readable/,
+    );
+    const d = await fishClassifier.serving.decode(image, card);
+    expect(d.feeds.image!.data).toBe(pixels); // the refused request gave it back
+    const e = await fishClassifier.serving.decode(image, card);
+    expect(e.feeds.image!.data).not.toBe(pixels); // and it went to one holder only
+    for (const held of [b, d, e]) held.release!();
   });
 
   it.each([

@@ -172,8 +172,8 @@ export function sniffImageFormat(bytes: Uint8Array): "jpeg" | "png" | "webp" | u
 
 /**
  * Decodes an image (JPEG, PNG, WebP; EXIF orientation applied), resizes its shorter side to
- * `resize` (bilinear), centre-crops `size` x `size` and returns RGB bytes, height x width x 3.
- * The same function prepares training and serving inputs.
+ * `resize` (bilinear), centre-crops `size` x `size` and returns RGB bytes, height x width x 3 (in
+ * `into`, size x size x 3 bytes, when given). The same function prepares training and serving inputs.
  *
  * Images at most `resize` on their shorter side (small crops, the common case for this model) are
  * decoded (plain 8-bit PNGs in-process, see decodePngRgb; the rest by libvips) and scaled up here:
@@ -181,7 +181,13 @@ export function sniffImageFormat(bytes: Uint8Array): "jpeg" | "png" | "webp" | u
  * by libvips, whose linear kernel covers the whole footprint of each output pixel instead of
  * sampling four.
  */
-export async function prepareImage(bytes: Uint8Array, geometry: ImageGeometry): Promise<Uint8Array> {
+export async function prepareImage(
+  bytes: Uint8Array,
+  geometry: ImageGeometry,
+  into?: Uint8Array,
+): Promise<Uint8Array> {
+  if (into && into.length !== geometry.size * geometry.size * 3)
+    throw new RangeError(`the output buffer holds ${into.length} bytes, not ${geometry.size ** 2 * 3}`);
   const format = sniffImageFormat(bytes);
   if (!format)
     throw new ModelError("DATA_INVALID", "not a readable image: the format is not JPEG, PNG or WebP");
@@ -213,12 +219,12 @@ export async function prepareImage(bytes: Uint8Array, geometry: ImageGeometry): 
       const own = png ? decodePngRgb(bytes, MAX_PIXELS) : undefined;
       if (own) {
         const { width, height, crop } = plan(own.width, own.height);
-        return resizeCrop(own.data, own.width, own.height, width, height, crop);
+        return resizeCrop(own.data, own.width, own.height, width, height, crop, into);
       }
       const { data, info } = await decoded().raw().toBuffer({ resolveWithObject: true });
       if (info.channels !== 3) throw new Error(`decoded ${info.channels} channels`);
       const { width, height, crop } = plan(info.width, info.height);
-      return resizeCrop(data, info.width, info.height, width, height, crop);
+      return resizeCrop(data, info.width, info.height, width, height, crop, into);
     }
     const header = meta ?? (await sharp(bytes, { limitInputPixels: MAX_PIXELS }).metadata());
     const swapped = (header.orientation ?? 1) >= 5;
@@ -231,6 +237,10 @@ export async function prepareImage(bytes: Uint8Array, geometry: ImageGeometry): 
       .toBuffer();
     if (reduced.length !== geometry.size * geometry.size * 3)
       throw new Error(`decoded ${reduced.length} bytes`);
+    if (into) {
+      into.set(reduced);
+      return into;
+    }
     return new Uint8Array(reduced.buffer, reduced.byteOffset, reduced.length);
   } catch (error) {
     const message = (error as Error).message;
@@ -256,7 +266,7 @@ interface Crop {
 
 /**
  * Bilinear resize of RGB `src` (w x h) to `width` x `height` (half-pixel centres, edges clamped),
- * computing only the pixels inside `crop` (see resampleRgb for the arithmetic).
+ * computing only the pixels inside `crop` (see resampleRgb for the arithmetic), into `into` when given.
  */
 export function resizeCrop(
   src: Uint8Array,
@@ -265,8 +275,10 @@ export function resizeCrop(
   width: number,
   height: number,
   crop: Crop,
+  into?: Uint8Array,
 ): Uint8Array {
-  return resampleRgb(src, w, taps(crop.width, w, width, crop.left), taps(crop.height, h, height, crop.top));
+  const xs = taps(crop.width, w, width, crop.left);
+  return resampleRgb(src, w, xs, taps(crop.height, h, height, crop.top), into);
 }
 
 /** For `out` positions from `offset` on a `to`-long axis sampled from a `from`-long one. */

@@ -119,11 +119,19 @@ function span(taps: Taps): [number, number] {
 /**
  * Separable bilinear resampling of RGB `src` (`width` pixels a row) in 8-bit fixed point: each
  * source row the taps touch is scaled horizontally once (x 256), then pairs of those rows are
- * blended and rounded to nearest. Returns `ys` rows of `xs` pixels.
+ * blended and rounded to nearest. Returns `ys` rows of `xs` pixels, in `into` when given.
  */
-export function resampleRgb(src: Uint8Array, width: number, xs: Taps, ys: Taps): Uint8Array {
+export function resampleRgb(
+  src: Uint8Array,
+  width: number,
+  xs: Taps,
+  ys: Taps,
+  into?: Uint8Array,
+): Uint8Array {
   const outWidth = xs.first.length;
   const outHeight = ys.first.length;
+  if (into && into.length !== outWidth * outHeight * 3)
+    throw new RangeError(`the output buffer holds ${into.length} bytes, not ${outWidth * outHeight * 3}`);
   const [x0, x1] = span(xs);
   const [y0, y1] = span(ys);
   if (x0 < 0 || y0 < 0 || x1 >= width || (y1 + 1) * width * 3 > src.length)
@@ -167,7 +175,10 @@ export function resampleRgb(src: Uint8Array, width: number, xs: Taps, ys: Taps):
   }
   kernels.horizontal(srcAt, stride, rows, firstAt, secondAt, xWeightAt, outWidth, scaledAt);
   kernels.vertical(scaledAt, topAt, bottomAt, yWeightAt, outHeight, count, outAt);
-  return bytes.slice(outAt, outAt + count * outHeight);
+  const out = bytes.subarray(outAt, outAt + count * outHeight);
+  if (!into) return out.slice();
+  into.set(out);
+  return into;
 }
 
 /** Bytes of linear memory the shared instance holds now (0 before its first call). */

@@ -1,4 +1,5 @@
 import type { ModelCard } from "@lockstep/onnx";
+import { BufferPool } from "../buffer-pool.js";
 import { ModelError } from "../errors.js";
 import type { DecodedRequest, OutputTensor, ServingAdapter } from "../spec.js";
 import { MAX_IMAGE_BYTES, prepareImage, type ClassInfo } from "./images.js";
@@ -31,6 +32,15 @@ function imageBytes(body: unknown): Uint8Array {
   return Buffer.from(base64, "base64");
 }
 
+/** Input pixel buffers by size, reused once each request's inference settles. */
+const pixelPools = new Map<number, BufferPool>();
+
+function pixelPool(length: number): BufferPool {
+  let pool = pixelPools.get(length);
+  if (!pool) pixelPools.set(length, (pool = new BufferPool(length)));
+  return pool;
+}
+
 /**
  * POST /v1/models/fish-classifier/predict with an image (JPEG, PNG or WebP): answers the source
  * system's shape — predicted_class, predicted_label, confidence, top_3_predictions.
@@ -41,15 +51,18 @@ export const fishServing: ServingAdapter<Record<string, never>> = {
     const bytes = imageBytes(body);
     if (bytes.length === 0) invalid("the image is empty");
     if (bytes.length > MAX_IMAGE_BYTES) invalid(`the image is larger than ${MAX_IMAGE_BYTES} bytes`);
+    const { buffer, release } = pixelPool(serving.size * serving.size * 3).acquire();
     let pixels: Uint8Array;
     try {
-      pixels = await prepareImage(bytes, { size: serving.size, resize: serving.resize });
+      pixels = await prepareImage(bytes, { size: serving.size, resize: serving.resize }, buffer);
     } catch (error) {
+      release();
       return invalid((error as Error).message);
     }
     return {
       feeds: { image: { type: "uint8", data: pixels, dims: [1, serving.size, serving.size, 3] } },
       context: {},
+      release,
     };
   },
 
