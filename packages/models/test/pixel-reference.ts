@@ -1,5 +1,8 @@
-// The image path's loops as they were in plain JavaScript before pixels.wat: the oracle the
-// WebAssembly kernels must match byte for byte (trained models saw inputs made by these).
+import type { Taps } from "../src/fish-classifier/pixel-kernels.js";
+
+// The image path's arithmetic in plain, slow JavaScript, spelt as the PNG specification and the
+// bilinear formula read: the oracle the WebAssembly kernels must match byte for byte (trained
+// models saw inputs made this way).
 
 /** Reverses PNG filtering one row at a time, the way the PNG specification spells it out. */
 export function unfilterReference(raw: Uint8Array, stride: number, height: number, bpp: number): Uint8Array {
@@ -23,40 +26,11 @@ export function unfilterReference(raw: Uint8Array, stride: number, height: numbe
   return out;
 }
 
-interface Crop {
-  left: number;
-  top: number;
-  width: number;
-  height: number;
-}
-
-/** The separable 8-bit fixed-point bilinear resize, scalar. */
-export function resizeCropReference(
-  src: Uint8Array,
-  w: number,
-  h: number,
-  width: number,
-  height: number,
-  crop: Crop,
-): Uint8Array {
-  const taps = (out: number, from: number, to: number, offset: number) => {
-    const first = new Int32Array(out);
-    const second = new Int32Array(out);
-    const weight = new Int32Array(out);
-    for (let i = 0; i < out; i++) {
-      const at = Math.min(Math.max((i + offset + 0.5) * (from / to) - 0.5, 0), from - 1);
-      const i0 = Math.floor(at);
-      first[i] = i0;
-      second[i] = Math.min(i0 + 1, from - 1);
-      weight[i] = Math.round((at - i0) * 256);
-    }
-    return { first, second, weight };
-  };
-  const xs = taps(crop.width, w, width, crop.left);
-  const ys = taps(crop.height, h, height, crop.top);
-  const out = new Uint8Array(crop.width * crop.height * 3);
-  for (let y = 0, o = 0; y < crop.height; y++)
-    for (let x = 0; x < crop.width; x++)
+/** Bilinear resampling with the taps given, one output byte at a time (no separable pass). */
+export function resampleReference(src: Uint8Array, w: number, xs: Taps, ys: Taps): Uint8Array {
+  const out = new Uint8Array(xs.first.length * ys.first.length * 3);
+  for (let y = 0, o = 0; y < ys.first.length; y++)
+    for (let x = 0; x < xs.first.length; x++)
       for (let c = 0; c < 3; c++) {
         const row = (r: number) =>
           src[(r * w + xs.first[x]!) * 3 + c]! * (256 - xs.weight[x]!) +

@@ -277,12 +277,15 @@ export function resizeCrop(
   crop: Crop,
   into?: Uint8Array,
 ): Uint8Array {
-  const xs = taps(crop.width, w, width, crop.left);
-  return resampleRgb(src, w, xs, taps(crop.height, h, height, crop.top), into);
+  const xs = bilinearTaps(crop.width, w, width, crop.left);
+  return resampleRgb(src, w, xs, bilinearTaps(crop.height, h, height, crop.top), into);
 }
 
-/** For `out` positions from `offset` on a `to`-long axis sampled from a `from`-long one. */
-function taps(out: number, from: number, to: number, offset: number): Taps {
+/**
+ * Bilinear taps for `out` positions from `offset` on a `to`-long axis sampled from a `from`-long
+ * one: half-pixel centres, edges clamped, weights in 1/256.
+ */
+export function bilinearTaps(out: number, from: number, to: number, offset: number): Taps {
   const first = new Int32Array(out);
   const second = new Int32Array(out);
   const weight = new Int32Array(out); // of the second tap, in 1/256
