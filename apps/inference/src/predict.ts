@@ -34,7 +34,7 @@ export function predict({ registry, metrics, cache }: RouteOptions): InferenceHa
         if (error instanceof ModelError) throw new HttpError(400, error.code, error.message);
         throw error;
       }
-      let outputs;
+      let outputs: Tensors;
       try {
         outputs = await runModel(model, decoded.feeds as Tensors, call.signal, metrics);
       } finally {

@@ -1,10 +1,8 @@
+// The hot loops of the image path (PNG unfiltering, the bilinear resize) in WebAssembly: for a
+// 104 x 112 fish photo they took ~0.9 ms of the serving thread in JavaScript, ~0.25 ms here, with
+// the same bytes out. Source: pixels.wat; this module lays out each call's memory and runs it.
 import { PIXELS_WASM } from "./pixels-wasm.js";
 
-/**
- * The hot loops of the image path (PNG unfiltering, the bilinear resize) in WebAssembly: on the
- * serving thread they cost ~0.7 ms of every fish image in JavaScript, ~0.2 ms here, with the same
- * bytes out. Source: pixels.wat.
- */
 interface LinearMemory {
   readonly buffer: ArrayBuffer;
   grow(pages: number): number;
