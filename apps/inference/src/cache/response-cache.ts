@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
-import { stableStringify } from "@lockstep/onnx";
 import type { Metrics } from "../metrics.js";
 import type { CacheBackend } from "./backend.js";
+import { canonicalBytes } from "./canonical-bytes.js";
 
 /**
- * Answers keyed by the serving artifact's sha256 and a hash of the canonical request (JSON with
- * sorted keys, or the raw bytes of an upload), so a new model never sees an old model's answers.
+ * Answers keyed by the serving artifact's sha256 and a hash of the canonical request (the parsed
+ * JSON's canonical bytes, or the raw bytes of an upload), so a new model never sees an old
+ * model's answers.
  * Backend errors are counted and treated as misses: the cache can slow nothing down but itself.
  */
 export class ResponseCache {
@@ -22,7 +23,7 @@ export class ResponseCache {
   key(modelSha256: string, api: string, request: unknown): string {
     const hash = createHash("sha256").update(`${modelSha256}\0${api}\0`);
     if (request instanceof Uint8Array) hash.update(request);
-    else hash.update(stableStringify(request ?? null));
+    else hash.update(canonicalBytes(request ?? null));
     return hash.digest("hex");
   }
 
