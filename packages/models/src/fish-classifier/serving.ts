@@ -94,7 +94,10 @@ export const fishServing: ServingAdapter<Record<string, never>> = {
   // MobileNetV2 int8 on 2 cores, bare onnxruntime, images/s: 209 at batch 1 on 1 thread, 293-373 on
   // 2, 426-434 at batch 8 on 2; two single-threaded sessions side by side do 409-419, 453 at batch 4,
   // but in the server, where decoding needs the same cores, they were no faster (240-283 against
-  // 263-278 images/s), added 1.4 ms to p50 at 1 connection and ~90 MB of resident memory under load
+  // 263-278 images/s), added 1.4 ms to p50 at 1 connection and ~90 MB of resident memory under load.
+  // Re-measured with the WebAssembly pixel kernels (3 alternating rounds, batch 4 for the copies):
+  // +5% images/s at 8 connections and +3% at 32, within the rounds' spread, for +1.3 ms p50 at 1
+  // connection and +20 MB resident (+40 MB under load); not worth it on 2 cores.
   threads: 2,
   batching: { enabled: true, maxBatch: 8 },
   observe: { classes: (answer) => [String(answer.predicted_label)] },
