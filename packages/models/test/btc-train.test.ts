@@ -95,6 +95,25 @@ describe("btc-signal training (S&P 500 daily candles from vega-datasets, tiny bu
     }));
     const answer = await predict({ candles: rows });
     expect(answer.warnings?.some((w) => w.includes("minutes apart"))).toBeFalsy();
+    // the same candles as exchange klines (Binance's 12-field rows, prices as strings)
+    const klines = data.candles
+      .slice(-LOOKBACK)
+      .map((c) => [
+        c.time,
+        String(c.open),
+        String(c.high),
+        String(c.low),
+        String(c.close),
+        String(c.volume),
+        c.time + 86_399_999,
+        "0",
+        1,
+        "0",
+        "0",
+        "0",
+      ]);
+    expect(await predict({ candles: klines })).toEqual(answer);
+    expect(await predict(klines)).toEqual(answer); // the exchange's answer as it is
   });
 
   it.each([
@@ -109,6 +128,16 @@ describe("btc-signal training (S&P 500 daily candles from vega-datasets, tiny bu
       /not a finite number/,
     ],
     ["a non-object candle", { candles: [...syntheticCandles(LOOKBACK - 1, 1), 42] }, /expected an object/],
+    [
+      "a short kline array",
+      { candles: [...syntheticCandles(LOOKBACK - 1, 1), [1, 2, 3]] },
+      /kline array needs \[time, open/,
+    ],
+    [
+      "a kline with a non-numeric price",
+      { candles: [[0, "1", "x", "1", "1", "1"], ...syntheticCandles(LOOKBACK - 1, 1)] },
+      /candle 0.*not a finite number/,
+    ],
   ])("rejects %s with a clear REQUEST_INVALID", (_, request, pattern) => {
     let error: unknown;
     try {

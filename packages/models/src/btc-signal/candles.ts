@@ -92,7 +92,9 @@ function isCanonical(row: object): row is Record<keyof Candle, unknown> {
 /** A candle from an object with any common field spelling (TimeKey/Open/..., time/o/h/l/c/v, ...). */
 export function candleFromObject(row: unknown, where: string): Candle {
   if (row === null || typeof row !== "object" || Array.isArray(row)) {
-    return fail(`${where}: expected an object with time, open, high, low, close and volume`);
+    return fail(
+      `${where}: expected an object with time, open, high, low, close and volume, or a kline array`,
+    );
   }
   if (isCanonical(row)) {
     return checkCandle(
@@ -141,6 +143,11 @@ function candleFromArray(row: unknown[], where: string): Candle {
   );
 }
 
+/** A candle from either JSON shape: an object with any common field spelling, or a kline array. */
+export function candleFromRow(row: unknown, where: string): Candle {
+  return Array.isArray(row) ? candleFromArray(row, where) : candleFromObject(row, where);
+}
+
 function parseJsonCandles(text: string): Candle[] {
   let doc: unknown;
   try {
@@ -154,9 +161,7 @@ function parseJsonCandles(text: string): Candle[] {
       ? (doc as { candles: unknown[] }).candles
       : fail('candle JSON must be an array of candles (or {"candles": [...]})');
   if (rows.length > MAX_CANDLES) fail(`too many candles: ${rows.length} (limit ${MAX_CANDLES})`);
-  return rows.map((row, i) =>
-    Array.isArray(row) ? candleFromArray(row, `candle ${i}`) : candleFromObject(row, `candle ${i}`),
-  );
+  return rows.map((row, i) => candleFromRow(row, `candle ${i}`));
 }
 
 function parseCsvCandles(text: string): Candle[] {

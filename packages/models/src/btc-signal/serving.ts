@@ -2,7 +2,7 @@ import { argmax } from "@lockstep/ml";
 import type { ModelCard } from "@lockstep/onnx";
 import { ModelError } from "../errors.js";
 import type { DecodedRequest, OutputTensor, ServingAdapter } from "../spec.js";
-import { candleFromObject, toSeries, type Candle } from "./candles.js";
+import { candleFromRow, toSeries, type Candle } from "./candles.js";
 import { featureRow, LOOKBACK } from "./features.js";
 import { CLASSES, type Barriers } from "./labels.js";
 
@@ -41,7 +41,7 @@ function parseRequestCandles(body: unknown): Candle[] {
     );
   }
   try {
-    return list.map((row, i) => candleFromObject(row, `candle ${i}`));
+    return list.map((row, i) => candleFromRow(row, `candle ${i}`));
   } catch (error) {
     return invalid((error as Error).message);
   }
@@ -115,16 +115,30 @@ export const btcServing: ServingAdapter<BtcContext> = {
           maxItems: MAX_REQUEST_CANDLES,
           description: "4-hour candles, oldest first",
           items: {
-            type: "object",
-            description: "also accepted: time/open/high/low/close/volume and o/h/l/c/v spellings",
-            properties: {
-              TimeKey: { type: ["integer", "string"], description: "open time (ms since epoch or ISO 8601)" },
-              Open: { type: "number" },
-              High: { type: "number" },
-              Low: { type: "number" },
-              Close: { type: "number" },
-              Volume: { type: "number" },
-            },
+            oneOf: [
+              {
+                type: "object",
+                description: "also accepted: time/open/high/low/close/volume and o/h/l/c/v spellings",
+                properties: {
+                  TimeKey: {
+                    type: ["integer", "string"],
+                    description: "open time (ms since epoch or ISO 8601)",
+                  },
+                  Open: { type: "number" },
+                  High: { type: "number" },
+                  Low: { type: "number" },
+                  Close: { type: "number" },
+                  Volume: { type: "number" },
+                },
+              },
+              {
+                type: "array",
+                description:
+                  "an exchange kline as Binance's GET /api/v3/klines returns it: [openTime, open, high, low, close, volume, ...], numbers or numeric strings",
+                minItems: 6,
+                items: { type: ["number", "string"] },
+              },
+            ],
           },
         },
       },
