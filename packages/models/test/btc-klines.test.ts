@@ -2,6 +2,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fetchKlines, syntheticCandles } from "../src/btc-signal/index.js";
+import { binanceKline } from "./binance-kline.js";
 
 /** A loopback stand-in for Binance's GET /api/v3/klines: pagination by startTime/limit, 429 with Retry-After. */
 const all = syntheticCandles(450, 3);
@@ -35,24 +36,7 @@ beforeAll(async () => {
     const limit = Math.min(1000, Number(url.searchParams.get("limit") ?? 500));
     const page = all.filter((c) => c.time >= start).slice(0, limit);
     res.writeHead(200, { "content-type": "application/json", "x-mbx-used-weight-1m": "12" });
-    res.end(
-      JSON.stringify(
-        page.map((c) => [
-          c.time,
-          String(c.open),
-          String(c.high),
-          String(c.low),
-          String(c.close),
-          String(c.volume),
-          c.time + 4 * 3600_000 - 1,
-          "0",
-          1,
-          "0",
-          "0",
-          "0",
-        ]),
-      ),
-    );
+    res.end(JSON.stringify(page.map((c) => binanceKline(c, 4 * 3600_000))));
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   base = `klines+http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v3/klines`;

@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { readCard, type ModelCard } from "@lockstep/onnx";
 import { btcSignal, getModel, ModelError, type TrainedModel } from "../src/index.js";
 import { LOOKBACK, syntheticCandles, type CandleSeries } from "../src/btc-signal/index.js";
+import { binanceKline } from "./binance-kline.js";
 
 // A tiny budget keeps the suite fast; the default budget is what `lockstep train` runs.
 const params = btcSignal.parseParams(btcSignal.smokeParams);
@@ -96,22 +97,7 @@ describe("btc-signal training (S&P 500 daily candles from vega-datasets, tiny bu
     const answer = await predict({ candles: rows });
     expect(answer.warnings?.some((w) => w.includes("minutes apart"))).toBeFalsy();
     // the same candles as exchange klines (Binance's 12-field rows, prices as strings)
-    const klines = data.candles
-      .slice(-LOOKBACK)
-      .map((c) => [
-        c.time,
-        String(c.open),
-        String(c.high),
-        String(c.low),
-        String(c.close),
-        String(c.volume),
-        c.time + 86_399_999,
-        "0",
-        1,
-        "0",
-        "0",
-        "0",
-      ]);
+    const klines = data.candles.slice(-LOOKBACK).map((c) => binanceKline(c, 86_400_000));
     expect(await predict({ candles: klines })).toEqual(answer);
     expect(await predict(klines)).toEqual(answer); // the exchange's answer as it is
   });
