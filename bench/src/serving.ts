@@ -143,27 +143,63 @@ for (const c of [...CONNECTIONS, 50])
   ceiling[c] = await wrk(`http://127.0.0.1:${koa.port}/`, getScript, c, SECONDS, koa.child.pid);
 await stop(koa.child);
 
-// 3. the server, batching on (each spec's default) and off
-const modes = {
-  on: "",
-  off: JSON.stringify(Object.fromEntries(models.map((m) => [m, false]))),
-};
+// 2b. the same-work ceiling for co2: Koa + onnxruntime-node written by hand, one run per request
+log("measuring a hand-built co2 service (Koa + onnxruntime-node, no batching) ...");
+const co2Pin = lock.models["co2-forecast"]!.pins.staging!;
+const handBuilt = await startNode(join(import.meta.dirname, "serving/koa-co2-hand-built.ts"), {
+  MODEL_PATH: await writeFileIn(work, "co2-forecast.onnx", bytes.get("co2-forecast")!),
+  MODEL_VERSION: co2Pin.version,
+  MODEL_SHA256: co2Pin.sha256,
+});
+const co2Endpoint = endpoints.find((e) => e.name === "co2 /v1 predict")!;
+const sameWork: Record<number, LoadResult> = {};
+await wrk(`http://127.0.0.1:${handBuilt.port}${co2Endpoint.path}`, co2Endpoint.script, 8, 1); // warm-up
+for (const c of [...CONNECTIONS, 50])
+  sameWork[c] = await wrk(
+    `http://127.0.0.1:${handBuilt.port}${co2Endpoint.path}`,
+    co2Endpoint.script,
+    c,
+    SECONDS,
+    handBuilt.child.pid,
+  );
+await stop(handBuilt.child);
+
+// 3. the server: batching on (each spec's default) and off; and, for models that run a lone
+// client's requests on the server thread (spec.inline), that client with inline runs turned off
+const inlineModels = new Set(models.filter((m) => getModel(m).serving.inline));
+const modes: { mode: string; env: Record<string, string>; levels(endpoint: Endpoint): number[] }[] = [
+  {
+    mode: "on",
+    env: {},
+    levels: (e) => (e.name === "co2 /v1 predict" ? [...CONNECTIONS, 50] : CONNECTIONS),
+  },
+  {
+    mode: "off",
+    env: { LOCKSTEP_BATCHING: JSON.stringify(Object.fromEntries(models.map((m) => [m, false]))) },
+    levels: (e) => (e.name === "co2 /v1 predict" ? [...CONNECTIONS, 50] : CONNECTIONS),
+  },
+  {
+    mode: "worker only",
+    env: { LOCKSTEP_INLINE: "off" },
+    levels: (e) => (inlineModels.has(e.model) ? [1] : []),
+  },
+];
 const results: Record<string, Record<string, Record<number, LoadResult>>> = {};
 const starts: Record<
   string,
   { listeningMs: number; readyMs: number; readyRssMb: number; rssMb: number; peakMb: number }
 > = {};
-for (const [mode, batching] of Object.entries(modes)) {
-  log(`measuring the server with micro-batching ${mode} ...`);
+for (const { mode, env, levels } of modes) {
+  log(`measuring the server: ${mode === "worker only" ? "inline runs off" : `micro-batching ${mode}`} ...`);
   const server = await startNode(
     MAIN,
     {
       ...CONTAINER_ENV,
       LOCKSTEP_LOCK: lockPath,
       LOCKSTEP_CACHE: "off", // every request must reach the model
-      LOCKSTEP_BATCHING: batching,
       LOCKSTEP_WATCH_LOCK_MS: "0",
       LOG_LEVEL: "warn",
+      ...env,
     },
     true,
   );
@@ -174,10 +210,10 @@ for (const [mode, batching] of Object.entries(modes)) {
   const readyRssMb = memoryOf(server.child.pid!).rssMb;
   results[mode] = {};
   for (const endpoint of endpoints) {
+    if (levels(endpoint).length === 0) continue;
     await wrk(`${base}${endpoint.path}`, endpoint.script, 8, 1); // warm-up
     results[mode][endpoint.name] = {};
-    const levels = endpoint.name === "co2 /v1 predict" ? [...CONNECTIONS, 50] : CONNECTIONS;
-    for (const c of levels) {
+    for (const c of levels(endpoint)) {
       log(`  ${endpoint.name} at ${c} connections`);
       results[mode][endpoint.name]![c] = await wrk(
         `${base}${endpoint.path}`,
@@ -188,7 +224,8 @@ for (const [mode, batching] of Object.entries(modes)) {
       );
     }
   }
-  starts[mode] = { listeningMs: server.listeningMs, readyMs, readyRssMb, ...memoryOf(server.child.pid!) };
+  if (mode !== "worker only")
+    starts[mode] = { listeningMs: server.listeningMs, readyMs, readyRssMb, ...memoryOf(server.child.pid!) };
   await stop(server.child);
 }
 
@@ -236,6 +273,18 @@ console.log(
 );
 for (const [c, r] of Object.entries(ceiling))
   console.log(`| ${c} | ${f0(r.rps)} | ${f2(r.p50)} | ${f2(r.p99)} | ${threadUs(r)} | ${busy(r)} |`);
+console.log(
+  "\n## co2 /v1: the server against the same work written by hand (Koa + onnxruntime-node in-process, one run per request, no batching, limits, cache, metrics or logs)\n",
+);
+console.log(
+  "| connections | server req/s | hand-built req/s | server / hand-built | server p99 ms | hand-built p99 ms | hand-built: thread µs/req | hand-built: machine busy | errors |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+);
+for (const [c, hand] of Object.entries(sameWork)) {
+  const on = results.on!["co2 /v1 predict"]![Number(c)]!;
+  console.log(
+    `| ${c} | ${f0(on.rps)} | ${f0(hand.rps)} | ${f2(on.rps / hand.rps)}x | ${f2(on.p99)} | ${f2(hand.p99)} | ${threadUs(hand)} | ${busy(hand)} | ${hand.errors} |`,
+  );
+}
 console.log("\n## Endpoints: micro-batching on vs off\n");
 console.log(
   "| endpoint | conns | on req/s | on p50 ms | on p99 ms | off req/s | off p50 ms | off p99 ms | on/off | on vs Koa | on: server thread µs/req | on: process µs/req | on: machine busy | errors |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -248,6 +297,19 @@ for (const endpoint of endpoints) {
       `| ${endpoint.name} | ${c} | ${f0(on.rps)} | ${f2(on.p50)} | ${f2(on.p99)} | ${f0(off.rps)} | ${f2(off.p50)} | ${f2(off.p99)} | ${f2(on.rps / off.rps)}x | ${f0((100 * on.rps) / koaRps)}% | ${threadUs(on)} | ${processUs(on)} | ${busy(on)} | ${on.errors + off.errors} |`,
     );
   }
+}
+console.log(
+  "\n## One client at a time: inline runs on the server thread (as served) against every run on the worker thread\n",
+);
+console.log(
+  "| endpoint | inline p50 ms | worker p50 ms | inline p99 ms | worker p99 ms | inline req/s | worker req/s | inline / worker | errors |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+);
+for (const [name, byLevel] of Object.entries(results["worker only"]!)) {
+  const inline = results.on![name]![1]!;
+  const worker = byLevel[1]!;
+  console.log(
+    `| ${name} | ${f2(inline.p50)} | ${f2(worker.p50)} | ${f2(inline.p99)} | ${f2(worker.p99)} | ${f0(inline.rps)} | ${f0(worker.rps)} | ${f2(inline.rps / worker.rps)}x | ${inline.errors + worker.errors} |`,
+  );
 }
 console.log("\n## Response cache at 1 connection: a hit against inference (batching on, cache off)\n");
 console.log(
@@ -274,7 +336,7 @@ if (raw["fish-classifier"]) {
 }
 const co2 = results.on!["co2 /v1 predict"]![50]!;
 console.log(
-  `\n## Targets\n\n- co2 /v1 at 50 connections: ${f0(co2.rps)} req/s = ${f0((100 * co2.rps) / ceiling[50]!.rps)}% of Koa's ${f0(ceiling[50]!.rps)}, p99 ${f2(co2.p99)} ms`,
+  `\n## Targets\n\n- co2 /v1 at 50 connections: ${f0(co2.rps)} req/s = ${f0((100 * co2.rps) / ceiling[50]!.rps)}% of Koa's ${f0(ceiling[50]!.rps)}, p99 ${f2(co2.p99)} ms; ${f2(co2.rps / sameWork[50]!.rps)}x the hand-built same-work service's ${f0(sameWork[50]!.rps)} req/s (p99 ${f2(sameWork[50]!.p99)} ms)`,
 );
 const koaCpu = ceiling[50]!.cpu;
 if (koaCpu && co2.cpu) {

@@ -17,6 +17,8 @@ export interface EnvConfig {
   intraOpThreads: number | undefined;
   /** Sessions side by side per model; undefined = each model spec's default. */
   instances: number | undefined;
+  /** false (LOCKSTEP_INLINE=off): no inline runs on the server thread for any model. */
+  inline: boolean;
   drainDelayMs: number;
   /** How often the lock file is checked for a new pin (0 = only on SIGHUP). */
   watchLockMs: number;
@@ -35,6 +37,14 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (raw === undefined || raw === "") return fallback;
+  if (raw === "on") return true;
+  if (raw === "off") return false;
+  throw new ConfigError(`${name} must be on or off, got "${env[name]}"`);
 }
 
 const BATCH_KEYS: Record<string, [number, number]> = {
@@ -127,6 +137,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): EnvConfig {
     },
     intraOpThreads: env.LOCKSTEP_THREADS ? integer(env, "LOCKSTEP_THREADS", 1, 1, 256) : undefined,
     instances: env.LOCKSTEP_INSTANCES ? integer(env, "LOCKSTEP_INSTANCES", 1, 1, 64) : undefined,
+    inline: onOff(env, "LOCKSTEP_INLINE", true),
     drainDelayMs: integer(env, "LOCKSTEP_DRAIN_DELAY_MS", 0, 0, 600_000),
     watchLockMs: integer(env, "LOCKSTEP_WATCH_LOCK_MS", 2000, 0, 3_600_000),
   };

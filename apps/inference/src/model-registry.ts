@@ -6,6 +6,7 @@ import { fetchArtifact, type OpenStoreOptions } from "@lockstep/store";
 import { DEFAULT_BATCHING, type BatchingOptions } from "./batching/batcher.js";
 import type { Metrics } from "./metrics.js";
 import { ServedModel } from "./served-model.js";
+import { InlineSession } from "./runtime/inline-session.js";
 import { SessionPool } from "./runtime/session-pool.js";
 
 export type { ServedModel as LoadedModel } from "./served-model.js";
@@ -33,6 +34,8 @@ export interface RegistryOptions {
   threads?: number;
   /** Sessions side by side per model, over each spec's default. */
   instances?: number;
+  /** false: no model runs on the server thread, whatever its spec says (see ServingAdapter.inline). */
+  inline?: boolean;
   /** Batching per model, over the spec's defaults. */
   batching?: Record<string, Partial<BatchingOptions>>;
 }
@@ -122,7 +125,6 @@ export class ModelRegistry {
       threads: this.options.threads ?? spec.serving.threads ?? 1,
       instances: this.options.instances ?? spec.serving.instances ?? 1,
     };
-    const session = await SessionPool.create(bytes, runtime);
     const { pipeline = 1, ...specBatching } = spec.serving.batching ?? {};
     const batching = {
       ...DEFAULT_BATCHING,
@@ -130,8 +132,19 @@ export class ModelRegistry {
       ...specBatching,
       ...this.options.batching?.[name],
     };
-    const model = new ServedModel(name, pin, card, spec, session, batching, this.options.metrics);
-    log.info({ ...runtime, batching: model.batcher.options }, "model ready");
+    const session = await SessionPool.create(bytes, runtime);
+    let inline: InlineSession | undefined;
+    // a batcher told to wait for company (maxWaitMs) must not be bypassed
+    if (spec.serving.inline && this.options.inline !== false && batching.maxWaitMs === 0) {
+      try {
+        inline = await InlineSession.create(bytes);
+      } catch (error) {
+        await session.release();
+        throw error;
+      }
+    }
+    const model = new ServedModel(name, pin, card, spec, session, batching, this.options.metrics, inline);
+    log.info({ ...runtime, inline: inline !== undefined, batching: model.batcher.options }, "model ready");
     return model;
   }
 

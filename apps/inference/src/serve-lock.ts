@@ -40,6 +40,7 @@ export async function serveLock(
     cache: backend ? { backend, ttlSeconds: config.cache.ttlSeconds } : undefined,
     intraOpThreads: config.intraOpThreads,
     instances: config.instances,
+    inline: config.inline,
   });
   const { port } = await server.listen(options.port, options.host);
 

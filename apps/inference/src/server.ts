@@ -37,6 +37,8 @@ export interface ServerOptions {
   intraOpThreads?: number;
   /** Sessions side by side per model, each in its own worker thread (default: each spec's, else 1). */
   instances?: number;
+  /** false: every run goes to a worker thread, even for models whose spec allows inline runs. */
+  inline?: boolean;
 }
 
 export interface InferenceServer {
@@ -69,6 +71,7 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     batching: options.batching,
     threads: options.intraOpThreads,
     instances: options.instances,
+    inline: options.inline,
   });
   const cache = options.cache
     ? new ResponseCache(options.cache.backend, metrics, options.cache.ttlSeconds)

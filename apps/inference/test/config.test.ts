@@ -14,6 +14,7 @@ describe("server configuration from the environment", () => {
       cache: { kind: "memory", ttlSeconds: 300, maxEntries: 10_000 },
       intraOpThreads: undefined,
       instances: undefined,
+      inline: true,
       drainDelayMs: 0,
       watchLockMs: 2000,
       bodyLimits: { json: 1024 * 1024, image: 20 * 1024 * 1024, binary: 32 * 1024 * 1024, jsonDepth: 32 },
@@ -45,6 +46,8 @@ describe("server configuration from the environment", () => {
       instances: 2,
       intraOpThreads: 1,
     });
+    expect(configFromEnv({ LOCKSTEP_INLINE: "off" }).inline).toBe(false);
+    expect(configFromEnv({ LOCKSTEP_INLINE: " ON " }).inline).toBe(true);
   });
 
   it.each([
@@ -61,6 +64,8 @@ describe("server configuration from the environment", () => {
     [{ LOCKSTEP_INSTANCES: "0" }, /LOCKSTEP_INSTANCES must be an integer from 1 to 64/],
     [{ LOCKSTEP_INSTANCES: "two" }, /LOCKSTEP_INSTANCES must be an integer/],
     [{ LOCKSTEP_INSTANCES: "1000" }, /LOCKSTEP_INSTANCES must be an integer from 1 to 64/],
+    [{ LOCKSTEP_INLINE: "yes" }, /LOCKSTEP_INLINE must be on or off, got "yes"/],
+    [{ LOCKSTEP_INLINE: "0" }, /LOCKSTEP_INLINE must be on or off/],
     [{ LOCKSTEP_BATCHING: "{nope" }, /not JSON/],
     [{ LOCKSTEP_BATCHING: "[1]" }, /must be an object/],
     [{ LOCKSTEP_BATCHING: '{"m": 3}' }, /true, false or an object/],

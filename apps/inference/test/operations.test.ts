@@ -94,6 +94,34 @@ describe("protection", () => {
   });
 });
 
+describe("inline runs on the server thread", () => {
+  const sequential = async (url: string, n: number) => {
+    const answers = [];
+    for (let i = 0; i < n; i++) answers.push(await (await predict(url, { horizon: 2 })).json());
+    return answers;
+  };
+
+  it("answers a lone client inline exactly as the worker does, unless turned off or the batcher is asked to wait", async () => {
+    const inline = await startServer(v1, dir);
+    const off = await startServer(v1, dir, { inline: false });
+    const waits = await startServer(v1, dir, { batching: { "co2-forecast": { maxWaitMs: 1 } } });
+    try {
+      await Promise.all([inline, off, waits].map((s) => s.waitReady()));
+      const strip = (answers: unknown[]) =>
+        answers.map((a) => ({ ...(a as object), processing_time_ms: 0, cached: false }));
+      const viaInline = strip(await sequential(inline.url, 3));
+      expect(inline.server.registry.get("co2-forecast")!.inlineRuns).toBe(3);
+      expect(viaInline[0]).toMatchObject({ model: "co2-forecast", forecast: [{}, {}] });
+      expect(strip(await sequential(off.url, 3))).toEqual(viaInline);
+      expect(off.server.registry.get("co2-forecast")!.inlineRuns).toBe(0);
+      expect(strip(await sequential(waits.url, 1))).toEqual(viaInline.slice(0, 1));
+      expect(waits.server.registry.get("co2-forecast")!.inlineRuns).toBe(0);
+    } finally {
+      await Promise.all([inline, off, waits].map((s) => s.server.close()));
+    }
+  });
+});
+
 describe("hot swap", () => {
   it("swaps to a new artifact under concurrent load with zero failed requests", async () => {
     const { server, url, waitReady } = await startServer(v1, dir);

@@ -84,6 +84,24 @@ describe("inference server", () => {
     }
   });
 
+  it("says what is wrong with broken JSON without quoting the client's body back", async () => {
+    const cases: [string, RegExp, string[]][] = [
+      ['{"password": tru}', /unexpected '}'$/, ["password", "tru"]],
+      ["\u0000\u0001secret binary\u00ff", /unexpected U\+0000$/, ["secret", "binary", "\u0001"]],
+      ['{"a":1,}', /position 7$/, []],
+      ['{"token": "abc', /Unterminated string in JSON at position 14$/, ["abc"]],
+    ];
+    for (const [body, detail, absent] of cases) {
+      const response = await post("/v1/models/co2-forecast/predict", body);
+      const answer = (await response.json()) as { code: string; error: string };
+      expect(response.status, body).toBe(400);
+      expect(answer.code).toBe("INVALID_JSON");
+      expect(answer.error).toMatch(/^the body is not valid JSON: /);
+      expect(answer.error).toMatch(detail);
+      for (const part of absent) expect(answer.error).not.toContain(part);
+    }
+  });
+
   it("routes inference like the rest of the API: case, trailing slash, query, encoding, methods", async () => {
     const ok = [
       "/v1/models/co2-forecast/predict",

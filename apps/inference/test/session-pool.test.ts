@@ -1,18 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { GraphBuilder } from "@lockstep/onnx";
 import { SessionPool } from "../src/runtime/session-pool.js";
 import { RuntimeError, WorkerSession } from "../src/runtime/worker-session.js";
-
-/** y = 2x on float32 [batch, 2] */
-function doubler(): Uint8Array {
-  const g = new GraphBuilder("doubler");
-  const x = g.input({ name: "x", type: "float32", shape: ["batch", 2] });
-  const two = g.initializer({ type: "float32", dims: [], values: [2] });
-  g.output({ name: "y", type: "float32", shape: ["batch", 2] }, g.op("Mul", [x, two]));
-  return g.build({ opsets: { "": 17 } });
-}
-
-const feeds = (data: Float32Array) => ({ x: { type: "float32", data, dims: [data.length / 2, 2] } });
+import { doubler, feeds } from "./doubler.js";
 
 describe("SessionPool (copies of a model side by side)", () => {
   it("sends each run to the copy with the fewest runs in flight and answers every run its own outputs", async () => {

@@ -67,6 +67,13 @@ export interface ServingAdapter<Context = unknown> {
    * are left over from HTTP and decoding (on 2 cores fish-classifier was no faster with 2).
    */
   instances?: number;
+  /**
+   * Runs take a fraction of a millisecond (the server's default; LOCKSTEP_INLINE=off overrides): the
+   * server keeps a second session on its own thread, and a request that finds the model idle with no
+   * concurrent traffic runs there, skipping the worker thread round trip. Never for runs of
+   * milliseconds: each inline run holds up the event loop.
+   */
+  inline?: boolean;
   /** Whether merging concurrent requests into one run pays for this model (the server's default). */
   batching?: {
     enabled?: boolean;

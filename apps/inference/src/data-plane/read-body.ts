@@ -127,6 +127,25 @@ function mediaTypeOf(req: IncomingMessage): string | undefined {
 
 const MEDIA_TYPE = /^[a-z0-9][\w!#$&^.+-]*\/[a-z0-9][\w!#$&^.+-]*$/;
 
+const QUOTES_BODY = /^Unexpected token '(.+?)', ".*" is not valid JSON$/su;
+
+/**
+ * V8's JSON.parse message without the body: for an unexpected token V8 quotes up to ~30 characters
+ * of the body, which would put a client's data (a password, binary garbage) into the answer and the
+ * logs. The offending character alone is kept, as a code point when it is not printable.
+ */
+export function jsonErrorDetail(error: unknown): string {
+  const message = error instanceof Error ? error.message : "";
+  const token = QUOTES_BODY.exec(message)?.[1];
+  if (token !== undefined) {
+    const printable = /^[\x21-\x7e]$/.test(token);
+    const codePoint = `U+${token.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
+    return `unexpected ${printable ? `'${token}'` : codePoint}`;
+  }
+  // the other messages say what was expected and at which position, and quote nothing
+  return message && !message.includes('"') ? message : "cannot be parsed";
+}
+
 export interface RequestBody {
   kind: BodyKind;
   /** Parsed JSON, or the bytes of an image or of binary tensors. */
@@ -149,7 +168,7 @@ export async function readBody(req: IncomingMessage, limits: BodyLimits = {}): P
     try {
       return { kind: "json", value: text.trim() === "" ? {} : JSON.parse(text) };
     } catch (error) {
-      throw new HttpError(400, "INVALID_JSON", `the body is not valid JSON: ${(error as Error).message}`);
+      throw new HttpError(400, "INVALID_JSON", `the body is not valid JSON: ${jsonErrorDetail(error)}`);
     }
   }
   const imageLimit = limits.image ?? 20 * 1024 * 1024;

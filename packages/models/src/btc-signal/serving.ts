@@ -102,6 +102,8 @@ export const btcServing: ServingAdapter<BtcContext> = {
   golden: [{ candles: syntheticCandles(LOOKBACK, 1) }, { candles: syntheticCandles(300, 2) }],
   // boosted trees: a batch of rows walks the ensemble once, so merging requests pays
   batching: { enabled: true, maxBatch: 64 },
+  // the trees run one window in ~0.02 ms: a lone client saves the worker hop (~0.2 ms of ~0.6)
+  inline: true,
   observe: { classes: (answer) => [String(answer.signal)] },
   schema: {
     request: {
