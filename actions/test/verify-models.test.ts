@@ -1,7 +1,7 @@
-import { chmod, cp, mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { run as lockstep } from "@lockstep/cli";
 import { parseLock, type LockFile } from "@lockstep/lockfile";
 import { co2Forecast } from "@lockstep/models";
@@ -38,6 +38,7 @@ beforeAll(async () => {
   await git(clone, "push", "-q", "origin", BRANCH);
   lock = parseLock(await readFile(lockFile, "utf8"));
 }, 180_000);
+afterAll(() => rm(work, { recursive: true, force: true }));
 
 const pinned = () => structuredClone(lock.models["co2-forecast"]!.pins.production!);
 

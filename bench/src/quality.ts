@@ -2,7 +2,7 @@
 //   npm run bench:quality
 // Each model trains with its default params, as `lockstep train` would, and prints its metrics
 // beside the figures the issue quotes for the source system and common baselines.
-import { existsSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -46,6 +46,7 @@ for (const run of runs) {
   }
   const started = performance.now();
   const dir = await mkdtemp(join(tmpdir(), "lockstep-quality-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   const candidate = await trainCandidate({
     model: run.model,
     data: run.data,

@@ -1,5 +1,6 @@
 // Benchmarks and quality reports: printed figures, never pass/fail.
 //   npm run bench
+import { rmSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,6 +22,7 @@ async function co2Quality() {
   console.log("## co2-forecast: rolling-origin backtest (5 origins a year apart), default data and params\n");
   const started = performance.now();
   const dir = await mkdtemp(join(tmpdir(), "lockstep-bench-"));
+  process.once("exit", () => rmSync(dir, { recursive: true, force: true }));
   const candidate = await trainCandidate({ model: "co2-forecast", context: { log: () => {}, baseDir: dir } });
   const m = candidate.trained.metrics;
   console.log(

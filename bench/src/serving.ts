@@ -1,7 +1,7 @@
 // Serving benchmark: the inference server under wrk on loopback, beside a bare Koa app (the
 // ceiling) and each model's bare onnxruntime throughput (the physical limit), with micro-batching
 // on and off. Figures only, never pass/fail.   npm run bench:serving
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { mkdtemp, readFile, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -34,6 +34,7 @@ await rm(bundleDir, { recursive: true, force: true });
 const { main: MAIN } = await bundle(bundleDir);
 await symlink(join(REPO, "node_modules"), join(bundleDir, "node_modules"));
 const work = await mkdtemp(join(tmpdir(), "lockstep-bench-serving-"));
+process.once("exit", () => rmSync(work, { recursive: true, force: true }));
 const bytes = await artifacts(dir, lock, models);
 const card = (model: string) => readCard(bytes.get(model)!);
 

@@ -1,9 +1,9 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { co2Forecast } from "@lockstep/models";
 import { run } from "../src/index.js";
 import { capture } from "./capture.js";
@@ -27,6 +27,7 @@ beforeAll(async () => {
   const trained = await run(["train", "co2-forecast", "--params", params, "--lock", lockFile, "--pin"], out);
   expect(trained.exitCode, out.errors()).toBe(0);
 }, 120_000);
+afterAll(() => rm(dir, { recursive: true, force: true }));
 
 async function verify(...args: string[]) {
   const out = capture();

@@ -1,6 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtemp } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -17,7 +17,13 @@ beforeAll(async () => {
   oidc = await startFakeOidc(ACCOUNT);
   gate = await startIamTokenGate(s3.endpoint, oidc.iamToken);
 });
+const dirs: string[] = [];
+const tempDir = async (prefix: string) => {
+  dirs.push(await mkdtemp(join(tmpdir(), prefix)));
+  return dirs.at(-1)!;
+};
 afterAll(async () => {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
   await gate.close();
   await oidc.close();
   await s3.close();
@@ -32,13 +38,13 @@ async function githubIdToken(): Promise<string> {
 
 describe("Object Storage with an IAM token instead of static keys", () => {
   it("stores and reads artifacts with LOCKSTEP_S3_IAM_TOKEN: the token is sent, no signature", async () => {
-    const cacheDir = await mkdtemp(join(tmpdir(), "s3cache-iam-"));
+    const cacheDir = await tempDir("s3cache-iam-");
     const env = { AWS_ENDPOINT_URL_S3: gate.endpoint, LOCKSTEP_S3_IAM_TOKEN: oidc.iamToken };
     const store = openStore("s3://artifacts/models", { env, cacheDir });
     const bytes = Buffer.from("an onnx model, say");
     const info = await store.put(bytes);
     expect(info.sha256).toBe(sha256Hex(bytes));
-    const fresh = openStore("s3://artifacts/models", { env, cacheDir: await mkdtemp(join(tmpdir(), "c-")) });
+    const fresh = openStore("s3://artifacts/models", { env, cacheDir: await tempDir("s3cache-iam-") });
     expect(await fresh.get(info.uri, info.sha256)).toEqual(bytes);
     expect(gate.requests()).toBeGreaterThanOrEqual(2);
   });
@@ -49,7 +55,7 @@ describe("Object Storage with an IAM token instead of static keys", () => {
       LOCKSTEP_S3_IAM_TOKEN: "t1.expired",
       AWS_MAX_ATTEMPTS: "1",
     };
-    const store = openStore("s3://artifacts/models", { env, cacheDir: await mkdtemp(join(tmpdir(), "c-")) });
+    const store = openStore("s3://artifacts/models", { env, cacheDir: await tempDir("s3cache-iam-") });
     await expect(store.put(Buffer.from("x"))).rejects.toMatchObject({ code: "STORE_ACCESS_DENIED" });
   });
 });
