@@ -157,6 +157,39 @@ describe("hot swap", () => {
     await server.close();
   });
 
+  it("swaps under a lone client whose requests run inline, with zero failed requests and the old inline session released", async () => {
+    const { server, url, waitReady } = await startServer(v1, dir);
+    await waitReady();
+    const old = server.registry.get("co2-forecast")!;
+    let stop = false;
+    const failures: string[] = [];
+    const seen = new Set<string>();
+    const client = (async () => {
+      while (!stop) {
+        const response = await predict(url);
+        const body = (await response.json()) as { sha256?: string };
+        if (response.status !== 200) failures.push(`${response.status} ${JSON.stringify(body)}`);
+        else seen.add(body.sha256!);
+      }
+    })();
+    await new Promise((r) => setTimeout(r, 150));
+    expect(await server.reload(v2)).toMatchObject([{ result: "swapped", sha256: sha2 }]);
+    await new Promise((r) => setTimeout(r, 150));
+    stop = true;
+    await client;
+    const swapped = server.registry.get("co2-forecast")!;
+    expect(failures).toEqual([]);
+    expect([...seen].sort()).toEqual([sha1, sha2].sort());
+    expect(old.inlineRuns).toBeGreaterThan(0);
+    expect(swapped.inlineRuns).toBeGreaterThan(0);
+    // the retired model's sessions, the inline one included, are gone once its last request ended
+    await expect(old.close()).resolves.toBeUndefined();
+    await expect(
+      old.infer({ history: { type: "float32", data: new Float32Array(60), dims: [1, 60] } }),
+    ).rejects.toMatchObject({ code: "RELEASED" });
+    await server.close();
+  });
+
   it("keeps the old artifact serving when the new one fails verification, and reports it", async () => {
     const { server, url, waitReady } = await startServer(v1, dir);
     await waitReady();
