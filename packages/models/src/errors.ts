@@ -8,6 +8,11 @@ export class ModelError extends Error {
     readonly code: ModelErrorCode,
     message: string,
   ) {
+    // a bad request is answered, never debugged: skipping its stack makes refusing one cheaper on
+    // the server thread (see HttpError in apps/inference)
+    const limit = Error.stackTraceLimit;
+    if (code === "REQUEST_INVALID") Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
   }
 }
