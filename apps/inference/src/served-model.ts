@@ -58,7 +58,6 @@ export class ServedModel {
     );
   }
 
-  private inlineRunning = false;
   /** When two leases last overlapped (performance.now()). */
   private lastOverlap = Number.NEGATIVE_INFINITY;
   /** Runs that went inline (for tests). */
@@ -69,28 +68,24 @@ export class ServedModel {
    * signal drops the request if its client goes away.
    */
   infer(feeds: Tensors, signal?: CancelSignal): Promise<Tensors> {
-    if (this.inline && this.alone()) return this.runInline(this.inline, feeds, signal);
+    const inline = this.inline;
+    if (inline && !inline.busy && this.quiet()) return this.runInline(inline, feeds, signal);
     return this.batcher.submit(feeds, signal);
   }
 
-  /** A request still in the worker or the queue holds its lease, so it counts as an overlap. */
-  private alone(): boolean {
-    return !this.inlineRunning && performance.now() - this.lastOverlap > INLINE_QUIET_MS;
+  /** No two requests overlapped lately; one still in the worker or the queue holds its lease, so it counts. */
+  private quiet(): boolean {
+    return performance.now() - this.lastOverlap > INLINE_QUIET_MS;
   }
 
   private async runInline(session: InlineSession, feeds: Tensors, signal?: CancelSignal): Promise<Tensors> {
     if (signal?.aborted) throw new BatchError("CANCELLED", "the request was cancelled");
-    this.inlineRunning = true;
     this.inlineRuns++;
+    const { outputs, ms } = await session.run(feeds);
     const labels = { model: this.name };
-    try {
-      const { outputs, ms } = await session.run(feeds);
-      this.metrics.inferenceDuration.observe(labels, ms / 1000);
-      this.metrics.batchSize.observe(labels, batchRows(feeds) ?? 1);
-      return outputs;
-    } finally {
-      this.inlineRunning = false;
-    }
+    this.metrics.inferenceDuration.observe(labels, ms / 1000);
+    this.metrics.batchSize.observe(labels, batchRows(feeds) ?? 1);
+    return outputs;
   }
 
   acquire(): this {

@@ -15,6 +15,11 @@ export class InlineSession {
 
   private constructor(private readonly session: ort.InferenceSession) {}
 
+  /** A run is in progress (from the call of run until it settles). */
+  get busy(): boolean {
+    return this.running !== undefined;
+  }
+
   /** Loads the model on this thread; rejects with LOAD_FAILED if onnxruntime refuses it. */
   static async create(model: Uint8Array): Promise<InlineSession> {
     try {
