@@ -168,21 +168,29 @@ await stop(handBuilt.child);
 // 3. the server: batching on (each spec's default) and off; and, for models that run a lone
 // client's requests on the server thread (spec.inline), that client with inline runs turned off
 const inlineModels = new Set(models.filter((m) => getModel(m).serving.inline));
-const modes: { mode: string; env: Record<string, string>; levels(endpoint: Endpoint): number[] }[] = [
-  {
-    mode: "on",
-    env: {},
-    levels: (e) => (e.name === "co2 /v1 predict" ? [...CONNECTIONS, 50] : CONNECTIONS),
-  },
+const everyLevel = (e: Endpoint) => (e.name === "co2 /v1 predict" ? [...CONNECTIONS, 50] : CONNECTIONS);
+const modes: {
+  mode: string;
+  label: string;
+  env: Record<string, string>;
+  levels(endpoint: Endpoint): number[];
+  /** Reported as this mode's cold start and memory. */
+  startup: boolean;
+}[] = [
+  { mode: "on", label: "micro-batching on", env: {}, levels: everyLevel, startup: true },
   {
     mode: "off",
+    label: "micro-batching off",
     env: { LOCKSTEP_BATCHING: JSON.stringify(Object.fromEntries(models.map((m) => [m, false]))) },
-    levels: (e) => (e.name === "co2 /v1 predict" ? [...CONNECTIONS, 50] : CONNECTIONS),
+    levels: everyLevel,
+    startup: true,
   },
   {
     mode: "worker only",
+    label: "inline runs off",
     env: { LOCKSTEP_INLINE: "off" },
     levels: (e) => (inlineModels.has(e.model) ? [1] : []),
+    startup: false,
   },
 ];
 const results: Record<string, Record<string, Record<number, LoadResult>>> = {};
@@ -190,8 +198,8 @@ const starts: Record<
   string,
   { listeningMs: number; readyMs: number; readyRssMb: number; rssMb: number; peakMb: number }
 > = {};
-for (const { mode, env, levels } of modes) {
-  log(`measuring the server: ${mode === "worker only" ? "inline runs off" : `micro-batching ${mode}`} ...`);
+for (const { mode, label, env, levels, startup } of modes) {
+  log(`measuring the server: ${label} ...`);
   const server = await startNode(
     MAIN,
     {
@@ -225,7 +233,7 @@ for (const { mode, env, levels } of modes) {
       );
     }
   }
-  if (mode !== "worker only")
+  if (startup)
     starts[mode] = { listeningMs: server.listeningMs, readyMs, readyRssMb, ...memoryOf(server.child.pid!) };
   await stop(server.child);
 }
