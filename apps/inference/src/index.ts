@@ -6,5 +6,6 @@ export { serveLock, type ServeLockOptions } from "./serve-lock.js";
 export { LruCache } from "./cache/lru.js";
 export { RedisCache } from "./cache/redis.js";
 export type { CacheBackend } from "./cache/backend.js";
+export { cachedAnswerFromText, CacheDecodeError, type CachedAnswer } from "./cache/cached-answer.js";
 export { DEFAULT_BATCHING, type BatchingOptions } from "./batching/batcher.js";
 export { openApiDocument } from "./openapi.js";

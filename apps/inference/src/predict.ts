@@ -1,6 +1,8 @@
 import { ModelError, type OutputTensor } from "@lockstep/models";
 import type { Tensors } from "./batching/tensors.js";
+import { cachedAnswer, type CachedAnswer } from "./cache/cached-answer.js";
 import type { InferenceHandler } from "./data-plane/call.js";
+import { joinJson } from "./data-plane/json-text.js";
 import { HttpError } from "./errors.js";
 import { observeAnswer } from "./observe-answer.js";
 import { requireModel } from "./require-model.js";
@@ -24,9 +26,9 @@ export function predict({ registry, metrics, cache }: RouteOptions): InferenceHa
       throw new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", `model "${name}" takes JSON requests only`);
     }
     const key = cache?.key(model.pin.sha256, "v1", call.body);
-    let answer = key ? await cache!.get(name, key) : undefined;
-    const cached = answer !== undefined;
-    if (!answer) {
+    let entry: CachedAnswer | undefined = key ? await cache!.get(name, key) : undefined;
+    const cached = entry !== undefined;
+    if (!entry) {
       let decoded;
       try {
         decoded = await serving.decode(call.body, model.card);
@@ -40,17 +42,15 @@ export function predict({ registry, metrics, cache }: RouteOptions): InferenceHa
       } finally {
         decoded.release?.();
       }
-      answer = serving.encode(outputs as Record<string, OutputTensor>, model.card, decoded.context as never);
-      if (key) cache!.set(key, answer);
+      entry = cachedAnswer(
+        serving.encode(outputs as Record<string, OutputTensor>, model.card, decoded.context as never),
+      );
+      if (key) cache!.set(key, entry);
     }
-    observeAnswer(metrics, model, answer);
-    return {
-      model: name,
-      version: model.pin.version,
-      sha256: model.pin.sha256,
-      ...answer,
+    observeAnswer(metrics, model, entry.answer);
+    return joinJson({ model: name, version: model.pin.version, sha256: model.pin.sha256 }, entry.json, {
       cached,
       processing_time_ms: elapsedMs(started),
-    };
+    });
   };
 }

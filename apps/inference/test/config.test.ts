@@ -82,7 +82,7 @@ describe("server configuration from the environment", () => {
 
 describe("in-process LRU", () => {
   it("evicts the least recently used entry and expires entries by TTL", async () => {
-    const lru = new LruCache(2);
+    const lru = new LruCache<string>(2);
     await lru.set("a", "1", 60);
     await lru.set("b", "2", 60);
     expect(await lru.get("a")).toBe("1"); // a is now the most recent

@@ -1,6 +1,7 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
 import { pino } from "pino";
 import type { LockFile } from "@lockstep/lockfile";
 import { RedisCache } from "../src/index.js";
@@ -97,6 +98,43 @@ describe.skipIf(!hasRedis)("Redis response cache", () => {
     await predict(9);
     await new Promise((r) => setTimeout(r, 50));
     expect((await predict(9)).body.cached).toBe(true);
+    await server.close();
+  }, 30_000);
+
+  it("answers from the model when a stored entry is corrupt, and counts it as a decode error", async () => {
+    const backend = new RedisCache(`redis://127.0.0.1:${port}`, pino({ level: "silent" }));
+    const { server, url, waitReady } = await startServer(lock, dir, { cache: { backend, ttlSeconds: 30 } });
+    await waitReady();
+    await backend.whenConnected();
+    const predict = async () => {
+      const response = await fetch(`${url}/v1/models/co2-forecast/predict`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ horizon: 3 }),
+      });
+      return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+    };
+    const first = await predict();
+    await new Promise((r) => setTimeout(r, 50));
+    const client = new Redis(`redis://127.0.0.1:${port}`);
+    const keys = await client.keys("lockstep:*");
+    expect(keys.length).toBeGreaterThan(0);
+    const decodeErrors = async () =>
+      Number(
+        /lockstep_cache_errors_total\{backend="redis",operation="decode"\} (\d+)/.exec(
+          await (await fetch(`${url}/metrics`)).text(),
+        )?.[1] ?? 0,
+      );
+    for (const [n, garbage] of ["not json", "[1,2]", "null", '{"forecast": '].entries()) {
+      for (const key of keys) await client.set(key, garbage);
+      const answer = await predict();
+      expect(answer.status).toBe(200);
+      expect(answer.body.cached).toBe(false);
+      expect(answer.body.forecast).toEqual(first.body.forecast);
+      expect(await decodeErrors()).toBe(n + 1);
+      await new Promise((r) => setTimeout(r, 50)); // the fresh answer's write lands before the next garbage
+    }
+    client.disconnect();
     await server.close();
   }, 30_000);
 

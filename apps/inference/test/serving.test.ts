@@ -239,12 +239,25 @@ describe("response cache", () => {
       string,
       unknown
     >;
+    const forecastsServed = async () =>
+      Number(
+        /lockstep_forecast_value_ppm_count\{model="co2-forecast"\} (\d+)/.exec(
+          await (await fetch(`${url}/metrics`)).text(),
+        )?.[1],
+      );
+    const servedBefore = await forecastsServed();
     const again = (await (
       await post("/v1/models/co2-forecast/predict", '{ "horizon" : 7 }', "application/json")
     ).json()) as Record<string, unknown>;
+    expect(await forecastsServed()).toBe(servedBefore + 7); // a cached answer is still served and counted
     expect(first.cached).toBe(false);
     expect(again.cached).toBe(true);
-    expect(again.forecast).toEqual(first.forecast);
+    // a hit is the same answer, field for field and in the same order, as the model's own
+    const same = (a: Record<string, unknown>) => ({ ...a, cached: null, processing_time_ms: null });
+    expect(same(again)).toEqual(same(first));
+    expect(Object.keys(again)).toEqual(Object.keys(first));
+    expect(Object.keys(first).slice(0, 3)).toEqual(["model", "version", "sha256"]);
+    expect(Object.keys(first).slice(-2)).toEqual(["cached", "processing_time_ms"]);
     const other = (await (await json("/v1/models/co2-forecast/predict", { horizon: 8 })).json()) as Record<
       string,
       unknown
@@ -274,6 +287,7 @@ describe("response cache", () => {
     const b = (await (await json("/v2/models/co2-forecast/infer", request("b"))).json()) as InferAnswer;
     expect([a.id, a.parameters.cached, b.id, b.parameters.cached]).toEqual(["a", false, "b", true]);
     expect(b.outputs).toEqual(a.outputs);
+    expect(Object.keys(b)).toEqual(["model_name", "model_version", "id", "parameters", "outputs"]);
   });
 });
 

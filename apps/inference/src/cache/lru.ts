@@ -1,9 +1,13 @@
-import type { CacheBackend } from "./backend.js";
+import type { CachedAnswer } from "./cached-answer.js";
 
-/** An in-process LRU with per-entry expiry (a Map keeps insertion order: re-insert on use). */
-export class LruCache implements CacheBackend {
+/**
+ * An in-process LRU with per-entry expiry (a Map keeps insertion order: re-insert on use). As the
+ * response cache's backend it holds the answers themselves, so a hit is neither parsed nor
+ * serialised again.
+ */
+export class LruCache<V = CachedAnswer> {
   readonly name = "memory";
-  private readonly entries = new Map<string, { value: string; expires: number }>();
+  private readonly entries = new Map<string, { value: V; expires: number }>();
 
   constructor(private readonly maxEntries: number) {}
 
@@ -11,7 +15,7 @@ export class LruCache implements CacheBackend {
     return this.entries.size;
   }
 
-  async get(key: string): Promise<string | undefined> {
+  async get(key: string): Promise<V | undefined> {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
     this.entries.delete(key);
@@ -20,7 +24,7 @@ export class LruCache implements CacheBackend {
     return entry.value;
   }
 
-  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
+  async set(key: string, value: V, ttlSeconds: number): Promise<void> {
     this.entries.delete(key);
     this.entries.set(key, { value, expires: Date.now() + ttlSeconds * 1000 });
     while (this.entries.size > this.maxEntries) {

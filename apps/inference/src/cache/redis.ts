@@ -1,6 +1,7 @@
 import { Redis } from "ioredis";
 import type { Logger } from "pino";
 import type { CacheBackend } from "./backend.js";
+import { cachedAnswerFromText, type CachedAnswer } from "./cached-answer.js";
 
 export interface RedisCacheOptions {
   /** How long one command may take before it counts as a failure (ms). */
@@ -12,7 +13,7 @@ export interface RedisCacheOptions {
 /**
  * Redis as the cache backend. Commands fail at once while Redis is unreachable (no offline queue,
  * no retries) so a Redis outage costs the server a cache miss, never a request; it reconnects in
- * the background.
+ * the background. Answers are stored as their JSON text.
  */
 export class RedisCache implements CacheBackend {
   readonly name = "redis";
@@ -42,12 +43,13 @@ export class RedisCache implements CacheBackend {
     return new Promise((resolve) => this.client.once("ready", () => resolve()));
   }
 
-  async get(key: string): Promise<string | undefined> {
-    return (await this.client.get(key)) ?? undefined;
+  async get(key: string): Promise<CachedAnswer | undefined> {
+    const text = await this.client.get(key);
+    return text === null ? undefined : cachedAnswerFromText(text);
   }
 
-  async set(key: string, value: string, ttlSeconds: number): Promise<void> {
-    await this.client.set(key, value, "EX", Math.max(1, Math.round(ttlSeconds)));
+  async set(key: string, value: CachedAnswer, ttlSeconds: number): Promise<void> {
+    await this.client.set(key, value.json.text, "EX", Math.max(1, Math.round(ttlSeconds)));
   }
 
   async close(): Promise<void> {

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Metrics } from "../metrics.js";
 import type { CacheBackend } from "./backend.js";
+import { CacheDecodeError, type CachedAnswer } from "./cached-answer.js";
 import { canonicalBytes } from "./canonical-bytes.js";
 
 /**
@@ -27,27 +28,22 @@ export class ResponseCache {
     return hash.digest("hex");
   }
 
-  async get(model: string, key: string): Promise<Record<string, unknown> | undefined> {
-    let text: string | undefined;
+  async get(model: string, key: string): Promise<CachedAnswer | undefined> {
+    let entry: CachedAnswer | undefined;
     try {
-      text = await this.backend.get(key);
-    } catch {
-      this.metrics.cacheErrors.inc({ backend: this.backend.name, operation: "get" });
+      entry = await this.backend.get(key);
+    } catch (error) {
+      const operation = error instanceof CacheDecodeError ? "decode" : "get";
+      this.metrics.cacheErrors.inc({ backend: this.backend.name, operation });
       return undefined;
     }
-    this.metrics.cacheRequests.inc({ model, result: text === undefined ? "miss" : "hit" });
-    if (text === undefined) return undefined;
-    try {
-      return JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      this.metrics.cacheErrors.inc({ backend: this.backend.name, operation: "decode" });
-      return undefined;
-    }
+    this.metrics.cacheRequests.inc({ model, result: entry === undefined ? "miss" : "hit" });
+    return entry;
   }
 
   /** Stores in the background: the answer does not wait for the cache. */
-  set(key: string, answer: Record<string, unknown>): void {
-    this.backend.set(key, JSON.stringify(answer), this.ttlSeconds).catch(() => {
+  set(key: string, entry: CachedAnswer): void {
+    this.backend.set(key, entry, this.ttlSeconds).catch(() => {
       this.metrics.cacheErrors.inc({ backend: this.backend.name, operation: "set" });
     });
   }

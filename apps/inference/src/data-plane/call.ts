@@ -1,5 +1,6 @@
 import type { CancelSignal } from "../batching/cancel-signal.js";
 import type { LoadedModel } from "../model-registry.js";
+import type { JsonText } from "./json-text.js";
 import type { BodyKind } from "./read-body.js";
 
 /** One inference request as its handler sees it: no HTTP framework, just what it needs. */
@@ -16,4 +17,5 @@ export interface InferenceCall {
   lease(model: LoadedModel): void;
 }
 
-export type InferenceHandler = (call: InferenceCall) => Promise<Record<string, unknown>>;
+/** The answer: an object to serialise, or JSON already serialised. */
+export type InferenceHandler = (call: InferenceCall) => Promise<Record<string, unknown> | JsonText>;

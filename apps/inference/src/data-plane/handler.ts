@@ -9,6 +9,7 @@ import type { RouteOptions } from "../routes.js";
 import { Admission } from "./admission.js";
 import type { InferenceCall } from "./call.js";
 import { readBody, type BodyLimits } from "./read-body.js";
+import { JsonText } from "./json-text.js";
 import { inferenceRoutes, matchRoute, type MatchedRoute } from "./routes.js";
 
 export interface DataPlaneOptions extends RouteOptions {
@@ -29,7 +30,7 @@ function writeJson(
   body: unknown,
   headers: Record<string, string>,
 ): void {
-  const text = JSON.stringify(body);
+  const text = body instanceof JsonText ? body.text : JSON.stringify(body);
   res.writeHead(status, {
     ...headers,
     "Content-Type": "application/json; charset=utf-8",

@@ -1,6 +1,8 @@
 import type { ModelCard } from "@lockstep/onnx";
 import type { Tensors } from "../batching/tensors.js";
+import { cachedAnswer, type CachedAnswer } from "../cache/cached-answer.js";
 import type { InferenceHandler } from "../data-plane/call.js";
+import { joinJson } from "../data-plane/json-text.js";
 import { HttpError } from "../errors.js";
 import { requireModel } from "../require-model.js";
 import type { RouteOptions } from "../routes.js";
@@ -47,9 +49,9 @@ export function infer({ registry, metrics, cache }: RouteOptions): InferenceHand
     const request = parseInferRequest(body, model.card);
     // the id is echoed, never part of the answer's identity
     const key = cache?.key(model.pin.sha256, "v2", { ...(body as object), id: null });
-    let answer = key ? await cache!.get(model.name, key) : undefined;
-    const cached = answer !== undefined;
-    if (!answer) {
+    let entry: CachedAnswer | undefined = key ? await cache!.get(model.name, key) : undefined;
+    const cached = entry !== undefined;
+    if (!entry) {
       const feeds: Tensors = Object.fromEntries(
         request.inputs.map((input) => [
           input.spec.name,
@@ -58,7 +60,7 @@ export function infer({ registry, metrics, cache }: RouteOptions): InferenceHand
       );
       const results = await runModel(model, feeds, call.signal, metrics);
       const specs = new Map(model.card.outputs.map((o) => [o.name, o]));
-      answer = {
+      entry = cachedAnswer({
         outputs: request.outputs.map((wanted) => {
           const tensor = results[wanted.name]!;
           if (wanted.classification !== undefined) {
@@ -78,15 +80,17 @@ export function infer({ registry, metrics, cache }: RouteOptions): InferenceHand
             data: jsonData(tensor.data, element),
           };
         }),
-      };
-      if (key) cache!.set(key, answer);
+      });
+      if (key) cache!.set(key, entry);
     }
-    return {
-      model_name: model.name,
-      model_version: model.pin.version,
-      ...(request.id !== undefined ? { id: request.id } : {}),
-      parameters: { sha256: model.pin.sha256, cached },
-      outputs: answer.outputs,
-    };
+    return joinJson(
+      {
+        model_name: model.name,
+        model_version: model.pin.version,
+        ...(request.id !== undefined ? { id: request.id } : {}),
+        parameters: { sha256: model.pin.sha256, cached },
+      },
+      entry.json,
+    );
   };
 }
