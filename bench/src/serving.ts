@@ -144,26 +144,31 @@ for (const c of [...CONNECTIONS, 50])
   ceiling[c] = await wrk(`http://127.0.0.1:${koa.port}/`, getScript, c, SECONDS, koa.child.pid);
 await stop(koa.child);
 
-// 2b. the same-work ceiling for co2: Koa + onnxruntime-node written by hand, one run per request
-log("measuring a hand-built co2 service (Koa + onnxruntime-node, no batching) ...");
+// 2b. co2 served by hand: Koa + onnxruntime-node, one run per request (the same work), and the
+// same service answering one precomputed forecast (the HTTP exchange alone: the floor under any
+// Koa service of this endpoint)
 const co2Pin = lock.models["co2-forecast"]!.pins.staging!;
-const handBuilt = await startNode(join(import.meta.dirname, "serving/koa-co2-hand-built.ts"), {
-  MODEL_PATH: await writeFileIn(work, "co2-forecast.onnx", bytes.get("co2-forecast")!),
-  MODEL_VERSION: co2Pin.version,
-  MODEL_SHA256: co2Pin.sha256,
-});
 const co2Endpoint = endpoints.find((e) => e.name === "co2 /v1 predict")!;
-const sameWork: Record<number, LoadResult> = {};
-await wrk(`http://127.0.0.1:${handBuilt.port}${co2Endpoint.path}`, co2Endpoint.script, 8, 1); // warm-up
-for (const c of [...CONNECTIONS, 50])
-  sameWork[c] = await wrk(
-    `http://127.0.0.1:${handBuilt.port}${co2Endpoint.path}`,
-    co2Endpoint.script,
-    c,
-    SECONDS,
-    handBuilt.child.pid,
-  );
-await stop(handBuilt.child);
+const co2Model = await writeFileIn(work, "co2-forecast.onnx", bytes.get("co2-forecast")!);
+async function handBuiltCo2(env: Record<string, string>): Promise<Record<number, LoadResult>> {
+  const service = await startNode(join(import.meta.dirname, "serving/koa-co2-hand-built.ts"), {
+    MODEL_PATH: co2Model,
+    MODEL_VERSION: co2Pin.version,
+    MODEL_SHA256: co2Pin.sha256,
+    ...env,
+  });
+  const url = `http://127.0.0.1:${service.port}${co2Endpoint.path}`;
+  await wrk(url, co2Endpoint.script, 8, 1); // warm-up
+  const byLevel: Record<number, LoadResult> = {};
+  for (const c of [...CONNECTIONS, 50])
+    byLevel[c] = await wrk(url, co2Endpoint.script, c, SECONDS, service.child.pid);
+  await stop(service.child);
+  return byLevel;
+}
+log("measuring a hand-built co2 service (Koa + onnxruntime-node, no batching) ...");
+const sameWork = await handBuiltCo2({});
+log("measuring the co2 HTTP exchange alone (Koa answering a precomputed forecast) ...");
+const exchange = await handBuiltCo2({ EXCHANGE_ONLY: "1" });
 
 // 3. the server: batching on (each spec's default) and off; and, for models that run a lone
 // client's requests on the server thread (spec.inline), that client with inline runs turned off
@@ -294,6 +299,19 @@ for (const [c, hand] of Object.entries(sameWork)) {
     `| ${c} | ${f0(on.rps)} | ${f0(hand.rps)} | ${f2(on.rps / hand.rps)}x | ${f2(on.p99)} | ${f2(hand.p99)} | ${threadUs(hand)} | ${busy(hand)} | ${hand.errors} |`,
   );
 }
+console.log(
+  "\n## co2 /v1 against Koa: hello-world, the co2 HTTP exchange alone (body read and parsed, a precomputed forecast serialised, no model), the hand-built service, the server\n",
+);
+console.log(
+  "| connections | hello req/s | exchange alone req/s | hand-built req/s | server req/s | exchange alone vs hello | server vs hello | server vs exchange alone | exchange alone: thread µs/req | errors |\n| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+);
+for (const [c, alone] of Object.entries(exchange)) {
+  const hello = ceiling[Number(c)]!.rps;
+  const on = results.on!["co2 /v1 predict"]![Number(c)]!.rps;
+  console.log(
+    `| ${c} | ${f0(hello)} | ${f0(alone.rps)} | ${f0(sameWork[Number(c)]!.rps)} | ${f0(on)} | ${f0((100 * alone.rps) / hello)}% | ${f0((100 * on) / hello)}% | ${f0((100 * on) / alone.rps)}% | ${threadUs(alone)} | ${alone.errors} |`,
+  );
+}
 console.log("\n## Endpoints: micro-batching on vs off\n");
 console.log(
   "| endpoint | conns | on req/s | on p50 ms | on p99 ms | off req/s | off p50 ms | off p99 ms | on/off | on vs Koa | on: server thread µs/req | on: process µs/req | on: machine busy | errors |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
@@ -345,7 +363,7 @@ if (raw["fish-classifier"]) {
 }
 const co2 = results.on!["co2 /v1 predict"]![50]!;
 console.log(
-  `\n## Targets\n\n- co2 /v1 at 50 connections: ${f0(co2.rps)} req/s = ${f0((100 * co2.rps) / ceiling[50]!.rps)}% of Koa's ${f0(ceiling[50]!.rps)}, p99 ${f2(co2.p99)} ms; ${f2(co2.rps / sameWork[50]!.rps)}x the hand-built same-work service's ${f0(sameWork[50]!.rps)} req/s (p99 ${f2(sameWork[50]!.p99)} ms)`,
+  `\n## Targets\n\n- co2 /v1 at 50 connections: ${f0(co2.rps)} req/s = ${f0((100 * co2.rps) / ceiling[50]!.rps)}% of Koa's ${f0(ceiling[50]!.rps)}, p99 ${f2(co2.p99)} ms; ${f2(co2.rps / sameWork[50]!.rps)}x the hand-built same-work service's ${f0(sameWork[50]!.rps)} req/s (p99 ${f2(sameWork[50]!.p99)} ms); the co2 HTTP exchange alone, no model, reaches ${f0(exchange[50]!.rps)} req/s = ${f0((100 * exchange[50]!.rps) / ceiling[50]!.rps)}% of Koa, and the server ${f0((100 * co2.rps) / exchange[50]!.rps)}% of that`,
 );
 const koaCpu = ceiling[50]!.cpu;
 if (koaCpu && co2.cpu) {
