@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { LockFile } from "@lockstep/lockfile";
 import { btc } from "@lockstep/models";
 import { LruCache, type InferenceServer } from "../src/index.js";
@@ -269,6 +269,39 @@ describe("response cache", () => {
       await post("/v1/models/fish-classifier/predict", photo, "image/png")
     ).json()) as Record<string, unknown>;
     expect(cachedPhoto.cached).toBe(true);
+  });
+
+  it("answers a byte-identical repeat without parsing its body again", async () => {
+    const body = JSON.stringify({ candles: btc.syntheticCandles(150, 21) });
+    const first = (await (await post("/v1/models/btc-signal/predict", body, "application/json")).json()) as {
+      cached: boolean;
+    };
+    const parse = vi.spyOn(JSON, "parse");
+    try {
+      const text = await (await post("/v1/models/btc-signal/predict", body, "application/json")).text();
+      const bodyParses = parse.mock.calls.filter(([t]) => typeof t === "string" && t.length >= body.length);
+      expect(bodyParses).toHaveLength(0);
+      parse.mockRestore();
+      expect([first.cached, (JSON.parse(text) as { cached: boolean }).cached]).toEqual([false, true]);
+    } finally {
+      parse.mockRestore();
+    }
+  });
+
+  it("refuses a malformed or too deep body every time, never from the cache", async () => {
+    for (const [body, code] of [
+      ['{"horizon": 7,}', "INVALID_JSON"],
+      [`${"[".repeat(100)}${"]".repeat(100)}`, "BODY_TOO_DEEP"],
+    ]) {
+      for (let i = 0; i < 2; i++) {
+        const response = await post("/v1/models/co2-forecast/predict", body!, "application/json");
+        expect(response.status).toBe(400);
+        expect(((await response.json()) as { code: string }).code).toBe(code);
+      }
+    }
+    // the model is looked up before the body is read as JSON
+    const unknown = await post("/v1/models/nope/predict", "{not json", "application/json");
+    expect(unknown.status).toBe(404);
   });
 
   it("caches OIP answers too and still echoes each request's id", async () => {

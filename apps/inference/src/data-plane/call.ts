@@ -1,14 +1,18 @@
+import type { IncomingMessage } from "node:http";
 import type { CancelSignal } from "../batching/cancel-signal.js";
 import type { LoadedModel } from "../model-registry.js";
 import type { JsonText } from "./json-text.js";
-import type { BodyKind } from "./read-body.js";
+import type { BodyKind, RequestBody } from "./read-body.js";
 
 /** One inference request as its handler sees it: no HTTP framework, just what it needs. */
 export interface InferenceCall {
   /** Path parameters: the model name and, on versioned routes, the version. */
   params: { name: string; version?: string };
-  body: unknown;
+  /** The parsed JSON (parsed on first read, which throws the 400 for a malformed body) or the bytes. */
+  readonly body: unknown;
   bodyKind: BodyKind;
+  /** A JSON body's bytes as received: what a cache can key on without parsing. */
+  bytes?: Uint8Array;
   /** A request header (lower-case name), "" when absent. */
   header(name: string): string;
   /** Fires when the client disconnects or the request runs past its deadline. */
@@ -19,3 +23,42 @@ export interface InferenceCall {
 
 /** The answer: an object to serialise, or JSON already serialised. */
 export type InferenceHandler = (call: InferenceCall) => Promise<Record<string, unknown> | JsonText>;
+
+/**
+ * An InferenceCall for one HTTP request. A class, not an object literal of closures: a closure
+ * reading the body put it into the request handler's context, which the response's close listener
+ * keeps alive past the request. Bodies then outlived young-generation collections (1.2 MB promoted
+ * per scavenge instead of 72 KB) and btc at 8 connections lost 12% of its throughput to full
+ * collections.
+ */
+export class RequestCall implements InferenceCall {
+  constructor(
+    readonly params: InferenceCall["params"],
+    private readonly request: RequestBody,
+    private readonly req: IncomingMessage,
+    readonly signal: CancelSignal,
+    private readonly leases: LoadedModel[],
+  ) {}
+
+  get body(): unknown {
+    return this.request.value;
+  }
+
+  get bodyKind(): BodyKind {
+    return this.request.kind;
+  }
+
+  get bytes(): Uint8Array | undefined {
+    return this.request.raw;
+  }
+
+  header(name: string): string {
+    const value = this.req.headers[name];
+    return typeof value === "string" ? value : "";
+  }
+
+  // a bound function: handlers pass it on as a callback
+  readonly lease = (model: LoadedModel): void => {
+    this.leases.push(model);
+  };
+}

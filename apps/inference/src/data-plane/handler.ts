@@ -7,7 +7,7 @@ import type { LoadedModel } from "../model-registry.js";
 import { recordRequest, requestIdFrom } from "../request-log.js";
 import type { RouteOptions } from "../routes.js";
 import { Admission } from "./admission.js";
-import type { InferenceCall } from "./call.js";
+import { RequestCall } from "./call.js";
 import { readBody, type BodyLimits } from "./read-body.js";
 import { JsonText } from "./json-text.js";
 import { inferenceRoutes, matchRoute, type MatchedRoute } from "./routes.js";
@@ -109,17 +109,7 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
     }, requestTimeoutMs);
     try {
       const body = await readBody(req, options.bodyLimits);
-      const call: InferenceCall = {
-        params: matched.params,
-        body: body.value,
-        bodyKind: body.kind,
-        header: (name) => {
-          const value = req.headers[name];
-          return typeof value === "string" ? value : "";
-        },
-        signal: cancellation,
-        lease: (model) => leases.push(model),
-      };
+      const call = new RequestCall(matched.params, body, req, cancellation, leases);
       answer(200, await matched.route.handler(call), {});
     } catch (error) {
       fail(error);

@@ -148,28 +148,59 @@ export function jsonErrorDetail(error: unknown): string {
 
 export interface RequestBody {
   kind: BodyKind;
-  /** Parsed JSON, or the bytes of an image or of binary tensors. */
-  value: unknown;
+  /**
+   * Parsed JSON, or the bytes of an image or of binary tensors. JSON is parsed when this is first
+   * read (throwing the 400 for a malformed or too deep body then, and on every later read), so a
+   * request answered from its bytes alone, such as a cache hit, never pays for parsing.
+   */
+  readonly value: unknown;
+  /** The bytes of a JSON body as received. */
+  readonly raw?: Buffer;
+}
+
+function parseJson(raw: Buffer, maxDepth: number): unknown {
+  const text = raw.toString("utf8");
+  if (depthOf(text) > maxDepth) {
+    throw new HttpError(400, "BODY_TOO_DEEP", `JSON nesting deeper than ${maxDepth}`);
+  }
+  try {
+    return text.trim() === "" ? {} : JSON.parse(text);
+  } catch (error) {
+    throw new HttpError(400, "INVALID_JSON", `the body is not valid JSON: ${jsonErrorDetail(error)}`);
+  }
+}
+
+class JsonBody implements RequestBody {
+  readonly kind = "json";
+  private parsed: { value: unknown } | { error: unknown } | undefined;
+
+  constructor(
+    readonly raw: Buffer,
+    private readonly maxDepth: number,
+  ) {}
+
+  get value(): unknown {
+    if (!this.parsed) {
+      try {
+        this.parsed = { value: parseJson(this.raw, this.maxDepth) };
+      } catch (error) {
+        this.parsed = { error };
+      }
+    }
+    if ("error" in this.parsed) throw this.parsed.error;
+    return this.parsed.value;
+  }
 }
 
 /**
- * Reads a request body by its content type, each with its own size limit: JSON (parsed, with a
- * depth limit), a raw image (`image/*`, kept as bytes), a multipart form holding one file, or
- * binary tensors (`application/octet-stream`, the OIP binary extension).
+ * Reads a request body by its content type, each with its own size limit: JSON (parsed on first
+ * use, with a depth limit), a raw image (`image/*`, kept as bytes), a multipart form holding one
+ * file, or binary tensors (`application/octet-stream`, the OIP binary extension).
  */
 export async function readBody(req: IncomingMessage, limits: BodyLimits = {}): Promise<RequestBody> {
   const type = mediaTypeOf(req);
   if (type === "application/json") {
-    const maxDepth = limits.jsonDepth ?? 32;
-    const text = (await readRaw(req, limits.json ?? 1024 * 1024, "JSON body")).toString("utf8");
-    if (depthOf(text) > maxDepth) {
-      throw new HttpError(400, "BODY_TOO_DEEP", `JSON nesting deeper than ${maxDepth}`);
-    }
-    try {
-      return { kind: "json", value: text.trim() === "" ? {} : JSON.parse(text) };
-    } catch (error) {
-      throw new HttpError(400, "INVALID_JSON", `the body is not valid JSON: ${jsonErrorDetail(error)}`);
-    }
+    return new JsonBody(await readRaw(req, limits.json ?? 1024 * 1024, "JSON body"), limits.jsonDepth ?? 32);
   }
   const imageLimit = limits.image ?? 20 * 1024 * 1024;
   if (type?.startsWith("image/")) return { kind: "image", value: await readRaw(req, imageLimit, "image") };
