@@ -19,8 +19,16 @@ const tooLarge = (limit: number, what: string) =>
   // the unread rest makes the connection unusable, so tell the client to drop it
   new HttpError(413, "BODY_TOO_LARGE", `the ${what} exceeds ${limit} bytes`, { Connection: "close" });
 
+/**
+ * Up to this size a JSON body's depth is checked on the parsed value (~8 µs for btc's 21 KB of
+ * candles) rather than by scanning its text before parsing (~74 µs): at this size even a body
+ * nested to the brim parses in ~3 ms, less than a benign 1 MiB body takes (~4–5 ms). Larger bodies
+ * are scanned first, so that V8 never builds a deep one.
+ */
+const SCAN_DEPTH_ABOVE = 64 * 1024;
+
 function depthOf(text: string): number {
-  // Counts bracket nesting outside strings: a cheap guard that runs before JSON.parse.
+  // Counts bracket nesting outside strings, before JSON.parse.
   let depth = 0;
   let max = 0;
   let inString = false;
@@ -158,16 +166,38 @@ export interface RequestBody {
   readonly raw?: Buffer;
 }
 
+/** Whether a parsed JSON value nests arrays and objects deeper than `max` (iterative: no recursion). */
+export function nestsDeeperThan(value: unknown, max: number): boolean {
+  const containers: unknown[] = [value];
+  const depths: number[] = [1];
+  while (containers.length > 0) {
+    const container = containers.pop();
+    const depth = depths.pop()!;
+    if (typeof container !== "object" || container === null) continue;
+    if (depth > max) return true;
+    const items = Array.isArray(container) ? container : Object.values(container);
+    for (const item of items) {
+      if (typeof item === "object" && item !== null) {
+        containers.push(item);
+        depths.push(depth + 1);
+      }
+    }
+  }
+  return false;
+}
+
 function parseJson(raw: Buffer, maxDepth: number): unknown {
   const text = raw.toString("utf8");
-  if (depthOf(text) > maxDepth) {
-    throw new HttpError(400, "BODY_TOO_DEEP", `JSON nesting deeper than ${maxDepth}`);
-  }
+  const tooDeep = () => new HttpError(400, "BODY_TOO_DEEP", `JSON nesting deeper than ${maxDepth}`);
+  if (raw.length > SCAN_DEPTH_ABOVE && depthOf(text) > maxDepth) throw tooDeep();
+  let value: unknown;
   try {
-    return text.trim() === "" ? {} : JSON.parse(text);
+    value = text.trim() === "" ? {} : JSON.parse(text);
   } catch (error) {
     throw new HttpError(400, "INVALID_JSON", `the body is not valid JSON: ${jsonErrorDetail(error)}`);
   }
+  if (raw.length <= SCAN_DEPTH_ABOVE && nestsDeeperThan(value, maxDepth)) throw tooDeep();
+  return value;
 }
 
 class JsonBody implements RequestBody {
