@@ -25,11 +25,11 @@ export function predict({ registry, metrics, cache }: RouteOptions): InferenceHa
     if (call.bodyKind !== "json" && !serving.accepts?.includes(call.bodyKind as "image" | "multipart")) {
       throw new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", `model "${name}" takes JSON requests only`);
     }
-    const key = !cache
-      ? undefined
-      : call.bytes
+    const key =
+      cache &&
+      (call.bytes
         ? cache.keyOfJson(model.pin.sha256, "v1", call.bytes, () => call.body)
-        : cache.key(model.pin.sha256, "v1", call.body);
+        : cache.key(model.pin.sha256, "v1", call.body));
     let entry: CachedAnswer | undefined = key ? await cache!.get(name, key) : undefined;
     const cached = entry !== undefined;
     if (!entry) {
