@@ -1,18 +1,37 @@
 import type { Logger } from "pino";
 import type { BatchingOptions } from "./batching/batcher.js";
 import type { CacheBackend } from "./cache/backend.js";
-import { LruCache } from "./cache/lru.js";
+import { DEFAULT_CACHE_BYTES, LruCache } from "./cache/lru.js";
+import { DEFAULT_MAX_ENTRY_BYTES } from "./cache/response-cache.js";
 import { RedisCache } from "./cache/redis.js";
 import type { BodyLimits } from "./data-plane/read-body.js";
+import type { ServerLimits } from "./server.js";
 
 /** What the environment configures (the container is configured by environment only). */
 export interface EnvConfig {
   port: number;
   bodyLimits: BodyLimits;
   requestTimeoutMs: number;
+  /** A body not received in full by then is answered 408 and gives its slot back. */
+  bodyTimeoutMs: number;
   maxInFlight: number;
+  /** The most inference requests one client (remote address) may have in progress; 0 = no cap. */
+  maxInFlightPerClient: number;
+  /** Largest answer in bytes of JSON. */
+  maxAnswerBytes: number;
+  /** The listener's own limits. */
+  limits: ServerLimits;
   batching: Record<string, Partial<BatchingOptions>>;
-  cache: { kind: "off" | "memory" | "redis"; url?: string; ttlSeconds: number; maxEntries: number };
+  cache: {
+    kind: "off" | "memory" | "redis";
+    url?: string;
+    ttlSeconds: number;
+    maxEntries: number;
+    /** The in-process cache's byte budget. */
+    maxBytes: number;
+    /** Largest answer cached, any backend. */
+    maxEntryBytes: number;
+  };
   /** Intra-op threads for every session; undefined = each model spec's default. */
   intraOpThreads: number | undefined;
   /** Sessions side by side per model; undefined = each model spec's default. */
@@ -127,13 +146,31 @@ export function configFromEnv(env: NodeJS.ProcessEnv): EnvConfig {
       jsonDepth: integer(env, "LOCKSTEP_MAX_JSON_DEPTH", 32, 2, 1000),
     },
     requestTimeoutMs: integer(env, "LOCKSTEP_REQUEST_TIMEOUT_MS", 30_000, 10, 600_000),
+    bodyTimeoutMs: integer(env, "LOCKSTEP_BODY_TIMEOUT_MS", 10_000, 10, 600_000),
     maxInFlight: integer(env, "LOCKSTEP_MAX_IN_FLIGHT", 512, 1, 100_000),
+    maxInFlightPerClient: integer(env, "LOCKSTEP_MAX_IN_FLIGHT_PER_CLIENT", 0, 0, 100_000),
+    maxAnswerBytes: integer(env, "LOCKSTEP_MAX_ANSWER_BYTES", 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    limits: {
+      headersTimeoutMs: integer(env, "LOCKSTEP_HEADERS_TIMEOUT_MS", 10_000, 100, 600_000),
+      requestTimeoutMs: integer(env, "LOCKSTEP_SOCKET_REQUEST_TIMEOUT_MS", 60_000, 100, 3_600_000),
+      keepAliveTimeoutMs: integer(env, "LOCKSTEP_KEEP_ALIVE_TIMEOUT_MS", 5_000, 0, 600_000),
+      maxConnections: integer(env, "LOCKSTEP_MAX_CONNECTIONS", 10_000, 1, 1_000_000),
+      maxRequestsPerSocket: integer(env, "LOCKSTEP_MAX_REQUESTS_PER_SOCKET", 0, 0, 10_000_000),
+    },
     batching: parseBatching(env.LOCKSTEP_BATCHING),
     cache: {
       kind,
       url: env.REDIS_URL,
       ttlSeconds: integer(env, "LOCKSTEP_CACHE_TTL", 300, 1, 30 * 24 * 3600),
       maxEntries: integer(env, "LOCKSTEP_CACHE_SIZE", 10_000, 1, 10_000_000),
+      maxBytes: integer(env, "LOCKSTEP_CACHE_BYTES", DEFAULT_CACHE_BYTES, 1024, 64 * 1024 ** 3),
+      maxEntryBytes: integer(
+        env,
+        "LOCKSTEP_CACHE_MAX_ENTRY_BYTES",
+        DEFAULT_MAX_ENTRY_BYTES,
+        16,
+        256 * 1024 ** 2,
+      ),
     },
     intraOpThreads: env.LOCKSTEP_THREADS ? integer(env, "LOCKSTEP_THREADS", 1, 1, 256) : undefined,
     instances: env.LOCKSTEP_INSTANCES ? integer(env, "LOCKSTEP_INSTANCES", 1, 1, 64) : undefined,
@@ -146,5 +183,5 @@ export function configFromEnv(env: NodeJS.ProcessEnv): EnvConfig {
 export function cacheBackend(config: EnvConfig["cache"], logger: Logger): CacheBackend | undefined {
   if (config.kind === "off") return undefined;
   if (config.kind === "redis") return new RedisCache(config.url!, logger);
-  return new LruCache(config.maxEntries);
+  return new LruCache(config.maxEntries, config.maxBytes);
 }

@@ -37,7 +37,7 @@ export function createMetrics() {
     }),
     rejected: new Counter({
       name: "lockstep_requests_rejected_total",
-      help: "Requests refused to protect the server (overloaded, queue full, timeout)",
+      help: "Requests refused to protect the server (overloaded, client_limit, queue_full, timeout, body_timeout)",
       labelNames: ["reason"] as const,
       registers: [registry],
     }),
@@ -51,6 +51,12 @@ export function createMetrics() {
       name: "lockstep_cache_errors_total",
       help: "Response cache backend errors (the server keeps serving without the cache)",
       labelNames: ["backend", "operation"] as const,
+      registers: [registry],
+    }),
+    cacheSkipped: new Counter({
+      name: "lockstep_cache_skipped_total",
+      help: "Answers served but not cached, by reason (too_large: over the largest cached answer)",
+      labelNames: ["reason"] as const,
       registers: [registry],
     }),
     predictions: new Counter({

@@ -3,6 +3,7 @@ import type { Tensors } from "./batching/tensors.js";
 import { cachedAnswer, type CachedAnswer } from "./cache/cached-answer.js";
 import type { InferenceHandler } from "./data-plane/call.js";
 import { joinJson } from "./data-plane/json-text.js";
+import { checkAnswerSize, DEFAULT_MAX_ANSWER_BYTES } from "./answer-size.js";
 import { HttpError } from "./errors.js";
 import { observeAnswer } from "./observe-answer.js";
 import { requireModel } from "./require-model.js";
@@ -16,7 +17,9 @@ const elapsedMs = (started: bigint) => Number(process.hrtime.bigint() - started)
  * (JSON, or an image where the model takes one) and encodes the answer; every answer says which
  * artifact gave it and how long it took.
  */
-export function predict({ registry, metrics, cache }: RouteOptions): InferenceHandler {
+export function predict(options: RouteOptions): InferenceHandler {
+  const { registry, metrics, cache } = options;
+  const maxAnswerBytes = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
   return async (call) => {
     const started = process.hrtime.bigint();
     const { name } = call.params;
@@ -49,6 +52,7 @@ export function predict({ registry, metrics, cache }: RouteOptions): InferenceHa
       entry = cachedAnswer(
         serving.encode(outputs as Record<string, OutputTensor>, model.card, decoded.context as never),
       );
+      checkAnswerSize(entry, maxAnswerBytes);
       if (key) cache!.set(key, entry);
     }
     observeAnswer(metrics, model, entry.answer);

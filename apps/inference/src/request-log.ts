@@ -27,7 +27,12 @@ export function recordRequest(metrics: Metrics, log: Logger, request: FinishedRe
   metrics.httpDuration.observe(labels, request.seconds);
   if (!QUIET_ROUTES.has(request.route)) {
     log.info(
-      { method: request.method, path: request.path, status: request.status, ms: request.seconds * 1000 },
+      {
+        method: request.method,
+        path: request.path.slice(0, 256),
+        status: request.status,
+        ms: request.seconds * 1000,
+      },
       "request",
     );
   }

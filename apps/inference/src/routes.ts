@@ -10,6 +10,10 @@ export interface RouteOptions {
   cache?: ResponseCache;
   /** False once the server is shutting down: readiness fails first so traffic moves away. */
   accepting: () => boolean;
+  /** Largest answer in bytes of JSON (default 16 MiB); a request asking for more gets 413. */
+  maxAnswerBytes?: number;
+  /** Deepest JSON nesting accepted, a binary request's header included (default 32). */
+  jsonDepth?: number;
 }
 
 /** What a client may learn about a served model: its card without training internals. */

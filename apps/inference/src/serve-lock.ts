@@ -35,9 +35,15 @@ export async function serveLock(
     logger,
     bodyLimits: config.bodyLimits,
     requestTimeoutMs: config.requestTimeoutMs,
+    bodyTimeoutMs: config.bodyTimeoutMs,
     maxInFlight: config.maxInFlight,
+    maxInFlightPerClient: config.maxInFlightPerClient,
+    maxAnswerBytes: config.maxAnswerBytes,
+    limits: config.limits,
     batching: config.batching,
-    cache: backend ? { backend, ttlSeconds: config.cache.ttlSeconds } : undefined,
+    cache: backend
+      ? { backend, ttlSeconds: config.cache.ttlSeconds, maxEntryBytes: config.cache.maxEntryBytes }
+      : undefined,
     intraOpThreads: config.intraOpThreads,
     instances: config.instances,
     inline: config.inline,

@@ -3,7 +3,7 @@ import type { Pin } from "@lockstep/lockfile";
 import type { ModelSpec } from "@lockstep/models";
 import type { ModelCard } from "@lockstep/onnx";
 import { BatchError, Batcher, type BatchingOptions } from "./batching/batcher.js";
-import { batchRows, type Tensors } from "./batching/tensors.js";
+import { batchRows, tensorsError, type Tensors } from "./batching/tensors.js";
 import type { Metrics } from "./metrics.js";
 import type { InlineSession } from "./runtime/inline-session.js";
 import type { SessionPool } from "./runtime/session-pool.js";
@@ -68,6 +68,8 @@ export class ServedModel {
    * signal drops the request if its client goes away.
    */
   infer(feeds: Tensors, signal?: CancelSignal): Promise<Tensors> {
+    const refused = tensorsError(feeds);
+    if (refused) return Promise.reject(new BatchError("BAD_TENSOR", refused));
     const inline = this.inline;
     if (inline && !inline.busy && this.quiet()) return this.runInline(inline, feeds, signal);
     return this.batcher.submit(feeds, signal);

@@ -29,10 +29,18 @@ export interface ServerOptions {
   requestTimeoutMs?: number;
   /** Inference requests in progress at once before the server sheds load with 503 (default 512). */
   maxInFlight?: number;
+  /** Of those, the most one client (remote address) may hold (default 0: no per-client cap). */
+  maxInFlightPerClient?: number;
+  /** A request body not received in full by then is answered 408, its slot given back (default 10 s). */
+  bodyTimeoutMs?: number;
+  /** Largest answer in bytes of JSON; a request asking for more is answered 413 (default 16 MiB). */
+  maxAnswerBytes?: number;
+  /** Connection limits of the listener (see ServerLimits). */
+  limits?: Partial<ServerLimits>;
   /** Micro-batching per model, over each model spec's defaults. */
   batching?: Record<string, Partial<BatchingOptions>>;
-  /** Response cache backend (LruCache, RedisCache); none = no cache. */
-  cache?: { backend: CacheBackend; ttlSeconds: number };
+  /** Response cache backend (LruCache, RedisCache); none = no cache. maxEntryBytes: largest answer cached. */
+  cache?: { backend: CacheBackend; ttlSeconds: number; maxEntryBytes?: number };
   /** onnxruntime intra-op threads per session (default: each spec's, else 1). */
   intraOpThreads?: number;
   /** Sessions side by side per model, each in its own worker thread (default: each spec's, else 1). */
@@ -40,6 +48,28 @@ export interface ServerOptions {
   /** false: every run goes to a worker thread, even for models whose spec allows inline runs. */
   inline?: boolean;
 }
+
+/** What the listener itself allows, whatever the route. */
+export interface ServerLimits {
+  /** Time to receive a request's headers (default 10 s); node answers 408 past it. */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request (default 60 s), a backstop behind the body deadline. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this (default 5 s). */
+  keepAliveTimeoutMs: number;
+  /** Open connections at once; more are refused at accept (default 10,000). */
+  maxConnections: number;
+  /** Requests one keep-alive connection may carry before it is closed (default 0: no limit). */
+  maxRequestsPerSocket: number;
+}
+
+export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 5_000,
+  maxConnections: 10_000,
+  maxRequestsPerSocket: 0,
+};
 
 export interface InferenceServer {
   /** Both planes as one request listener: the inference endpoints, then the Koa app for the rest. */
@@ -74,10 +104,17 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     inline: options.inline,
   });
   const cache = options.cache
-    ? new ResponseCache(options.cache.backend, metrics, options.cache.ttlSeconds)
+    ? new ResponseCache(options.cache.backend, metrics, options.cache.ttlSeconds, options.cache.maxEntryBytes)
     : undefined;
   let accepting = true;
-  const routeOptions: RouteOptions = { registry, metrics, cache, accepting: () => accepting };
+  const routeOptions: RouteOptions = {
+    registry,
+    metrics,
+    cache,
+    accepting: () => accepting,
+    maxAnswerBytes: options.maxAnswerBytes,
+    jsonDepth: options.bodyLimits?.jsonDepth,
+  };
 
   const app = new Koa();
   app.proxy = false;
@@ -85,6 +122,7 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
   app.use(observe(logger, metrics));
   app.use(errorHandler());
   app.use(async (ctx, next) => {
+    ctx.set("X-Content-Type-Options", "nosniff");
     if (!accepting) ctx.set("Connection", "close");
     return next();
   });
@@ -104,7 +142,10 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     bodyLimits: options.bodyLimits,
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     maxInFlight: options.maxInFlight ?? 512,
+    maxInFlightPerClient: options.maxInFlightPerClient ?? 0,
+    bodyTimeoutMs: options.bodyTimeoutMs ?? 10_000,
   });
+  const limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
   const controlPlane = app.callback();
   const handler: RequestListener = (req, res) => {
     if (!dataPlane(req, res)) void controlPlane(req, res);
@@ -135,15 +176,21 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     metrics,
     logger,
     async listen(port, host = "0.0.0.0") {
-      server = createServer(handler);
+      server = createServer(
+        {
+          headersTimeout: limits.headersTimeoutMs,
+          requestTimeout: limits.requestTimeoutMs,
+          keepAliveTimeout: limits.keepAliveTimeoutMs,
+        },
+        handler,
+      );
+      server.maxConnections = limits.maxConnections;
+      server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
       server.listen(port, host);
       await new Promise<void>((resolve, reject) => {
         server!.once("listening", resolve);
         server!.once("error", reject);
       });
-      server.headersTimeout = 20_000;
-      server.requestTimeout = 60_000;
-      server.keepAliveTimeout = 5_000;
       const bound = (server.address() as AddressInfo).port;
       logger.info(
         {

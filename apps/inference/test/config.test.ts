@@ -11,7 +11,23 @@ describe("server configuration from the environment", () => {
       requestTimeoutMs: 30_000,
       maxInFlight: 512,
       batching: {},
-      cache: { kind: "memory", ttlSeconds: 300, maxEntries: 10_000 },
+      cache: {
+        kind: "memory",
+        ttlSeconds: 300,
+        maxEntries: 10_000,
+        maxBytes: 64 * 1024 * 1024,
+        maxEntryBytes: 1024 * 1024,
+      },
+      bodyTimeoutMs: 10_000,
+      maxInFlightPerClient: 0,
+      maxAnswerBytes: 16 * 1024 * 1024,
+      limits: {
+        headersTimeoutMs: 10_000,
+        requestTimeoutMs: 60_000,
+        keepAliveTimeoutMs: 5_000,
+        maxConnections: 10_000,
+        maxRequestsPerSocket: 0,
+      },
       intraOpThreads: undefined,
       instances: undefined,
       inline: true,
@@ -74,6 +90,12 @@ describe("server configuration from the environment", () => {
     [{ LOCKSTEP_BATCHING: '{"m": {"turbo": 1}}' }, /unknown setting "turbo"/],
     [{ LOCKSTEP_BATCHING: '{"m": {"enabled": "yes"}}' }, /enabled must be a boolean/],
     [{ LOCKSTEP_BATCHING: '{"__proto__": {"maxBatch": 8}}' }, /"__proto__" is not a model name/],
+    [{ LOCKSTEP_BODY_TIMEOUT_MS: "0" }, /LOCKSTEP_BODY_TIMEOUT_MS must be an integer from 10/],
+    [{ LOCKSTEP_CACHE_BYTES: "1.5" }, /LOCKSTEP_CACHE_BYTES must be an integer/],
+    [{ LOCKSTEP_MAX_ANSWER_BYTES: "-1" }, /LOCKSTEP_MAX_ANSWER_BYTES/],
+    [{ LOCKSTEP_MAX_CONNECTIONS: "0" }, /LOCKSTEP_MAX_CONNECTIONS/],
+    [{ LOCKSTEP_MAX_IN_FLIGHT_PER_CLIENT: "many" }, /LOCKSTEP_MAX_IN_FLIGHT_PER_CLIENT/],
+    [{ LOCKSTEP_HEADERS_TIMEOUT_MS: "9".repeat(400) }, /LOCKSTEP_HEADERS_TIMEOUT_MS/],
   ])("refuses %j", (env, message) => {
     expect(() => configFromEnv(env)).toThrow(ConfigError);
     expect(() => configFromEnv(env)).toThrow(message);
@@ -81,6 +103,20 @@ describe("server configuration from the environment", () => {
 });
 
 describe("in-process LRU", () => {
+  it("bounds its entries by bytes: the oldest go, one larger than the budget is never stored", async () => {
+    const lru = new LruCache<string>(1000, 10_000);
+    for (let i = 0; i < 20; i++) await lru.set(`k${i}`, "x".repeat(1000), 60);
+    expect(lru.bytes).toBeLessThanOrEqual(10_000);
+    expect(lru.size).toBeLessThan(20);
+    expect(await lru.get("k19")).toBeDefined();
+    expect(await lru.get("k0")).toBeUndefined();
+    await lru.set("huge", "x".repeat(20_000), 60);
+    expect(await lru.get("huge")).toBeUndefined();
+    expect(await lru.get("k19")).toBeDefined();
+    await lru.set("k19", "y", 60); // replacing an entry gives its bytes back
+    expect(lru.bytes).toBeLessThanOrEqual(10_000);
+  });
+
   it("evicts the least recently used entry and expires entries by TTL", async () => {
     const lru = new LruCache<string>(2);
     await lru.set("a", "1", 60);

@@ -116,7 +116,7 @@ describe("domain endpoints of all three models", () => {
       const image = decoded.feeds.image!;
       return {
         ...decoded,
-        // zero rows: the batcher refuses the request after decoding
+        // zero rows: refused after decoding, before any session sees them
         feeds: broken ? { image: { ...image, dims: [0, ...image.dims.slice(1)] } } : decoded.feeds,
         release: () => {
           events.push("release");
@@ -131,7 +131,7 @@ describe("domain endpoints of all three models", () => {
       broken = true;
       const refused = await post("/v1/models/fish-classifier/predict", fishPhoto(1, 4343), "image/png");
       expect(refused.status).toBe(400);
-      expect(((await refused.json()) as { code: string }).code).toBe("BAD_BATCH");
+      expect(((await refused.json()) as { code: string }).code).toBe("BAD_TENSOR");
       expect(events).toEqual(["release", "release"]);
     } finally {
       serving.decode = decode;

@@ -16,3 +16,17 @@ export class ModelError extends Error {
     Error.stackTraceLimit = limit;
   }
 }
+
+/**
+ * A client's value for an error message: JSON, cut to `max` characters. An error names what was
+ * wrong; it never hands back a megabyte the client sent.
+ */
+export function quoted(value: unknown, max = 48): string {
+  let text: string;
+  try {
+    text = JSON.stringify(value) ?? String(value);
+  } catch {
+    text = Object.prototype.toString.call(value);
+  }
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}

@@ -1,4 +1,4 @@
-import { ModelError } from "./errors.js";
+import { ModelError, quoted } from "./errors.js";
 
 /** How one param is checked: a number, a list of numbers, a string or one of fixed choices. */
 export type ParamRule =
@@ -13,7 +13,7 @@ function checkNumber(key: string, value: unknown, rule: { int?: boolean; min: nu
   if (typeof value !== "number" || !Number.isFinite(value) || (rule.int && !Number.isInteger(value))) {
     throw new ModelError(
       "PARAMS_INVALID",
-      `param "${key}" must be ${rule.int ? "an integer" : "a number"}, got ${JSON.stringify(value)}`,
+      `param "${key}" must be ${rule.int ? "an integer" : "a number"}, got ${quoted(value)}`,
     );
   }
   if (value < rule.min || value > rule.max) {
@@ -52,7 +52,7 @@ function checkParam(key: string, value: unknown, rule: ParamRule): unknown {
       if (typeof value !== "string" || !rule.values.includes(value)) {
         throw new ModelError(
           "PARAMS_INVALID",
-          `param "${key}" must be one of ${rule.values.map((v) => JSON.stringify(v)).join(", ")}, got ${JSON.stringify(value)}`,
+          `param "${key}" must be one of ${rule.values.map((v) => JSON.stringify(v)).join(", ")}, got ${quoted(value)}`,
         );
       }
       return value;

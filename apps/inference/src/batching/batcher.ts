@@ -28,7 +28,7 @@ export const DEFAULT_BATCHING: BatchingOptions = {
 export class BatchError extends Error {
   override readonly name = "BatchError";
   constructor(
-    readonly code: "QUEUE_FULL" | "CANCELLED" | "BAD_BATCH",
+    readonly code: "QUEUE_FULL" | "CANCELLED" | "BAD_BATCH" | "BAD_TENSOR",
     message: string,
   ) {
     super(message);

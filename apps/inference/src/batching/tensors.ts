@@ -7,6 +7,26 @@ export interface HostTensor {
 
 export type Tensors = Record<string, HostTensor>;
 
+/**
+ * Why onnxruntime must not be given these tensors, or undefined when it may: every dimension a
+ * positive integer and the data exactly that many elements. A zero-sized dimension aborts the
+ * process inside onnxruntime-node on the server thread, so nothing reaches a session unchecked.
+ */
+export function tensorsError(tensors: Tensors): string | undefined {
+  for (const [name, tensor] of Object.entries(tensors)) {
+    let count = 1;
+    for (const d of tensor.dims) {
+      if (!Number.isSafeInteger(d) || d < 1)
+        return `tensor "${name}" has dimension ${d}: each must be at least 1`;
+      count *= d;
+    }
+    if (tensor.data.length !== count) {
+      return `tensor "${name}" has ${tensor.data.length} elements for dims [${tensor.dims.join(", ")}]`;
+    }
+  }
+  return undefined;
+}
+
 /** The batch dimension every tensor shares (dims[0]), or undefined when they disagree. */
 export function batchRows(tensors: Tensors): number | undefined {
   let rows: number | undefined;

@@ -10,6 +10,9 @@ import { canonicalBytes } from "./canonical-bytes.js";
  * model's answers.
  * Backend errors are counted and treated as misses: the cache can slow nothing down but itself.
  */
+/** Largest answer cached by default, in bytes of JSON. */
+export const DEFAULT_MAX_ENTRY_BYTES = 1024 * 1024;
+
 /** Byte hashes whose canonical key is remembered: 1024 x ~150 bytes. */
 const KEYS_OF_BYTES = 1024;
 
@@ -20,6 +23,8 @@ export class ResponseCache {
     private readonly backend: CacheBackend,
     private readonly metrics: Metrics,
     readonly ttlSeconds: number,
+    /** Answers whose JSON is longer than this are served but never cached (any backend). */
+    readonly maxEntryBytes: number = DEFAULT_MAX_ENTRY_BYTES,
   ) {}
 
   get backendName(): string {
@@ -71,6 +76,10 @@ export class ResponseCache {
 
   /** Stores in the background: the answer does not wait for the cache. */
   set(key: string, entry: CachedAnswer): void {
+    if (entry.json.text.length > this.maxEntryBytes) {
+      this.metrics.cacheSkipped.inc({ reason: "too_large" });
+      return;
+    }
     this.backend.set(key, entry, this.ttlSeconds).catch(() => {
       this.metrics.cacheErrors.inc({ backend: this.backend.name, operation: "set" });
     });

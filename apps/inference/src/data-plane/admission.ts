@@ -1,31 +1,63 @@
 import { HttpError } from "../errors.js";
 import type { Metrics } from "../metrics.js";
 
+/** A taken slot; giving it back twice gives it back once. */
+export interface Slot {
+  leave(): void;
+}
+
 /**
- * Caps the inference requests in progress; beyond the cap the server sheds load at once with
- * 503 + Retry-After rather than queueing without bound. Probes and metadata never pass through
- * here, so they keep answering under load.
+ * Caps the inference requests in progress, in all and per client (remote address); beyond a cap
+ * the server sheds load at once with 503 + Retry-After rather than queueing without bound, so one
+ * client cannot take every slot. Probes and metadata never pass through here, so they keep
+ * answering under load.
  */
 export class Admission {
   private inFlight = 0;
+  private readonly byClient = new Map<string, number>();
 
   constructor(
     private readonly maxInFlight: number,
     private readonly metrics: Metrics,
+    /** Slots one client may hold at once; 0 = no per-client cap (behind a proxy every client is the proxy). */
+    private readonly maxPerClient = 0,
   ) {}
 
-  /** Takes a slot (give it back with leave) or throws 503 OVERLOADED. */
-  enter(): void {
+  /** Takes a slot or throws 503 OVERLOADED. */
+  enter(client = ""): Slot {
     if (this.inFlight >= this.maxInFlight) {
       this.metrics.rejected.inc({ reason: "overloaded" });
       throw new HttpError(503, "OVERLOADED", `the server is at its limit of ${this.maxInFlight} requests`, {
         "Retry-After": "1",
       });
     }
+    const held = this.byClient.get(client) ?? 0;
+    if (this.maxPerClient > 0 && held >= this.maxPerClient) {
+      this.metrics.rejected.inc({ reason: "client_limit" });
+      throw new HttpError(
+        503,
+        "CLIENT_LIMIT",
+        `this client already has ${held} requests in progress, the most one client may have`,
+        { "Retry-After": "1" },
+      );
+    }
     this.inFlight++;
+    this.byClient.set(client, held + 1);
+    let left = false;
+    return {
+      leave: () => {
+        if (left) return;
+        left = true;
+        this.inFlight--;
+        const now = (this.byClient.get(client) ?? 1) - 1;
+        if (now > 0) this.byClient.set(client, now);
+        else this.byClient.delete(client);
+      },
+    };
   }
 
-  leave(): void {
-    this.inFlight--;
+  /** Requests holding a slot now. */
+  get size(): number {
+    return this.inFlight;
   }
 }

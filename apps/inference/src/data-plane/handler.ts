@@ -6,7 +6,7 @@ import { HttpError } from "../errors.js";
 import type { LoadedModel } from "../model-registry.js";
 import { recordRequest, requestIdFrom } from "../request-log.js";
 import type { RouteOptions } from "../routes.js";
-import { Admission } from "./admission.js";
+import { Admission, type Slot } from "./admission.js";
 import { RequestCall } from "./call.js";
 import { readBody, type BodyLimits } from "./read-body.js";
 import { JsonText } from "./json-text.js";
@@ -19,6 +19,13 @@ export interface DataPlaneOptions extends RouteOptions {
   requestTimeoutMs: number;
   /** Inference requests in progress at once before the server sheds load with 503. */
   maxInFlight: number;
+  /** Of those, the most one client (remote address) may hold; 0 = no per-client cap. */
+  maxInFlightPerClient?: number;
+  /**
+   * A body not received in full by then is answered 408 and its admission slot given back (default:
+   * the request deadline): a client trickling bytes holds a slot no longer than this.
+   */
+  bodyTimeoutMs?: number;
 }
 
 /** Returns true when it took the request, false for the control plane to serve it. */
@@ -35,6 +42,7 @@ function writeJson(
     ...headers,
     "Content-Type": "application/json; charset=utf-8",
     "Content-Length": Buffer.byteLength(text),
+    "X-Content-Type-Options": "nosniff",
   });
   res.end(text);
 }
@@ -50,8 +58,9 @@ function writeJson(
  */
 export function createDataPlane(options: DataPlaneOptions): DataPlane {
   const routes = inferenceRoutes(options);
-  const admission = new Admission(options.maxInFlight, options.metrics);
+  const admission = new Admission(options.maxInFlight, options.metrics, options.maxInFlightPerClient);
   const { metrics, requestTimeoutMs } = options;
+  const bodyTimeoutMs = Math.min(options.bodyTimeoutMs ?? requestTimeoutMs, requestTimeoutMs);
 
   async function serve(req: IncomingMessage, res: ServerResponse, path: string, matched: MatchedRoute) {
     const started = process.hrtime.bigint();
@@ -59,13 +68,15 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
     const requestId = requestIdFrom(req.headers["x-request-id"]);
     const log = options.logger.child({ reqId: requestId });
     let answered = false;
+    // answered before its body was read (405, 503, 408, 413): the connection is not reused
+    let bodyRead = false;
     const answer = (status: number, body: unknown, headers: Record<string, string>) => {
       if (answered) return;
       answered = true;
       writeJson(res, status, body, {
         ...headers,
         "X-Request-Id": requestId,
-        ...(options.accepting() ? {} : { Connection: "close" }),
+        ...(options.accepting() && (bodyRead || req.complete) ? {} : { Connection: "close" }),
       });
       recordRequest(metrics, log, {
         route: matched.route.pattern,
@@ -91,8 +102,9 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
       );
       return;
     }
+    let slot: Slot;
     try {
-      admission.enter();
+      slot = admission.enter(req.socket.remoteAddress);
     } catch (error) {
       fail(error);
       return;
@@ -102,20 +114,50 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
     res.once("close", () => {
       if (!res.writableFinished) cancellation.abort(new Error("the client disconnected"));
     });
-    const timer = setTimeout(() => {
-      cancellation.abort(new Error("deadline exceeded"));
-      metrics.rejected.inc({ reason: "timeout" });
-      fail(new HttpError(504, "REQUEST_TIMEOUT", `the request took longer than ${requestTimeoutMs} ms`));
-    }, requestTimeoutMs);
+    // the slot goes back as soon as the request is answered, in time or not: a request past its
+    // deadline holds no slot, only its leases until the work it started settles
+    const giveUp = (error: HttpError, reason: string) => {
+      if (answered) return;
+      cancellation.abort(new Error(error.message));
+      metrics.rejected.inc({ reason });
+      fail(error);
+      slot.leave();
+    };
+    const deadline = setTimeout(
+      () =>
+        giveUp(
+          new HttpError(504, "REQUEST_TIMEOUT", `the request took longer than ${requestTimeoutMs} ms`),
+          "timeout",
+        ),
+      requestTimeoutMs,
+    );
+    const bodyDeadline = setTimeout(() => {
+      if (bodyRead) return;
+      giveUp(
+        new HttpError(408, "BODY_TIMEOUT", `the request body did not arrive within ${bodyTimeoutMs} ms`, {
+          Connection: "close",
+        }),
+        "body_timeout",
+      );
+      // the rest of the body will never be read: drop the connection once the answer is out
+      res.once("finish", () => req.socket.destroy());
+    }, bodyTimeoutMs);
     try {
       const body = await readBody(req, options.bodyLimits);
+      bodyRead = true;
+      clearTimeout(bodyDeadline);
+      if (answered) return;
       const call = new RequestCall(matched.params, body, req, cancellation, leases);
       answer(200, await matched.route.handler(call), {});
     } catch (error) {
+      if (error instanceof HttpError && error.code === "BODY_INCOMPLETE") {
+        log.debug({ path }, "the client closed the connection before its body ended");
+      }
       fail(error);
     } finally {
-      clearTimeout(timer);
-      admission.leave();
+      clearTimeout(deadline);
+      clearTimeout(bodyDeadline);
+      slot.leave();
       for (const model of leases) model.release();
     }
   }

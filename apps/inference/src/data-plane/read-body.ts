@@ -1,6 +1,9 @@
 import type { IncomingMessage } from "node:http";
 import busboy from "busboy";
 import { HttpError } from "../errors.js";
+import { parseJsonText } from "./json-value.js";
+
+export { jsonErrorDetail, nestsDeeperThan } from "./json-value.js";
 
 export interface BodyLimits {
   /** Largest JSON body in bytes (default 1 MiB). */
@@ -19,30 +22,8 @@ const tooLarge = (limit: number, what: string) =>
   // the unread rest makes the connection unusable, so tell the client to drop it
   new HttpError(413, "BODY_TOO_LARGE", `the ${what} exceeds ${limit} bytes`, { Connection: "close" });
 
-/**
- * Up to this size a JSON body's depth is checked on the parsed value (~8 µs for btc's 21 KB of
- * candles) rather than by scanning its text before parsing (~74 µs): at this size even a body
- * nested to the brim parses in ~3 ms, less than a benign 1 MiB body takes (~4–5 ms). Larger bodies
- * are scanned first, so that V8 never builds a deep one.
- */
-const SCAN_DEPTH_ABOVE = 64 * 1024;
-
-function depthOf(text: string): number {
-  // Counts bracket nesting outside strings, before JSON.parse.
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i++;
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) max = Math.max(max, ++depth);
-    else if (c === 125 || c === 93) depth--;
-  }
-  return max;
-}
+const incomplete = (what: string) =>
+  new HttpError(400, "BODY_INCOMPLETE", `the ${what} ended early: the client closed the connection`);
 
 function readRaw(req: IncomingMessage, limit: number, what: string): Promise<Buffer> {
   const declared = Number(req.headers["content-length"] ?? "0");
@@ -62,13 +43,14 @@ function readRaw(req: IncomingMessage, limit: number, what: string): Promise<Buf
       cleanup();
       resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
     };
-    const onError = (error: Error) => {
+    // a client that goes away mid-body is no server error: nothing to log with a stack
+    const onError = () => {
       cleanup();
-      reject(error);
+      reject(incomplete(what));
     };
     const onClose = () => {
       cleanup();
-      reject(new HttpError(400, "BODY_INCOMPLETE", `the ${what} ended early`));
+      reject(incomplete(what));
     };
     const cleanup = () => {
       req.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
@@ -110,7 +92,12 @@ function readMultipartFile(req: IncomingMessage, limit: number): Promise<Buffer>
     parser.on("error", (error: Error) =>
       reject(new HttpError(400, "INVALID_MULTIPART", `bad multipart request: ${error.message}`)),
     );
+    const gone = () => {
+      if (!req.complete) reject(incomplete("multipart form"));
+    };
+    req.once("error", gone).once("close", gone);
     parser.on("close", () => {
+      req.off("error", gone).off("close", gone);
       if (failed) return reject(failed);
       if (!file) return reject(new HttpError(400, "INVALID_MULTIPART", "the multipart form holds no file"));
       file.then(resolve, reject);
@@ -135,25 +122,6 @@ function mediaTypeOf(req: IncomingMessage): string | undefined {
 
 const MEDIA_TYPE = /^[a-z0-9][\w!#$&^.+-]*\/[a-z0-9][\w!#$&^.+-]*$/;
 
-const QUOTES_BODY = /^Unexpected token '(.+?)', ".*" is not valid JSON$/su;
-
-/**
- * V8's JSON.parse message without the body: for an unexpected token V8 quotes up to ~30 characters
- * of the body, which would put a client's data (a password, binary garbage) into the answer and the
- * logs. The offending character alone is kept, as a code point when it is not printable.
- */
-export function jsonErrorDetail(error: unknown): string {
-  const message = error instanceof Error ? error.message : "";
-  const token = QUOTES_BODY.exec(message)?.[1];
-  if (token !== undefined) {
-    const printable = /^[\x21-\x7e]$/.test(token);
-    const codePoint = `U+${token.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
-    return `unexpected ${printable ? `'${token}'` : codePoint}`;
-  }
-  // the other messages say what was expected and at which position, and quote nothing
-  return message && !message.includes('"') ? message : "cannot be parsed";
-}
-
 export interface RequestBody {
   kind: BodyKind;
   /**
@@ -164,40 +132,6 @@ export interface RequestBody {
   readonly value: unknown;
   /** The bytes of a JSON body as received. */
   readonly raw?: Buffer;
-}
-
-/** Whether a parsed JSON value nests arrays and objects deeper than `max` (iterative: no recursion). */
-export function nestsDeeperThan(value: unknown, max: number): boolean {
-  const containers: unknown[] = [value];
-  const depths: number[] = [1];
-  while (containers.length > 0) {
-    const container = containers.pop();
-    const depth = depths.pop()!;
-    if (typeof container !== "object" || container === null) continue;
-    if (depth > max) return true;
-    const items = Array.isArray(container) ? container : Object.values(container);
-    for (const item of items) {
-      if (typeof item === "object" && item !== null) {
-        containers.push(item);
-        depths.push(depth + 1);
-      }
-    }
-  }
-  return false;
-}
-
-function parseJson(raw: Buffer, maxDepth: number): unknown {
-  const text = raw.toString("utf8");
-  const tooDeep = () => new HttpError(400, "BODY_TOO_DEEP", `JSON nesting deeper than ${maxDepth}`);
-  if (raw.length > SCAN_DEPTH_ABOVE && depthOf(text) > maxDepth) throw tooDeep();
-  let value: unknown;
-  try {
-    value = text.trim() === "" ? {} : JSON.parse(text);
-  } catch (error) {
-    throw new HttpError(400, "INVALID_JSON", `the body is not valid JSON: ${jsonErrorDetail(error)}`);
-  }
-  if (raw.length <= SCAN_DEPTH_ABOVE && nestsDeeperThan(value, maxDepth)) throw tooDeep();
-  return value;
 }
 
 class JsonBody implements RequestBody {
@@ -212,7 +146,7 @@ class JsonBody implements RequestBody {
   get value(): unknown {
     if (!this.parsed) {
       try {
-        this.parsed = { value: parseJson(this.raw, this.maxDepth) };
+        this.parsed = { value: parseJsonText(this.raw, this.maxDepth, "the body", "INVALID_JSON") };
       } catch (error) {
         this.parsed = { error };
       }

@@ -11,7 +11,9 @@ export function errorHandler(): Middleware {
       if (ctx.status === 404 && ctx.body === undefined) {
         throw new HttpError(404, "NOT_FOUND", `no route for ${ctx.method} ${ctx.path}`);
       }
-      if (ctx.status === 405 && ctx.body === undefined) {
+      // the router says 501 for a method no route takes (TRACE, PROPFIND): to the client that is
+      // the same refusal as 405, as the inference routes answer it
+      if ((ctx.status === 405 || ctx.status === 501) && ctx.body === undefined) {
         throw new HttpError(405, "METHOD_NOT_ALLOWED", `${ctx.method} is not allowed on ${ctx.path}`);
       }
     } catch (error) {

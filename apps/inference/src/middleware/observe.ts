@@ -14,8 +14,8 @@ export function observe(logger: Logger, metrics: Metrics): Middleware {
     try {
       await next();
     } finally {
-      const route =
-        (ctx as { _matchedRoute?: string })._matchedRoute ?? (ctx.status === 404 ? "unmatched" : ctx.path);
+      // the matched pattern, never the raw path: a 404, 405 or 501 on junk paths adds no series
+      const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? "unmatched";
       recordRequest(metrics, ctx.state.log as Logger, {
         route,
         method: ctx.method,

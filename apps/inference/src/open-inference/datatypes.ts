@@ -32,11 +32,17 @@ const INT_RANGES: Partial<Record<ElementType, [number, number]>> = {
   int64: [Number.MIN_SAFE_INTEGER, Number.MAX_SAFE_INTEGER],
 };
 
+/** The largest finite float32: a larger double would become Infinity in the tensor. */
+export const FLOAT32_MAX = 3.4028234663852886e38;
+
 /** Checks one JSON element against the element type; returns an error text or undefined. */
 export function elementError(value: unknown, element: ElementType): string | undefined {
   if (element === "string") return typeof value === "string" ? undefined : "a string";
   if (element === "bool") return typeof value === "boolean" ? undefined : "true or false";
   if (typeof value !== "number" || !Number.isFinite(value)) return "a finite number";
+  if (element === "float32" && Math.abs(value) > FLOAT32_MAX) {
+    return `a number within float32's range (±${FLOAT32_MAX})`;
+  }
   const range = INT_RANGES[element];
   if (range && (!Number.isInteger(value) || value < range[0] || value > range[1])) {
     return `an integer from ${range[0]} to ${range[1]}`;
@@ -44,8 +50,12 @@ export function elementError(value: unknown, element: ElementType): string | und
   return undefined;
 }
 
+/** A tensor's elements as onnxruntime-node takes them. */
+export type TensorData =
+  Float32Array | Float64Array | Int32Array | BigInt64Array | Uint8Array | Int8Array | string[];
+
 /** JSON elements (already checked) as the typed array onnxruntime-node takes for the element type. */
-export function typedData(values: unknown[], element: ElementType) {
+export function typedData(values: unknown[], element: ElementType): TensorData {
   switch (element) {
     case "float32":
       return Float32Array.from(values as number[]);

@@ -8,8 +8,12 @@ import { requireModel } from "../require-model.js";
 import type { RouteOptions } from "../routes.js";
 import { runModel } from "../run-model.js";
 import { BINARY_HEADER, decodeBinaryRequest } from "./binary.js";
-import { jsonData, oipDatatype, typedData } from "./datatypes.js";
-import { parseInferRequest } from "./request.js";
+import { jsonData, oipDatatype } from "./datatypes.js";
+import { answerElements, parseInferRequest } from "./request.js";
+import { checkAnswerSize, DEFAULT_MAX_ANSWER_BYTES } from "../answer-size.js";
+
+/** The fewest characters a number takes in a JSON answer, for the estimate before the run. */
+const MIN_CHARS_PER_ELEMENT = 4;
 
 /** "score:index:label" for the k best scores of each row (the classification extension). */
 function classify(data: ArrayLike<number>, dims: readonly number[], k: number, card: ModelCard) {
@@ -33,12 +37,14 @@ function classify(data: ArrayLike<number>, dims: readonly number[], k: number, c
  * POST /v2/models/{name}[/versions/{version}]/infer: Open Inference Protocol tensor inference,
  * JSON or binary tensor data, with the outputs filter and the classification extension.
  */
-export function infer({ registry, metrics, cache }: RouteOptions): InferenceHandler {
+export function infer(options: RouteOptions): InferenceHandler {
+  const { registry, metrics, cache } = options;
+  const maxAnswerBytes = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
   return async (call) => {
     const model = requireModel(registry, call.params.name, call.params.version, call.lease);
     let body = call.body;
-    if (call.bodyKind === "binary")
-      body = decodeBinaryRequest(body as Buffer, call.header(BINARY_HEADER), 32);
+    const binary = call.bodyKind === "binary" ? (body as Buffer) : undefined;
+    if (binary) body = decodeBinaryRequest(binary, call.header(BINARY_HEADER), options.jsonDepth ?? 32);
     else if (call.bodyKind !== "json") {
       throw new HttpError(
         415,
@@ -47,15 +53,23 @@ export function infer({ registry, metrics, cache }: RouteOptions): InferenceHand
       );
     }
     const request = parseInferRequest(body, model.card);
-    // the id is echoed, never part of the answer's identity
-    const key = cache?.key(model.pin.sha256, "v2", { ...(body as object), id: null });
+    const estimate = answerElements(request, model.card) * MIN_CHARS_PER_ELEMENT;
+    if (estimate > maxAnswerBytes) {
+      throw new HttpError(
+        413,
+        "ANSWER_TOO_LARGE",
+        `the answer would take at least ${estimate} bytes, over this server's limit of ${maxAnswerBytes}: send fewer rows per request`,
+      );
+    }
+    // the id is echoed, never part of the answer's identity (binary requests: keyed by their bytes)
+    const key = cache?.key(model.pin.sha256, "v2", binary ?? { ...(body as object), id: null });
     let entry: CachedAnswer | undefined = key ? await cache!.get(model.name, key) : undefined;
     const cached = entry !== undefined;
     if (!entry) {
       const feeds: Tensors = Object.fromEntries(
         request.inputs.map((input) => [
           input.spec.name,
-          { type: input.spec.type, data: typedData(input.values, input.spec.type), dims: input.shape },
+          { type: input.spec.type, data: input.data, dims: input.shape },
         ]),
       );
       const results = await runModel(model, feeds, call.signal, metrics);
@@ -81,6 +95,7 @@ export function infer({ registry, metrics, cache }: RouteOptions): InferenceHand
           };
         }),
       });
+      checkAnswerSize(entry, maxAnswerBytes);
       if (key) cache!.set(key, entry);
     }
     return joinJson(

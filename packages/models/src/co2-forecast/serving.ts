@@ -1,5 +1,5 @@
 import type { ModelCard } from "@lockstep/onnx";
-import { ModelError } from "../errors.js";
+import { ModelError, quoted } from "../errors.js";
 import type { DecodedRequest, OutputTensor, ServingAdapter } from "../spec.js";
 import { monthIndex, monthLabel } from "./months.js";
 
@@ -48,9 +48,7 @@ export const co2Serving: ServingAdapter<Co2Context> = {
       horizon < 1 ||
       horizon > serving.maxHorizon
     ) {
-      invalid(
-        `"horizon" must be an integer from 1 to ${serving.maxHorizon}, got ${JSON.stringify(request.horizon)}`,
-      );
+      invalid(`"horizon" must be an integer from 1 to ${serving.maxHorizon}, got ${quoted(request.horizon)}`);
     }
     let history = serving.history;
     let lastMonth = serving.lastMonth;
@@ -72,7 +70,7 @@ export const co2Serving: ServingAdapter<Co2Context> = {
       try {
         monthIndex(request.lastMonth as string);
       } catch {
-        invalid(`"lastMonth" must be a month like "2021-06", got ${JSON.stringify(request.lastMonth)}`);
+        invalid(`"lastMonth" must be a month like "2021-06", got ${quoted(request.lastMonth)}`);
       }
       history = (values as number[]).slice(values.length - window);
       lastMonth = request.lastMonth as string;
