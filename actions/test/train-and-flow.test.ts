@@ -140,6 +140,16 @@ describe("the train action", () => {
     expect(() => paramsFromInputs("null", "")).toThrow(/JSON object/);
     expect(() => paramsFromInputs("{}", "1.5")).toThrow(/seed/);
     expect(() => paramsFromInputs("{}", "99999999999")).toThrow(/seed/);
+    // hostile: deep nesting, megabytes, text quoted back
+    expect(() => paramsFromInputs(`{"a": ${"[".repeat(50_000)}${"]".repeat(50_000)}}`, "")).toThrow(
+      /deeper than 8/,
+    );
+    expect(() => paramsFromInputs(`{"a": "${"x".repeat(2 * 1024 * 1024)}"}`, "")).toThrow(
+      /larger than 1 MiB/,
+    );
+    expect(() => paramsFromInputs("{SECRET_token}", "")).toThrow(
+      /^(?![\s\S]*SECRET)params is not valid JSON/,
+    );
   });
 });
 

@@ -1,23 +1,16 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import * as core from "@actions/core";
-import { train, type Output } from "@lockstep/cli";
+import { parseParamsJson, train, type Output } from "@lockstep/cli";
 import { setUpStoreCredentials } from "../../shared/store-credentials.js";
 
 /** Params from the `params` and `seed` inputs, or a clear failure. */
 export function paramsFromInputs(params: string, seed: string): Record<string, unknown> {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(params || "{}");
-  } catch (error) {
-    throw new Error(`params is not valid JSON: ${(error as Error).message}`);
-  }
-  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed))
-    throw new Error('params must be a JSON object, e.g. {"epochs": 20}');
-  if (!seed) return parsed as Record<string, unknown>;
+  const parsed = parseParamsJson(params || "{}", "params");
+  if (!seed) return parsed;
   if (!/^\d{1,10}$/.test(seed) || Number(seed) > 2 ** 31 - 1)
     throw new Error(`seed must be an integer from 0 to ${2 ** 31 - 1}, got "${seed}"`);
-  return { ...(parsed as Record<string, unknown>), seed: Number(seed) };
+  return { ...parsed, seed: Number(seed) };
 }
 
 /** Reads the inputs, trains through the model spec, sets the outputs and writes the job summary. */

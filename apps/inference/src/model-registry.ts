@@ -109,7 +109,10 @@ export class ModelRegistry {
     const log = this.options.logger.child({ model: name, version: pin.version, sha256: pin.sha256 });
     const spec = getModel(name);
     log.info({ uri: pin.uri }, "fetching artifact");
-    const bytes = await fetchArtifact(pin.uri, pin.sha256, this.options.storeOptions);
+    const bytes = await fetchArtifact(pin.uri, pin.sha256, {
+      ...this.options.storeOptions,
+      maxBytes: pin.bytes,
+    });
     if (bytes.length !== pin.bytes) {
       throw Object.assign(new Error(`artifact has ${bytes.length} bytes, the pin says ${pin.bytes}`), {
         code: "SIZE_MISMATCH",

@@ -4,3 +4,4 @@ export { EXIT, CliError } from "./errors.js";
 export { train, type TrainOptions, type TrainOutcome } from "./commands/train.js";
 export { verify, type VerifyCommandOptions } from "./commands/verify.js";
 export { revisionExists } from "./git.js";
+export { parseParamsJson } from "./params.js";

@@ -1,5 +1,4 @@
 import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { basename, dirname, resolve } from "node:path";
 import { emptyLock, LOCKFILE_NAME, parseLock, readLock, type LockFile } from "@lockstep/lockfile";
 import { CliError } from "./errors.js";
@@ -35,5 +34,5 @@ export async function readLockRef(
   }
   const path = resolve(ref);
   if (!existsSync(path)) throw new CliError(`lock file ${path} does not exist`);
-  return parseLock(await readFile(path, "utf8"), path);
+  return readLock(path); // its size is checked before it is read
 }

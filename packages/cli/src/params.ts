@@ -1,30 +1,53 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
+import { jsonErrorDetail, jsonTextDepth } from "@lockstep/lockfile";
 import { CliError } from "./errors.js";
 
 const MAX_PARAMS_BYTES = 1024 * 1024;
+/** Params are a flat object of numbers, strings and short lists: deeper is a mistake or an attack. */
+const MAX_PARAMS_DEPTH = 8;
+
+/**
+ * Training params from JSON text (`what` names where they came from in errors): an object, at most
+ * 1 MiB and 8 levels deep, checked before parsing; an error never quotes the text back.
+ */
+export function parseParamsJson(text: string, what = "--params"): Record<string, unknown> {
+  if (Buffer.byteLength(text) > MAX_PARAMS_BYTES) throw new CliError(`${what} is larger than 1 MiB`);
+  if (jsonTextDepth(text) > MAX_PARAMS_DEPTH) {
+    throw new CliError(`${what} nests deeper than ${MAX_PARAMS_DEPTH} levels`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (error) {
+    throw new CliError(`${what} is not valid JSON: ${jsonErrorDetail(error)}`);
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new CliError(`${what} must be a JSON object, e.g. '{"windows":[60]}'`);
+  }
+  return parsed as Record<string, unknown>;
+}
 
 /** Parses --params: inline JSON, or @path to a JSON file. */
 export function parseParamsOption(value: string | undefined): unknown {
   if (value === undefined) return undefined;
   let text = value;
   if (value.startsWith("@")) {
+    const path = value.slice(1);
+    let size: number;
     try {
-      text = readFileSync(value.slice(1), "utf8");
+      size = statSync(path).size;
     } catch {
-      throw new CliError(`cannot read params file ${value.slice(1)}`);
+      throw new CliError(`cannot read params file ${path}`);
+    }
+    // the size first: a huge file is refused before it is read
+    if (size > MAX_PARAMS_BYTES) throw new CliError("--params is larger than 1 MiB");
+    try {
+      text = readFileSync(path, "utf8");
+    } catch {
+      throw new CliError(`cannot read params file ${path}`);
     }
   }
-  if (text.length > MAX_PARAMS_BYTES) throw new CliError("--params is larger than 1 MiB");
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
-      throw new CliError("--params must be a JSON object, e.g. --params '{\"windows\":[60]}'");
-    }
-    return parsed;
-  } catch (error) {
-    if (error instanceof CliError) throw error;
-    throw new CliError(`--params is not valid JSON: ${(error as Error).message}`);
-  }
+  return parseParamsJson(text);
 }
 
 export function parsePort(value: string | undefined, fallback: number): number {

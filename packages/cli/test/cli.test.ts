@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -67,7 +67,17 @@ describe("lockstep train", () => {
   });
 
   it("rejects bad arguments with exit code 2 and a clear message", async () => {
+    // a sparse 3 GiB params file and lock file: refused by their size, never read
+    const hugeParams = join(dir, "huge-params.json");
+    const hugeLock = join(dir, "huge.lock.json");
+    for (const path of [hugeParams, hugeLock]) {
+      await writeFile(path, "{");
+      await truncate(path, 3 * 1024 ** 3);
+    }
     const cases: [string[], RegExp][] = [
+      [["train", "co2-forecast", "--params", `@${hugeParams}`, "--lock", lockFile], /larger than 1 MiB/],
+      [["train", "co2-forecast", "--params", `{"w": ${"[".repeat(9)}${"]".repeat(9)}}`], /deeper than 8/],
+      [["lock", "diff", hugeLock, lockFile], /larger than/],
       [["train"], /missing required argument 'model'/],
       [["train", "nope", "--lock", lockFile], /unknown model "nope"/],
       [["train", "co2-forecast", "--params", "{bad", "--lock", lockFile], /--params is not valid JSON/],

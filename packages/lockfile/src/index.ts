@@ -1,7 +1,8 @@
 export * from "./types.js";
 export * from "./errors.js";
 export { lockIssues, lockSchema, validateLock, pointerSegment } from "./validate.js";
-export { parseLock, readLock, MAX_LOCK_BYTES } from "./read.js";
+export { parseLock, readLock, MAX_LOCK_BYTES, MAX_LOCK_DEPTH } from "./read.js";
+export { jsonErrorDetail, jsonTextDepth } from "./json-text.js";
 export { serializeLock, writeLock } from "./write.js";
 export { diffLock, type MetricDelta, type PinChange } from "./diff.js";
 export { applyGate, type GateVerdict } from "./gate.js";

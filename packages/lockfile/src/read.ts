@@ -1,5 +1,6 @@
 import { readFile, stat } from "node:fs/promises";
 import { LockError } from "./errors.js";
+import { jsonErrorDetail, jsonTextDepth } from "./json-text.js";
 import type { LockFile } from "./types.js";
 import { validateLock } from "./validate.js";
 
@@ -13,10 +14,17 @@ function lineAndColumn(text: string, offset: number): string {
   return `line ${line}, column ${column}`;
 }
 
+/** A lock nests six deep (models, model, pins, environment, metrics); far more is an attack. */
+export const MAX_LOCK_DEPTH = 32;
+
 /** Parses and validates the text of a lock file. */
 export function parseLock(text: string, source = "models.lock.json"): LockFile {
   if (Buffer.byteLength(text) > MAX_LOCK_BYTES) {
     throw new LockError("LOCK_TOO_LARGE", `${source} is larger than ${MAX_LOCK_BYTES} bytes`, [], source);
+  }
+  // checked before parsing: validating a value nested a million deep would overflow the stack
+  if (jsonTextDepth(text) > MAX_LOCK_DEPTH) {
+    throw new LockError("LOCK_PARSE", `${source} nests deeper than ${MAX_LOCK_DEPTH} levels`, [], source);
   }
   let value: unknown;
   try {
@@ -25,7 +33,12 @@ export function parseLock(text: string, source = "models.lock.json"): LockFile {
     const message = (error as Error).message;
     const position = /position (\d+)/.exec(message);
     const where = position ? ` at ${lineAndColumn(text, Number(position[1]))}` : "";
-    throw new LockError("LOCK_PARSE", `${source} is not valid JSON${where}: ${message}`, [], source);
+    throw new LockError(
+      "LOCK_PARSE",
+      `${source} is not valid JSON${where}: ${jsonErrorDetail(error)}`,
+      [],
+      source,
+    );
   }
   return validateLock(value, source);
 }

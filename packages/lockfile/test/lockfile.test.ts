@@ -165,6 +165,25 @@ describe("write", () => {
     await expect(readLock("/nonexistent/models.lock.json")).rejects.toMatchObject({ code: "LOCK_NOT_FOUND" });
   });
 
+  it("refuses hostile lock text with a LockError: deep nesting, quoting the text back", () => {
+    const refused = (text: string) => {
+      try {
+        parseLock(text);
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+    const deep = refused(
+      `{"lockfileVersion":1,"models":{"m":${'{"a":'.repeat(200_000)}1${"}".repeat(200_000)}}}`,
+    );
+    expect(deep).toBeInstanceOf(LockError); // not a RangeError from a stack overflow
+    expect(deep).toMatchObject({ code: "LOCK_PARSE", message: expect.stringMatching(/deeper than 32/) });
+    const token = refused('{"lockfileVersion": SECRET_token_value_here}') as Error;
+    expect(token).toMatchObject({ code: "LOCK_PARSE" });
+    expect(token.message).not.toContain("SECRET");
+  });
+
   it("reports a file that is not JSON", async () => {
     const dir = await mkdtemp(join(tmpdir(), "lock-"));
     await writeFile(join(dir, "l.json"), "\u0000\u0001binary");

@@ -1,4 +1,11 @@
-import { lockIssues, type Gate, type Pin } from "@lockstep/lockfile";
+import {
+  jsonErrorDetail,
+  jsonTextDepth,
+  lockIssues,
+  MAX_LOCK_DEPTH,
+  type Gate,
+  type Pin,
+} from "@lockstep/lockfile";
 import { ProposalError } from "./errors.js";
 
 export const CANDIDATE_VERSION = 1 as const;
@@ -39,17 +46,18 @@ const isObject = (v: unknown): v is Record<string, unknown> =>
 export function parseCandidate(text: string, source = "candidate"): CandidateFile {
   if (Buffer.byteLength(text) > MAX_CANDIDATE_BYTES)
     throw new ProposalError("CANDIDATE_TOO_LARGE", `${source} is larger than ${MAX_CANDIDATE_BYTES} bytes`);
+  if (jsonTextDepth(text) > MAX_LOCK_DEPTH) invalid(source, `nests deeper than ${MAX_LOCK_DEPTH} levels`);
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (error) {
-    return invalid(source, `not JSON (${(error as Error).message})`);
+    return invalid(source, `not JSON (${jsonErrorDetail(error)})`);
   }
   if (!isObject(doc)) return invalid(source, "must be a JSON object");
   if (doc.candidateVersion !== CANDIDATE_VERSION)
     invalid(
       source,
-      `candidateVersion must be ${CANDIDATE_VERSION}, got ${JSON.stringify(doc.candidateVersion)}`,
+      `candidateVersion must be ${CANDIDATE_VERSION}, got ${String(JSON.stringify(doc.candidateVersion)).slice(0, 48)}`,
     );
   for (const key of ["model", "environment"] as const)
     if (typeof doc[key] !== "string") invalid(source, `"${key}" must be a string`);

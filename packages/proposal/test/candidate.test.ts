@@ -54,6 +54,13 @@ describe("parseCandidate", () => {
     expect(() => parseCandidate(huge)).toThrow(expect.objectContaining({ code: "CANDIDATE_TOO_LARGE" }));
   });
 
+  it("refuses deep nesting and never quotes the text back", () => {
+    const deep = `{"candidateVersion": 1, "pin": ${"[".repeat(100_000)}${"]".repeat(100_000)}}`;
+    expect(() => parseCandidate(deep)).toThrow(expect.objectContaining({ code: "CANDIDATE_INVALID" }));
+    expect(() => parseCandidate(deep)).toThrow(/deeper than 32/);
+    expect(() => parseCandidate('{"candidateVersion": SECRET_value}')).toThrow(/^(?![\s\S]*SECRET)/);
+  });
+
   it("refuses a NaN smuggled in as a metric", () => {
     const bad = text(candidate).replace('"rmse":0.55', '"rmse":1e999');
     expect(() => parseCandidate(bad)).toThrow(/rmse|finite|number/);

@@ -5,6 +5,7 @@ export type StoreErrorCode =
   | "STORE_UNREACHABLE"
   | "STORE_IO"
   | "STORE_INTEGRITY"
+  | "STORE_TOO_LARGE"
   | "STORE_AUTH";
 
 export class StoreError extends Error {
@@ -27,5 +28,17 @@ export class IntegrityError extends StoreError {
     readonly actual: string,
   ) {
     super("STORE_INTEGRITY", `integrity check failed for ${uri}: expected sha256 ${expected}, got ${actual}`);
+  }
+}
+
+/** An artifact larger than the reader allows (its pin's size): refused before it is all read. */
+export class TooLargeError extends StoreError {
+  override name = "TooLargeError";
+  constructor(
+    readonly uri: string,
+    readonly maxBytes: number,
+    readonly seen: number,
+  ) {
+    super("STORE_TOO_LARGE", `artifact ${uri} is larger than ${maxBytes} bytes (at least ${seen} arrived)`);
   }
 }

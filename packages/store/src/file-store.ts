@@ -1,9 +1,15 @@
 import { mkdir, readFile, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { IntegrityError, StoreError } from "./errors.js";
+import { IntegrityError, StoreError, TooLargeError } from "./errors.js";
 import { assertSha256, sha256Hex } from "./hash.js";
 import { commitSpool, spool } from "./spool.js";
-import type { ArtifactInfo, ArtifactSource, ArtifactStore } from "./types.js";
+import {
+  DEFAULT_MAX_ARTIFACT_BYTES,
+  type ArtifactInfo,
+  type ArtifactSource,
+  type ArtifactStore,
+  type GetOptions,
+} from "./types.js";
 import { artifactKey, parseArtifactUri } from "./uri.js";
 
 /** Artifacts as files under `<root>/sha256/<hex>`, written via temp file + rename. */
@@ -37,14 +43,19 @@ export class FileStore implements ArtifactStore {
     return { sha256: spooled.sha256, bytes: spooled.bytes, uri: this.uriFor(spooled.sha256) };
   }
 
-  async get(uri: string, expectedSha256: string): Promise<Buffer> {
+  async get(uri: string, expectedSha256: string, options: GetOptions = {}): Promise<Buffer> {
     assertSha256(expectedSha256, "expected sha256");
     const { sha256 } = parseArtifactUri(uri);
     const path = this.pathFor(sha256);
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_ARTIFACT_BYTES;
     let bytes: Buffer;
     try {
+      const size = (await stat(path)).size;
+      if (size > maxBytes) throw new TooLargeError(uri, maxBytes, size);
       bytes = await readFile(path);
+      if (bytes.length > maxBytes) throw new TooLargeError(uri, maxBytes, bytes.length); // grew meanwhile
     } catch (error) {
+      if (error instanceof TooLargeError) throw error;
       if ((error as NodeJS.ErrnoException).code === "ENOENT") {
         throw new StoreError("STORE_NOT_FOUND", `artifact ${uri} not found (no file ${path})`);
       }

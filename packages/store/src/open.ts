@@ -3,7 +3,7 @@ import type { S3Client } from "@aws-sdk/client-s3";
 import { FileStore } from "./file-store.js";
 import { s3ClientFromEnv } from "./s3-client.js";
 import { S3Store } from "./s3-store.js";
-import type { ArtifactStore } from "./types.js";
+import type { ArtifactStore, GetOptions } from "./types.js";
 import { DEFAULT_STORE_URI, parseArtifactUri, parseStoreUri } from "./uri.js";
 
 export interface OpenStoreOptions {
@@ -32,12 +32,15 @@ export function openStore(uri: string = DEFAULT_STORE_URI, options: OpenStoreOpt
   });
 }
 
-/** Fetches and verifies an artifact by its URI (`<store>/sha256/<hex>`), whatever store holds it. */
+/**
+ * Fetches and verifies an artifact by its URI (`<store>/sha256/<hex>`), whatever store holds it;
+ * `maxBytes` (a pin's size) refuses a larger object before it is all read.
+ */
 export async function fetchArtifact(
   uri: string,
   expectedSha256: string,
-  options: OpenStoreOptions = {},
+  options: OpenStoreOptions & GetOptions = {},
 ): Promise<Buffer> {
   const { storeUri } = parseArtifactUri(uri);
-  return openStore(storeUri, options).get(uri, expectedSha256);
+  return openStore(storeUri, options).get(uri, expectedSha256, { maxBytes: options.maxBytes });
 }

@@ -5,10 +5,16 @@ import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
 import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
-import { IntegrityError, StoreError } from "./errors.js";
+import { IntegrityError, StoreError, TooLargeError } from "./errors.js";
 import { assertSha256, sha256Hex } from "./hash.js";
 import { commitSpool, spool } from "./spool.js";
-import type { ArtifactInfo, ArtifactSource, ArtifactStore } from "./types.js";
+import {
+  DEFAULT_MAX_ARTIFACT_BYTES,
+  type ArtifactInfo,
+  type ArtifactSource,
+  type ArtifactStore,
+  type GetOptions,
+} from "./types.js";
 import { artifactKey, parseArtifactUri } from "./uri.js";
 
 export interface S3StoreOptions {
@@ -132,7 +138,8 @@ export class S3Store implements ArtifactStore {
     }
   }
 
-  async get(uri: string, expectedSha256: string): Promise<Buffer> {
+  async get(uri: string, expectedSha256: string, options: GetOptions = {}): Promise<Buffer> {
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_ARTIFACT_BYTES;
     assertSha256(expectedSha256, "expected sha256");
     const { sha256 } = parseArtifactUri(uri);
     if (sha256 !== expectedSha256) {
@@ -140,7 +147,7 @@ export class S3Store implements ArtifactStore {
     }
     const cached = this.cachePath(sha256);
     const local = await readFile(cached).catch(() => undefined);
-    if (local) {
+    if (local && local.length <= maxBytes) {
       if (sha256Hex(local) === expectedSha256) return local;
       await rm(cached, { force: true }); // a damaged cache entry is dropped and fetched again
     }
@@ -150,12 +157,22 @@ export class S3Store implements ArtifactStore {
         new GetObjectCommand({ Bucket: this.options.bucket, Key: this.keyFor(sha256) }),
       );
       body = response.Body as Readable;
+      if ((response.ContentLength ?? 0) > maxBytes) {
+        body.destroy?.();
+        throw new TooLargeError(uri, maxBytes, response.ContentLength!);
+      }
     } catch (error) {
+      if (error instanceof TooLargeError) throw error;
       throw s3Error(error, `artifact ${uri}`, await this.endpoint());
     }
-    const spooled = await spool(body, join(this.cacheDir, "tmp")).catch(async (error: unknown) => {
-      throw s3Error(error, `download of ${uri}`, await this.endpoint());
-    });
+    // the declared length is not trusted: the copy itself stops past maxBytes
+    const tooLarge = (seen: number) => new TooLargeError(uri, maxBytes, seen);
+    const spooled = await spool(body, join(this.cacheDir, "tmp"), maxBytes, tooLarge).catch(
+      async (error: unknown) => {
+        if (error instanceof TooLargeError) throw error;
+        throw s3Error(error, `download of ${uri}`, await this.endpoint());
+      },
+    );
     if (spooled.sha256 !== expectedSha256) {
       await rm(spooled.path, { force: true });
       throw new IntegrityError(uri, expectedSha256, spooled.sha256);

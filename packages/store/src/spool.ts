@@ -19,8 +19,16 @@ export interface Spooled {
   bytes: number;
 }
 
-/** Writes a source to a fresh temp file in `dir` while hashing it. The caller renames or removes it. */
-export async function spool(source: ArtifactSource, dir: string): Promise<Spooled> {
+/**
+ * Writes a source to a fresh temp file in `dir` while hashing it. The caller renames or removes it.
+ * More than `maxBytes` stops the copy (the temp file is removed) with `tooLarge(bytesSeen)`.
+ */
+export async function spool(
+  source: ArtifactSource,
+  dir: string,
+  maxBytes = Number.POSITIVE_INFINITY,
+  tooLarge: (seen: number) => Error = (seen) => new Error(`more than ${maxBytes} bytes (${seen})`),
+): Promise<Spooled> {
   await mkdir(dir, { recursive: true });
   const path = join(dir, `.${randomBytes(8).toString("hex")}.part`);
   const hash = createHash("sha256");
@@ -28,8 +36,13 @@ export async function spool(source: ArtifactSource, dir: string): Promise<Spoole
   let bytes = 0;
   try {
     for await (const chunk of chunksOf(source)) {
-      hash.update(chunk);
       bytes += chunk.byteLength;
+      if (bytes > maxBytes) {
+        const stream = source as { destroy?: () => void };
+        stream.destroy?.(); // stop the download, not only the copy
+        throw tooLarge(bytes);
+      }
+      hash.update(chunk);
       await file.write(chunk);
     }
     await file.sync();

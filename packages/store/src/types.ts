@@ -7,6 +7,14 @@ export interface ArtifactInfo {
   uri: string;
 }
 
+export interface GetOptions {
+  /** Refuse an artifact larger than this many bytes. */
+  maxBytes?: number;
+}
+
+/** The largest artifact any read accepts when the caller names no size (4 GiB). */
+export const DEFAULT_MAX_ARTIFACT_BYTES = 4 * 1024 ** 3;
+
 export type ArtifactSource = Uint8Array | Readable | AsyncIterable<Uint8Array>;
 
 /** A content-addressed store: an artifact's key is `sha256/<hex>` of its bytes. */
@@ -14,8 +22,13 @@ export interface ArtifactStore {
   /** The store's root, e.g. file://.lockstep/store or s3://bucket/prefix. */
   readonly uri: string;
   put(data: ArtifactSource): Promise<ArtifactInfo>;
-  /** Reads and verifies; throws IntegrityError on a mismatch and StoreError(STORE_NOT_FOUND) when absent. */
-  get(uri: string, expectedSha256: string): Promise<Buffer>;
+  /**
+   * Reads and verifies; throws IntegrityError on a mismatch, StoreError(STORE_NOT_FOUND) when absent
+   * and StoreError(STORE_TOO_LARGE) as soon as more than `maxBytes` arrive (a pin's own size when
+   * the caller knows it; DEFAULT_MAX_ARTIFACT_BYTES otherwise): an object that grew, or a server
+   * that lies about its length, fills neither memory nor disk.
+   */
+  get(uri: string, expectedSha256: string, options?: GetOptions): Promise<Buffer>;
   has(sha256: string): Promise<boolean>;
   stat(sha256: string): Promise<ArtifactInfo | undefined>;
   /** The URI an artifact with this hash has in this store. */

@@ -58,7 +58,7 @@ export async function verifyPin(
 
   let bytes: Buffer;
   try {
-    bytes = await fetchArtifact(pin.uri, pin.sha256, options.storeOptions);
+    bytes = await fetchArtifact(pin.uri, pin.sha256, { ...options.storeOptions, maxBytes: pin.bytes });
     pass("artifact", `fetched ${pin.uri}, SHA-256 verified`);
   } catch (error) {
     return fail("artifact", (error as Error).message);

@@ -1,4 +1,7 @@
+import { jsonErrorDetail, jsonTextDepth } from "@lockstep/lockfile";
 import { HttpError } from "../errors.js";
+
+export { jsonErrorDetail };
 
 /**
  * Up to this size a JSON body's depth is checked on the parsed value (~8 µs for btc's 21 KB of
@@ -7,42 +10,6 @@ import { HttpError } from "../errors.js";
  * are scanned first, so that V8 never builds a deep one.
  */
 const SCAN_DEPTH_ABOVE = 64 * 1024;
-
-function depthOf(text: string): number {
-  // Counts bracket nesting outside strings, before JSON.parse.
-  let depth = 0;
-  let max = 0;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (inString) {
-      if (c === 92) i++;
-      else if (c === 34) inString = false;
-    } else if (c === 34) inString = true;
-    else if (c === 123 || c === 91) max = Math.max(max, ++depth);
-    else if (c === 125 || c === 93) depth--;
-  }
-  return max;
-}
-
-const QUOTES_BODY = /^Unexpected token '(.+?)', ".*" is not valid JSON$/su;
-
-/**
- * V8's JSON.parse message without the body: for an unexpected token V8 quotes up to ~30 characters
- * of the body, which would put a client's data (a password, binary garbage) into the answer and the
- * logs. The offending character alone is kept, as a code point when it is not printable.
- */
-export function jsonErrorDetail(error: unknown): string {
-  const message = error instanceof Error ? error.message : "";
-  const token = QUOTES_BODY.exec(message)?.[1];
-  if (token !== undefined) {
-    const printable = /^[\x21-\x7e]$/.test(token);
-    const codePoint = `U+${token.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`;
-    return `unexpected ${printable ? `'${token}'` : codePoint}`;
-  }
-  // the other messages say what was expected and at which position, and quote nothing
-  return message && !message.includes('"') ? message : "cannot be parsed";
-}
 
 interface ValueWalk {
   /** Arrays and objects nest deeper than the limit. */
@@ -90,7 +57,7 @@ export function parseJsonText(raw: Buffer, maxDepth: number, what: string, code:
   const text = raw.toString("utf8");
   const tooDeep = () =>
     new HttpError(400, "BODY_TOO_DEEP", `JSON nesting deeper than ${maxDepth} in ${what}`);
-  if (raw.length > SCAN_DEPTH_ABOVE && depthOf(text) > maxDepth) throw tooDeep();
+  if (raw.length > SCAN_DEPTH_ABOVE && jsonTextDepth(text) > maxDepth) throw tooDeep();
   let value: unknown;
   try {
     value = text.trim() === "" ? {} : JSON.parse(text);
