@@ -8,11 +8,11 @@ import {
   bodyText,
   hostileValue,
   inferBody,
-  rawRequest,
+  rawHttpRequest,
   type ModelShape,
-} from "./fuzz/arbitraries.js";
+} from "../testing/hostile-requests.js";
 import { fishPhoto, startServer, threeModelProject } from "./fixture.js";
-import { rawRequest as sendRaw } from "./raw-http.js";
+import { rawRequest as sendRaw } from "../testing/raw-http.js";
 
 // Property-based fuzzing of every endpoint against the running server, real onnxruntime and real
 // sockets. Each property asserts for every case: an answer within its deadline; a 2xx, or a 4xx
@@ -239,7 +239,7 @@ describe("fuzzing the running server", () => {
     "answers raw requests with any method, path, content type and framing",
     async () => {
       await fc.assert(
-        fc.asyncProperty(rawRequest(models), async ({ method, bytes }) => {
+        fc.asyncProperty(rawHttpRequest(models), async ({ method, bytes }) => {
           const answer = await sendRaw(url, bytes, REQUEST_DEADLINE_MS);
           if (method === "HEAD") {
             // an answer without a body, by definition

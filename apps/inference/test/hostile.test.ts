@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LockFile } from "@lockstep/lockfile";
 import { LruCache } from "../src/index.js";
 import { startServer, trainedProject } from "./fixture.js";
-import { rawRequest } from "./raw-http.js";
+import { rawRequest } from "../testing/raw-http.js";
 import { decodeBinaryRequest } from "../src/open-inference/binary.js";
 
 // One regression test per failure found by hand against `npm start` (issue 21), each against the

@@ -117,55 +117,62 @@ const dataFor = (shape: number[]): fc.Arbitrary<unknown> => {
     fc.array(element, { minLength: count, maxLength: count }),
     fc.array(element, { maxLength: Math.min(count + 3, 400) }),
     fc.array(fc.array(element, { maxLength: 8 }), { maxLength: 8 }),
-    fc.constantFrom([], null, "data", [[[[[[[[[[1]]]]]]]]]]),
+    { weight: 2, arbitrary: fc.constant([]) },
+    fc.constantFrom(null, "data", [[[[[[[[[[1]]]]]]]]]]),
   );
 };
 
 /** Open Inference Protocol request bodies around a model's signature. */
 export const inferBody = (model: ModelShape): fc.Arbitrary<unknown> => {
-  const input = fc.oneof(
-    ...model.inputs.map((spec) =>
-      fc.record(
-        {
-          name: fc.oneof({ weight: 4, arbitrary: fc.constant(spec.name) }, fc.string({ maxLength: 10 })),
-          datatype: fc.oneof(
-            { weight: 4, arbitrary: fc.constant(spec.datatype) },
-            fc.constantFrom(...DATATYPES),
-          ),
-          shape: shapeOf(spec.shape),
-          data: dataFor(spec.shape),
-          parameters: fc.oneof(fc.constant(undefined), hostileValue),
-        },
-        { requiredKeys: ["name", "datatype", "shape", "data"] },
-      ),
-    ),
-    hostileValue,
-  );
-  return fc.record(
-    {
-      id: fc.oneof(fc.string({ maxLength: 20 }), fc.constant("x".repeat(300)), fc.integer()),
-      parameters: fc.oneof(
-        fc.dictionary(fc.string({ maxLength: 5 }), hostileValue, { maxKeys: 3 }),
-        hostileValue,
-      ),
-      inputs: fc.oneof({ weight: 5, arbitrary: fc.array(input, { maxLength: 3 }) }, hostileValue),
-      outputs: fc.oneof(
-        fc.array(
-          fc.record({
-            name: fc.oneof(fc.constantFrom(...model.outputs.map((o) => o.name)), fc.string({ maxLength: 6 })),
-            parameters: fc.oneof(
-              fc.constant(undefined),
-              fc.record({ classification: fc.oneof(fc.integer({ min: -2, max: 2000 }), hostileValue) }),
-            ),
-          }),
-          { maxLength: 4 },
+  const specInputs = model.inputs.map((spec) =>
+    fc.record(
+      {
+        name: fc.oneof({ weight: 4, arbitrary: fc.constant(spec.name) }, fc.string({ maxLength: 10 })),
+        datatype: fc.oneof(
+          { weight: 4, arbitrary: fc.constant(spec.datatype) },
+          fc.constantFrom(...DATATYPES),
         ),
+        shape: shapeOf(spec.shape),
+        data: dataFor(spec.shape),
+        parameters: fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, hostileValue),
+      },
+      { requiredKeys: ["name", "datatype", "shape", "data", "parameters"] },
+    ),
+  );
+  const specInput = fc.oneof(...specInputs);
+  const input = fc.oneof({ weight: 6, arbitrary: specInput }, hostileValue);
+  // each field is mostly absent or well formed, so that the hostile part of a case is reached
+  // rather than refused for some other field first
+  const sometimes = <T>(arbitrary: fc.Arbitrary<T>, weight = 1) =>
+    fc.oneof({ weight: 4, arbitrary: fc.constant(undefined) }, { weight, arbitrary });
+  const output = fc.record({
+    name: fc.oneof(
+      { weight: 4, arbitrary: fc.constantFrom(...model.outputs.map((o) => o.name)) },
+      fc.string({ maxLength: 6 }),
+    ),
+    parameters: sometimes(
+      fc.record({ classification: fc.oneof(fc.integer({ min: -2, max: 2000 }), hostileValue) }),
+    ),
+  });
+  return fc
+    .record({
+      id: sometimes(fc.oneof(fc.string({ maxLength: 20 }), fc.constant("x".repeat(300)), fc.integer())),
+      parameters: sometimes(
+        fc.oneof(
+          { weight: 3, arbitrary: fc.dictionary(fc.string({ maxLength: 5 }), hostileValue, { maxKeys: 3 }) },
+          hostileValue,
+        ),
+      ),
+      inputs: fc.oneof(
+        { weight: 8, arbitrary: fc.array(input, { minLength: 1, maxLength: 3 }) },
         hostileValue,
       ),
-      extra: hostileValue,
-    },
-    { requiredKeys: ["inputs"] },
-  );
+      outputs: sometimes(
+        fc.oneof({ weight: 3, arbitrary: fc.array(output, { maxLength: 4 }) }, hostileValue),
+      ),
+      extra: fc.oneof({ weight: 9, arbitrary: fc.constant(undefined) }, hostileValue),
+    })
+    .map((body) => Object.fromEntries(Object.entries(body).filter(([, v]) => v !== undefined)));
 };
 
 /** Binary tensor requests: a header (maybe lying about its length) and tensors (maybe lying about their size). */
@@ -202,7 +209,7 @@ export const binaryRequest = (model: ModelShape) =>
 const TOKEN = fc.stringMatching(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,12}$/);
 
 /** Raw request lines and headers: methods, paths, content types and framing that clients get wrong. */
-export const rawRequest = (models: ModelShape[]) =>
+export const rawHttpRequest = (models: ModelShape[]) =>
   fc
     .record({
       method: fc.oneof(
