@@ -14,6 +14,8 @@ export interface EnvConfig {
   requestTimeoutMs: number;
   /** A body not received in full by then is answered 408 and gives its slot back. */
   bodyTimeoutMs: number;
+  /** Request bodies being received at once (they hold no inference slot). */
+  maxReceiving: number;
   maxInFlight: number;
   /** The most inference requests one client (remote address) may have in progress; 0 = no cap. */
   maxInFlightPerClient: number;
@@ -147,6 +149,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): EnvConfig {
     },
     requestTimeoutMs: integer(env, "LOCKSTEP_REQUEST_TIMEOUT_MS", 30_000, 10, 600_000),
     bodyTimeoutMs: integer(env, "LOCKSTEP_BODY_TIMEOUT_MS", 10_000, 10, 600_000),
+    maxReceiving: integer(env, "LOCKSTEP_MAX_RECEIVING", 1024, 1, 1_000_000),
     maxInFlight: integer(env, "LOCKSTEP_MAX_IN_FLIGHT", 512, 1, 100_000),
     maxInFlightPerClient: integer(env, "LOCKSTEP_MAX_IN_FLIGHT_PER_CLIENT", 0, 0, 100_000),
     maxAnswerBytes: integer(env, "LOCKSTEP_MAX_ANSWER_BYTES", 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),

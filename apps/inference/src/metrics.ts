@@ -37,7 +37,7 @@ export function createMetrics() {
     }),
     rejected: new Counter({
       name: "lockstep_requests_rejected_total",
-      help: "Requests refused to protect the server (overloaded, client_limit, queue_full, timeout, body_timeout)",
+      help: "Requests refused to protect the server (overloaded, receiving, client_limit, queue_full, timeout, body_timeout)",
       labelNames: ["reason"] as const,
       registers: [registry],
     }),

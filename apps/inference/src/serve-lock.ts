@@ -36,6 +36,7 @@ export async function serveLock(
     bodyLimits: config.bodyLimits,
     requestTimeoutMs: config.requestTimeoutMs,
     bodyTimeoutMs: config.bodyTimeoutMs,
+    maxReceiving: config.maxReceiving,
     maxInFlight: config.maxInFlight,
     maxInFlightPerClient: config.maxInFlightPerClient,
     maxAnswerBytes: config.maxAnswerBytes,

@@ -33,6 +33,8 @@ export interface ServerOptions {
   maxInFlightPerClient?: number;
   /** A request body not received in full by then is answered 408, its slot given back (default 10 s). */
   bodyTimeoutMs?: number;
+  /** Request bodies being received at once, apart from the inference slots (default 1024). */
+  maxReceiving?: number;
   /** Largest answer in bytes of JSON; a request asking for more is answered 413 (default 16 MiB). */
   maxAnswerBytes?: number;
   /** Connection limits of the listener (see ServerLimits). */
@@ -144,6 +146,7 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     maxInFlight: options.maxInFlight ?? 512,
     maxInFlightPerClient: options.maxInFlightPerClient ?? 0,
     bodyTimeoutMs: options.bodyTimeoutMs ?? 10_000,
+    maxReceiving: options.maxReceiving ?? 1024,
   });
   const limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
   const controlPlane = app.callback();

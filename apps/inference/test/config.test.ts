@@ -19,6 +19,7 @@ describe("server configuration from the environment", () => {
         maxEntryBytes: 1024 * 1024,
       },
       bodyTimeoutMs: 10_000,
+      maxReceiving: 1024,
       maxInFlightPerClient: 0,
       maxAnswerBytes: 16 * 1024 * 1024,
       limits: {

@@ -1,3 +1,5 @@
-// Hostile request generators and a raw HTTP client: what the fuzz suite and the soak bench share.
+// What the tests and the benches share: small trained models, hostile request generators and a
+// raw HTTP client.
 export * from "./hostile-requests.js";
 export * from "./raw-http.js";
+export * from "./models.js";

@@ -21,15 +21,22 @@ export class Admission {
     private readonly metrics: Metrics,
     /** Slots one client may hold at once; 0 = no per-client cap (behind a proxy every client is the proxy). */
     private readonly maxPerClient = 0,
+    /** What a slot is for, as the refusal says it and labels the rejected counter. */
+    private readonly what: { noun: string; reason: string } = { noun: "requests", reason: "overloaded" },
   ) {}
 
   /** Takes a slot or throws 503 OVERLOADED. */
   enter(client = ""): Slot {
     if (this.inFlight >= this.maxInFlight) {
-      this.metrics.rejected.inc({ reason: "overloaded" });
-      throw new HttpError(503, "OVERLOADED", `the server is at its limit of ${this.maxInFlight} requests`, {
-        "Retry-After": "1",
-      });
+      this.metrics.rejected.inc({ reason: this.what.reason });
+      throw new HttpError(
+        503,
+        "OVERLOADED",
+        `the server is at its limit of ${this.maxInFlight} ${this.what.noun}`,
+        {
+          "Retry-After": "1",
+        },
+      );
     }
     const held = this.byClient.get(client) ?? 0;
     if (this.maxPerClient > 0 && held >= this.maxPerClient) {

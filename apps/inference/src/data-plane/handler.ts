@@ -26,6 +26,12 @@ export interface DataPlaneOptions extends RouteOptions {
    * the request deadline): a client trickling bytes holds a slot no longer than this.
    */
   bodyTimeoutMs?: number;
+  /**
+   * Request bodies being received at once (default 1024). A body in progress holds no inference
+   * slot, so slow or stalled bodies cannot starve inference; this bounds them by count, the body
+   * deadline by time and the body limits by size.
+   */
+  maxReceiving?: number;
 }
 
 /** Returns true when it took the request, false for the control plane to serve it. */
@@ -61,6 +67,15 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
   const admission = new Admission(options.maxInFlight, options.metrics, options.maxInFlightPerClient);
   const { metrics, requestTimeoutMs } = options;
   const bodyTimeoutMs = Math.min(options.bodyTimeoutMs ?? requestTimeoutMs, requestTimeoutMs);
+  const receiving = new Admission(
+    options.maxReceiving ?? 1024,
+    options.metrics,
+    options.maxInFlightPerClient,
+    {
+      noun: "request bodies being received",
+      reason: "receiving",
+    },
+  );
 
   async function serve(req: IncomingMessage, res: ServerResponse, path: string, matched: MatchedRoute) {
     const started = process.hrtime.bigint();
@@ -102,9 +117,10 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
       );
       return;
     }
+    const client = req.socket.remoteAddress;
     let slot: Slot;
     try {
-      slot = admission.enter(req.socket.remoteAddress);
+      slot = receiving.enter(client);
     } catch (error) {
       fail(error);
       return;
@@ -114,8 +130,8 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
     res.once("close", () => {
       if (!res.writableFinished) cancellation.abort(new Error("the client disconnected"));
     });
-    // the slot goes back as soon as the request is answered, in time or not: a request past its
-    // deadline holds no slot, only its leases until the work it started settles
+    // a slot goes back as soon as the request is answered, in time or not: a request past its
+    // deadline holds none, only its leases until the work it started settles
     const giveUp = (error: HttpError, reason: string) => {
       if (answered) return;
       cancellation.abort(new Error(error.message));
@@ -147,6 +163,9 @@ export function createDataPlane(options: DataPlaneOptions): DataPlane {
       bodyRead = true;
       clearTimeout(bodyDeadline);
       if (answered) return;
+      // the body is in: trade the receiving slot for an inference slot (503 when all are taken)
+      slot.leave();
+      slot = admission.enter(client);
       const call = new RequestCall(matched.params, body, req, cancellation, leases);
       answer(200, await matched.route.handler(call), {});
     } catch (error) {
