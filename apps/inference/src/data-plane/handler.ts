@@ -58,9 +58,10 @@ function writeJson(
  * framework's per-request work (context objects, middleware promises, content negotiation) cost
  * more main-thread time than the model's own decoding. Each request goes through the same steps
  * the control plane's middleware take, in the same order: request id and access log, draining,
- * admission (503 when full), a deadline with cancellation (504; a disconnect cancels too), the
- * body by content type within its limits, the handler, errors as `{"error", "code"}`, and model
- * leases returned when it is completely done.
+ * a receiving slot (503 when full), a deadline with cancellation (504; a disconnect cancels too),
+ * the body by content type within its limits and its own deadline (408), an inference slot (503
+ * when full), the handler, errors as `{"error", "code"}`, and model leases returned when it is
+ * completely done. See docs/hostile-input.md for every limit.
  */
 export function createDataPlane(options: DataPlaneOptions): DataPlane {
   const routes = inferenceRoutes(options);
