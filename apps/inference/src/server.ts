@@ -9,6 +9,7 @@ import type { CacheBackend } from "./cache/backend.js";
 import { ResponseCache } from "./cache/response-cache.js";
 import { createDataPlane } from "./data-plane/handler.js";
 import type { BodyLimits } from "./data-plane/read-body.js";
+import { answerClientError, refuseNoHost } from "./client-error.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { errorHandler } from "./middleware/errors.js";
 import { observe } from "./middleware/observe.js";
@@ -151,6 +152,7 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
   const limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
   const controlPlane = app.callback();
   const handler: RequestListener = (req, res) => {
+    if (req.headers.host === undefined && req.httpVersion === "1.1") return refuseNoHost(res);
     if (!dataPlane(req, res)) void controlPlane(req, res);
   };
 
@@ -182,6 +184,8 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
       server = createServer(
         {
           headersTimeout: limits.headersTimeoutMs,
+          // refused by the handler instead, as JSON like every other refusal
+          requireHostHeader: false,
           requestTimeout: limits.requestTimeoutMs,
           keepAliveTimeout: limits.keepAliveTimeoutMs,
         },
@@ -189,6 +193,7 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
       );
       server.maxConnections = limits.maxConnections;
       server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
+      server.on("clientError", answerClientError);
       server.listen(port, host);
       await new Promise<void>((resolve, reject) => {
         server!.once("listening", resolve);

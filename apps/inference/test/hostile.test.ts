@@ -235,6 +235,18 @@ describe("the server's hardening", () => {
     expect(text).not.toContain("junk-");
   });
 
+  it("answers what node's parser refuses with a JSON error too", async () => {
+    for (const request of [
+      "POST /v2 HTTP/1.1\r\nConnection: close\r\n\r\n", // no Host
+      "GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n",
+      `GET / HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`,
+    ]) {
+      const answer = await rawRequest(url, request);
+      expect([400, 431]).toContain(answer.status);
+      expect(JSON.parse(answer.body)).toMatchObject({ code: expect.any(String), error: expect.any(String) });
+    }
+  });
+
   it("answers TRACE and PROPFIND with a JSON error", async () => {
     for (const method of ["TRACE", "PROPFIND"]) {
       const answer = await rawRequest(url, `${method} /v2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
