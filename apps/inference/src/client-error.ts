@@ -1,5 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import { writeJson } from "./data-plane/write-json.js";
 
 /** What node's HTTP parser refused, as the status and code the client is told. */
 function statusOf(error: NodeJS.ErrnoException): [number, string, string] {
@@ -39,12 +40,6 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
 
 /** HTTP/1.1 requires a Host header (RFC 9112 3.2): 400, in JSON, and the connection closed. */
 export function refuseNoHost(res: ServerResponse): void {
-  const body = JSON.stringify({ error: "an HTTP/1.1 request needs a Host header", code: "BAD_REQUEST" });
-  res.writeHead(400, {
-    "Content-Type": "application/json; charset=utf-8",
-    "Content-Length": Buffer.byteLength(body),
-    "X-Content-Type-Options": "nosniff",
-    Connection: "close",
-  });
-  res.end(body);
+  const body = { error: "an HTTP/1.1 request needs a Host header", code: "BAD_REQUEST" };
+  writeJson(res, 400, body, { Connection: "close" });
 }

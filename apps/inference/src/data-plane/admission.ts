@@ -7,10 +7,10 @@ export interface Slot {
 }
 
 /**
- * Caps the inference requests in progress, in all and per client (remote address); beyond a cap
- * the server sheds load at once with 503 + Retry-After rather than queueing without bound, so one
- * client cannot take every slot. Probes and metadata never pass through here, so they keep
- * answering under load.
+ * Caps requests at one stage (bodies being received, or inference in progress), in all and per
+ * client (remote address); beyond a cap the server sheds load at once with 503 + Retry-After
+ * rather than queueing without bound, so one client cannot take every slot. Probes and metadata
+ * never pass through here, so they keep answering under load.
  */
 export class Admission {
   private inFlight = 0;
@@ -61,10 +61,5 @@ export class Admission {
         else this.byClient.delete(client);
       },
     };
-  }
-
-  /** Requests holding a slot now. */
-  get size(): number {
-    return this.inFlight;
   }
 }

@@ -9,7 +9,7 @@ import type { RouteOptions } from "../routes.js";
 import { Admission, type Slot } from "./admission.js";
 import { RequestCall } from "./call.js";
 import { readBody, type BodyLimits } from "./read-body.js";
-import { JsonText } from "./json-text.js";
+import { writeJson } from "./write-json.js";
 import { inferenceRoutes, matchRoute, type MatchedRoute } from "./routes.js";
 
 export interface DataPlaneOptions extends RouteOptions {
@@ -22,7 +22,7 @@ export interface DataPlaneOptions extends RouteOptions {
   /** Of those, the most one client (remote address) may hold; 0 = no per-client cap. */
   maxInFlightPerClient?: number;
   /**
-   * A body not received in full by then is answered 408 and its admission slot given back (default:
+   * A body not received in full by then is answered 408 and its receiving slot given back (default:
    * the request deadline): a client trickling bytes holds a slot no longer than this.
    */
   bodyTimeoutMs?: number;
@@ -36,22 +36,6 @@ export interface DataPlaneOptions extends RouteOptions {
 
 /** Returns true when it took the request, false for the control plane to serve it. */
 export type DataPlane = (req: IncomingMessage, res: ServerResponse) => boolean;
-
-function writeJson(
-  res: ServerResponse,
-  status: number,
-  body: unknown,
-  headers: Record<string, string>,
-): void {
-  const text = body instanceof JsonText ? body.text : JSON.stringify(body);
-  res.writeHead(status, {
-    ...headers,
-    "Content-Type": "application/json; charset=utf-8",
-    "Content-Length": Buffer.byteLength(text),
-    "X-Content-Type-Options": "nosniff",
-  });
-  res.end(text);
-}
 
 /**
  * The inference endpoints, served straight on node:http: they carry nearly all the traffic, and a
