@@ -7,11 +7,13 @@ export function emptyLock(): LockFile {
   return { $schema: SCHEMA_REF, lockfileVersion: LOCKFILE_VERSION, models: {} };
 }
 
-/** The next version label for a model: one more than the highest numeric version in any environment. */
-export function nextVersion(lock: LockFile, model: string): string {
-  const versions = Object.values(lock.models[model]?.pins ?? {})
-    .map((pin) => Number.parseInt(pin.version, 10))
-    .filter(Number.isFinite);
+/** The version for an artifact: the one it already has in any environment, else one more than the highest. */
+export function nextVersion(lock: LockFile, model: string, sha256?: string): string {
+  const pins = Object.values(lock.models[model]?.pins ?? {});
+  // a version names an artifact: the same sha256 keeps the version it already has
+  const same = sha256 === undefined ? undefined : pins.find((pin) => pin.sha256 === sha256);
+  if (same) return same.version;
+  const versions = pins.map((pin) => Number.parseInt(pin.version, 10)).filter(Number.isFinite);
   return String(versions.length === 0 ? 1 : Math.max(...versions) + 1);
 }
 

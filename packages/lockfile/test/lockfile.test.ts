@@ -239,4 +239,18 @@ describe("gate, diff and bump", () => {
     expect(nextVersion(after, "unknown")).toBe("1");
     expect(() => bumpPin(before, "new-model", "staging", pin())).toThrow(/gate must be given/);
   });
+
+  it("names an artifact with one version: the same sha256 keeps its version in every environment", () => {
+    const before = lock();
+    expect(nextVersion(before, "co2-forecast", sha("a"))).toBe("1");
+    expect(nextVersion(before, "co2-forecast", sha("b"))).toBe("2");
+    const promoted = bumpPin(
+      before,
+      "co2-forecast",
+      "production",
+      pin({ version: nextVersion(before, "co2-forecast", sha("a")) }),
+    );
+    expect(promoted.models["co2-forecast"]!.pins.production!.version).toBe("1");
+    expect(nextVersion(promoted, "co2-forecast", sha("c"))).toBe("2");
+  });
 });

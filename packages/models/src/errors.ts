@@ -1,5 +1,5 @@
 export type ModelErrorCode =
-  "DATA_INVALID" | "PARAMS_INVALID" | "REQUEST_INVALID" | "MODEL_UNKNOWN" | "TRAIN_FAILED";
+  "DATA_INVALID" | "DATA_CORRUPT" | "PARAMS_INVALID" | "REQUEST_INVALID" | "MODEL_UNKNOWN" | "TRAIN_FAILED";
 
 /** An error in a model's data, parameters or request: the message says what to fix. */
 export class ModelError extends Error {

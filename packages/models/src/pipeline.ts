@@ -38,12 +38,20 @@ export interface Candidate {
   verdict: GateVerdict;
 }
 
+/** The user's params over the default data's own params, when the data is the default. */
+export function paramsFor(spec: ModelSpec, dataUri: string, params: unknown): unknown {
+  const own = spec.defaultDataParams;
+  if (!own || dataUri !== spec.defaultData) return params;
+  if (params === undefined || params === null) return own;
+  return typeof params === "object" && !Array.isArray(params) ? { ...own, ...params } : params;
+}
+
 /** Train → export + parity (inside train) → store.put → candidate pin and gate verdict. */
 export async function trainCandidate(options: TrainCandidateOptions): Promise<Candidate> {
   const { context } = options;
   const spec = getModel(options.model);
-  const params = spec.parseParams(options.params);
   const dataUri = options.data ?? spec.defaultData;
+  const params = spec.parseParams(paramsFor(spec, dataUri, options.params));
   context.phase?.("load data");
   context.log(`${spec.name}: loading data from ${dataUri}`);
   const data = await spec.loadData(dataUri, context);
@@ -57,7 +65,7 @@ export async function trainCandidate(options: TrainCandidateOptions): Promise<Ca
   const environment = options.environment ?? "staging";
   const current = options.lock?.models[spec.name];
   const pin: Pin = {
-    version: options.lock ? nextVersion(options.lock, spec.name) : "1",
+    version: options.lock ? nextVersion(options.lock, spec.name, artifact.sha256) : "1",
     sha256: artifact.sha256,
     bytes: artifact.bytes,
     uri: artifact.uri,

@@ -117,6 +117,8 @@ export interface ModelSpec<Data = unknown, Params = unknown> {
   /** Data used when none is given: a URI (file://, https://, s3://, npm:<package>/<file>). */
   defaultData: string;
   defaultParams: Params;
+  /** Params that belong to the default data (e.g. how its file names group): applied only to it. */
+  defaultDataParams?: Record<string, unknown>;
   /** A tiny training budget for tests and smoke runs (JSON params, merged over the defaults). */
   smokeParams: Record<string, unknown>;
   /** Merges user params over the defaults; throws ModelError("PARAMS_INVALID"). */

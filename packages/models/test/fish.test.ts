@@ -24,6 +24,7 @@ const quiet = { log: () => {} };
 // enough epochs for the tiny CNN to learn the synthetic classes, still a couple of seconds
 const TEST_PARAMS = {
   ...fishClassifier.smokeParams,
+  backbone: null,
   group: "fish_(\\d+)_",
   cnnEpochs: 60,
   cnnLearningRate: 0.003,

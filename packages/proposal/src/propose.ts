@@ -98,7 +98,7 @@ export async function proposeCandidate(options: ProposeOptions): Promise<Propose
     }
 
     // the version is counted from the base lock, whatever the candidate was numbered when trained
-    const pin: Pin = { ...candidate.pin, version: nextVersion(baseLock, model) };
+    const pin: Pin = { ...candidate.pin, version: nextVersion(baseLock, model, candidate.pin.sha256) };
     const lock = bumpPin(baseLock, model, environment, pin, gate);
     const message = `${model}: pin version ${pin.version} in ${environment}\n\n${verdict.reason}\n\nartifact ${pin.sha256}\n`;
     const commit = await git.commitFile(

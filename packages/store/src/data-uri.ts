@@ -29,20 +29,7 @@ function tooLarge(uri: string, max: number): StoreError {
 export async function readDataUri(uri: string, options: ReadDataOptions = {}): Promise<Buffer> {
   const max = options.maxBytes ?? DEFAULT_MAX;
   const baseDir = options.baseDir ?? process.cwd();
-  if (uri.startsWith("npm:")) {
-    const spec = uri.slice(4);
-    const match = /^((?:@[a-z0-9._-]+\/)?[a-z0-9._-]+)\/(.+)$/.exec(spec);
-    if (!match || match[2]!.split("/").includes("..")) {
-      throw new StoreError(
-        "STORE_URI",
-        `invalid npm: data URI ${JSON.stringify(uri)} (expected npm:<package>/<file>)`,
-      );
-    }
-    const root = findPackage(match[1]!, [baseDir, dirname(fileURLToPath(import.meta.url))]);
-    if (!root)
-      throw new StoreError("STORE_NOT_FOUND", `package ${match[1]} is not installed (needed for ${uri})`);
-    return readLocal(resolve(root, match[2]!), uri, max);
-  }
+  if (uri.startsWith("npm:")) return readLocal(resolveNpmUri(uri, baseDir), uri, max);
   if (uri.startsWith("https://") || uri.startsWith("http://"))
     return readHttp(uri, max, options.timeoutMs ?? 60_000);
   if (uri.startsWith("s3://")) return readS3(uri, max, options.env ?? process.env);
@@ -57,6 +44,21 @@ export async function readDataUri(uri: string, options: ReadDataOptions = {}): P
     );
   }
   return readLocal(isAbsolute(uri) ? uri : resolve(baseDir, uri), uri, max);
+}
+
+/** The local path of `npm:<package>/<path>`: a file or folder inside an installed package. */
+export function resolveNpmUri(uri: string, baseDir = process.cwd()): string {
+  const match = /^npm:((?:@[a-z0-9._-]+\/)?[a-z0-9._-]+)\/(.+)$/.exec(uri);
+  if (!match || match[2]!.split("/").includes("..")) {
+    throw new StoreError(
+      "STORE_URI",
+      `invalid npm: data URI ${JSON.stringify(uri)} (expected npm:<package>/<file>)`,
+    );
+  }
+  const root = findPackage(match[1]!, [baseDir, dirname(fileURLToPath(import.meta.url))]);
+  if (!root)
+    throw new StoreError("STORE_NOT_FOUND", `package ${match[1]} is not installed (needed for ${uri})`);
+  return resolve(root, match[2]!);
 }
 
 /** Finds an installed package's folder in node_modules above any of `from` (exports maps aside). */

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import sharp from "sharp";
 import { ModelError } from "../errors.js";
+import { checkListed, checkShipped, readManifest } from "../shipped-files.js";
 import { resampleRgb, type Taps } from "./pixel-kernels.js";
 import { decodePngRgb } from "./png.js";
 
@@ -125,6 +126,14 @@ export async function listImageFolder(
     fail(
       `image folder ${root} needs at least two class folders with .jpg/.png/.webp images, found ${ids.length}`,
     );
+  // shipped data lists its files' sha256: train on exactly those or say which file is wrong
+  const manifest = await readManifest(root);
+  if (manifest)
+    checkListed(
+      manifest,
+      root,
+      files.map((f) => f.path),
+    );
   const labels = await readLabelMap(root);
   const classes = ids.map((id) => ({
     id,
@@ -149,7 +158,9 @@ export async function listImageFolder(
       // refuse an oversized file before reading it into memory
       if ((await stat(item.path)).size > MAX_IMAGE_BYTES)
         fail(`${item.path} is larger than ${MAX_IMAGE_BYTES} bytes`);
-      return readFile(item.path);
+      const bytes = await readFile(item.path);
+      if (manifest) checkShipped(manifest, root, item.path, bytes);
+      return bytes;
     },
   };
 }

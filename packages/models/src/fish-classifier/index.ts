@@ -1,16 +1,15 @@
 import { createHash } from "node:crypto";
-import { isAbsolute, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
 import { datasetCacheDir, syncS3Prefix } from "@lockstep/store";
 import { ModelError } from "../errors.js";
+import { localPath } from "../shipped-files.js";
 import type { ModelSpec } from "../spec.js";
 import { listImageFolder, type ImageFolder } from "./images.js";
 import { defaultFishParams, parseFishParams, type FishParams } from "./params.js";
 import { fishServing } from "./serving.js";
 import { trainFish } from "./train.js";
 
-/** There is no offline fish dataset to ship: the default is a folder the user provides. */
-export const FISH_DEFAULT_DATA = "file://data/fish";
+/** The Fish4Knowledge sample that ships in @lockstep/samples (190 images, 19 species). */
+export const FISH_DEFAULT_DATA = "npm:@lockstep/samples/fish4knowledge-sample";
 
 export const fishClassifier: ModelSpec<ImageFolder, FishParams> = {
   name: "fish-classifier",
@@ -20,6 +19,8 @@ export const fishClassifier: ModelSpec<ImageFolder, FishParams> = {
   gate: { metric: "macro_f1", goal: "maximize", minImprovement: 0 },
   defaultData: FISH_DEFAULT_DATA,
   defaultParams: defaultFishParams,
+  // the sample's file names are fish_<track>_<frame>.png: frames of one track stay in one fold
+  defaultDataParams: { group: "fish_(\\d+)_" },
   smokeParams: { folds: 2, cnnEpochs: 2, headEpochs: 5, cnnFilters: [4, 8] },
   parseParams: parseFishParams,
   async loadData(uri, context) {
@@ -30,19 +31,13 @@ export const fishClassifier: ModelSpec<ImageFolder, FishParams> = {
       await syncS3Prefix(uri, dir, { env: context.env, log: context.log });
       return listImageFolder(dir, uri);
     }
-    if (/^[a-z][a-z0-9+.-]*:/i.test(uri) && !uri.startsWith("file://")) {
+    const path = localPath(uri, baseDir);
+    if (path === undefined) {
       throw new ModelError(
         "DATA_INVALID",
-        `fish-classifier reads an image folder from file:// or s3://, not ${uri}`,
+        `fish-classifier reads an image folder from file://, npm: or s3://, not ${uri}`,
       );
     }
-    const path = uri.startsWith("file:///")
-      ? fileURLToPath(uri)
-      : uri.startsWith("file://")
-        ? resolve(baseDir, uri.slice(7))
-        : isAbsolute(uri)
-          ? uri
-          : resolve(baseDir, uri);
     return listImageFolder(path, uri);
   },
   train: trainFish,

@@ -1,7 +1,7 @@
 import { parseParamsWith, type ParamRules } from "../param-rules.js";
 
 export interface FishParams {
-  /** URI of a pretrained ONNX backbone (file://, https://, s3://); null trains a small CNN instead. */
+  /** URI of a pretrained ONNX backbone (file://, npm:, https://, s3://); null trains a small CNN instead. */
   backbone: string | null;
   /** The backbone tensor holding pooled features; null finds the classifier's input. */
   backboneFeatures: string | null;
@@ -22,8 +22,11 @@ export interface FishParams {
   seed: number;
 }
 
+/** MobileNetV2 (Apache-2.0) shipped in @lockstep/samples: transfer learning by default. */
+export const DEFAULT_BACKBONE = "npm:@lockstep/samples/backbones/mobilenetv2-12-int8.onnx";
+
 export const defaultFishParams: FishParams = {
-  backbone: null,
+  backbone: DEFAULT_BACKBONE,
   backboneFeatures: null,
   group: null,
   folds: 5,

@@ -19,9 +19,9 @@ import {
   withMetadata,
   type ModelCard,
 } from "@lockstep/onnx";
-import { readDataUri } from "@lockstep/store";
 import { ModelError } from "../errors.js";
 import { referenceProfile } from "../reference-profile.js";
+import { readShippedUri } from "../shipped-files.js";
 import { phaseTimer, round, type Phase } from "../phases.js";
 import type { TrainContext, TrainedModel } from "../spec.js";
 import { headGraph, preprocessGraph } from "./graphs.js";
@@ -344,7 +344,7 @@ async function transferLearning(job: FoldJob): Promise<FoldTrainer> {
   const { trainLinearHead, headProbabilities } = await import("./head.js");
   const classes = folder.classes.length;
   log(`backbone: loading ${params.backbone}`);
-  const bytes = await readDataUri(params.backbone!, {
+  const bytes = await readShippedUri(params.backbone!, {
     baseDir: context.baseDir,
     env: context.env,
     maxBytes: 1024 ** 3,
