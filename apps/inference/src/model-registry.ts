@@ -38,6 +38,8 @@ export interface RegistryOptions {
   inline?: boolean;
   /** Batching per model, over the spec's defaults. */
   batching?: Record<string, Partial<BatchingOptions>>;
+  /** Pinned models whose artifacts are still being built: loading until a reload brings them. */
+  pending?: string[];
 }
 
 export interface ReloadOutcome {
@@ -87,8 +89,10 @@ export class ModelRegistry {
 
   /** Loads every pinned model (once); failures are recorded, never thrown. */
   loadAll(): Promise<void> {
+    const pending = new Set(this.options.pending);
     this.loading ??= Promise.all(
       [...this.pins].map(async ([name, pin]) => {
+        if (pending.has(name)) return;
         try {
           this.install(await this.open(name, pin));
         } catch (error) {
@@ -165,6 +169,12 @@ export class ModelRegistry {
     if (old) modelInfo.remove({ model: old.name, version: old.pin.version, sha256: old.pin.sha256 });
     modelInfo.set({ model: model.name, version: model.pin.version, sha256: model.pin.sha256 }, 1);
     return old;
+  }
+
+  /** A pending model whose build failed: unready, saying why (a later reload may still bring it). */
+  buildFailed(name: string, error: unknown): void {
+    const pin = this.pins.get(name);
+    if (pin && this.status.get(name)?.state === "loading") this.fail(name, pin, error);
   }
 
   private fail(name: string, pin: Pin, error: unknown): void {

@@ -14,6 +14,8 @@ export interface ServeLockOptions {
   env?: NodeJS.ProcessEnv;
   /** Handle SIGHUP (reload) and SIGTERM/SIGINT (drain, then exit). */
   signals?: boolean;
+  /** Pinned models still being built (see ServerOptions.pending). */
+  pending?: string[];
 }
 
 /**
@@ -48,6 +50,7 @@ export async function serveLock(
     intraOpThreads: config.intraOpThreads,
     instances: config.instances,
     inline: config.inline,
+    pending: options.pending,
   });
   const { port } = await server.listen(options.port, options.host);
 

@@ -50,6 +50,8 @@ export interface ServerOptions {
   instances?: number;
   /** false: every run goes to a worker thread, even for models whose spec allows inline runs. */
   inline?: boolean;
+  /** Pinned models still being built: unready until `reload` brings them (hot add). */
+  pending?: string[];
 }
 
 /** What the listener itself allows, whatever the route. */
@@ -105,6 +107,7 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     threads: options.intraOpThreads,
     instances: options.instances,
     inline: options.inline,
+    pending: options.pending,
   });
   const cache = options.cache
     ? new ResponseCache(options.cache.backend, metrics, options.cache.ttlSeconds, options.cache.maxEntryBytes)

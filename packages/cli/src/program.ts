@@ -7,6 +7,7 @@ import { serve } from "./commands/serve.js";
 import { train } from "./commands/train.js";
 import { verify } from "./commands/verify.js";
 import { EXIT, exitCodeOf } from "./errors.js";
+import { VERSION } from "./version.js";
 import { consoleOutput, type Output } from "./output.js";
 
 export interface RunResult {
@@ -19,6 +20,7 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
     .description(
       "GitOps MLOps: train models to ONNX, pin them by SHA-256 in models.lock.json, serve exactly the pin",
     )
+    .version(VERSION, "-V, --version", "print the version")
     .option("--verbose", "print stack traces on errors")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
@@ -66,8 +68,9 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
   const lock = program.command("lock").description("validate, show and diff models.lock.json");
   lock
     .command("validate")
-    .description("check a lock file against the schema and the gate rules")
+    .description("check a lock file against the schema and the gate rules; warn on machine-local URIs")
     .argument("[file]", "lock file (default ./models.lock.json)")
+    .option("--strict", "fail (exit 1) on warnings too, as CI does")
     .option("--json", "print the result as JSON")
     .action(async (file: string | undefined, options) => {
       state.code = await lockValidate(file, options, out);
@@ -141,10 +144,13 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
 
   program
     .command("demo")
-    .description("train co2-forecast, pin it if it wins, and serve it (what `npm start` runs)")
+    .description(
+      "serve every pinned model, each as soon as it is ready: rebuild missing artifacts, train unpinned models (what `npm start` runs)",
+    )
     .option("--port <port>", "port (default $PORT or 8080)")
+    .option("--host <host>", "interface to bind", "0.0.0.0")
     .option("--env <name>", "environment", "staging")
-    .option("--lock <file>", "lock file (default ./models.lock.json)")
+    .option("--lock <file>", "lock file (default $LOCKSTEP_LOCK or ./models.lock.json)")
     .action(async (options) => {
       await demo(options, out);
       state.code = "running";

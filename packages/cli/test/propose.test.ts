@@ -98,7 +98,7 @@ describe("lockstep propose", () => {
       [["propose", "no-such-model", "--local", ...lockArgs()], /unknown model|no-such-model/i],
       [
         ["propose", "btc-signal", "--local", ...lockArgs()],
-        /cannot read the candidate file .*btc-signal\.production\.json/,
+        /no candidate to propose yet .*btc-signal\.production\.json.*lockstep train btc-signal --env production/,
       ],
     ];
     const bad = join(clone, ".lockstep", "bad.json");

@@ -52,7 +52,9 @@ export function diffLock(before: LockFile, after: LockFile): PinChange[] {
         before: pinBefore,
         after: pinAfter,
         metrics: metricDeltas(pinBefore, pinAfter),
-        gateImproved: pinAfter ? applyGate(gate, pinAfter.metrics, pinBefore?.metrics).better : undefined,
+        // a new pin has nothing to improve on: no verdict
+        gateImproved:
+          pinAfter && pinBefore ? applyGate(gate, pinAfter.metrics, pinBefore.metrics).better : undefined,
         gateMetric: gate.metric,
       });
     }

@@ -7,3 +7,4 @@ export { serializeLock, writeLock } from "./write.js";
 export { diffLock, type MetricDelta, type PinChange } from "./diff.js";
 export { applyGate, type GateVerdict } from "./gate.js";
 export { bumpPin, emptyLock, nextVersion, SCHEMA_REF } from "./bump.js";
+export { localOnly, portabilityWarnings, type PortabilityWarning } from "./portability.js";

@@ -214,7 +214,7 @@ describe("gate, diff and bump", () => {
     const added = bumpPin(after, "co2-forecast", "production", pin());
     const changes = diffLock(before, added);
     expect(changes.map((c) => [c.environment, c.status, c.gateImproved])).toEqual([
-      ["production", "added", true],
+      ["production", "added", undefined],
       ["staging", "changed", true],
     ]);
     const staging = changes[1]!;

@@ -7,6 +7,7 @@ import {
   type PinSource,
 } from "@lockstep/lockfile";
 import { openStore, type ArtifactInfo, type OpenStoreOptions } from "@lockstep/store";
+import { ModelError } from "./errors.js";
 import { getModel } from "./registry.js";
 import type { ModelSpec, TrainContext, TrainedModel } from "./spec.js";
 
@@ -54,7 +55,12 @@ export async function trainCandidate(options: TrainCandidateOptions): Promise<Ca
   const params = spec.parseParams(paramsFor(spec, dataUri, options.params));
   context.phase?.("load data");
   context.log(`${spec.name}: loading data from ${dataUri}`);
-  const data = await spec.loadData(dataUri, context);
+  const data = await spec.loadData(dataUri, context).catch((error: unknown) => {
+    // data that is not there is bad input (exit 2), as malformed data is
+    if ((error as { code?: string }).code === "STORE_NOT_FOUND")
+      throw new ModelError("DATA_INVALID", (error as Error).message);
+    throw error;
+  });
   const started = Date.now();
   const trained = await spec.train(data, params, context);
   context.log(`${spec.name}: trained in ${((Date.now() - started) / 1000).toFixed(1)} s`);

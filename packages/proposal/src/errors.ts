@@ -1,4 +1,4 @@
-export type ProposalErrorCode = "CANDIDATE_INVALID" | "CANDIDATE_TOO_LARGE";
+export type ProposalErrorCode = "CANDIDATE_INVALID" | "CANDIDATE_MISSING" | "CANDIDATE_TOO_LARGE";
 
 export class ProposalError extends Error {
   override readonly name = "ProposalError";

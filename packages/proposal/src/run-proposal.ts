@@ -37,9 +37,14 @@ export interface ProposalResult {
  */
 export async function runProposal(options: RunProposalOptions): Promise<ProposalResult> {
   const text = await readFile(options.candidatePath, "utf8").catch((error: NodeJS.ErrnoException) => {
+    const what = options.expect
+      ? `lockstep train ${options.expect.model} --env ${options.expect.environment}`
+      : "lockstep train <model>";
     throw new ProposalError(
-      "CANDIDATE_INVALID",
-      `cannot read the candidate file ${options.candidatePath}: ${error.code ?? error.message}`,
+      error.code === "ENOENT" ? "CANDIDATE_MISSING" : "CANDIDATE_INVALID",
+      error.code === "ENOENT"
+        ? `there is no candidate to propose yet (${options.candidatePath} does not exist): train one first with \`${what}\`, then propose it`
+        : `cannot read the candidate file ${options.candidatePath}: ${error.code ?? error.message}`,
     );
   });
   const candidate = parseCandidate(text, options.candidatePath);

@@ -3,6 +3,7 @@ import type { Pin } from "@lockstep/lockfile";
 import { getModel, type OutputTensor } from "@lockstep/models";
 import { readCard, type ModelCard } from "@lockstep/onnx";
 import { fetchArtifact, type OpenStoreOptions } from "@lockstep/store";
+import { rebuildArtifact } from "./rebuild.js";
 import { reproduceEvaluation, type ReproduceOptions } from "./reproduce.js";
 
 export interface Check {
@@ -57,11 +58,31 @@ export async function verifyPin(
   const fail = (name: Check["name"], detail: string) => (checks.push({ name, ok: false, detail }), result());
 
   let bytes: Buffer;
+  let rebuilt = false;
+  const fetch = () => fetchArtifact(pin.uri, pin.sha256, { ...options.storeOptions, maxBytes: pin.bytes });
   try {
-    bytes = await fetchArtifact(pin.uri, pin.sha256, { ...options.storeOptions, maxBytes: pin.bytes });
+    bytes = await fetch();
     pass("artifact", `fetched ${pin.uri}, SHA-256 verified`);
   } catch (error) {
-    return fail("artifact", (error as Error).message);
+    if ((error as { code?: string }).code !== "STORE_NOT_FOUND")
+      return fail("artifact", (error as Error).message);
+    if (!options.reproduce)
+      return fail(
+        "artifact",
+        `${(error as Error).message}. Rebuild it: \`npm start\` (rebuilds every missing pinned artifact), \`lockstep verify --reproduce\`, or \`lockstep train ${model}\``,
+      );
+    const rebuild = await rebuildArtifact(model, pin, {
+      ...options.reproduce,
+      storeOptions: options.storeOptions,
+    });
+    if (!rebuild.ok) return fail("artifact", rebuild.detail);
+    try {
+      bytes = await fetch();
+    } catch (again) {
+      return fail("artifact", (again as Error).message);
+    }
+    rebuilt = true;
+    pass("artifact", `${rebuild.detail}; SHA-256 verified`);
   }
   if (bytes.length !== pin.bytes) return fail("size", `${bytes.length} bytes, the pin says ${pin.bytes}`);
   pass("size", `${bytes.length} bytes`);
@@ -128,7 +149,12 @@ export async function verifyPin(
   } finally {
     await session.release();
   }
-  if (options.reproduce) {
+  if (options.reproduce && rebuilt) {
+    pass(
+      "reproduction",
+      "the rebuild above re-ran the evaluation: byte-identical artifact, metrics within tolerance",
+    );
+  } else if (options.reproduce) {
     const reproduction = await reproduceEvaluation(model, pin, card, options.reproduce);
     (reproduction.ok ? pass : fail)("reproduction", reproduction.detail);
   }

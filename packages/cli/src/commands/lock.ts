@@ -1,4 +1,4 @@
-import { diffLock, type LockFile, type PinChange } from "@lockstep/lockfile";
+import { diffLock, portabilityWarnings, type LockFile, type PinChange } from "@lockstep/lockfile";
 import { EXIT } from "../errors.js";
 import { lockPath, readLockRef } from "../lock-io.js";
 import { table, type Output } from "../output.js";
@@ -11,16 +11,26 @@ function loadLock(file: string | undefined): Promise<LockFile> {
 
 export async function lockValidate(
   file: string | undefined,
-  options: { json?: boolean },
+  options: { json?: boolean; strict?: boolean },
   out: Output,
 ): Promise<number> {
   const path = file ?? lockPath(undefined);
   const lock = await loadLock(file);
   const pins = Object.values(lock.models).reduce((n, m) => n + Object.keys(m.pins).length, 0);
-  if (options.json) out.json({ valid: true, path, models: Object.keys(lock.models).length, pins });
-  else out.result(`${path}: valid (${Object.keys(lock.models).length} models, ${pins} pins)`);
-  return EXIT.ok;
+  const warnings = portabilityWarnings(lock);
+  const valid = !(options.strict && warnings.length > 0);
+  const models = Object.keys(lock.models).length;
+  if (options.json) out.json({ valid, path, models, pins, warnings });
+  else {
+    for (const w of warnings) (options.strict ? out.error : out.warn)(`${path}${w.pointer}: ${w.message}`);
+    out.result(
+      `${path}: ${valid ? "valid" : "not valid under --strict"} (${plural(models, "model")}, ${plural(pins, "pin")}${warnings.length ? `, ${plural(warnings.length, "warning")}` : ""})`,
+    );
+  }
+  return valid ? EXIT.ok : EXIT.failure;
 }
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
 function showRows(lock: LockFile): string[][] {
   const rows = [["model", "environment", "version", "sha256", "gate metric", "trained at"]];

@@ -12,6 +12,8 @@ export interface ServeOptions {
   port?: string;
   host?: string;
   logLevel?: string;
+  /** Pinned models still being built: unready until a reload brings them (see demo). */
+  pending?: string[];
 }
 
 export interface RunningServer {
@@ -53,6 +55,7 @@ export async function serve(
       host: options.host ?? "0.0.0.0",
       logger: pino({ name: "lockstep-inference", level }),
       env,
+      pending: options.pending,
     }));
   } catch (error) {
     const code = (error as { code?: string }).code;

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, relative } from "node:path";
-import { bumpPin, writeLock } from "@lockstep/lockfile";
+import { bumpPin, localOnly, writeLock } from "@lockstep/lockfile";
 import { trainCandidate, writeReport, type Candidate } from "@lockstep/models";
 import {
   CANDIDATE_VERSION,
@@ -73,7 +73,8 @@ export async function train(model: string, options: TrainOptions, out: Output): 
   await writeFile(candidatePath, `${JSON.stringify(candidateFile, null, 2)}\n`);
 
   let pinned = false;
-  if (options.pin && verdict.better) {
+  // an identical artifact is already pinned: nothing to write
+  if (options.pin && verdict.better && lock.models[spec.name]?.pins[environment]?.sha256 !== pin.sha256) {
     await writeLock(path, bumpPin(lock, spec.name, environment, pin, spec.gate));
     pinned = true;
   }
@@ -94,19 +95,24 @@ export async function train(model: string, options: TrainOptions, out: Output): 
       rows.push([name, String(value), String(current?.metrics[name] ?? "-")]);
     out.result(table(rows));
     out.result(`\nartifact  ${pin.uri}\nsha256    ${pin.sha256}\nbytes     ${pin.bytes}`);
-    out.result(`gate      ${verdict.better ? "passes" : "does not pass"}: ${verdict.reason}`);
+    const identical = current?.sha256 === pin.sha256;
+    out.result(
+      identical
+        ? `gate      not needed: byte-identical to the pinned version ${current.version} (deterministic training)`
+        : `gate      ${verdict.better ? "passes" : "does not pass"}: ${verdict.reason}`,
+    );
     out.result(`report    ${relative(process.cwd(), reportPath)}`);
     if (options.pin) {
-      const why =
-        current?.sha256 === pin.sha256
-          ? `identical to the pinned version ${current.version}`
-          : "the gate did not pass";
       out.result(
         pinned
           ? `pinned    ${spec.name}@${environment} = version ${pin.version} in ${relative(process.cwd(), path)}`
-          : `pinned    nothing (${why})`,
+          : `pinned    nothing (${identical ? `version ${current.version} is already this artifact` : "the gate did not pass"})`,
       );
     }
+    if (localOnly(pin.uri))
+      out.warn(
+        `${pin.uri} is a path on this machine only: a lock shared through git cannot be served elsewhere from it (use file://.lockstep/store or s3://)`,
+      );
   }
   return { candidate, reportPath, candidatePath, pinned };
 }

@@ -46,6 +46,7 @@ export async function verify(
     log: out.progress,
   });
   if (options.json) out.json(results);
+  else if (results.length === 0) out.result(verificationSummary(results));
   else out.result(`${verificationTable(results)}\n\n${verificationSummary(results)}`);
   const exitCode = results.every((r) => r.ok) ? EXIT.ok : EXIT.failure;
   return { exitCode, results };
