@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     }
     const tracks = new Set(picked.map((f) => TRACK.exec(f)?.[1])).size;
     rows.push(`${folder}\t${species}\t${picked.length}\t${tracks}`);
-    console.log(`${folder} ${species}: ${picked.length} images from ${tracks} tracks`);
+    process.stdout.write(`${folder} ${species}: ${picked.length} images from ${tracks} tracks\n`);
   }
   await writeFile(join(out, "labels.tsv"), `${rows.join("\n")}\n`);
   const notice = (await readFile(join(source, "NOTICE.md"), "utf8")).replace(
@@ -83,7 +83,7 @@ async function main(): Promise<void> {
     join(out, "MANIFEST.sha256"),
     `${sums.sort((a, b) => a.slice(66).localeCompare(b.slice(66))).join("\n")}\n`,
   );
-  console.log(`${sums.length} files, ${(total / 1024 / 1024).toFixed(2)} MiB in ${out}`);
+  process.stdout.write(`${sums.length} files, ${(total / 1024 / 1024).toFixed(2)} MiB in ${out}\n`);
   if (total > MAX_BYTES) throw new Error(`the sample is ${total} bytes, over the ${MAX_BYTES} budget`);
 }
 

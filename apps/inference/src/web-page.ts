@@ -12,17 +12,21 @@ const SECURITY_HEADERS = {
 /** The web page at `/`: pick a model, send it a photo or JSON, see the answer drawn. */
 export function webPageRoutes(): Router {
   const page = readFileSync(new URL("index.html", WEB), "utf8");
-  const script = readFileSync(new URL("app.js", WEB), "utf8");
+  const scripts = Object.fromEntries(
+    ["app.js", "chart.js"].map((name) => [name, readFileSync(new URL(name, WEB), "utf8")]),
+  );
   const router = new Router();
   router.get("/", (ctx) => {
     ctx.set(SECURITY_HEADERS);
     ctx.type = "text/html; charset=utf-8";
     ctx.body = page;
   });
-  router.get("/app.js", (ctx) => {
-    ctx.set(SECURITY_HEADERS);
-    ctx.type = "text/javascript; charset=utf-8";
-    ctx.body = script;
-  });
+  for (const [name, script] of Object.entries(scripts)) {
+    router.get(`/${name}`, (ctx) => {
+      ctx.set(SECURITY_HEADERS);
+      ctx.type = "text/javascript; charset=utf-8";
+      ctx.body = script;
+    });
+  }
   return router;
 }

@@ -1,14 +1,16 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
-import sharp from "sharp";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { resolveNpmUri } from "@lockstep/store";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { fishPhoto, startServer, threeModelProject } from "./fixture.js";
+import { startServer, threeModelProject } from "./fixture.js";
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const hasChromium = existsSync(CHROMIUM);
+/** Screenshots for review land here (LOCKSTEP_SCREENSHOTS to choose). */
+const SHOTS = process.env.LOCKSTEP_SCREENSHOTS ?? join(import.meta.dirname, "../../../.lockstep/screenshots");
 if (!hasChromium)
   console.warn(`skipping the web page tests: no Chromium at ${CHROMIUM} (apt-get install chromium)`);
 
@@ -18,6 +20,7 @@ describe.skipIf(!hasChromium)("web page in headless Chromium", () => {
   let close: () => Promise<void>;
 
   beforeAll(async () => {
+    await mkdir(SHOTS, { recursive: true });
     const { dir, lock } = await threeModelProject();
     const started = await startServer(lock, dir);
     url = started.url;
@@ -41,65 +44,157 @@ describe.skipIf(!hasChromium)("web page in headless Chromium", () => {
     await close?.();
   });
 
-  it("uploads a photo and shows the top-3 as bars, matching the API", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "lockstep-page-"));
-    const photo = join(dir, "fish.jpg");
-    await writeFile(photo, await sharp(fishPhoto(2, 31)).jpeg({ quality: 92 }).toBuffer());
+  const SAMPLE_PHOTO = join(
+    resolveNpmUri("npm:@lockstep/samples/fish4knowledge-sample"),
+    "fish_01/fish_000000009598_05281.png",
+  );
+  const shots: string[] = [];
+  const screenshot = async (page: Page, name: string) => {
+    const path = join(SHOTS, `${name}.png`);
+    await page.screenshot({ path, fullPage: true });
+    shots.push(path);
+  };
+  afterAll(() => {
+    if (shots.length) process.stdout.write(`web page screenshots for review:\n  ${shots.join("\n  ")}\n`);
+  });
+
+  it("uploads a photo from the shipped sample and shows the top-3 as bars, matching the API", async () => {
     const page = await browser.newPage();
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
     await page.goto(`${url}/?model=fish-classifier`);
-    await page.locator("#image").setInputFiles(photo);
+    expect(await page.locator("#json-panel").isHidden()).toBe(true); // a photo model takes photos
+    await page.locator("#image").setInputFiles(SAMPLE_PHOTO);
     const bars = page.locator('[data-testid="bar"]');
     await bars.nth(2).waitFor();
     expect(await bars.count()).toBe(3);
+    expect(await page.locator("#preview").isVisible()).toBe(true);
     const labels = await bars.locator(".label").allTextContents();
     const shares = (await bars.locator(".value").allTextContents()).map((v) => Number.parseFloat(v));
 
     const api = (await (
       await fetch(`${url}/v1/models/fish-classifier/predict`, {
         method: "POST",
-        headers: { "content-type": "image/jpeg" },
-        body: await sharp(fishPhoto(2, 31)).jpeg({ quality: 92 }).toBuffer(),
+        headers: { "content-type": "image/png" },
+        body: await readFile(SAMPLE_PHOTO),
       })
     ).json()) as { top_3_predictions: { label: string; confidence: number }[] };
     expect(labels).toEqual(api.top_3_predictions.map((p) => p.label));
-    expect(labels[0]).toBe("species_2");
     shares.forEach((share, i) => expect(share).toBeCloseTo(api.top_3_predictions[i]!.confidence * 100, 0));
     expect(await page.locator("#answer-meta").textContent()).toMatch(/fish-classifier v1/);
+    expect(await page.locator("#metrics").textContent()).toMatch(/macro F1/);
+    await screenshot(page, "fish-classifier");
     expect(errors).toEqual([]);
     await page.close();
   });
 
-  it("draws the CO2 history with the forecast and its interval", async () => {
+  /** The x-axis labels' boxes: none may overlap another. */
+  const overlaps = async (page: Page) => {
+    const boxes = (await page.locator('[data-testid="x-tick"]').evaluateAll((els) =>
+      els.map((el) => {
+        const r = el.getBoundingClientRect();
+        return [r.left, r.right];
+      }),
+    )) as [number, number][];
+    return boxes.some(([, right], i) => i + 1 < boxes.length && right > boxes[i + 1]![0]);
+  };
+
+  it("draws the CO2 history, forecast and interval with units and a legend, for any horizon", async () => {
     const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
     await page.goto(`${url}/?model=co2-forecast`);
     const chart = page.locator('[data-testid="forecast-chart"]');
     await chart.waitFor();
     for (const part of ["history", "forecast", "interval"]) {
       expect(await chart.locator(`[data-testid="${part}"]`).count(), part).toBe(1);
     }
-    const points = (await chart.locator('[data-testid="forecast"]').getAttribute("points"))!
-      .trim()
-      .split(" ");
-    expect(points.length).toBe(13); // the last observed month, then 12 forecast months
+    expect(await chart.textContent()).toContain("CO2 (ppm)");
+    expect(await chart.locator('[data-testid="legend"]').allTextContents()).toEqual([
+      expect.stringMatching(/^observed to \d{4}-\d{2}$/),
+      expect.stringMatching(/^forecast to \d{4}-\d{2}$/),
+      "90% interval",
+    ]);
+    const points = async () =>
+      (await chart.locator('[data-testid="forecast"]').getAttribute("points"))!.trim().split(" ").length;
+    expect(await points()).toBe(13); // the last observed month, then 12 forecast months
+    expect(await page.locator("#metrics").textContent()).toMatch(/MAPE, 12 months ahead/);
+    expect(await overlaps(page)).toBe(false);
+    await screenshot(page, "co2-forecast");
+    for (const horizon of [1, 60]) {
+      await page.locator("#horizon").fill(String(horizon));
+      await page.locator("#forecast-send").click();
+      await page.waitForFunction(
+        `document.querySelector('[data-testid="forecast"]')?.getAttribute("points")?.trim().split(" ").length === ${horizon + 1}`,
+      );
+      expect(await overlaps(page), `horizon ${horizon}`).toBe(false);
+      // the band is visible even for one month
+      const band = await chart.locator('[data-testid="interval"]').boundingBox();
+      expect(band!.width, `horizon ${horizon}`).toBeGreaterThan(2);
+    }
+    await screenshot(page, "co2-forecast-h60");
+    expect(errors).toEqual([]);
     await page.close();
   });
 
-  it("loads example candles, shows the signal, and shows errors from bad input", async () => {
+  it("forecasts from a history the person uploads, and draws that history", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "lockstep-page-"));
+    const csv = join(dir, "my-co2.csv");
+    const rows = Array.from({ length: 72 }, (_, i) => {
+      const month = `${2030 + Math.floor(i / 12)}-${String((i % 12) + 1).padStart(2, "0")}`;
+      return `${month},${(430 + i * 0.2 + 3 * Math.sin((i / 12) * 2 * Math.PI)).toFixed(2)}`;
+    });
+    await writeFile(csv, `month,ppm\n${rows.join("\n")}\n`);
+    const page = await browser.newPage();
+    await page.goto(`${url}/?model=co2-forecast`);
+    await page.locator('[data-testid="forecast-chart"]').waitFor();
+    await page.locator("#history-file").setInputFiles(csv);
+    await page.locator("#history-name").filter({ hasText: "72 months to 2035-12" }).waitFor();
+    await page.locator('[data-testid="legend"]').filter({ hasText: "observed to 2035-12" }).waitFor();
+    expect(await page.locator('[data-testid="legend"]').nth(1).textContent()).toBe("forecast to 2036-12");
+    const sent = JSON.parse(await page.locator("#request").inputValue());
+    expect(sent).toMatchObject({ horizon: 12, lastMonth: "2035-12" });
+    expect(sent.history).toHaveLength(72);
+    await page.locator("#history-clear").click();
+    await page.locator('[data-testid="legend"]').filter({ hasText: "observed to" }).first().waitFor();
+    expect(await page.locator('[data-testid="legend"]').first().textContent()).not.toBe(
+      "observed to 2035-12",
+    );
+    await page.close();
+  });
+
+  it("shows a signal for the example candles, and errors from bad JSON input", async () => {
     const page = await browser.newPage();
     await page.goto(`${url}/`);
     await page.locator("#model").selectOption("btc-signal");
-    await page.locator("#load").click();
-    await page.locator("#send").click();
+    await page.locator("#candles-example").click();
     const signal = page.locator('[data-testid="signal"]');
     await signal.waitFor();
     expect(["buy", "sell", "hold"]).toContain((await signal.textContent())!.trim());
     expect(await page.locator('[data-testid="bar"]').count()).toBe(3);
+    expect(await page.locator("#metrics").textContent()).toMatch(/AUC one-vs-rest weighted/);
+    await screenshot(page, "btc-signal");
+    await page.locator("#json-panel summary").click();
     await page.locator("#request").fill('{"candles": []}');
     await page.locator("#send").click();
     await page.locator(".error").waitFor();
     expect(await page.locator(".error").textContent()).toMatch(/REQUEST_INVALID/);
+    await page.close();
+  });
+
+  it("says when ?model= names a model that is not served, has a favicon, and fits a phone", async () => {
+    const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+    await page.goto(`${url}/?model=no-such-model`);
+    await page.locator("#notice").filter({ hasText: "not served" }).waitFor();
+    expect(await page.locator("#notice").textContent()).toMatch(
+      /"no-such-model" is not served here; serving .*co2-forecast/,
+    );
+    expect(await page.locator('link[rel="icon"]').getAttribute("href")).toMatch(/^data:image\/svg\+xml,/);
+    await page.locator("#model").selectOption("co2-forecast");
+    await page.locator('[data-testid="forecast-chart"]').waitFor();
+    const fits = await page.evaluate("document.documentElement.scrollWidth <= window.innerWidth");
+    expect(fits).toBe(true);
+    await screenshot(page, "phone-co2-forecast");
     await page.close();
   });
 });

@@ -81,7 +81,14 @@ export async function threeModelProject(): Promise<{ dir: string; lock: LockFile
     dir,
     lock,
     "fish-classifier",
-    { backbone: null, group: "fish_(\\d+)_", cnnEpochs: 30, cnnLearningRate: 0.003, cnnFilters: [8, 16], imageSize: 32 },
+    {
+      backbone: null,
+      group: "fish_(\\d+)_",
+      cnnEpochs: 30,
+      cnnLearningRate: 0.003,
+      cnnFilters: [8, 16],
+      imageSize: 32,
+    },
     "file://photos",
   ));
   return { dir, lock };

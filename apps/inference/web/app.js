@@ -1,6 +1,31 @@
 // The Lockstep inference page: no framework, no external requests; it only talks to this server.
+import { forecastChart, parseMonthlyCsv } from "/chart.js";
+
 const $ = (id) => document.getElementById(id);
 let current;
+/** The history the person uploaded for CO2, drawn with its forecast. */
+let uploaded;
+
+const ABBREVIATIONS = {
+  mape: "MAPE",
+  rmse: "RMSE",
+  mase: "MASE",
+  auc: "AUC",
+  f1: "F1",
+  ovr: "one-vs-rest",
+  snaive: "seasonal naive",
+};
+
+/** A metric's name for people: mape_h12 -> "MAPE, 12 months ahead", top3_accuracy -> "top-3 accuracy". */
+export function metricName(key) {
+  const horizon = /_h(\d+)$/.exec(key);
+  const words = key
+    .replace(/_h\d+$/, "")
+    .replace(/^top(\d+)_/, "top-$1 ")
+    .split(/[_ ]/)
+    .map((w) => ABBREVIATIONS[w] ?? w);
+  return `${words.join(" ")}${horizon ? `, ${horizon[1]} months ahead` : ""}`;
+}
 
 const text = (tag, content, className) => {
   const el = document.createElement(tag);
@@ -40,72 +65,6 @@ function bars(rows) {
   return box;
 }
 
-const NS = "http://www.w3.org/2000/svg";
-const svgEl = (tag, attrs) => {
-  const el = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  return el;
-};
-
-function monthIndex(label) {
-  const [y, m] = label.split("-").map(Number);
-  return y * 12 + m - 1;
-}
-
-/** History (from the card's serving context) then the forecast with its interval band. */
-function forecastChart(history, lastMonth, forecast) {
-  const recent = history.slice(-120);
-  const end = monthIndex(lastMonth);
-  const points = recent.map((v, i) => ({ x: end - recent.length + 1 + i, y: v }));
-  const future = forecast.map((f) => ({ x: monthIndex(f.month), y: f.value, lo: f.lower, hi: f.upper }));
-  const xs = [...points, ...future].map((p) => p.x);
-  const ys = [...points.map((p) => p.y), ...future.flatMap((p) => [p.lo, p.hi])];
-  const [w, h, pad] = [900, 300, 40];
-  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const sx = (x) => pad + ((x - x0) / Math.max(1, x1 - x0)) * (w - 2 * pad);
-  const sy = (y) => h - pad - ((y - y0) / Math.max(1e-9, y1 - y0)) * (h - 2 * pad);
-  const svg = svgEl("svg", {
-    viewBox: `0 0 ${w} ${h}`,
-    width: "100%",
-    role: "img",
-    "data-testid": "forecast-chart",
-  });
-  const band = [
-    ...future.map((p) => `${sx(p.x)},${sy(p.hi)}`),
-    ...future.reverse().map((p) => `${sx(p.x)},${sy(p.lo)}`),
-  ];
-  future.reverse();
-  svg.append(
-    svgEl("polygon", {
-      points: band.join(" "),
-      fill: "#3b6fd8",
-      "fill-opacity": 0.18,
-      "data-testid": "interval",
-    }),
-  );
-  const line = (ps, color, id) =>
-    svgEl("polyline", {
-      points: ps.map((p) => `${sx(p.x)},${sy(p.y)}`).join(" "),
-      fill: "none",
-      stroke: color,
-      "stroke-width": 2,
-      "data-testid": id,
-    });
-  svg.append(line(points, "#1d2330", "history"), line([points.at(-1), ...future], "#3b6fd8", "forecast"));
-  for (const y of [y0, (y0 + y1) / 2, y1]) {
-    const label = svgEl("text", { x: 4, y: sy(y) + 4 });
-    label.textContent = y.toFixed(1);
-    svg.append(label);
-  }
-  for (const p of [points[0], points.at(-1), future.at(-1)]) {
-    const year = Math.floor(p.x / 12);
-    const label = svgEl("text", { x: sx(p.x) - 18, y: h - 10 });
-    label.textContent = `${year}-${String((p.x % 12) + 1).padStart(2, "0")}`;
-    svg.append(label);
-  }
-  return svg;
-}
-
 function render(answer) {
   const out = [];
   const top = Object.entries(answer).find(([k]) => /^top_\d+_predictions$/.test(k));
@@ -128,8 +87,17 @@ function render(answer) {
   }
   if (answer.forecast) {
     const serving = current.serving ?? {};
-    if (Array.isArray(serving.history) && serving.lastMonth && !lastRequestHasHistory()) {
-      out.push(forecastChart(serving.history, serving.lastMonth, answer.forecast));
+    const observed = uploaded ?? (Array.isArray(serving.history) ? serving : undefined);
+    if (observed?.lastMonth) {
+      out.push(
+        forecastChart({
+          history: observed.history,
+          lastMonth: observed.lastMonth,
+          forecast: answer.forecast,
+          unit: answer.unit,
+          level: answer.interval,
+        }),
+      );
     }
     const last = answer.forecast.at(-1);
     out.push(
@@ -143,14 +111,6 @@ function render(answer) {
   $("result").replaceChildren(...out);
   $("answer-meta").textContent =
     `${answer.model} v${answer.version} · ${answer.processing_time_ms.toFixed(2)} ms${answer.cached ? " · cached" : ""}`;
-}
-
-function lastRequestHasHistory() {
-  try {
-    return JSON.parse($("request").value).history !== undefined;
-  } catch {
-    return false;
-  }
 }
 
 async function predict(body, type) {
@@ -179,27 +139,68 @@ async function select(name) {
   $("metrics").replaceChildren(
     ...Object.entries(current.metrics ?? {})
       .slice(0, 12)
-      .map(([k, v]) => text("span", `${k} ${Number(v).toPrecision(4)}`)),
+      .map(([k, v]) => {
+        const metric = text("span", `${metricName(k)} `);
+        metric.title = k;
+        metric.append(text("b", Number(v).toPrecision(4)));
+        return metric;
+      }),
   );
+  uploaded = undefined;
+  $("history-name").textContent = "";
   $("result").replaceChildren(text("span", "No prediction yet.", "muted"));
   $("answer-meta").textContent = "";
   const image = (current.accepts ?? []).includes("image/*");
-  $("upload").hidden = !image;
-  $("json").hidden = image;
+  const forecast = Array.isArray(current.serving?.history);
   const examples = current.examples ?? [];
+  const candles = !image && !forecast && examples.some((e) => Array.isArray(e?.candles));
+  $("upload").hidden = !image;
+  $("forecast-form").hidden = !forecast;
+  $("candles-form").hidden = !candles;
+  $("json-panel").hidden = image;
   $("example").replaceChildren(...examples.map((_, i) => text("option", `Example ${i + 1}`)));
-  if (!image && examples.length) {
-    const best = examples.reduce(
-      (a, b, i) =>
-        JSON.stringify(b).length > JSON.stringify(examples[a]).length && JSON.stringify(b).length < 100_000
-          ? i
-          : a,
-      0,
-    );
-    $("example").selectedIndex = best;
-    $("request").value = JSON.stringify(examples[best], null, 1);
-    if (current.serving?.history) void predict($("request").value, "application/json");
+  $("request").value = examples.length ? JSON.stringify(examples[0], null, 1) : "{}";
+  if (forecast) {
+    const max = current.serving.maxHorizon ?? 60;
+    for (const id of ["horizon", "horizon-range"]) $(id).max = String(max);
+    setHorizon(12);
+    void forecastNow();
   }
+}
+
+function setHorizon(value) {
+  const max = Number($("horizon").max) || 60;
+  const h = Math.min(max, Math.max(1, Math.round(Number(value) || 1)));
+  $("horizon").value = String(h);
+  $("horizon-range").value = String(h);
+  return h;
+}
+
+/** The CO2 request from the controls, also shown as JSON for those who want it. */
+function forecastNow() {
+  const body = { horizon: setHorizon($("horizon").value) };
+  if (uploaded) Object.assign(body, uploaded);
+  $("request").value = JSON.stringify(body, null, 1);
+  return predict(JSON.stringify(body), "application/json");
+}
+
+/** Candles from a JSON file (an array, or {"candles": [...]}) or a CSV with a header row. */
+function candlesFrom(name, content) {
+  if (/\.json$/i.test(name) || /^\s*[[{]/.test(content)) {
+    const doc = JSON.parse(content);
+    return Array.isArray(doc) ? { candles: doc } : doc;
+  }
+  const [header, ...rows] = content.split(/\r?\n/).filter((l) => l.trim() !== "");
+  const keys = header.split(",").map((k) => k.trim());
+  return {
+    candles: rows.map((row) =>
+      Object.fromEntries(
+        row
+          .split(",")
+          .map((cell, i) => [keys[i], Number.isFinite(Number(cell)) ? Number(cell) : cell.trim()]),
+      ),
+    ),
+  };
 }
 
 $("model").addEventListener("change", (e) => select(e.target.value));
@@ -211,6 +212,46 @@ $("file").addEventListener("change", async (e) => {
   if (file) $("request").value = await file.text();
 });
 $("send").addEventListener("click", () => predict($("request").value, "application/json"));
+$("horizon-range").addEventListener("input", (e) => setHorizon(e.target.value));
+$("forecast-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  void forecastNow();
+});
+$("history-file").addEventListener("change", async (e) => {
+  const file = e.target.files[0];
+  if (!file) return;
+  try {
+    uploaded = parseMonthlyCsv(await file.text());
+    $("history-name").textContent =
+      `${uploaded.history.length} months to ${uploaded.lastMonth} from ${file.name}`;
+    await forecastNow();
+  } catch (error) {
+    uploaded = undefined;
+    showError(`${file.name}: ${error.message}`);
+  }
+});
+$("history-clear").addEventListener("click", () => {
+  uploaded = undefined;
+  $("history-file").value = "";
+  $("history-name").textContent = "";
+  void forecastNow();
+});
+$("candles-example").addEventListener("click", () => {
+  const example = current.examples.reduce((a, b) => (b.candles.length > a.candles.length ? b : a));
+  $("request").value = JSON.stringify(example, null, 1);
+  void predict(JSON.stringify(example), "application/json");
+});
+$("candles-file").addEventListener("change", async (e) => {
+  const file = e.target.files[0];
+  if (!file) return;
+  try {
+    const body = candlesFrom(file.name, await file.text());
+    $("request").value = JSON.stringify(body, null, 1);
+    await predict(JSON.stringify(body), "application/json");
+  } catch (error) {
+    showError(`${file.name}: ${error.message}`);
+  }
+});
 $("image").addEventListener("change", (e) => {
   const file = e.target.files[0];
   if (!file) return;
@@ -223,5 +264,8 @@ const { models } = await call("/v1/models");
 $("model").replaceChildren(...models.map((m) => text("option", m.name)));
 const wanted = new URLSearchParams(location.search).get("model");
 if (wanted && models.some((m) => m.name === wanted)) $("model").value = wanted;
+else if (wanted)
+  $("notice").textContent =
+    `"${wanted}" is not served here; serving ${models.map((m) => m.name).join(", ") || "nothing"}.`;
 if (models.length) await select($("model").value);
 else showError("No models are pinned for this environment.");

@@ -151,6 +151,7 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
     .option("--host <host>", "interface to bind", "0.0.0.0")
     .option("--env <name>", "environment", "staging")
     .option("--lock <file>", "lock file (default $LOCKSTEP_LOCK or ./models.lock.json)")
+    .option("--only-pinned", "serve only what the lock pins: train no model that is not pinned yet")
     .action(async (options) => {
       await demo(options, out);
       state.code = "running";

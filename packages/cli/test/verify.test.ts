@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -68,6 +68,25 @@ describe("lockstep verify", () => {
       expect(json).toMatchObject([{ model: "co2-forecast", ok: false }]);
     } finally {
       await writeFile(lockFile, committed);
+    }
+  });
+
+  it("says how to get an artifact that is not in the store, and tries to rebuild it under --reproduce", async () => {
+    const lock = JSON.parse(await readFile(lockFile, "utf8"));
+    const { sha256 } = lock.models["co2-forecast"].pins.staging;
+    const artifact = join(dir, ".lockstep", "store", "sha256", sha256);
+    await rename(artifact, `${artifact}.away`);
+    try {
+      const plain = await verify("--all");
+      expect(plain.exitCode).toBe(1);
+      expect(plain.out).toMatch(/\| artifact \| ❌ \| artifact .* not found .*Rebuild it: `npm start`/);
+      const rebuild = await verify("--all", "--reproduce", "--data", "co2-forecast=missing.csv");
+      expect(rebuild.exitCode).toBe(1);
+      expect(rebuild.out).toMatch(
+        /\| artifact \| ❌ \| not in the store, and rebuilding it failed: .*missing\.csv not found/,
+      );
+    } finally {
+      await rename(`${artifact}.away`, artifact);
     }
   });
 

@@ -13,6 +13,8 @@ export interface DemoOptions {
   env?: string;
   lock?: string;
   host?: string;
+  /** Serve only what the lock pins: train no model that is not pinned yet. */
+  onlyPinned?: boolean;
 }
 
 /**
@@ -26,7 +28,10 @@ export async function demo(options: DemoOptions, out: Output): Promise<RunningSe
   const path = lockPath(options.lock);
   const started = performance.now();
   const seconds = () => `${((performance.now() - started) / 1000).toFixed(1)} s`;
-  const steps = await planStart(await readLockOrEmpty(path), environment, dirname(path));
+  const planned = await planStart(await readLockOrEmpty(path), environment, dirname(path));
+  const steps = options.onlyPinned ? planned.filter((s) => s.state !== "unpinned") : planned;
+  if (steps.length === 0)
+    throw new CliError(`no model is pinned for "${environment}" in ${path}`, EXIT.failure, "NOTHING_PINNED");
   for (const step of steps) out.progress(describeStep(step));
 
   let running: RunningServer | undefined;
