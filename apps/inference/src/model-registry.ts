@@ -44,7 +44,7 @@ export interface RegistryOptions {
 
 export interface ReloadOutcome {
   model: string;
-  result: "swapped" | "loaded" | "unchanged" | "failed" | "removed";
+  result: "swapped" | "loaded" | "unchanged" | "failed" | "removed" | "pending";
   version?: string;
   sha256?: string;
   error?: string;
@@ -66,8 +66,11 @@ export class ModelRegistry {
   private pins: Map<string, Pin>;
   private loading: Promise<void> | undefined;
   private reloading: Promise<unknown> = Promise.resolve();
+  /** Pinned models whose artifacts are still being built: no reload tries them until built. */
+  private readonly pending: Set<string>;
 
   constructor(private readonly options: RegistryOptions) {
+    this.pending = new Set(options.pending);
     this.pins = this.pinsOf(options.lock);
     for (const [name, pin] of this.pins) {
       this.status.set(name, { name, state: "loading", version: pin.version, sha256: pin.sha256 });
@@ -89,10 +92,9 @@ export class ModelRegistry {
 
   /** Loads every pinned model (once); failures are recorded, never thrown. */
   loadAll(): Promise<void> {
-    const pending = new Set(this.options.pending);
     this.loading ??= Promise.all(
       [...this.pins].map(async ([name, pin]) => {
-        if (pending.has(name)) return;
+        if (this.pending.has(name)) return;
         try {
           this.install(await this.open(name, pin));
         } catch (error) {
@@ -171,8 +173,14 @@ export class ModelRegistry {
     return old;
   }
 
+  /** A pending model's artifact is built: the next reload loads it. */
+  built(name: string): void {
+    this.pending.delete(name);
+  }
+
   /** A pending model whose build failed: unready, saying why (a later reload may still bring it). */
   buildFailed(name: string, error: unknown): void {
+    this.pending.delete(name);
     const pin = this.pins.get(name);
     if (pin && this.status.get(name)?.state === "loading") this.fail(name, pin, error);
   }
@@ -226,6 +234,10 @@ export class ModelRegistry {
         const current = this.loaded.get(name);
         if (current && current.pin.sha256 === pin.sha256 && current.pin.version === pin.version) {
           outcomes.push({ model: name, result: "unchanged", version: pin.version, sha256: pin.sha256 });
+          return;
+        }
+        if (!current && this.pending.has(name)) {
+          outcomes.push({ model: name, result: "pending", version: pin.version, sha256: pin.sha256 });
           return;
         }
         if (!this.status.has(name)) {

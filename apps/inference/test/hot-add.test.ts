@@ -44,6 +44,12 @@ describe("a pinned model still being built (npm start's hot add)", () => {
         ).status,
       ).toBe(503);
 
+      // a reload before the build is done leaves it loading: no attempt, no failure logged
+      const early = await server.reload(lock);
+      expect(early.find((o) => o.model === "btc-signal")!.result).toBe("pending");
+      expect(server.registry.statusOf("btc-signal")!.state).toBe("loading");
+
+      server.registry.built("btc-signal");
       const outcomes = await server.reload(lock);
       expect(outcomes.find((o) => o.model === "btc-signal")!.result).toBe("loaded");
       expect(outcomes.find((o) => o.model === "co2-forecast")!.result).toBe("unchanged");

@@ -156,6 +156,13 @@ describe("lockstep lock", () => {
     expect(fine.errors()).toBe("");
   });
 
+  it("runs through npx without npm's warnings about the project's .npmrc", async () => {
+    const root = join(import.meta.dirname, "../../..");
+    const { stdout, stderr } = await exec("npx", ["lockstep", "--version"], { cwd: root });
+    expect(stdout.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(stderr).not.toMatch(/npm warn/i);
+  });
+
   it("prints its version", async () => {
     const write = process.stdout.write.bind(process.stdout);
     const printed: string[] = [];

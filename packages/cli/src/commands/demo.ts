@@ -67,6 +67,7 @@ export async function demo(options: DemoOptions, out: Output): Promise<RunningSe
       await build(step, { environment, lock: options.lock, path }, out);
       step.state = "present";
       if (running) {
+        running.server.registry.built(step.model);
         await running.server.reload(await readLock(path));
         announce(step.model);
       }
