@@ -162,7 +162,7 @@ describe("the propose-model action (bundled, run as the runner runs it)", () => 
       [{ token: TOKEN }, /Input required and not supplied: candidate/],
       [
         { candidate: join(work, "missing.json"), token: TOKEN },
-        /cannot read the candidate file .*missing\.json: ENOENT/,
+        /no candidate to propose yet \(.*missing\.json does not exist\): train one first/,
       ],
       [{ candidate: broken, token: TOKEN }, /broken\.json: .*pin: missing required key "version"/],
       [{ candidate: candidatePath, token: TOKEN, base: "--force" }, /not a safe ref name/],

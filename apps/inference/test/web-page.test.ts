@@ -124,9 +124,7 @@ describe.skipIf(!hasChromium)("web page in headless Chromium", () => {
     for (const horizon of [1, 60]) {
       await page.locator("#horizon").fill(String(horizon));
       await page.locator("#forecast-send").click();
-      await page.waitForFunction(
-        `document.querySelector('[data-testid="forecast"]')?.getAttribute("points")?.trim().split(" ").length === ${horizon + 1}`,
-      );
+      await expect.poll(points).toBe(horizon + 1);
       expect(await overlaps(page), `horizon ${horizon}`).toBe(false);
       // the band is visible even for one month
       const band = await chart.locator('[data-testid="interval"]').boundingBox();

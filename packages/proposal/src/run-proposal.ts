@@ -43,7 +43,7 @@ export async function runProposal(options: RunProposalOptions): Promise<Proposal
     throw new ProposalError(
       error.code === "ENOENT" ? "CANDIDATE_MISSING" : "CANDIDATE_INVALID",
       error.code === "ENOENT"
-        ? `there is no candidate to propose yet (${options.candidatePath} does not exist): train one first with \`${what}\`, then propose it`
+        ? `there is no candidate to propose yet (${options.candidatePath} does not exist): train one first (\`${what}\`, or the train action in a workflow), then propose it`
         : `cannot read the candidate file ${options.candidatePath}: ${error.code ?? error.message}`,
     );
   });
