@@ -153,6 +153,14 @@ describe.skipIf(!hasChromium)("web page in headless Chromium", () => {
     const sent = JSON.parse(await page.locator("#request").inputValue());
     expect(sent).toMatchObject({ horizon: 12, lastMonth: "2035-12" });
     expect(sent.history).toHaveLength(72);
+    // a file with no month,value rows is refused on the page, saying which file
+    const junk = join(dir, "junk.csv");
+    await writeFile(junk, "hello\n<script>alert(1)</script>\n");
+    await page.locator("#history-file").setInputFiles(junk);
+    await page.locator(".error").waitFor();
+    expect(await page.locator(".error").textContent()).toBe(
+      "junk.csv: no rows like 2021-06,417.2 in that file",
+    );
     await page.locator("#history-clear").click();
     await page.locator('[data-testid="legend"]').filter({ hasText: "observed to" }).first().waitFor();
     expect(await page.locator('[data-testid="legend"]').first().textContent()).not.toBe(
