@@ -180,6 +180,27 @@ describe.skipIf(!hasChromium)("web page in headless Chromium", () => {
     expect(await page.locator('[data-testid="bar"]').count()).toBe(3);
     expect(await page.locator("#metrics").textContent()).toMatch(/AUC one-vs-rest weighted/);
     await screenshot(page, "btc-signal");
+
+    // the person's own candles: a CSV with a header, and a file that holds none
+    const card = (await (await fetch(`${url}/v1/models/btc-signal`)).json()) as {
+      examples: { candles: Record<string, number | string>[] }[];
+    };
+    const candles = card.examples.reduce((a, b) => (b.candles.length > a.candles.length ? b : a)).candles;
+    const keys = Object.keys(candles[0]!);
+    const dir = await mkdtemp(join(tmpdir(), "lockstep-candles-"));
+    const csv = join(dir, "candles.csv");
+    await writeFile(csv, [keys.join(","), ...candles.map((c) => keys.map((k) => c[k]).join(","))].join("\n"));
+    await page.locator("#result").evaluate((el) => (el.textContent = ""));
+    await page.locator("#candles-file").setInputFiles(csv);
+    await signal.waitFor();
+    expect(JSON.parse(await page.locator("#request").inputValue()).candles).toHaveLength(candles.length);
+    const empty = join(dir, "empty.csv");
+    await writeFile(empty, "");
+    await page.locator("#candles-file").setInputFiles(empty);
+    await page.locator(".error").waitFor();
+    expect(await page.locator(".error").textContent()).toBe(
+      "empty.csv: expected a header row and one candle per row",
+    );
     await page.locator("#json-panel summary").click();
     await page.locator("#request").fill('{"candles": []}');
     await page.locator("#send").click();

@@ -17,7 +17,7 @@ const ABBREVIATIONS = {
 };
 
 /** A metric's name for people: mape_h12 -> "MAPE, 12 months ahead", top3_accuracy -> "top-3 accuracy". */
-export function metricName(key) {
+function metricName(key) {
   const horizon = /_h(\d+)$/.exec(key);
   const words = key
     .replace(/_h\d+$/, "")
@@ -191,6 +191,7 @@ function candlesFrom(name, content) {
     return Array.isArray(doc) ? { candles: doc } : doc;
   }
   const [header, ...rows] = content.split(/\r?\n/).filter((l) => l.trim() !== "");
+  if (!header || rows.length === 0) throw new Error("expected a header row and one candle per row");
   const keys = header.split(",").map((k) => k.trim());
   return {
     candles: rows.map((row) =>
@@ -237,7 +238,9 @@ $("history-clear").addEventListener("click", () => {
   void forecastNow();
 });
 $("candles-example").addEventListener("click", () => {
-  const example = current.examples.reduce((a, b) => (b.candles.length > a.candles.length ? b : a));
+  const example = current.examples
+    .filter((e) => Array.isArray(e?.candles))
+    .reduce((a, b) => (b.candles.length > a.candles.length ? b : a));
   $("request").value = JSON.stringify(example, null, 1);
   void predict(JSON.stringify(example), "application/json");
 });

@@ -1,7 +1,7 @@
 import { pointerSegment } from "./validate.js";
 import type { LockFile } from "./types.js";
 
-/** True for an artifact URI only one machine can read: an absolute file:/// path. */
+/** True for an artifact URI only one machine can read: an absolute file:/// path, or file://../ outside the checkout. */
 export function localOnly(uri: string): boolean {
   return uri.startsWith("file:///") || /^file:\/\/\.\.\//.test(uri);
 }

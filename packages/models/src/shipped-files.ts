@@ -1,9 +1,8 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { fileURLToPath } from "node:url";
-import { readDataUri, resolveNpmUri, type ReadDataOptions } from "@lockstep/store";
+import { basename, dirname, join, relative, sep } from "node:path";
+import { localDataPath, readDataUri, type ReadDataOptions } from "@lockstep/store";
 import { ModelError } from "./errors.js";
 
 /** The file beside shipped data that lists every file's sha256 (`sha256sum` format). */
@@ -82,21 +81,12 @@ export function checkListed(manifest: Manifest, root: string, files: string[]): 
   }
 }
 
-/** A local path for file:// and npm: URIs and bare paths; undefined for remote schemes. */
-export function localPath(uri: string, baseDir: string): string | undefined {
-  if (uri.startsWith("npm:")) return resolveNpmUri(uri, baseDir);
-  if (uri.startsWith("file:///")) return fileURLToPath(uri);
-  if (uri.startsWith("file://")) return resolve(baseDir, uri.slice(7));
-  if (/^[a-z][a-z0-9+.-]*:/i.test(uri) && !/^[a-z]:[\\/]/i.test(uri)) return undefined;
-  return isAbsolute(uri) ? uri : resolve(baseDir, uri);
-}
-
 /**
  * Reads a data URI (see readDataUri); a local file listed in a MANIFEST.sha256 beside it must be
  * there and match, or the error names the file and the sha256 it should have.
  */
 export async function readShippedUri(uri: string, options: ReadDataOptions = {}): Promise<Buffer> {
-  const path = localPath(uri, options.baseDir ?? process.cwd());
+  const path = localDataPath(uri, options.baseDir);
   const manifest = path ? await readManifest(dirname(path)) : undefined;
   const expected = path && manifest?.files.get(basename(path));
   if (!path || !manifest || !expected) return readDataUri(uri, options);

@@ -88,6 +88,11 @@ describe("a missing or corrupted shipped file", () => {
       new RegExp(`${file.replace("/", "\\/")} is missing .*${expected}`),
     );
     await writeFile(join(copy, file), bytes);
+    // the label map is shipped too: an edited species name is refused, not trained on
+    const labels = await readFile(join(copy, "labels.tsv"), "utf8");
+    await writeFile(join(copy, "labels.tsv"), labels.replace("Dascyllus reticulatus", "Dascyllus edited"));
+    await expect(fish.listImageFolder(copy)).rejects.toThrow(/labels\.tsv is corrupted/);
+    await writeFile(join(copy, "labels.tsv"), labels);
     await writeFile(join(copy, "fish_01", "extra.png"), bytes);
     await expect(fish.listImageFolder(copy)).rejects.toThrow(
       /extra\.png is not listed in .*MANIFEST\.sha256/,

@@ -29,21 +29,26 @@ function tooLarge(uri: string, max: number): StoreError {
 export async function readDataUri(uri: string, options: ReadDataOptions = {}): Promise<Buffer> {
   const max = options.maxBytes ?? DEFAULT_MAX;
   const baseDir = options.baseDir ?? process.cwd();
-  if (uri.startsWith("npm:")) return readLocal(resolveNpmUri(uri, baseDir), uri, max);
   if (uri.startsWith("https://") || uri.startsWith("http://"))
     return readHttp(uri, max, options.timeoutMs ?? 60_000);
   if (uri.startsWith("s3://")) return readS3(uri, max, options.env ?? process.env);
-  if (uri.startsWith("file://")) {
-    const path = uri.startsWith("file:///") ? fileURLToPath(uri) : resolve(baseDir, uri.slice(7));
-    return readLocal(path, uri, max);
-  }
-  if (/^[a-z][a-z0-9+.-]*:/i.test(uri) && !/^[a-z]:[\\/]/i.test(uri)) {
+  const path = localDataPath(uri, baseDir);
+  if (path === undefined) {
     throw new StoreError(
       "STORE_URI",
       `unsupported data URI scheme in ${JSON.stringify(uri)}: use file://, https://, s3:// or npm:`,
     );
   }
-  return readLocal(isAbsolute(uri) ? uri : resolve(baseDir, uri), uri, max);
+  return readLocal(path, uri, max);
+}
+
+/** The local path a data URI names (file://, npm:, a plain path); undefined for remote schemes. */
+export function localDataPath(uri: string, baseDir = process.cwd()): string | undefined {
+  if (uri.startsWith("npm:")) return resolveNpmUri(uri, baseDir);
+  if (uri.startsWith("file:///")) return fileURLToPath(uri);
+  if (uri.startsWith("file://")) return resolve(baseDir, uri.slice(7));
+  if (/^[a-z][a-z0-9+.-]*:/i.test(uri) && !/^[a-z]:[\\/]/i.test(uri)) return undefined;
+  return isAbsolute(uri) ? uri : resolve(baseDir, uri);
 }
 
 /** The local path of `npm:<package>/<path>`: a file or folder inside an installed package. */

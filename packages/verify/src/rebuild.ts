@@ -1,7 +1,7 @@
 import type { Pin } from "@lockstep/lockfile";
 import { trainCandidate } from "@lockstep/models";
 import { parseArtifactUri, type OpenStoreOptions } from "@lockstep/store";
-import { withinTolerance, type ReproduceOptions } from "./reproduce.js";
+import { DEFAULT_REPRODUCE_TOLERANCE, withinTolerance, type ReproduceOptions } from "./reproduce.js";
 
 export interface Rebuild {
   ok: boolean;
@@ -41,7 +41,7 @@ export async function rebuildArtifact(
       detail: `not in the store; rebuilding it with the default params gave sha256 ${candidate.pin.sha256.slice(0, 12)}, not the pinned ${pin.sha256.slice(0, 12)} (different code, data or params): restore the artifact or pin the rebuild`,
     };
   }
-  const tolerance = options.tolerance ?? 0.01;
+  const tolerance = options.tolerance ?? DEFAULT_REPRODUCE_TOLERANCE;
   const off = Object.entries(pin.metrics).filter(
     ([name, value]) => !withinTolerance(value, candidate.pin.metrics[name] ?? Number.NaN, tolerance),
   );

@@ -72,9 +72,11 @@ export async function train(model: string, options: TrainOptions, out: Output): 
   };
   await writeFile(candidatePath, `${JSON.stringify(candidateFile, null, 2)}\n`);
 
+  const current = lock.models[spec.name]?.pins[environment];
+  const identical = current?.sha256 === pin.sha256;
   let pinned = false;
   // an identical artifact is already pinned: nothing to write
-  if (options.pin && verdict.better && lock.models[spec.name]?.pins[environment]?.sha256 !== pin.sha256) {
+  if (options.pin && verdict.better && !identical) {
     await writeLock(path, bumpPin(lock, spec.name, environment, pin, spec.gate));
     pinned = true;
   }
@@ -89,13 +91,11 @@ export async function train(model: string, options: TrainOptions, out: Output): 
       candidate: candidatePath,
     });
   } else {
-    const current = lock.models[spec.name]?.pins[environment];
     const rows = [["metric", "candidate", `pinned (${environment})`]];
     for (const [name, value] of Object.entries(pin.metrics))
       rows.push([name, String(value), String(current?.metrics[name] ?? "-")]);
     out.result(table(rows));
     out.result(`\nartifact  ${pin.uri}\nsha256    ${pin.sha256}\nbytes     ${pin.bytes}`);
-    const identical = current?.sha256 === pin.sha256;
     out.result(
       identical
         ? `gate      not needed: byte-identical to the pinned version ${current.version} (deterministic training)`

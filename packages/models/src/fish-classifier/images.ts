@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import sharp from "sharp";
 import { ModelError } from "../errors.js";
-import { checkListed, checkShipped, readManifest } from "../shipped-files.js";
+import { checkListed, checkShipped, readManifest, type Manifest } from "../shipped-files.js";
 import { resampleRgb, type Taps } from "./pixel-kernels.js";
 import { decodePngRgb } from "./png.js";
 
@@ -84,10 +84,13 @@ export function parseLabelMap(
   return map;
 }
 
-async function readLabelMap(root: string) {
+async function readLabelMap(root: string, manifest?: Manifest) {
   for (const kind of ["tsv", "csv", "json"] as const) {
-    const text = await readFile(join(root, `labels.${kind}`), "utf8").catch(() => undefined);
-    if (text !== undefined) return parseLabelMap(text, kind);
+    const path = join(root, `labels.${kind}`);
+    const bytes = await readFile(path).catch(() => undefined);
+    if (bytes === undefined) continue;
+    if (manifest) checkShipped(manifest, root, path, bytes);
+    return parseLabelMap(bytes.toString("utf8"), kind);
   }
   return new Map<string, { name: string; alias?: string }>();
 }
@@ -134,7 +137,7 @@ export async function listImageFolder(
       root,
       files.map((f) => f.path),
     );
-  const labels = await readLabelMap(root);
+  const labels = await readLabelMap(root, manifest);
   const classes = ids.map((id) => ({
     id,
     name: labels.get(id)?.name ?? id,

@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
-import { datasetCacheDir, syncS3Prefix } from "@lockstep/store";
+import { datasetCacheDir, localDataPath, syncS3Prefix } from "@lockstep/store";
 import { ModelError } from "../errors.js";
-import { localPath } from "../shipped-files.js";
 import type { ModelSpec } from "../spec.js";
 import { listImageFolder, type ImageFolder } from "./images.js";
 import { defaultFishParams, parseFishParams, type FishParams } from "./params.js";
@@ -31,7 +30,7 @@ export const fishClassifier: ModelSpec<ImageFolder, FishParams> = {
       await syncS3Prefix(uri, dir, { env: context.env, log: context.log });
       return listImageFolder(dir, uri);
     }
-    const path = localPath(uri, baseDir);
+    const path = localDataPath(uri, baseDir);
     if (path === undefined) {
       throw new ModelError(
         "DATA_INVALID",
