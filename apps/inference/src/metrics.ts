@@ -77,6 +77,11 @@ export function createMetrics() {
       labelNames: ["route", "method", "status"] as const,
       registers: [registry],
     }),
+    httpInFlight: new Gauge({
+      name: "lockstep_http_requests_in_flight",
+      help: "HTTP requests being served right now (the HPA's per-pod load metric)",
+      registers: [registry],
+    }),
     httpDuration: new Histogram({
       name: "lockstep_http_request_duration_seconds",
       help: "HTTP request latency",

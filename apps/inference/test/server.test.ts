@@ -205,6 +205,8 @@ describe("inference server", () => {
       'lockstep_http_requests_total{route="/v1/models/:name/predict",method="POST",status="200"}',
     );
     expect(text).toContain("lockstep_http_request_duration_seconds_bucket");
+    // the /metrics request itself is the one in flight while the text is made
+    expect(text).toMatch(/^lockstep_http_requests_in_flight 1$/m);
     expect(text).toContain('lockstep_inference_duration_seconds_count{model="co2-forecast"}');
     expect(text).toContain(
       `lockstep_model_info{model="co2-forecast",version="1",sha256="${candidate.pin.sha256}"} 1`,

@@ -27,6 +27,11 @@ const USAGE_CODES = new Set([
   "CANDIDATE_MISSING",
   "CANDIDATE_TOO_LARGE",
   "VERIFY_INPUT",
+  "DEPLOY_CONFIG_PARSE",
+  "DEPLOY_CONFIG_INVALID",
+  "DEPLOY_CONFIG_NOT_FOUND",
+  "PROMOTE_REFUSED",
+  "REVERT_REFUSED",
 ]);
 
 /** Maps any error to its exit code: bad input is 2, everything else 1. */

@@ -3,6 +3,7 @@ import { models } from "@lockstep/models";
 import { demo } from "./commands/demo.js";
 import { lockDiff, lockShow, lockValidate } from "./commands/lock.js";
 import { propose } from "./commands/propose.js";
+import { render } from "./commands/render.js";
 import { serve } from "./commands/serve.js";
 import { train } from "./commands/train.js";
 import { verify } from "./commands/verify.js";
@@ -118,6 +119,20 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
     .option("--json", "print every check as JSON")
     .action(async (base: string | undefined, options) => {
       state.code = (await verify(base, options, out)).exitCode;
+    });
+
+  program
+    .command("render")
+    .description(
+      "render the lock and lockstep.deploy.json as the Kubernetes and Argo CD manifests under argocd/",
+    )
+    .option("--lock <file>", "lock file (default $LOCKSTEP_LOCK or ./models.lock.json)")
+    .option("--config <file>", "deployment config (default lockstep.deploy.json beside the lock)")
+    .option("--dir <dir>", "repository root to write argocd/ under (default the lock's folder)")
+    .option("--check", "write nothing; exit 1 when the committed argocd/ files are stale")
+    .option("--json", "print what changed as JSON")
+    .action(async (options) => {
+      state.code = (await render(options, out)).exitCode;
     });
 
   program

@@ -91,8 +91,19 @@ export interface ServingAdapter<Context = unknown> {
   };
   /** What the server counts about each answer for its Prometheus metrics. */
   observe?: AnswerObserver;
+  /** What one pod of this model needs in a cluster: the defaults `lockstep render` starts from. */
+  deployment?: DeploymentHints;
   /** JSON Schemas of the domain endpoint's request and answer, for /openapi.json. */
   schema?: { request: Record<string, unknown>; response: Record<string, unknown> };
+}
+
+/** A pod's needs and the latency it should hold (from the serving bench figures). */
+export interface DeploymentHints {
+  /** CPU and memory requested per pod (Kubernetes quantities). */
+  requests: { cpu: string; memory: string };
+  limits: { cpu: string; memory: string };
+  /** The p99 latency a canary must stay under, in seconds. */
+  p99Seconds: number;
 }
 
 /** Reads the predicted classes and values out of an answer, for prediction metrics. */

@@ -104,6 +104,12 @@ export const btcServing: ServingAdapter<BtcContext> = {
   batching: { enabled: true, maxBatch: 64 },
   // the trees run one window in ~0.02 ms: a lone client saves the worker hop (~0.2 ms of ~0.6)
   inline: true,
+  // one pod serving this model alone: RSS and p99 from bench/RESULTS.md (soak, serving)
+  deployment: {
+    requests: { cpu: "250m", memory: "256Mi" },
+    limits: { cpu: "1", memory: "512Mi" },
+    p99Seconds: 0.1,
+  },
   observe: { classes: (answer) => [String(answer.signal)] },
   schema: {
     request: {

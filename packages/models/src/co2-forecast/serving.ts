@@ -108,6 +108,12 @@ export const co2Serving: ServingAdapter<Co2Context> = {
   batching: { enabled: true, maxBatch: 16, pipeline: 3 },
   // one window runs in ~0.08 ms: a lone client's answer is ~0.1 ms sooner without the worker hop
   inline: true,
+  // one pod serving this model alone: RSS and p99 from bench/RESULTS.md (soak, serving)
+  deployment: {
+    requests: { cpu: "250m", memory: "256Mi" },
+    limits: { cpu: "1", memory: "512Mi" },
+    p99Seconds: 0.1,
+  },
   observe: {
     values: {
       metric: "forecast_value_ppm",

@@ -100,6 +100,12 @@ export const fishServing: ServingAdapter<Record<string, never>> = {
   // connection and +20 MB resident (+40 MB under load); not worth it on 2 cores.
   threads: 2,
   batching: { enabled: true, maxBatch: 8 },
+  // one pod serving this model alone: RSS and p99 from bench/RESULTS.md (soak, serving)
+  deployment: {
+    requests: { cpu: "1", memory: "512Mi" },
+    limits: { cpu: "2", memory: "1Gi" },
+    p99Seconds: 0.5,
+  },
   observe: { classes: (answer) => [String(answer.predicted_label)] },
   schema: {
     request: {

@@ -1,0 +1,217 @@
+import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
+import { pointerSegment } from "@lockstep/lockfile";
+import schema from "../schema/deploy-config.schema.json" with { type: "json" };
+import { DeployError, type ConfigIssue } from "./errors.js";
+import { isDnsLabel, isDnsSubdomain, quantityValue } from "./names.js";
+
+export { schema as deployConfigSchema };
+export const DEPLOY_CONFIG_NAME = "lockstep.deploy.json";
+export const MAX_CONFIG_BYTES = 256 * 1024;
+
+export interface Quantities {
+  cpu?: string;
+  memory?: string;
+}
+
+export interface CanaryAnalysis {
+  interval: string;
+  count: number;
+  /** The PromQL range each query looks back over. */
+  window: string;
+  /** Fewer canary requests than this in the window: inconclusive, never a pass. */
+  minRequests: number;
+  errorRatio: number;
+  p99Seconds: number;
+  /** Largest total-variation distance between canary and stable class shares. */
+  classShareShift: number;
+  /** Largest relative shift of the canary's mean predicted value from the stable's. */
+  valueShift: number;
+}
+
+/** What can be set per model and environment (every field optional in the file). */
+export interface Settings {
+  replicas: number;
+  hpa: { minReplicas: number; maxReplicas: number; cpuUtilization: number; inFlightPerPod?: number };
+  resources: { requests: Required<Quantities>; limits: Required<Quantities> };
+  canary: { weights: number[]; analysis: CanaryAnalysis };
+}
+
+export type PartialSettings = {
+  replicas?: number;
+  hpa?: Partial<Settings["hpa"]>;
+  resources?: { requests?: Quantities; limits?: Quantities };
+  canary?: { weights?: number[]; analysis?: Partial<CanaryAnalysis> };
+};
+
+export interface StoreConfig {
+  uri: string;
+  endpoint?: string;
+  region?: string;
+  secretName?: string;
+  serviceAccountAnnotations?: Record<string, string>;
+}
+
+export interface EnvironmentConfig {
+  namespace: string;
+  host: string;
+  sync?: "auto" | "manual";
+  tlsSecretName?: string;
+  store: StoreConfig;
+}
+
+export interface DeployConfig {
+  $schema?: string;
+  repository: { url: string; revision?: string };
+  image: { repository: string; digest: string };
+  argocd?: { namespace?: string; project?: string };
+  cluster?: {
+    ingressClassName?: string;
+    ingressNamespace?: string;
+    prometheusNamespace?: string;
+    prometheusAddress?: string;
+    trafficRouting?: "nginx" | "replicas";
+    prometheusAdapter?: boolean;
+  };
+  previews?: { domain: string; label?: string };
+  environments: Record<string, EnvironmentConfig>;
+  defaults?: PartialSettings;
+  models?: Record<string, { settings?: PartialSettings; environments?: Record<string, PartialSettings> }>;
+}
+
+const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
+const check = ajv.compile<DeployConfig>(schema);
+
+function describe(error: ErrorObject): string {
+  const description = (error.parentSchema as { description?: string } | undefined)?.description;
+  switch (error.keyword) {
+    case "additionalProperties":
+      return `unknown key "${String(error.params.additionalProperty)}"`;
+    case "required":
+      return `missing required key "${String(error.params.missingProperty)}"`;
+    case "propertyNames":
+      return `invalid name ${JSON.stringify(error.params.propertyName)}`;
+    case "pattern":
+      return `expected ${description ?? `a value matching ${String(error.params.pattern)}`}`;
+    default:
+      return description && error.keyword === "enum"
+        ? `expected ${description}`
+        : (error.message ?? `failed ${error.keyword}`);
+  }
+}
+
+/** The rules a schema cannot state: Kubernetes names, quantities, known models, ordered bounds. */
+function semanticIssues(config: DeployConfig, knownModels: readonly string[]): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const label = (value: string | undefined, pointer: string) => {
+    if (value !== undefined && !isDnsLabel(value))
+      issues.push({ pointer, message: `"${value}" is not a DNS-1123 label (a-z, 0-9, '-', at most 63)` });
+  };
+  const host = (value: string | undefined, pointer: string) => {
+    if (value !== undefined && !isDnsSubdomain(value))
+      issues.push({ pointer, message: `"${value}" is not a DNS name` });
+  };
+  label(config.argocd?.namespace, "/argocd/namespace");
+  label(config.argocd?.project, "/argocd/project");
+  label(config.cluster?.ingressNamespace, "/cluster/ingressNamespace");
+  label(config.cluster?.prometheusNamespace, "/cluster/prometheusNamespace");
+  label(config.cluster?.ingressClassName, "/cluster/ingressClassName");
+  host(config.previews?.domain, "/previews/domain");
+  const namespaces = new Map<string, string>();
+  for (const [env, environment] of Object.entries(config.environments)) {
+    const at = `/environments/${pointerSegment(env)}`;
+    label(environment.namespace, `${at}/namespace`);
+    host(environment.host, `${at}/host`);
+    label(environment.tlsSecretName, `${at}/tlsSecretName`);
+    label(environment.store.secretName, `${at}/store/secretName`);
+    const other = namespaces.get(environment.namespace);
+    if (other)
+      issues.push({
+        pointer: `${at}/namespace`,
+        message: `namespace "${environment.namespace}" is also ${other}'s`,
+      });
+    namespaces.set(environment.namespace, env);
+  }
+  settingsIssues(config.defaults, "/defaults", issues);
+  for (const [model, entry] of Object.entries(config.models ?? {})) {
+    const at = `/models/${pointerSegment(model)}`;
+    if (!knownModels.includes(model)) {
+      issues.push({ pointer: at, message: `unknown model "${model}" (known: ${knownModels.join(", ")})` });
+      continue;
+    }
+    settingsIssues(entry.settings, `${at}/settings`, issues);
+    for (const [env, settings] of Object.entries(entry.environments ?? {})) {
+      const envAt = `${at}/environments/${pointerSegment(env)}`;
+      if (!Object.hasOwn(config.environments, env))
+        issues.push({
+          pointer: envAt,
+          message: `unknown environment "${env}" (configured: ${Object.keys(config.environments).join(", ")})`,
+        });
+      settingsIssues(settings, envAt, issues);
+    }
+  }
+  return issues;
+}
+
+function settingsIssues(settings: PartialSettings | undefined, at: string, issues: ConfigIssue[]): void {
+  if (!settings) return;
+  for (const side of ["requests", "limits"] as const) {
+    for (const resource of ["cpu", "memory"] as const) {
+      const value = settings.resources?.[side]?.[resource];
+      if (value === undefined) continue;
+      const parsed = quantityValue(value);
+      if (parsed === undefined || parsed <= 0)
+        issues.push({
+          pointer: `${at}/resources/${side}/${resource}`,
+          message: `"${value}" is not a positive Kubernetes quantity (like ${resource === "cpu" ? "250m or 1" : "256Mi or 1Gi"})`,
+        });
+    }
+  }
+  const weights = settings.canary?.weights;
+  if (weights && weights.some((w, i) => i > 0 && w <= weights[i - 1]!))
+    issues.push({ pointer: `${at}/canary/weights`, message: "canary weights must increase step by step" });
+}
+
+/** Checks a parsed config; throws DeployError("DEPLOY_CONFIG_INVALID") listing every issue with its pointer. */
+export function validateDeployConfig(
+  value: unknown,
+  knownModels: readonly string[],
+  source = DEPLOY_CONFIG_NAME,
+): DeployConfig {
+  let issues: ConfigIssue[];
+  if (!check(value)) {
+    issues = (check.errors ?? [])
+      .filter((e) => e.propertyName === undefined || e.keyword === "propertyNames")
+      .map((e) => ({
+        pointer:
+          (e.keyword === "propertyNames"
+            ? `${e.instancePath}/${pointerSegment(String(e.params.propertyName))}`
+            : e.instancePath) || "/",
+        message: describe(e),
+      }));
+  } else {
+    issues = semanticIssues(value, knownModels);
+  }
+  if (issues.length > 0)
+    throw new DeployError(
+      "DEPLOY_CONFIG_INVALID",
+      `${source} is not a valid deployment config:\n${issues.map((i) => `  ${i.pointer}: ${i.message}`).join("\n")}`,
+      issues,
+    );
+  return value as DeployConfig;
+}
+
+export function parseDeployConfig(
+  text: string,
+  knownModels: readonly string[],
+  source = DEPLOY_CONFIG_NAME,
+): DeployConfig {
+  if (Buffer.byteLength(text) > MAX_CONFIG_BYTES)
+    throw new DeployError("DEPLOY_CONFIG_INVALID", `${source} is larger than ${MAX_CONFIG_BYTES} bytes`);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new DeployError("DEPLOY_CONFIG_PARSE", `${source} is not JSON: ${(error as Error).message}`);
+  }
+  return validateDeployConfig(value, knownModels, source);
+}

@@ -1,0 +1,18 @@
+export * from "./errors.js";
+export * from "./config.js";
+export { readDeployConfig } from "./load.js";
+export { isDnsLabel, quantityValue, branchSlug } from "./names.js";
+export { resolveSettings, BASE_SETTINGS } from "./settings.js";
+export { renderManifests, GENERATED_DIRS, UNRELEASED_DIGEST, type RenderResult } from "./render.js";
+export { diffRendered, writeRendered, isClean, type RenderedDiff } from "./files.js";
+export { canaryQueries, ARGS, HASH_LABEL, type CanaryQuery } from "./queries.js";
+export { podLock, PIN_FILE } from "./objects/pin-config.js";
+export {
+  githubRepository,
+  modelPath,
+  namespacePath,
+  NAMESPACED_KINDS,
+  PREVIEW_LABEL,
+  REVERT_EVENT,
+} from "./objects/argocd.js";
+export { parseManifests, MODELS, type Manifest } from "./validate.js";

@@ -1,0 +1,238 @@
+import { Application, ApplicationSet, AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1";
+import { ConfigMap } from "kubernetes-models/v1";
+import type { DeployConfig } from "../config.js";
+import { MANAGED_BY, PART_OF } from "../target.js";
+
+export const DEFAULT_ARGOCD_NAMESPACE = "argocd";
+export const DEFAULT_PROJECT = "lockstep";
+export const IN_CLUSTER = "https://kubernetes.default.svc";
+export const PREVIEW_NAMESPACE_PREFIX = "lockstep-pr-";
+export const PREVIEW_LABEL = "model-bump";
+export const REVERT_EVENT = "canary-failed";
+export const GITHUB_TOKEN_SECRET = "lockstep-github";
+
+/** Every kind the rendered folders hold: the project admits these and nothing else. */
+export const NAMESPACED_KINDS: [string, string][] = [
+  ["", "ConfigMap"],
+  ["", "Service"],
+  ["", "ServiceAccount"],
+  ["apps", "ReplicaSet"],
+  ["argoproj.io", "Rollout"],
+  ["argoproj.io", "AnalysisTemplate"],
+  ["argoproj.io", "AnalysisRun"],
+  ["autoscaling", "HorizontalPodAutoscaler"],
+  ["policy", "PodDisruptionBudget"],
+  ["networking.k8s.io", "NetworkPolicy"],
+  ["networking.k8s.io", "Ingress"],
+  ["monitoring.coreos.com", "PodMonitor"],
+];
+
+export const argocdNamespace = (config: DeployConfig) => config.argocd?.namespace ?? DEFAULT_ARGOCD_NAMESPACE;
+export const projectName = (config: DeployConfig) => config.argocd?.project ?? DEFAULT_PROJECT;
+export const envPath = (environment: string) => `argocd/envs/${environment}`;
+export const modelPath = (environment: string, model: string) => `${envPath(environment)}/${model}`;
+export const namespacePath = (environment: string) => `${envPath(environment)}/namespace`;
+
+const labels = { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": MANAGED_BY };
+
+/** owner and repo from https://github.com/<owner>/<repo>.git */
+export function githubRepository(config: DeployConfig): { owner: string; repo: string } {
+  const [, owner = "", repo = ""] =
+    /^https:\/\/github\.com\/([^/]+)\/([^/]+?)\.git$/.exec(config.repository.url) ?? [];
+  return { owner, repo };
+}
+
+/** Least privilege: this repository, the environments' (and previews') namespaces, the kinds rendered. */
+export function appProject(config: DeployConfig): AppProject {
+  return new AppProject({
+    metadata: { name: projectName(config), namespace: argocdNamespace(config), labels },
+    spec: {
+      description: "Lockstep inference services: exactly the pins of models.lock.json",
+      sourceRepos: [config.repository.url],
+      destinations: [
+        ...Object.values(config.environments).map((env) => ({
+          server: IN_CLUSTER,
+          namespace: env.namespace,
+        })),
+        ...(config.previews ? [{ server: IN_CLUSTER, namespace: `${PREVIEW_NAMESPACE_PREFIX}*` }] : []),
+      ],
+      clusterResourceWhitelist: [{ group: "", kind: "Namespace" }],
+      namespaceResourceWhitelist: NAMESPACED_KINDS.map(([group, kind]) => ({ group, kind })),
+      orphanedResources: { warn: true },
+    },
+  });
+}
+
+function syncPolicy(auto: boolean) {
+  return {
+    ...(auto ? { automated: { prune: true, selfHeal: true } } : {}),
+    syncOptions: ["PruneLast=true", "RespectIgnoreDifferences=true"],
+    retry: { limit: 5, backoff: { duration: "10s", factor: 2, maxDuration: "5m" } },
+  };
+}
+
+/** The HPA owns a Rollout's replica count: Argo CD must not reset it to the rendered one. */
+const ignoreReplicas = [{ group: "argoproj.io", kind: "Rollout", jsonPointers: ["/spec/replicas"] }];
+
+/** The namespace folder of an environment, synced before any model (sync wave -2). */
+export function namespaceApplication(config: DeployConfig, environment: string): Application {
+  const env = config.environments[environment]!;
+  return new Application({
+    metadata: {
+      name: `${environment}-namespace`,
+      namespace: argocdNamespace(config),
+      labels: { ...labels, "lockstep.dev/environment": environment },
+      annotations: { "argocd.argoproj.io/sync-wave": "-2" },
+      finalizers: ["resources-finalizer.argocd.argoproj.io"],
+    },
+    spec: {
+      project: projectName(config),
+      source: {
+        repoURL: config.repository.url,
+        targetRevision: config.repository.revision ?? "main",
+        path: namespacePath(environment),
+      },
+      destination: { server: IN_CLUSTER, namespace: env.namespace },
+      syncPolicy: { automated: { prune: false, selfHeal: true }, syncOptions: ["CreateNamespace=false"] },
+    },
+  });
+}
+
+/** One Application per rendered model folder of the environment; staging syncs by itself. */
+export function environmentApplicationSet(
+  config: DeployConfig,
+  environment: string,
+  models: string[],
+): ApplicationSet {
+  const env = config.environments[environment]!;
+  const auto = (env.sync ?? (environment === "production" ? "manual" : "auto")) === "auto";
+  return new ApplicationSet({
+    metadata: { name: `lockstep-${environment}`, namespace: argocdNamespace(config), labels },
+    spec: {
+      goTemplate: true,
+      goTemplateOptions: ["missingkey=error"],
+      generators: [
+        { list: { elements: models.map((model) => ({ model, path: modelPath(environment, model) })) } },
+      ],
+      template: {
+        metadata: {
+          name: `${environment}-{{.model}}`,
+          labels: { ...labels, "lockstep.dev/environment": environment, "lockstep.dev/model": "{{.model}}" },
+          annotations: { "notifications.argoproj.io/subscribe.on-canary-failed.github-dispatch": "" },
+          finalizers: ["resources-finalizer.argocd.argoproj.io"],
+        },
+        spec: {
+          project: projectName(config),
+          source: {
+            repoURL: config.repository.url,
+            targetRevision: config.repository.revision ?? "main",
+            path: "{{.path}}",
+          },
+          destination: { server: IN_CLUSTER, namespace: env.namespace },
+          syncPolicy: syncPolicy(auto),
+          ignoreDifferences: ignoreReplicas,
+        },
+      },
+    },
+  });
+}
+
+/** Each open model-bump pull request's candidate, in its own namespace, gone when the PR closes. */
+export function previewApplicationSet(config: DeployConfig, environment: string): ApplicationSet | undefined {
+  if (!config.previews) return undefined;
+  const { owner, repo } = githubRepository(config);
+  return new ApplicationSet({
+    metadata: { name: "lockstep-previews", namespace: argocdNamespace(config), labels },
+    spec: {
+      goTemplate: true,
+      goTemplateOptions: ["missingkey=error"],
+      generators: [
+        {
+          pullRequest: {
+            github: {
+              owner,
+              repo,
+              labels: [config.previews.label ?? PREVIEW_LABEL],
+              tokenRef: { secretName: GITHUB_TOKEN_SECRET, key: "token" },
+            },
+            // proposal branches are lockstep/<model>/<environment>
+            filters: [{ branchMatch: `^lockstep/[a-z0-9-]+/${environment}$` }],
+            requeueAfterSeconds: 120,
+          },
+        },
+      ],
+      template: {
+        metadata: {
+          name: "preview-{{.number}}",
+          labels: { ...labels, "lockstep.dev/preview": "{{.number}}" },
+          finalizers: ["resources-finalizer.argocd.argoproj.io"],
+        },
+        spec: {
+          project: projectName(config),
+          source: {
+            repoURL: config.repository.url,
+            targetRevision: "{{.head_sha}}",
+            path: `${envPath(environment)}/{{ index (splitList "/" .branch) 1 }}`,
+            kustomize: {
+              patches: [
+                {
+                  target: { kind: "Ingress" },
+                  patch: `- op: replace\n  path: /spec/rules/0/host\n  value: "{{.branch_slug}}.${config.previews.domain}"\n- op: remove\n  path: /spec/tls\n`,
+                },
+              ],
+            },
+          },
+          destination: { server: IN_CLUSTER, namespace: `${PREVIEW_NAMESPACE_PREFIX}{{.number}}` },
+          syncPolicy: {
+            automated: { prune: true, selfHeal: true },
+            syncOptions: ["CreateNamespace=true"],
+            managedNamespaceMetadata: { labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
+          },
+          ignoreDifferences: ignoreReplicas,
+        },
+      },
+    },
+  });
+}
+
+/** Argo CD Notifications: a degraded model Application (a failed canary) dispatches revert.yml. */
+export function notificationsConfigMap(config: DeployConfig): ConfigMap {
+  const { owner, repo } = githubRepository(config);
+  const payload =
+    `{"event_type": "${REVERT_EVENT}", "client_payload": {` +
+    `"model": {{ index .app.metadata.labels "lockstep.dev/model" | toJson }}, ` +
+    `"environment": {{ index .app.metadata.labels "lockstep.dev/environment" | toJson }}, ` +
+    `"application": {{ .app.metadata.name | toJson }}, ` +
+    `"revision": {{ .app.status.sync.revision | toJson }}, ` +
+    `"health": {{ .app.status.health.status | toJson }}}}`;
+  return new ConfigMap({
+    metadata: { name: "argocd-notifications-cm", namespace: argocdNamespace(config), labels },
+    data: {
+      "service.webhook.github-dispatch": [
+        "url: https://api.github.com",
+        "headers:",
+        "  - name: Authorization",
+        "    value: Bearer $github-token",
+        "  - name: Accept",
+        "    value: application/vnd.github+json",
+        "",
+      ].join("\n"),
+      "template.dispatch-revert": [
+        "webhook:",
+        "  github-dispatch:",
+        "    method: POST",
+        `    path: /repos/${owner}/${repo}/dispatches`,
+        "    body: |",
+        `      ${payload}`,
+        "",
+      ].join("\n"),
+      "trigger.on-canary-failed": [
+        "- description: the model's rollout is degraded: a canary analysis failed and the rollout aborted",
+        "  send: [dispatch-revert]",
+        "  when: app.status.health.status == 'Degraded'",
+        "  oncePer: app.status.sync.revision",
+        "",
+      ].join("\n"),
+    },
+  });
+}

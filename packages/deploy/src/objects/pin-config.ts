@@ -1,0 +1,47 @@
+import { createHash } from "node:crypto";
+import { LOCKFILE_VERSION, serializeLock, type LockFile } from "@lockstep/lockfile";
+import { ConfigMap } from "kubernetes-models/v1";
+import { parseStoreUri } from "@lockstep/store";
+import { commonLabels, names, waveAnnotation, WAVE, type RenderTarget } from "../target.js";
+
+export const PIN_FILE = "models.lock.json";
+
+/**
+ * The lock a pod serves: this model's pin in this environment alone, its URI pointing into the
+ * environment's store (the artifact is named by its sha256 in every store, so identity is unchanged).
+ */
+export function podLock(target: RenderTarget): LockFile {
+  const store = parseStoreUri(target.env.store.uri, "/");
+  const base = store.uri.replace(/\/+$/, "");
+  return {
+    lockfileVersion: LOCKFILE_VERSION,
+    models: {
+      [target.model]: {
+        gate: target.gate,
+        pins: { [target.environment]: { ...target.pin, uri: `${base}/sha256/${target.pin.sha256}` } },
+      },
+    },
+  };
+}
+
+/** The pin as a content-named ConfigMap: a new pin is a new name, so the pod template changes and rolls. */
+export function pinConfigMap(target: RenderTarget): ConfigMap {
+  const lock = podLock(target);
+  const text = serializeLock(lock);
+  const hash = createHash("sha256").update(text).digest("hex").slice(0, 10);
+  return new ConfigMap({
+    metadata: {
+      name: names.pinConfigMap(target.model, hash),
+      labels: { ...commonLabels(target), "lockstep.dev/pin": target.pin.sha256.slice(0, 63) },
+      annotations: {
+        ...waveAnnotation(WAVE.config),
+        // pods of the stable ReplicaSet still mount the previous pin while a canary runs
+        "argocd.argoproj.io/sync-options": "Prune=false",
+        "lockstep.dev/sha256": target.pin.sha256,
+        "lockstep.dev/version": target.pin.version,
+      },
+    },
+    immutable: true,
+    data: { [PIN_FILE]: text },
+  });
+}

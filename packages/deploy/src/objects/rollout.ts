@@ -1,0 +1,148 @@
+import { Rollout } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1";
+import type { IEnvVar } from "kubernetes-models/v1";
+import type { ConfigMap } from "kubernetes-models/v1";
+import { PIN_FILE } from "./pin-config.js";
+import {
+  commonLabels,
+  CONTAINER_PORT,
+  names,
+  selectorLabels,
+  waveAnnotation,
+  WAVE,
+  type RenderTarget,
+} from "../target.js";
+
+const CONFIG_DIR = "/config";
+const CACHE_DIR = "/var/cache/lockstep";
+
+function environmentVariables(target: RenderTarget): IEnvVar[] {
+  const { store } = target.env;
+  const vars: IEnvVar[] = [
+    { name: "PORT", value: String(CONTAINER_PORT) },
+    { name: "LOCKSTEP_LOCK", value: `${CONFIG_DIR}/${PIN_FILE}` },
+    { name: "LOCKSTEP_ENV", value: target.environment },
+    { name: "LOCKSTEP_CACHE_DIR", value: CACHE_DIR },
+    // the pin is immutable for the pod's life: a new pin is a new pod, never a reload
+    { name: "LOCKSTEP_WATCH_LOCK_MS", value: "0" },
+    // the load balancer stops sending before the server stops accepting
+    { name: "LOCKSTEP_DRAIN_DELAY_MS", value: "5000" },
+  ];
+  if (store.endpoint) vars.push({ name: "AWS_ENDPOINT_URL_S3", value: store.endpoint });
+  if (store.region) vars.push({ name: "AWS_REGION", value: store.region });
+  return vars;
+}
+
+/** Canary steps: each weight, then the analysis; a failed analysis aborts the rollout. */
+function canarySteps(target: RenderTarget) {
+  const analysis = {
+    templates: [{ templateName: names.analysis(target.model) }],
+    args: [
+      { name: "canary-hash", valueFrom: { podTemplateHashValue: "Latest" } },
+      { name: "stable-hash", valueFrom: { podTemplateHashValue: "Stable" } },
+      { name: "namespace", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+    ],
+  };
+  return target.settings.canary.weights.flatMap((weight) => [{ setWeight: weight }, { analysis }]);
+}
+
+/** The model's workload: an Argo Rollouts canary whose pod template names the pin. */
+export function rollout(target: RenderTarget, pin: ConfigMap): Rollout {
+  const { settings, config } = target;
+  const image = `${config.image.repository}@${config.image.digest}`;
+  const nginx = (config.cluster?.trafficRouting ?? "nginx") === "nginx";
+  const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
+    httpGet: { path, port: "http" },
+    periodSeconds,
+    timeoutSeconds: 2,
+    failureThreshold,
+  });
+  return new Rollout({
+    metadata: {
+      name: names.stable(target.model),
+      labels: commonLabels(target),
+      annotations: waveAnnotation(WAVE.workload),
+    },
+    spec: {
+      // the HPA owns the replica count; this is the count before it first acts
+      replicas: settings.hpa.minReplicas,
+      revisionHistoryLimit: 3,
+      selector: { matchLabels: selectorLabels(target) },
+      template: {
+        metadata: {
+          labels: commonLabels(target),
+          annotations: {
+            "lockstep.dev/sha256": target.pin.sha256,
+            "lockstep.dev/version": target.pin.version,
+          },
+        },
+        spec: {
+          serviceAccountName: names.stable(target.model),
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: 30,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 1000,
+            runAsGroup: 1000,
+            fsGroup: 1000,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          topologySpreadConstraints: [
+            {
+              maxSkew: 1,
+              topologyKey: "kubernetes.io/hostname",
+              whenUnsatisfiable: "ScheduleAnyway",
+              labelSelector: { matchLabels: selectorLabels(target) },
+            },
+          ],
+          containers: [
+            {
+              name: "inference",
+              image,
+              imagePullPolicy: "IfNotPresent",
+              ports: [{ name: "http", containerPort: CONTAINER_PORT, protocol: "TCP" }],
+              env: environmentVariables(target),
+              ...(target.env.store.secretName
+                ? { envFrom: [{ secretRef: { name: target.env.store.secretName } }] }
+                : {}),
+              resources: {
+                requests: { ...settings.resources.requests },
+                limits: { ...settings.resources.limits },
+              },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                privileged: false,
+                capabilities: { drop: ["ALL"] },
+              },
+              // the artifact is fetched and verified before /readyz answers: give it time to start
+              startupProbe: probe("/healthz", 2, 90),
+              readinessProbe: probe("/readyz", 5, 2),
+              livenessProbe: probe("/healthz", 10, 3),
+              volumeMounts: [
+                { name: "pin", mountPath: CONFIG_DIR, readOnly: true },
+                { name: "cache", mountPath: CACHE_DIR },
+                { name: "tmp", mountPath: "/tmp" },
+              ],
+            },
+          ],
+          volumes: [
+            { name: "pin", configMap: { name: pin.metadata!.name! } },
+            { name: "cache", emptyDir: { sizeLimit: "2Gi" } },
+            { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+          ],
+        },
+      },
+      strategy: {
+        canary: {
+          canaryService: names.canary(target.model),
+          stableService: names.stable(target.model),
+          ...(nginx ? { trafficRouting: { nginx: { stableIngress: names.stable(target.model) } } } : {}),
+          abortScaleDownDelaySeconds: 30,
+          steps: canarySteps(target),
+        },
+      },
+    },
+  });
+}

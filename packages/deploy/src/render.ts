@@ -1,0 +1,189 @@
+import type { LockFile } from "@lockstep/lockfile";
+import { models as registry, type ModelSpec } from "@lockstep/models";
+import type { DeployConfig } from "./config.js";
+import { DeployError } from "./errors.js";
+import { isDnsLabel, quantityValue } from "./names.js";
+import { analysisTemplate } from "./objects/analysis.js";
+import {
+  appProject,
+  environmentApplicationSet,
+  modelPath,
+  namespaceApplication,
+  namespacePath,
+  notificationsConfigMap,
+  previewApplicationSet,
+} from "./objects/argocd.js";
+import { podMonitor } from "./objects/monitoring.js";
+import { defaultDeny, namespace } from "./objects/namespace.js";
+import { ingress, networkPolicy, serviceAccount, services } from "./objects/network.js";
+import { pinConfigMap } from "./objects/pin-config.js";
+import { rollout } from "./objects/rollout.js";
+import { autoscaler, disruptionBudget } from "./objects/scaling.js";
+import { resolveSettings } from "./settings.js";
+import { MAX_MODEL_NAME, type RenderTarget } from "./target.js";
+import { toYaml } from "./yaml.js";
+
+/** The folders `render` owns: every file in them is generated, and files it no longer makes are removed. */
+export const GENERATED_DIRS = ["argocd/bootstrap", "argocd/envs"] as const;
+export const UNRELEASED_DIGEST = `sha256:${"0".repeat(64)}`;
+
+interface Validatable {
+  validate(): void;
+  toJSON(): unknown;
+}
+
+export interface RenderResult {
+  /** Repository-relative path → file text, sorted by path. */
+  files: Map<string, string>;
+  warnings: string[];
+}
+
+function file(files: Map<string, string>, path: string, object: Validatable): string {
+  try {
+    object.validate();
+  } catch (error) {
+    throw new DeployError(
+      "RENDER_INVALID",
+      `${path} would not be a valid object: ${(error as Error).message}`,
+    );
+  }
+  files.set(path, toYaml(object.toJSON()));
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+function kustomization(files: Map<string, string>, dir: string, resources: string[]): void {
+  files.set(
+    `${dir}/kustomization.yaml`,
+    toYaml({
+      apiVersion: "kustomize.config.k8s.io/v1beta1",
+      kind: "Kustomization",
+      resources: [...resources].sort(),
+    }),
+  );
+}
+
+function settingsChecks(target: RenderTarget): void {
+  const { hpa, resources } = target.settings;
+  const at = `/models/${target.model}/environments/${target.environment}`;
+  if (hpa.maxReplicas < hpa.minReplicas)
+    throw new DeployError(
+      "DEPLOY_CONFIG_INVALID",
+      `${at}/hpa: maxReplicas ${hpa.maxReplicas} is below minReplicas ${hpa.minReplicas}`,
+      [{ pointer: `${at}/hpa/maxReplicas`, message: "below minReplicas" }],
+    );
+  for (const resource of ["cpu", "memory"] as const) {
+    const request = quantityValue(resources.requests[resource])!;
+    const limit = quantityValue(resources.limits[resource])!;
+    if (limit < request)
+      throw new DeployError(
+        "DEPLOY_CONFIG_INVALID",
+        `${at}/resources: the ${resource} limit ${resources.limits[resource]} is below the request ${resources.requests[resource]}`,
+        [{ pointer: `${at}/resources/limits/${resource}`, message: "below the request" }],
+      );
+  }
+}
+
+function renderModel(files: Map<string, string>, target: RenderTarget): void {
+  const dir = modelPath(target.environment, target.model);
+  const pin = pinConfigMap(target);
+  const [stable, canary] = services(target);
+  const written = [
+    file(files, `${dir}/serviceaccount.yaml`, serviceAccount(target)),
+    file(files, `${dir}/configmap-pin.yaml`, pin),
+    file(files, `${dir}/service-stable.yaml`, stable!),
+    file(files, `${dir}/service-canary.yaml`, canary!),
+    file(files, `${dir}/analysistemplate.yaml`, analysisTemplate(target)),
+    file(files, `${dir}/networkpolicy.yaml`, networkPolicy(target)),
+    file(files, `${dir}/rollout.yaml`, rollout(target, pin)),
+    file(files, `${dir}/hpa.yaml`, autoscaler(target)),
+    file(files, `${dir}/pdb.yaml`, disruptionBudget(target)),
+    file(files, `${dir}/ingress.yaml`, ingress(target)),
+    file(files, `${dir}/podmonitor.yaml`, podMonitor(target)),
+  ];
+  kustomization(files, dir, written);
+}
+
+export interface RenderOptions {
+  /** The model specs (default: every model Lockstep knows). */
+  models?: Record<string, ModelSpec>;
+}
+
+/**
+ * The lock and the deployment config as plain manifests: per environment, a namespace folder and
+ * one folder per pinned model; the Argo CD objects that sync them under argocd/bootstrap.
+ */
+export function renderManifests(
+  lock: LockFile,
+  config: DeployConfig,
+  options: RenderOptions = {},
+): RenderResult {
+  const specs = options.models ?? registry;
+  const files = new Map<string, string>();
+  const warnings: string[] = [];
+  if (config.image.digest === UNRELEASED_DIGEST)
+    warnings.push(
+      "image.digest is the unreleased placeholder: release.yml sets the real digest on its first run",
+    );
+  const bootstrap: string[] = [];
+  bootstrap.push(file(files, "argocd/bootstrap/appproject.yaml", appProject(config)));
+  bootstrap.push(
+    file(files, "argocd/bootstrap/argocd-notifications-cm.yaml", notificationsConfigMap(config)),
+  );
+
+  for (const environment of Object.keys(config.environments).sort()) {
+    const env = config.environments[environment]!;
+    const nsDir = namespacePath(environment);
+    kustomization(files, nsDir, [
+      file(files, `${nsDir}/namespace.yaml`, namespace(env.namespace, environment)),
+      file(files, `${nsDir}/networkpolicy-default-deny.yaml`, defaultDeny(environment)),
+    ]);
+    bootstrap.push(
+      file(
+        files,
+        `argocd/bootstrap/application-${environment}-namespace.yaml`,
+        namespaceApplication(config, environment),
+      ),
+    );
+    const pinned: string[] = [];
+    for (const model of Object.keys(lock.models).sort()) {
+      const entry = lock.models[model]!;
+      const pin = entry.pins[environment];
+      if (!pin) continue;
+      const spec = Object.hasOwn(specs, model) ? specs[model] : undefined;
+      if (!spec)
+        throw new DeployError(
+          "MODEL_UNKNOWN",
+          `models.lock.json pins "${model}", which is not a known model (known: ${Object.keys(specs).join(", ")})`,
+        );
+      if (!isDnsLabel(model) || model.length > MAX_MODEL_NAME || model === "namespace")
+        throw new DeployError(
+          "RENDER_INVALID",
+          `model name "${model}" must be a DNS-1123 label of at most ${MAX_MODEL_NAME} characters, not "namespace"`,
+        );
+      const target: RenderTarget = {
+        model,
+        environment,
+        spec,
+        pin,
+        gate: entry.gate,
+        settings: resolveSettings(config, spec, environment),
+        config,
+        env,
+      };
+      settingsChecks(target);
+      renderModel(files, target);
+      pinned.push(model);
+    }
+    bootstrap.push(
+      file(
+        files,
+        `argocd/bootstrap/applicationset-${environment}.yaml`,
+        environmentApplicationSet(config, environment, pinned),
+      ),
+    );
+  }
+  const previews = previewApplicationSet(config, "staging");
+  if (previews) bootstrap.push(file(files, "argocd/bootstrap/applicationset-previews.yaml", previews));
+  kustomization(files, "argocd/bootstrap", bootstrap);
+  return { files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), warnings };
+}

@@ -1,0 +1,201 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- rendered YAML is read back untyped, as a reviewer reads it */
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { NAMESPACED_KINDS, parseManifests, renderManifests, type Manifest } from "../src/index.js";
+import { committedConfig, committedLock } from "./fixtures.js";
+
+const { files } = renderManifests(committedLock(), committedConfig());
+const objects: { path: string; object: Manifest }[] = [...files].flatMap(([path, text]) =>
+  parseManifests(text, path).map((object) => ({ path, object })),
+);
+const ofKind = (kind: string) => objects.filter((o) => o.object.kind === kind);
+const pods = ofKind("Rollout").map(({ path, object }) => ({
+  path,
+  spec: (object.spec as any).template.spec,
+}));
+const has = (command: string) =>
+  spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
+
+describe("policy over everything rendered", () => {
+  it("renders workloads to check", () => {
+    expect(pods.length).toBe(3);
+  });
+
+  it("every container has requests, limits and the three probes on /healthz and /readyz", () => {
+    for (const { spec } of pods)
+      for (const c of spec.containers) {
+        expect(c.resources.requests.cpu && c.resources.requests.memory).toBeTruthy();
+        expect(c.resources.limits.cpu && c.resources.limits.memory).toBeTruthy();
+        expect(c.startupProbe.httpGet.path).toBe("/healthz");
+        expect(c.livenessProbe.httpGet.path).toBe("/healthz");
+        expect(c.readinessProbe.httpGet.path).toBe("/readyz");
+      }
+  });
+
+  it("pods run as non-root on a read-only filesystem, with no privilege, no capabilities and RuntimeDefault seccomp", () => {
+    for (const { spec } of pods) {
+      expect(spec.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: "RuntimeDefault" },
+      });
+      expect(spec.securityContext.runAsUser).toBeGreaterThan(0);
+      expect(spec.automountServiceAccountToken).toBe(false);
+      for (const c of spec.containers)
+        expect(c.securityContext).toEqual({
+          allowPrivilegeEscalation: false,
+          readOnlyRootFilesystem: true,
+          runAsNonRoot: true,
+          privileged: false,
+          capabilities: { drop: ["ALL"] },
+        });
+    }
+    for (const { object } of ofKind("ServiceAccount"))
+      expect((object as any).automountServiceAccountToken).toBe(false);
+  });
+
+  it("images are pinned by digest, never by a tag", () => {
+    for (const { spec } of pods)
+      for (const c of spec.containers) expect(c.image).toMatch(/^[a-z0-9./:-]+@sha256:[0-9a-f]{64}$/);
+  });
+
+  it("each environment's namespace has a default-deny NetworkPolicy, and each model its own allowances", () => {
+    const config = committedConfig();
+    for (const environment of Object.keys(config.environments)) {
+      const deny = objects.find(
+        (o) =>
+          o.path.startsWith(`argocd/envs/${environment}/namespace/`) && o.object.kind === "NetworkPolicy",
+      );
+      expect(deny!.object.spec as any).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+    }
+    for (const { object } of ofKind("NetworkPolicy").filter((o) => !o.path.includes("/namespace/"))) {
+      const from = (object.spec as any).ingress[0].from.map(
+        (f: any) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"],
+      );
+      expect(from).toEqual(["ingress-nginx", "monitoring"]);
+    }
+  });
+
+  it("no Secret and no credential value is in git: stores are reached by Secret reference", () => {
+    expect(ofKind("Secret")).toEqual([]);
+    for (const [path, text] of files) {
+      expect(text, path).not.toMatch(
+        /AWS_SECRET_ACCESS_KEY|AKIA[0-9A-Z]{16}|BEGIN [A-Z ]*PRIVATE KEY|ghp_[A-Za-z0-9]{20,}/,
+      );
+    }
+    for (const { spec } of pods)
+      expect(spec.containers[0].envFrom).toEqual([{ secretRef: { name: "lockstep-store" } }]);
+  });
+
+  it("every object a model folder holds is a kind the AppProject admits", () => {
+    const project = ofKind("AppProject")[0]!.object.spec as any;
+    const admitted = new Set(project.namespaceResourceWhitelist.map((k: any) => `${k.group}/${k.kind}`));
+    expect(admitted.size).toBe(NAMESPACED_KINDS.length);
+    for (const { path, object } of objects.filter((o) => o.path.startsWith("argocd/envs/"))) {
+      const group = object.apiVersion.includes("/") ? object.apiVersion.split("/")[0] : "";
+      if (object.kind === "Namespace") continue;
+      expect(admitted.has(`${group}/${object.kind}`), `${path}: ${object.kind}`).toBe(true);
+    }
+    expect(project.sourceRepos).toEqual([committedConfig().repository.url]);
+  });
+
+  it("the ApplicationSets' paths are exactly the rendered model folders", () => {
+    const appPaths = ofKind("ApplicationSet")
+      .filter((o) => o.object.metadata.name !== "lockstep-previews")
+      .flatMap((o) => (o.object.spec as any).generators[0].list.elements.map((e: any) => e.path))
+      .sort();
+    const folders = [...new Set([...files.keys()].map((p) => dirname(p)))]
+      .filter((d) => /^argocd\/envs\/[^/]+\/[^/]+$/.test(d) && !d.endsWith("/namespace"))
+      .sort();
+    expect(appPaths).toEqual(folders);
+    const nsApps = ofKind("Application")
+      .map((o) => (o.object.spec as any).source.path)
+      .sort();
+    expect(nsApps).toEqual(["argocd/envs/production/namespace", "argocd/envs/staging/namespace"]);
+  });
+
+  it("staging syncs by itself with prune and self-heal; production waits", () => {
+    const sets = Object.fromEntries(
+      ofKind("ApplicationSet").map((o) => [o.object.metadata.name, o.object.spec as any]),
+    );
+    expect(sets["lockstep-staging"].template.spec.syncPolicy.automated).toEqual({
+      prune: true,
+      selfHeal: true,
+    });
+    expect(sets["lockstep-production"].template.spec.syncPolicy.automated).toBeUndefined();
+  });
+
+  it("config syncs before workloads, and routes after (sync waves)", () => {
+    const wave = (kind: string) =>
+      new Set(
+        ofKind(kind).map((o) => Number(o.object.metadata.annotations?.["argocd.argoproj.io/sync-wave"])),
+      );
+    expect([...wave("Namespace")]).toEqual([-2]);
+    for (const kind of ["ConfigMap", "ServiceAccount", "Service", "AnalysisTemplate"]) {
+      const waves = ofKind(kind)
+        .filter((o) => o.path.startsWith("argocd/envs/"))
+        .map((o) => Number(o.object.metadata.annotations!["argocd.argoproj.io/sync-wave"]));
+      expect(Math.max(...waves), kind).toBeLessThan(0);
+    }
+    expect([...wave("Rollout")]).toEqual([0]);
+    expect([...wave("Ingress")]).toEqual([1]);
+  });
+});
+
+describe("real tools over what is rendered", () => {
+  const dir = mkdtempSync(join(tmpdir(), "lockstep-render-"));
+  for (const [path, text] of files) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it.skipIf(!has("kubectl"))("kubectl kustomize builds every folder to exactly its files' objects", () => {
+    const dirs = [...new Set([...files.keys()].map((p) => dirname(p)))];
+    expect(dirs.length).toBeGreaterThan(5);
+    for (const d of dirs) {
+      const built = execFileSync("kubectl", ["kustomize", join(dir, d)], { encoding: "utf8" });
+      const count = [...files.keys()].filter(
+        (p) => dirname(p) === d && !p.endsWith("kustomization.yaml"),
+      ).length;
+      expect(built.split(/^---$/m).length, d).toBe(count);
+    }
+  });
+
+  it.skipIf(!has("promtool"))(
+    "promtool parses every analysis query (as recording rules, args filled in)",
+    () => {
+      const queries = ofKind("AnalysisTemplate").flatMap((o) =>
+        (o.object.spec as any).metrics.map((m: any) => ({
+          name: `${o.object.metadata.name}:${m.name}`,
+          query: m.provider.prometheus.query,
+        })),
+      );
+      expect(queries.length).toBe(3 * 2 + 3);
+      const rules = {
+        groups: [
+          {
+            name: "analysis",
+            rules: queries.map((q: any) => ({
+              record: `lockstep:${q.name.replace(/[^a-zA-Z0-9_:]/g, "_")}`,
+              expr: q.query.replace(/\{\{args\.([a-z-]+)\}\}/g, "$1-value"),
+            })),
+          },
+        ],
+      };
+      const file = join(dir, "analysis-rules.yaml");
+      writeFileSync(file, stringify(rules));
+      const result = spawnSync("promtool", ["check", "rules", file], { encoding: "utf8" });
+      expect(result.stdout + result.stderr).toContain(`SUCCESS: ${queries.length} rules found`);
+      // and it does refuse a broken query
+      writeFileSync(
+        file,
+        stringify({ groups: [{ name: "x", rules: [{ record: "x", expr: "sum(rate(x[2m])" }] }] }),
+      );
+      expect(spawnSync("promtool", ["check", "rules", file]).status).not.toBe(0);
+    },
+  );
+});
