@@ -2,8 +2,9 @@ import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { models } from "@lockstep/models";
 import { lintWorkflows, repositoryWorkflows } from "../../scripts/lint-workflows.js";
+import { REVERT_EVENT } from "@lockstep/deploy";
+import { models } from "@lockstep/models";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- workflow YAML is walked freely in assertions
@@ -94,9 +95,56 @@ describe("workflows", () => {
       "npm run lint",
       "typecheck",
       "build -w actions",
+      "lockstep render --check",
       "npm test",
     ])
       expect(runs).toContain(command);
+  });
+
+  it("promote opens its pull request through the built promote action, by hand only", async () => {
+    const promote = await workflow("promote.yml");
+    expect(Object.keys(promote.on)).toEqual(["workflow_dispatch"]);
+    expect(promote.on.workflow_dispatch.inputs.model.options.sort()).toEqual(Object.keys(models).sort());
+    expect(promote.jobs.promote.permissions).toEqual({ contents: "write", "pull-requests": "write" });
+    const steps = promote.jobs.promote.steps as { uses?: string; run?: string }[];
+    const build = steps.findIndex((s) => s.run?.includes("npm run build -w actions"));
+    expect(steps.findIndex((s) => s.uses === "./actions/promote-model")).toBeGreaterThan(build);
+    expect(build).toBeGreaterThan(-1);
+  });
+
+  it("revert answers the notification's dispatch, and never splices its payload into a script", async () => {
+    const revert = await workflow("revert.yml");
+    expect(revert.on.repository_dispatch.types).toEqual([REVERT_EVENT]);
+    expect(Object.keys(revert.on.workflow_dispatch.inputs).sort()).toEqual([
+      "analysis",
+      "environment",
+      "model",
+    ]);
+    for (const step of revert.jobs.revert.steps as { run?: string }[])
+      expect(step.run ?? "").not.toContain("${{");
+    expect(revert.jobs.revert.steps.at(-1).run).toContain(
+      'npx lockstep revert "$MODEL" --env "$ENVIRONMENT"',
+    );
+  });
+
+  it("release builds linux/amd64 with SBOM and provenance, logs in by OIDC, and proposes the digest", async () => {
+    const release = await workflow("release.yml");
+    expect(release.on.push.paths).toContain("apps/inference/**");
+    const job = release.jobs.image;
+    expect(job.permissions["id-token"]).toBe("write");
+    const steps = job.steps as { uses?: string; run?: string; with?: Yaml }[];
+    const login = steps.find((s) => s.uses === "./actions/registry-login")!;
+    expect(login.with["service-account-id"]).toMatch(/^\$\{\{ vars\./);
+    const build = steps.find((s) => s.uses?.startsWith("docker/build-push-action"))!;
+    expect(build.with).toMatchObject({
+      file: "apps/inference/Dockerfile",
+      platforms: "linux/amd64",
+      push: true,
+      sbom: true,
+    });
+    expect(build.with.provenance).toBe("mode=max");
+    expect(steps.at(-1)!.run).toContain('npx lockstep release "$DIGEST"');
+    expect(JSON.stringify(release)).not.toMatch(/secrets\./);
   });
 });
 

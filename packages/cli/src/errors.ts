@@ -32,6 +32,7 @@ const USAGE_CODES = new Set([
   "DEPLOY_CONFIG_NOT_FOUND",
   "PROMOTE_REFUSED",
   "REVERT_REFUSED",
+  "RELEASE_REFUSED",
 ]);
 
 /** Maps any error to its exit code: bad input is 2, everything else 1. */

@@ -3,6 +3,7 @@ import { models } from "@lockstep/models";
 import { demo } from "./commands/demo.js";
 import { lockDiff, lockShow, lockValidate } from "./commands/lock.js";
 import { propose } from "./commands/propose.js";
+import { promote, release, revert } from "./commands/change-requests.js";
 import { render } from "./commands/render.js";
 import { serve } from "./commands/serve.js";
 import { train } from "./commands/train.js";
@@ -133,6 +134,55 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
     .option("--json", "print what changed as JSON")
     .action(async (options) => {
       state.code = (await render(options, out)).exitCode;
+    });
+
+  program
+    .command("promote")
+    .description(
+      "open a pull request that copies a model's pin from one environment into another (same sha256)",
+    )
+    .argument("<model>", `the model (${Object.keys(models).join(", ")})`)
+    .option("--from <env>", "environment whose pin is promoted", "staging")
+    .option("--to <env>", "environment that gets it", "production")
+    .option("--base <branch>", "branch the pull request merges into", "main")
+    .option("--remote <name>", "remote to push the branch to", "origin")
+    .option("--local", "no GitHub: a local branch and .lockstep/promotions/<model>.<env>.md")
+    .option("--lock <file>", "lock file in the repository (default $LOCKSTEP_LOCK or ./models.lock.json)")
+    .option("--json", "print the outcome as JSON")
+    .action(async (model: string, options) => {
+      await promote(model, options, out);
+    });
+
+  program
+    .command("revert")
+    .description(
+      "open a pull request that restores a model's previous pin in an environment from git history",
+    )
+    .argument("<model>", `the model (${Object.keys(models).join(", ")})`)
+    .option("--env <name>", "environment whose pin failed", "staging")
+    .option("--analysis <text>", "the failed analysis for the pull request's body (or @file)")
+    .option("--base <branch>", "branch the pull request merges into", "main")
+    .option("--remote <name>", "remote to push the branch to", "origin")
+    .option("--local", "no GitHub: a local branch and .lockstep/reverts/<model>.<env>.md")
+    .option("--lock <file>", "lock file in the repository (default $LOCKSTEP_LOCK or ./models.lock.json)")
+    .option("--json", "print the outcome as JSON")
+    .action(async (model: string, options) => {
+      await revert(model, options, out);
+    });
+
+  program
+    .command("release")
+    .description(
+      "open a pull request that deploys a new inference image (by digest) and re-renders every workload",
+    )
+    .argument("<digest>", "the pushed image's digest, sha256:<64 hex>")
+    .option("--base <branch>", "branch the pull request merges into", "main")
+    .option("--remote <name>", "remote to push the branch to", "origin")
+    .option("--local", "no GitHub: a local branch and .lockstep/releases/inference.md")
+    .option("--lock <file>", "lock file in the repository (default $LOCKSTEP_LOCK or ./models.lock.json)")
+    .option("--json", "print the outcome as JSON")
+    .action(async (digest: string, options) => {
+      await release(digest, options, out);
     });
 
   program

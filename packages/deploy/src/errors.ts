@@ -5,7 +5,8 @@ export type DeployErrorCode =
   | "MODEL_UNKNOWN"
   | "RENDER_INVALID"
   | "PROMOTE_REFUSED"
-  | "REVERT_REFUSED";
+  | "REVERT_REFUSED"
+  | "RELEASE_REFUSED";
 
 /** One problem in the deployment config: where (a JSON pointer) and what was expected. */
 export interface ConfigIssue {

@@ -16,3 +16,11 @@ export {
   REVERT_EVENT,
 } from "./objects/argocd.js";
 export { parseManifests, MODELS, type Manifest } from "./validate.js";
+export {
+  promotePin,
+  revertPin,
+  pinAge,
+  type Promotion,
+  type Revert,
+  type LockRevision,
+} from "./promotion.js";

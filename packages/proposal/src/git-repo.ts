@@ -82,14 +82,38 @@ export class GitRepo {
   }
 
   /** A commit on `parent` that changes one file, made with plumbing (no checkout, no index touched). */
-  async commitFile(
+  commitFile(
     parent: string,
     path: string,
     content: string,
     message: string,
     author: { name: string; email: string },
   ): Promise<string> {
-    const blob = (await this.run(["hash-object", "-w", "--stdin"], { input: content })).trim();
+    return this.commitFiles(parent, new Map([[path, content]]), message, author);
+  }
+
+  /** Blob ids of the files under `dirs` at a commit (path → id). */
+  async treeFiles(commit: string, dirs: readonly string[]): Promise<Map<string, string>> {
+    const out = new Map<string, string>();
+    const text = await this.run(["ls-tree", "-r", "-z", "--full-tree", commit, "--", ...dirs]);
+    for (const entry of text.split("\0").filter(Boolean)) {
+      const [meta = "", path = ""] = entry.split("\t");
+      const [, type, id] = meta.split(" ");
+      if (type === "blob" && id) out.set(path, id);
+    }
+    return out;
+  }
+
+  /**
+   * A commit on `parent` that writes some files and removes others (null), made with plumbing: the
+   * user's index and working tree stay as they are.
+   */
+  async commitFiles(
+    parent: string,
+    changes: ReadonlyMap<string, string | null>,
+    message: string,
+    author: { name: string; email: string },
+  ): Promise<string> {
     // a private index outside the repository: the user's index and worktree stay as they are
     const index = join(await mkdtemp(join(tmpdir(), "lockstep-index-")), "index");
     const env = {
@@ -101,7 +125,17 @@ export class GitRepo {
     };
     try {
       await this.run(["read-tree", parent], { env });
-      await this.run(["update-index", "--add", "--cacheinfo", `100644,${blob},${path}`], { env });
+      const lines: string[] = [];
+      for (const [path, content] of changes) {
+        if (content === null) {
+          lines.push(`0 ${"0".repeat(40)}\t${path}`);
+          continue;
+        }
+        const blob = (await this.run(["hash-object", "-w", "--stdin"], { input: content })).trim();
+        lines.push(`100644 ${blob}\t${path}`);
+      }
+      if (lines.length > 0)
+        await this.run(["update-index", "--index-info"], { env, input: `${lines.join("\n")}\n` });
       const tree = (await this.run(["write-tree"], { env })).trim();
       return (await this.run(["commit-tree", tree, "-p", parent, "-F", "-"], { env, input: message })).trim();
     } finally {

@@ -28,3 +28,13 @@ export {
   type ProposalResult,
   type RunProposalOptions,
 } from "./run-proposal.js";
+export {
+  lockHistory,
+  proposeLockChange,
+  type LockChangeOptions,
+  type LockChangeResult,
+} from "./lock-change-request.js";
+export { PROMOTION_LABEL, promotionBranch, runPromotion } from "./promotion-request.js";
+export { REVERT_LABEL, revertBranch, runRevert } from "./revert-request.js";
+export { lockChange, previewUrl } from "./rendered-change.js";
+export { RELEASE_BRANCH, RELEASE_LABEL, runImageRelease, setImageDigest } from "./release-request.js";

@@ -5,13 +5,13 @@ import {
   LOCKFILE_NAME,
   nextVersion,
   parseLock,
-  serializeLock,
   type GateVerdict,
   type LockFile,
   type Pin,
 } from "@lockstep/lockfile";
 import type { CandidateFile } from "./candidate.js";
 import { GitRepo } from "./git-repo.js";
+import { branchDeployment, lockChange, previewUrl } from "./rendered-change.js";
 import { proposalBranch } from "./pull-request.js";
 
 export interface ProposeOptions {
@@ -39,9 +39,18 @@ interface Common {
 
 export type ProposeOutcome =
   /** The branch now holds the base lock with the candidate pinned (commit); `previous` was replaced. */
-  | (Common & { status: "proposed"; commit: string; pin: Pin; previous?: Pin })
+  | (Common & {
+      status: "proposed";
+      commit: string;
+      pin: Pin;
+      previous?: Pin;
+      /** Rendered manifests the commit changes beside the lock. */
+      manifests: string[];
+      /** Where Argo CD previews the candidate while the pull request is open. */
+      preview?: string;
+    })
   /** The branch already proposes this very artifact: nothing to push. */
-  | (Common & { status: "unchanged"; commit: string; pin: Pin })
+  | (Common & { status: "unchanged"; commit: string; pin: Pin; manifests: string[]; preview?: string })
   /** The candidate does not beat the base's pin: nothing is proposed. */
   | (Common & { status: "rejected"; reason: string })
   /** The branch already proposes a candidate at least as good: it stays. */
@@ -91,7 +100,15 @@ export async function proposeCandidate(options: ProposeOptions): Promise<Propose
       : undefined;
     const previous = proposed && proposed.sha256 !== current?.sha256 ? proposed : undefined;
     if (previous?.sha256 === candidate.pin.sha256 && branchCommit)
-      return { status: "unchanged", branch, verdict, current, commit: branchCommit, pin: previous };
+      return {
+        status: "unchanged",
+        branch,
+        verdict,
+        current,
+        commit: branchCommit,
+        pin: previous,
+        ...(await branchDeployment(git, baseCommit, branchCommit, lockPath, branch, model)),
+      };
     if (previous && !applyGate(modelGate, candidate.pin.metrics, previous.metrics).better) {
       const reason = `${branch} already proposes version ${previous.version} (${modelGate.metric} ${previous.metrics[modelGate.metric]}), which this candidate does not beat`;
       return { status: "superseded", branch, verdict, current, reason, proposed: previous };
@@ -101,16 +118,22 @@ export async function proposeCandidate(options: ProposeOptions): Promise<Propose
     const pin: Pin = { ...candidate.pin, version: nextVersion(baseLock, model, candidate.pin.sha256) };
     const lock = bumpPin(baseLock, model, environment, pin, gate);
     const message = `${model}: pin version ${pin.version} in ${environment}\n\n${verdict.reason}\n\nartifact ${pin.sha256}\n`;
-    const commit = await git.commitFile(
-      baseCommit,
-      lockPath,
-      serializeLock(lock),
-      message,
-      options.author ?? DEFAULT_AUTHOR,
-    );
+    const change = await lockChange(git, baseCommit, lockPath, lock);
+    const commit = await git.commitFiles(baseCommit, change.files, message, options.author ?? DEFAULT_AUTHOR);
     if (await git.moveBranch(remote, branch, commit, branchCommit)) {
       log(`${branch}: ${pin.sha256.slice(0, 12)} as version ${pin.version} (${commit.slice(0, 12)})`);
-      return { status: "proposed", branch, verdict, current, commit, pin, ...(previous ? { previous } : {}) };
+      const preview = change.config ? previewUrl(change.config, branch, model) : undefined;
+      return {
+        status: "proposed",
+        branch,
+        verdict,
+        current,
+        commit,
+        pin,
+        manifests: change.rendered,
+        ...(preview ? { preview } : {}),
+        ...(previous ? { previous } : {}),
+      };
     }
     if (attempt >= (options.attempts ?? 3))
       throw new Error(`${branch} kept moving under this run (${attempt} attempts): try again`);

@@ -15,6 +15,8 @@ export interface ProposalInput {
   runUrl?: string;
   /** The training report (Markdown), shown folded at the end of the body. */
   report?: string;
+  /** The rendered manifests the commit changes, and the candidate's preview while the PR is open. */
+  deployment?: { manifests: string[]; preview?: string };
 }
 
 export interface PullRequestDraft {
@@ -103,6 +105,24 @@ export function metricsTable(input: ProposalInput): string {
   return [`| metric | ${head} | candidate | Δ | |`, "| --- | ---: | ---: | ---: | --- |", ...rows].join("\n");
 }
 
+function deploymentSection(deployment: ProposalInput["deployment"]): string[] {
+  if (!deployment) return [];
+  const files = deployment.manifests.map((p) => `- \`${cell(p)}\``).join("\n");
+  return [
+    "### Deployment",
+    [
+      deployment.manifests.length > 0
+        ? `Rendered manifests this pull request changes (what Argo CD applies on merge):\n\n${files}`
+        : "No rendered manifest changes.",
+      ...(deployment.preview
+        ? [
+            `Preview (Argo CD deploys the candidate in its own namespace while this pull request is open): ${deployment.preview}`,
+          ]
+        : []),
+    ].join("\n\n"),
+  ];
+}
+
 /** Title, branch, labels and body of the pull request that proposes a candidate. */
 export function renderPullRequest(input: ProposalInput): PullRequestDraft {
   const { candidate, current, verdict } = input;
@@ -141,6 +161,7 @@ export function renderPullRequest(input: ProposalInput): PullRequestDraft {
       ...(pin.source.commit ? [`| commit | ${pin.source.commit} |`] : []),
       ...(input.runUrl ? [`| run | ${input.runUrl} |`] : []),
     ].join("\n"),
+    ...deploymentSection(input.deployment),
     `<details><summary>Parameters</summary>\n\n${fenced(compactJson(candidate.params), "json")}\n\n</details>`,
   ];
   const footer =

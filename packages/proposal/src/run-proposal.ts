@@ -70,6 +70,15 @@ export async function runProposal(options: RunProposalOptions): Promise<Proposal
     verdict: outcome.verdict,
     runUrl: options.runUrl ?? candidate.pin.source.runUrl,
     report,
+    // a repository without a deployment config renders nothing: no section
+    ...(outcome.manifests.length > 0 || outcome.preview
+      ? {
+          deployment: {
+            manifests: outcome.manifests,
+            ...(outcome.preview ? { preview: outcome.preview } : {}),
+          },
+        }
+      : {}),
   });
   if (!options.github || !options.remote) return { candidate, outcome, draft };
   const pullRequest = await upsertPullRequest(options.github, draft, options.base ?? "main");

@@ -1,9 +1,8 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
-import { GitHubClient } from "@lockstep/github";
 import { getModel } from "@lockstep/models";
 import { defaultCandidatePath, runProposal, type ProposalResult } from "@lockstep/proposal";
-import { CliError } from "../errors.js";
+import { githubFromEnv } from "../github-env.js";
 import { lockPath } from "../lock-io.js";
 import type { Output } from "../output.js";
 import { parseEnvironment } from "../params.js";
@@ -33,18 +32,7 @@ export async function propose(
   const spec = getModel(model);
   const environment = parseEnvironment(options.env);
   const dir = dirname(lockPath(options.lock, env));
-  let github: GitHubClient | undefined;
-  if (!options.local) {
-    if (!env.GITHUB_TOKEN || !env.GITHUB_REPOSITORY)
-      throw new CliError(
-        "opening a pull request needs GITHUB_TOKEN and GITHUB_REPOSITORY; use --local for a local branch",
-      );
-    github = new GitHubClient({
-      repository: env.GITHUB_REPOSITORY,
-      token: env.GITHUB_TOKEN,
-      apiUrl: env.GITHUB_API_URL,
-    });
-  }
+  const github = options.local ? undefined : githubFromEnv(env);
   const result = await runProposal({
     dir,
     candidatePath: options.candidate ?? defaultCandidatePath(dir, spec.name, environment),

@@ -1,0 +1,62 @@
+import * as core from "@actions/core";
+import { GitHubClient } from "@lockstep/github";
+import { runPromotion } from "@lockstep/proposal";
+
+const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
+
+function name(input: string, fallback?: string): string {
+  const value = core.getInput(input, { required: fallback === undefined }) || fallback!;
+  if (!NAME.test(value))
+    throw new Error(`input ${input} must be a lowercase name like staging, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Reads the inputs, opens the promotion pull request, sets the outputs and writes the job summary. */
+export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  try {
+    const token = core.getInput("token", { required: true });
+    core.setSecret(token);
+    const repository = env.GITHUB_REPOSITORY;
+    if (!repository) throw new Error("GITHUB_REPOSITORY is not set: this action runs in a GitHub workflow");
+    const runUrl =
+      env.GITHUB_SERVER_URL && env.GITHUB_RUN_ID
+        ? `${env.GITHUB_SERVER_URL}/${repository}/actions/runs/${env.GITHUB_RUN_ID}`
+        : undefined;
+    const model = name("model");
+    const from = name("from", "staging");
+    const to = name("to", "production");
+    const result = await core.group("promote", () =>
+      runPromotion({
+        dir: env.GITHUB_WORKSPACE ?? process.cwd(),
+        model,
+        from,
+        to,
+        base: core.getInput("base") || "main",
+        remote: "origin",
+        github: new GitHubClient({ repository, token, apiUrl: env.GITHUB_API_URL }),
+        runUrl,
+        log: core.info,
+      }),
+    );
+    const { pin } = result.detail;
+    core.setOutput("branch", result.branch);
+    core.setOutput("commit", result.commit);
+    core.setOutput("version", pin.version);
+    core.setOutput("sha256", pin.sha256);
+    if (result.pullRequest) {
+      core.setOutput("pull-request-number", String(result.pullRequest.number));
+      core.setOutput("pull-request-url", result.pullRequest.url);
+    }
+    await core.summary
+      .addHeading(`${model}: ${from} → ${to}`, 2)
+      .addRaw(
+        result.pullRequest
+          ? `Pull request [#${result.pullRequest.number}](${result.pullRequest.url}) ${result.pullRequest.action}.\n\n`
+          : "",
+      )
+      .addRaw(result.draft.body.replace(/^<!--.*-->\n\n/, ""))
+      .write();
+  } catch (error) {
+    core.setFailed((error as Error).message);
+  }
+}
