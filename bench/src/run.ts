@@ -13,6 +13,7 @@ import { readCard } from "@lockstep/onnx";
 import { gbdtBench } from "./gbdt.js";
 import { tfjsBench, tfjsCnnBench } from "./tfjs.js";
 import { ortLatency } from "./ort-latency.js";
+import { renderBench } from "./render.js";
 
 const quantile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
@@ -105,6 +106,7 @@ async function latency(dir: string, candidate: Awaited<ReturnType<typeof trainCa
   );
 }
 
+await renderBench();
 const { dir, candidate } = await co2Quality();
 await latency(dir, candidate);
 await gbdtBench();

@@ -9,6 +9,7 @@ export { canaryQueries, ARGS, HASH_LABEL, type CanaryQuery } from "./queries.js"
 export { podLock, PIN_FILE } from "./objects/pin-config.js";
 export {
   githubRepository,
+  previewHostPatch,
   modelPath,
   namespacePath,
   NAMESPACED_KINDS,

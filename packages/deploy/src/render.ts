@@ -182,7 +182,7 @@ export function renderManifests(
       ),
     );
   }
-  const previews = previewApplicationSet(config, "staging");
+  const previews = config.environments.staging ? previewApplicationSet(config, "staging") : undefined;
   if (previews) bootstrap.push(file(files, "argocd/bootstrap/applicationset-previews.yaml", previews));
   kustomization(files, "argocd/bootstrap", bootstrap);
   return { files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), warnings };

@@ -128,20 +128,20 @@ describe("policy over everything rendered", () => {
     expect(sets["lockstep-production"].template.spec.syncPolicy.automated).toBeUndefined();
   });
 
-  it("config syncs before workloads, and routes after (sync waves)", () => {
+  it("config and routes sync before workloads, monitors after (sync waves)", () => {
     const wave = (kind: string) =>
       new Set(
         ofKind(kind).map((o) => Number(o.object.metadata.annotations?.["argocd.argoproj.io/sync-wave"])),
       );
     expect([...wave("Namespace")]).toEqual([-2]);
-    for (const kind of ["ConfigMap", "ServiceAccount", "Service", "AnalysisTemplate"]) {
+    for (const kind of ["ConfigMap", "ServiceAccount", "Service", "AnalysisTemplate", "Ingress"]) {
       const waves = ofKind(kind)
         .filter((o) => o.path.startsWith("argocd/envs/"))
         .map((o) => Number(o.object.metadata.annotations!["argocd.argoproj.io/sync-wave"]));
       expect(Math.max(...waves), kind).toBeLessThan(0);
     }
     expect([...wave("Rollout")]).toEqual([0]);
-    expect([...wave("Ingress")]).toEqual([1]);
+    expect([...wave("PodMonitor")]).toEqual([1]);
   });
 });
 
@@ -164,6 +164,36 @@ describe("real tools over what is rendered", () => {
       expect(built.split(/^---$/m).length, d).toBe(count);
     }
   });
+
+  it.skipIf(!has("kubectl"))(
+    "a preview is the staging folder with its own Ingress host, as Argo CD patches it",
+    () => {
+      const previews = ofKind("ApplicationSet").find((o) => o.object.metadata.name === "lockstep-previews")!;
+      const source = (previews.object.spec as any).template.spec.source;
+      const patch = source.kustomize.patches[0];
+      const overlay = join(dir, "preview-overlay");
+      mkdirSync(overlay);
+      const model = "co2-forecast";
+      expect(source.path).toBe('argocd/envs/staging/{{ index (splitList "/" .branch) 1 }}');
+      writeFileSync(
+        join(overlay, "kustomization.yaml"),
+        stringify({
+          resources: [`../argocd/envs/staging/${model}`],
+          patches: [
+            {
+              target: patch.target,
+              patch: patch.patch.replace("{{.branch_slug}}", "lockstep-co2-forecast-staging"),
+            },
+          ],
+        }),
+      );
+      const built = execFileSync("kubectl", ["kustomize", overlay], { encoding: "utf8" });
+      const ingress = built.split(/^---$/m).find((d) => /^kind: Ingress$/m.test(d))!;
+      expect(ingress).toContain("host: lockstep-co2-forecast-staging.preview.lockstep.example.com");
+      expect(ingress).not.toContain("tls:");
+      expect(built.split(/^---$/m).length).toBe(11);
+    },
+  );
 
   it.skipIf(!has("promtool"))(
     "promtool parses every analysis query (as recording rules, args filled in)",

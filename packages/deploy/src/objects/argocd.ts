@@ -137,6 +137,13 @@ export function environmentApplicationSet(
   });
 }
 
+/** The preview's Ingress answers on its own host (no TLS secret of the environment's is reused). */
+export function previewHostPatch(config: DeployConfig, environment: string): string {
+  const host = `{{.branch_slug}}.${config.previews!.domain}`;
+  const tls = config.environments[environment]?.tlsSecretName ? "- op: remove\n  path: /spec/tls\n" : "";
+  return `- op: replace\n  path: /spec/rules/0/host\n  value: "${host}"\n${tls}`;
+}
+
 /** Each open model-bump pull request's candidate, in its own namespace, gone when the PR closes. */
 export function previewApplicationSet(config: DeployConfig, environment: string): ApplicationSet | undefined {
   if (!config.previews) return undefined;
@@ -177,7 +184,7 @@ export function previewApplicationSet(config: DeployConfig, environment: string)
               patches: [
                 {
                   target: { kind: "Ingress" },
-                  patch: `- op: replace\n  path: /spec/rules/0/host\n  value: "{{.branch_slug}}.${config.previews.domain}"\n- op: remove\n  path: /spec/tls\n`,
+                  patch: previewHostPatch(config, environment),
                 },
               ],
             },

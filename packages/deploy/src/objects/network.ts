@@ -49,7 +49,8 @@ export function ingress(target: RenderTarget): Ingress {
     metadata: {
       name: names.stable(target.model),
       labels: commonLabels(target),
-      annotations: waveAnnotation(WAVE.routing),
+      // before the Rollout: its nginx traffic routing needs the stable Ingress to exist
+      annotations: waveAnnotation(WAVE.config),
     },
     spec: {
       ingressClassName: target.config.cluster?.ingressClassName ?? "nginx",
