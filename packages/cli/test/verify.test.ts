@@ -115,4 +115,43 @@ describe("lockstep verify", () => {
       expect(result.err, args.join(" ")).toMatch(message);
     }
   });
+
+  it("lets a promoted environment take only artifacts its source pinned, by the base's deployment config", async () => {
+    const config = JSON.parse(
+      await readFile(new URL("../../../lockstep.deploy.json", import.meta.url), "utf8"),
+    );
+    config.environments.edge = {
+      ...config.environments.production,
+      namespace: "lockstep-edge",
+      host: "edge.lockstep.example.com",
+      promotedFrom: "production",
+    };
+    await writeFile(join(dir, "lockstep.deploy.json"), JSON.stringify(config, null, 2));
+    await git(dir, "add", "lockstep.deploy.json");
+    await git(dir, "commit", "-qm", "deploy config");
+    const committed = await readFile(lockFile, "utf8");
+    const lock = JSON.parse(committed);
+    const pin = lock.models["co2-forecast"].pins.staging;
+    lock.models["co2-forecast"].pins = { staging: pin, production: pin, edge: pin };
+    await writeFile(lockFile, JSON.stringify(lock, null, 2));
+    try {
+      const result = await verify();
+      expect(result.exitCode).toBe(1);
+      expect(result.out).toMatch(
+        /\| co2-forecast \| production \| 1 \| promotion \| ✅ \| the artifact staging pinned/,
+      );
+      expect(result.out).toMatch(
+        /\| co2-forecast \| edge \| 1 \| promotion \| ❌ \| edge takes only artifacts production has pinned: [0-9a-f]{12} was never/,
+      );
+      expect(result.out).toMatch(/1 of 2 pins failed verification: co2-forecast@edge v1 \(promotion\)$/);
+
+      // the pull request's own config cannot lift the rule: the base's governs
+      delete config.environments.edge.promotedFrom;
+      await writeFile(join(dir, "lockstep.deploy.json"), JSON.stringify(config, null, 2));
+      expect((await verify()).out).toMatch(/co2-forecast@edge v1 \(promotion\)$/);
+    } finally {
+      await writeFile(lockFile, committed);
+      await git(dir, "checkout", "--", "lockstep.deploy.json");
+    }
+  });
 });

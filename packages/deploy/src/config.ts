@@ -55,6 +55,8 @@ export interface EnvironmentConfig {
   namespace: string;
   host: string;
   sync?: "auto" | "manual";
+  /** Pins here must be artifacts this environment pinned first (checked by lockstep verify). */
+  promotedFrom?: string;
   tlsSecretName?: string;
   store: StoreConfig;
 }
@@ -130,6 +132,15 @@ function semanticIssues(config: DeployConfig, knownModels: readonly string[]): C
         message: `namespace "${environment.namespace}" is also ${other}'s`,
       });
     namespaces.set(environment.namespace, env);
+    const from = environment.promotedFrom;
+    if (from !== undefined && (from === env || !Object.hasOwn(config.environments, from)))
+      issues.push({
+        pointer: `${at}/promotedFrom`,
+        message:
+          from === env
+            ? `${env} cannot be promoted from itself`
+            : `unknown environment "${from}" (configured: ${Object.keys(config.environments).join(", ")})`,
+      });
   }
   settingsIssues(config.defaults, "/defaults", issues);
   for (const [model, entry] of Object.entries(config.models ?? {})) {

@@ -25,3 +25,4 @@ export {
   type Revert,
   type LockRevision,
 } from "./promotion.js";
+export { promotionViolations, type PromotionViolation } from "./promotion-policy.js";

@@ -107,6 +107,22 @@ describe("deployment config", () => {
     expect(issues.find((i) => i.pointer === "/image/digest")!.message).toContain("sha256:<64 hex>");
   });
 
+  it("refuses promotedFrom naming an unknown environment or the environment itself", () => {
+    const issues = issuesOf(
+      configWith((c) => {
+        c.environments.production.promotedFrom = "qa";
+        c.environments.staging.promotedFrom = "staging";
+      }),
+    );
+    expect(issues).toEqual([
+      { pointer: "/environments/staging/promotedFrom", message: "staging cannot be promoted from itself" },
+      {
+        pointer: "/environments/production/promotedFrom",
+        message: expect.stringContaining('unknown environment "qa"'),
+      },
+    ]);
+  });
+
   it("refuses canary weights that do not increase and settings for unknown environments", () => {
     const issues = issuesOf(
       configWith((c) => {

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { bumpPin } from "@lockstep/lockfile";
-import { DeployError, pinAge, promotePin, revertPin } from "../src/index.js";
-import { bumpedPin, committedLock } from "./fixtures.js";
+import type { LockFile, Pin } from "@lockstep/lockfile";
+import { DeployError, pinAge, promotePin, promotionViolations, revertPin } from "../src/index.js";
+import { bumpedPin, committedConfig, committedLock } from "./fixtures.js";
 
 const lock = committedLock();
 const staging = lock.models["co2-forecast"]!.pins.staging!;
@@ -79,5 +80,46 @@ describe("pinAge", () => {
     expect(at("2026-12-01T05:00:00Z")).toBe("5 hours");
     expect(at("2026-12-04T00:00:00Z")).toBe("3 days");
     expect(at("2026-11-30T00:00:00Z")).toBe("unknown");
+  });
+});
+
+describe("promotionViolations", () => {
+  const config = committedConfig();
+  const withPins = (pins: Record<string, Pin>): LockFile => ({
+    ...lock,
+    models: { ...lock.models, "co2-forecast": { ...lock.models["co2-forecast"]!, pins } },
+  });
+  const v2 = bumpedPin(staging);
+
+  it("passes a promotion (staging's pin copied) and a pin change outside promoted environments", () => {
+    expect(
+      promotionViolations(config, lock, promotePin(lock, "co2-forecast", "staging", "production").lock),
+    ).toEqual([]);
+    expect(promotionViolations(config, lock, withPins({ staging: v2 }))).toEqual([]);
+    // taking production's pin out needs no source
+    expect(promotionViolations(config, withPins({ staging, production: staging }), lock)).toEqual([]);
+  });
+
+  it("refuses an artifact proposed straight into production", () => {
+    const violations = promotionViolations(config, lock, withPins({ staging, production: v2 }));
+    expect(violations).toEqual([
+      {
+        model: "co2-forecast",
+        environment: "production",
+        sha256: v2.sha256,
+        detail: expect.stringMatching(
+          /^production takes only artifacts staging has pinned: abababababab was never/,
+        ),
+      },
+    ]);
+  });
+
+  it("passes a revert to an artifact staging pinned earlier in the base's history", () => {
+    const before = withPins({ staging: v2, production: v2 });
+    const reverted = withPins({ staging: v2, production: staging });
+    expect(promotionViolations(config, before, reverted)).toHaveLength(1);
+    expect(
+      promotionViolations(config, before, reverted, [before, withPins({ staging, production: staging })]),
+    ).toEqual([]);
   });
 });

@@ -7,7 +7,16 @@ import { rebuildArtifact } from "./rebuild.js";
 import { reproduceEvaluation, type ReproduceOptions } from "./reproduce.js";
 
 export interface Check {
-  name: "artifact" | "size" | "card" | "metrics" | "evaluation" | "onnxruntime" | "golden" | "reproduction";
+  name:
+    | "artifact"
+    | "size"
+    | "card"
+    | "metrics"
+    | "evaluation"
+    | "onnxruntime"
+    | "golden"
+    | "reproduction"
+    | "promotion";
   ok: boolean;
   detail: string;
 }

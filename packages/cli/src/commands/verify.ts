@@ -10,6 +10,7 @@ import {
 import { dirname } from "node:path";
 import { EXIT } from "../errors.js";
 import { lockPath, readLockRef } from "../lock-io.js";
+import { checkPromotions } from "../promotion-check.js";
 import type { Output } from "../output.js";
 
 export interface VerifyCommandOptions {
@@ -45,6 +46,7 @@ export async function verify(
     reproduce: options.reproduce ? { tolerance, data, baseDir, env, log: out.progress } : undefined,
     log: out.progress,
   });
+  if (!options.all) await checkPromotions(base ?? "git:HEAD", path, before, current, results);
   if (options.json) out.json(results);
   else if (results.length === 0) out.result(verificationSummary(results));
   else out.result(`${verificationTable(results)}\n\n${verificationSummary(results)}`);
