@@ -7,6 +7,7 @@ export default defineConfig({
       "apps/*/test/**/*.test.ts",
       "actions/test/**/*.test.ts",
       "bench/test/**/*.test.ts",
+      "infra/test/**/*.test.ts",
     ],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -204,7 +204,8 @@ describe.skipIf(!hasChromium)("web page in headless Chromium", () => {
     await page.locator("#json-panel summary").click();
     await page.locator("#request").fill('{"candles": []}');
     await page.locator("#send").click();
-    await page.locator(".error").waitFor();
+    // the file's error is still shown until the answer replaces it: wait for the answer's
+    await page.locator(".error", { hasText: "REQUEST_INVALID" }).waitFor();
     expect(await page.locator(".error").textContent()).toMatch(/REQUEST_INVALID/);
     await page.close();
   });

@@ -1,5 +1,5 @@
-import { Ajv2020, type ErrorObject } from "ajv/dist/2020.js";
-import { pointerSegment } from "@lockstep/lockfile";
+import { Ajv2020 } from "ajv/dist/2020.js";
+import { pointerSegment, schemaIssues } from "@lockstep/lockfile";
 import schema from "../schema/deploy-config.schema.json" with { type: "json" };
 import { DeployError, type ConfigIssue } from "./errors.js";
 import { isDnsLabel, isDnsSubdomain, quantityValue } from "./names.js";
@@ -82,24 +82,6 @@ export interface DeployConfig {
 
 const ajv = new Ajv2020({ allErrors: true, strict: true, verbose: true });
 const check = ajv.compile<DeployConfig>(schema);
-
-function describe(error: ErrorObject): string {
-  const description = (error.parentSchema as { description?: string } | undefined)?.description;
-  switch (error.keyword) {
-    case "additionalProperties":
-      return `unknown key "${String(error.params.additionalProperty)}"`;
-    case "required":
-      return `missing required key "${String(error.params.missingProperty)}"`;
-    case "propertyNames":
-      return `invalid name ${JSON.stringify(error.params.propertyName)}`;
-    case "pattern":
-      return `expected ${description ?? `a value matching ${String(error.params.pattern)}`}`;
-    default:
-      return description && error.keyword === "enum"
-        ? `expected ${description}`
-        : (error.message ?? `failed ${error.keyword}`);
-  }
-}
 
 /** The rules a schema cannot state: Kubernetes names, quantities, known models, ordered bounds. */
 function semanticIssues(config: DeployConfig, knownModels: readonly string[]): ConfigIssue[] {
@@ -190,15 +172,7 @@ export function validateDeployConfig(
 ): DeployConfig {
   let issues: ConfigIssue[];
   if (!check(value)) {
-    issues = (check.errors ?? [])
-      .filter((e) => e.propertyName === undefined || e.keyword === "propertyNames")
-      .map((e) => ({
-        pointer:
-          (e.keyword === "propertyNames"
-            ? `${e.instancePath}/${pointerSegment(String(e.params.propertyName))}`
-            : e.instancePath) || "/",
-        message: describe(e),
-      }));
+    issues = schemaIssues(check.errors);
   } else {
     issues = semanticIssues(value, knownModels);
   }

@@ -26,3 +26,4 @@ export {
   type LockRevision,
 } from "./promotion.js";
 export { promotionViolations, type PromotionViolation } from "./promotion-policy.js";
+export { clusterLayout, type ClusterLayout } from "./cluster-layout.js";
