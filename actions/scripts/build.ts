@@ -20,6 +20,10 @@ export async function buildActions(names = actionNames()): Promise<string[]> {
   for (const name of names) {
     const outfile = join(ROOT, name, "dist", "index.mjs");
     await build({ ...NODE_BUNDLE, entryPoints: [join(ROOT, name, "src", "index.ts")], outfile });
+    // an action with a post step (runs.post) has src/post-entry.ts → dist/post.mjs
+    const post = join(ROOT, name, "src", "post-entry.ts");
+    if (existsSync(post))
+      await build({ ...NODE_BUNDLE, entryPoints: [post], outfile: join(ROOT, name, "dist", "post.mjs") });
     outputs.push(outfile);
   }
   return outputs;

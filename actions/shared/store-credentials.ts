@@ -1,5 +1,5 @@
 import * as core from "@actions/core";
-import { exchangeIdTokenForIamToken } from "@lockstep/store";
+import { jobIamToken } from "./yc-token.js";
 
 /**
  * Sets up the artifact store's credentials for this job, from the environment the workflow gives:
@@ -20,21 +20,10 @@ export async function setUpStoreCredentials(env: NodeJS.ProcessEnv = process.env
     );
     return;
   }
-  let idToken: string;
-  try {
-    idToken = await core.getIDToken(env.LOCKSTEP_OIDC_AUDIENCE || undefined);
-  } catch (error) {
-    throw new Error(
-      `cannot get this job's OIDC token (${(error as Error).message}); the workflow needs "permissions: id-token: write" to use LOCKSTEP_YC_SERVICE_ACCOUNT_ID`,
-    );
-  }
-  core.setSecret(idToken);
-  const { token, expiresIn } = await exchangeIdTokenForIamToken({
-    idToken,
-    serviceAccountId,
-    tokenUrl: env.LOCKSTEP_YC_TOKEN_URL || undefined,
+  const { token, expiresIn } = await jobIamToken(serviceAccountId, {
+    audience: env.LOCKSTEP_OIDC_AUDIENCE,
+    env,
   });
-  core.setSecret(token);
   env.LOCKSTEP_S3_IAM_TOKEN = token;
   core.info(
     `store credentials: an IAM token of service account ${serviceAccountId} by workload identity federation, valid ${Math.round(expiresIn / 60)} min`,

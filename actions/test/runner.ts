@@ -15,6 +15,16 @@ export interface ActionRun {
   stdout: string;
   outputs: Record<string, string>;
   summary: string;
+  /** What the action exported for later steps (GITHUB_ENV) and saved for its post step (GITHUB_STATE). */
+  exported: Record<string, string>;
+  state: Record<string, string>;
+}
+
+/** A runner command file: name<<delimiter ... delimiter blocks. */
+function commandFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const m of text.matchAll(/^(.+?)<<(ghadelimiter_[\w-]+)\n([\s\S]*?)\n\2$/gm)) out[m[1]!] = m[3]!;
+  return out;
 }
 
 /** What the runner would hand the action, and what the action wrote back. */
@@ -30,12 +40,22 @@ export async function runAction(
   const output = join(dir, "output");
   const summary = join(dir, "summary");
   const event = join(dir, "event.json");
-  await Promise.all([writeFile(output, ""), writeFile(summary, ""), writeFile(event, '{"inputs": {}}')]);
+  const exported = join(dir, "env");
+  const state = join(dir, "state");
+  await Promise.all([
+    writeFile(output, ""),
+    writeFile(summary, ""),
+    writeFile(exported, ""),
+    writeFile(state, ""),
+    writeFile(event, '{"inputs": {}}'),
+  ]);
   const env: NodeJS.ProcessEnv = {
     PATH: process.env.PATH,
     HOME: process.env.HOME,
     GITHUB_OUTPUT: output,
     GITHUB_STEP_SUMMARY: summary,
+    GITHUB_ENV: exported,
+    GITHUB_STATE: state,
     GITHUB_EVENT_PATH: event,
     GITHUB_REPOSITORY: "acme/models",
     GITHUB_API_URL: github?.url ?? "http://127.0.0.1:9",
@@ -49,12 +69,13 @@ export async function runAction(
     (r) => ({ code: 0, stdout: r.stdout }),
     (e: { code: number; stdout: string }) => ({ code: e.code, stdout: e.stdout }),
   );
-  // GITHUB_OUTPUT holds name<<delimiter ... delimiter blocks
-  const outputs: Record<string, string> = {};
-  const written = await readFile(output, "utf8");
-  for (const m of written.matchAll(/^(.+?)<<(ghadelimiter_[\w-]+)\n([\s\S]*?)\n\2$/gm))
-    outputs[m[1]!] = m[3]!;
-  return { ...child, outputs, summary: await readFile(summary, "utf8") };
+  return {
+    ...child,
+    outputs: commandFile(await readFile(output, "utf8")),
+    summary: await readFile(summary, "utf8"),
+    exported: commandFile(await readFile(exported, "utf8")),
+    state: commandFile(await readFile(state, "utf8")),
+  };
 }
 
 /** A bare origin with one commit on main, and a clone of it with origin as its remote. */

@@ -146,6 +146,43 @@ describe("workflows", () => {
     expect(steps.at(-1)!.run).toContain('npx lockstep release "$DIGEST"');
     expect(JSON.stringify(release)).not.toMatch(/secrets\./);
   });
+  it("infra plans every stack on pull requests and applies on main behind a protected environment", async () => {
+    const infra = await workflow("infra.yml");
+    expect(infra.on.pull_request.paths).toEqual([
+      "infra/**",
+      "lockstep.deploy.json",
+      ".github/workflows/infra.yml",
+    ]);
+    expect(infra.on.push).toEqual({ branches: ["main"], paths: infra.on.pull_request.paths });
+    expect(infra.permissions).toEqual({ contents: "read" });
+    expect(infra.concurrency["cancel-in-progress"]).toBe(false);
+    const { plan, apply } = infra.jobs;
+    for (const job of [plan, apply])
+      expect(job.permissions).toEqual({ contents: "read", "id-token": "write" });
+    expect(apply.needs).toBe("plan");
+    expect(apply.environment).toBe("infrastructure");
+    expect(apply.if).toBe("github.event_name != 'pull_request' && github.ref == 'refs/heads/main'");
+    const account = (job: Yaml) =>
+      (job.steps as { uses?: string; with?: Yaml }[]).find((s) => s.uses === "./actions/yc-credentials")!
+        .with["service-account-id"];
+    expect(account(plan)).toBe("${{ vars.LOCKSTEP_YC_INFRA_PLAN_SERVICE_ACCOUNT_ID }}");
+    expect(account(apply)).toBe("${{ vars.LOCKSTEP_YC_INFRA_SERVICE_ACCOUNT_ID }}");
+    const planScript = (plan.steps as { run?: string }[]).map((s) => s.run ?? "").join("\n");
+    expect(planScript).toMatch(/terraform -chdir="\$dir" validate/);
+    expect(planScript).toMatch(/terraform -chdir="\$dir" plan .*-out=plan.tfplan/);
+    expect(planScript).toContain("GITHUB_STEP_SUMMARY");
+    expect(planScript).not.toContain("apply");
+    expect(infra.env.STACKS.split(" ")).toEqual([
+      "network",
+      "storage",
+      "registry",
+      "identity",
+      "cluster",
+      "cache",
+      "platform",
+    ]);
+    expect(JSON.stringify(infra)).not.toMatch(/secrets\./);
+  });
 });
 
 describe("actions", () => {
@@ -162,7 +199,9 @@ describe("actions", () => {
         runs: { using: string; main: string };
         inputs?: Record<string, unknown>;
       };
-      expect(action.runs, dir.name).toEqual({ using: "node24", main: "dist/index.mjs" });
+      const { post, ...runs } = action.runs as { post?: string };
+      expect(runs, dir.name).toEqual({ using: "node24", main: "dist/index.mjs" });
+      if (post !== undefined) expect(post, dir.name).toBe("dist/post.mjs");
       const code = await readFile(join(ROOT, "actions", dir.name, "src", "main.ts"), "utf8");
       const read = [...code.matchAll(/getInput\("([\w-]+)"/g)].map((m) => m[1]);
       expect(read.length, dir.name).toBeGreaterThan(0);

@@ -1,5 +1,5 @@
 import * as core from "@actions/core";
-import { GitHubClient } from "@lockstep/github";
+import { githubContext } from "../../shared/github-context.js";
 import { runPromotion } from "@lockstep/proposal";
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -14,26 +14,19 @@ function name(input: string, fallback?: string): string {
 /** Reads the inputs, opens the promotion pull request, sets the outputs and writes the job summary. */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
-    const token = core.getInput("token", { required: true });
-    core.setSecret(token);
-    const repository = env.GITHUB_REPOSITORY;
-    if (!repository) throw new Error("GITHUB_REPOSITORY is not set: this action runs in a GitHub workflow");
-    const runUrl =
-      env.GITHUB_SERVER_URL && env.GITHUB_RUN_ID
-        ? `${env.GITHUB_SERVER_URL}/${repository}/actions/runs/${env.GITHUB_RUN_ID}`
-        : undefined;
+    const { github, dir, runUrl } = githubContext(env);
     const model = name("model");
     const from = name("from", "staging");
     const to = name("to", "production");
     const result = await core.group("promote", () =>
       runPromotion({
-        dir: env.GITHUB_WORKSPACE ?? process.cwd(),
+        dir,
         model,
         from,
         to,
         base: core.getInput("base") || "main",
         remote: "origin",
-        github: new GitHubClient({ repository, token, apiUrl: env.GITHUB_API_URL }),
+        github,
         runUrl,
         log: core.info,
       }),

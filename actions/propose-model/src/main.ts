@@ -1,26 +1,19 @@
 import * as core from "@actions/core";
-import { GitHubClient } from "@lockstep/github";
+import { githubContext } from "../../shared/github-context.js";
 import { runProposal } from "@lockstep/proposal";
 
 /** Reads the inputs, proposes the candidate, sets the outputs and writes the job summary. */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
-    const token = core.getInput("token", { required: true });
-    core.setSecret(token);
-    const repository = env.GITHUB_REPOSITORY;
-    if (!repository) throw new Error("GITHUB_REPOSITORY is not set: this action runs in a GitHub workflow");
-    const runUrl =
-      env.GITHUB_SERVER_URL && env.GITHUB_RUN_ID
-        ? `${env.GITHUB_SERVER_URL}/${repository}/actions/runs/${env.GITHUB_RUN_ID}`
-        : undefined;
+    const { github, dir, runUrl } = githubContext(env);
     const result = await core.group("propose", () =>
       runProposal({
-        dir: env.GITHUB_WORKSPACE ?? process.cwd(),
+        dir,
         candidatePath: core.getInput("candidate", { required: true }),
         reportPath: core.getInput("report") || undefined,
         base: core.getInput("base") || "main",
         remote: "origin",
-        github: new GitHubClient({ repository, token, apiUrl: env.GITHUB_API_URL }),
+        github,
         runUrl,
         log: core.info,
       }),

@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import * as core from "@actions/core";
-import { exchangeIdTokenForIamToken } from "@lockstep/store";
+import { jobIamToken } from "../../shared/yc-token.js";
 
 const REGISTRY = /^[a-z0-9.-]+(:\d+)?$/;
 
@@ -30,21 +30,10 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const registry = core.getInput("registry") || "cr.yandex";
     if (!REGISTRY.test(registry))
       throw new Error(`registry must be a host name like cr.yandex, got ${JSON.stringify(registry)}`);
-    let idToken: string;
-    try {
-      idToken = await core.getIDToken(core.getInput("audience") || undefined);
-    } catch (error) {
-      throw new Error(
-        `cannot get this job's OIDC token (${(error as Error).message}): the job needs "permissions: id-token: write"`,
-      );
-    }
-    core.setSecret(idToken);
-    const { token, expiresIn } = await exchangeIdTokenForIamToken({
-      idToken,
-      serviceAccountId,
-      tokenUrl: env.LOCKSTEP_YC_TOKEN_URL || undefined,
+    const { token, expiresIn } = await jobIamToken(serviceAccountId, {
+      audience: core.getInput("audience"),
+      env,
     });
-    core.setSecret(token);
     await dockerLogin(registry, token, env);
     core.setOutput("expires-in", String(expiresIn));
     core.info(

@@ -5,16 +5,12 @@ import { promisify } from "node:util";
 import * as core from "@actions/core";
 import { revisionExists, verify, type Output } from "@lockstep/cli";
 import { verificationSummary, verificationTable } from "@lockstep/verify";
+import { booleanInput } from "../../shared/inputs.js";
 import { setUpStoreCredentials } from "../../shared/store-credentials.js";
 
 const exec = promisify(execFile);
 
-/** The input as a boolean: true/false (any case), or a clear failure. */
-export function booleanInput(name: string, value: string): boolean {
-  if (/^true$/i.test(value)) return true;
-  if (/^false$/i.test(value)) return false;
-  throw new Error(`${name} must be true or false, got ${JSON.stringify(value.slice(0, 40))}`);
-}
+export { booleanInput };
 
 /** Makes `revision` (a commit SHA or ref) available, fetching it from origin for shallow checkouts. */
 async function ensureRevision(cwd: string, revision: string): Promise<void> {

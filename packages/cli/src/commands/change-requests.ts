@@ -77,11 +77,7 @@ export async function promote(model: string, options: PromoteOptions, out: Outpu
     model: spec.name,
     from,
     to,
-    base: options.base,
-    remote: options.local ? undefined : (options.remote ?? "origin"),
-    github: options.local ? undefined : githubFromEnv(env),
-    runUrl: runUrl(env),
-    log: out.progress,
+    ...where(options, out, env),
   });
   const { pin } = result.detail;
   await report(
@@ -113,11 +109,7 @@ export async function revert(model: string, options: RevertOptions, out: Output,
     model: spec.name,
     environment,
     analysis,
-    base: options.base,
-    remote: options.local ? undefined : (options.remote ?? "origin"),
-    github: options.local ? undefined : githubFromEnv(env),
-    runUrl: runUrl(env),
-    log: out.progress,
+    ...where(options, out, env),
   });
   const { failed, restored } = result.detail;
   await report(
@@ -138,16 +130,23 @@ export async function release(digest: string, options: ChangeOptions, out: Outpu
   const result = await runImageRelease({
     dir,
     digest,
+    ...where(options, out, env),
+    commit: env.GITHUB_SHA,
+    sbom: runUrl(env),
+  });
+  await report(result, "release", "inference", dir, options, out, `released ${result.detail.image}`);
+  return result;
+}
+
+/** Where a change request goes: a local branch (--local), or origin and GitHub from the environment. */
+function where(options: ChangeOptions, out: Output, env: NodeJS.ProcessEnv) {
+  return {
     base: options.base,
     remote: options.local ? undefined : (options.remote ?? "origin"),
     github: options.local ? undefined : githubFromEnv(env),
     runUrl: runUrl(env),
-    commit: env.GITHUB_SHA,
-    sbom: runUrl(env),
     log: out.progress,
-  });
-  await report(result, "release", "inference", dir, options, out, `released ${result.detail.image}`);
-  return result;
+  };
 }
 
 function runUrl(env: NodeJS.ProcessEnv): string | undefined {

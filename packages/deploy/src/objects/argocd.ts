@@ -29,6 +29,13 @@ export const NAMESPACED_KINDS: [string, string][] = [
 
 export const argocdNamespace = (config: DeployConfig) => config.argocd?.namespace ?? DEFAULT_ARGOCD_NAMESPACE;
 export const projectName = (config: DeployConfig) => config.argocd?.project ?? DEFAULT_PROJECT;
+/** A folder of this repository at the configured revision. */
+const gitSource = (config: DeployConfig, path: string) => ({
+  repoURL: config.repository.url,
+  targetRevision: config.repository.revision ?? "main",
+  path,
+});
+
 export const envPath = (environment: string) => `argocd/envs/${environment}`;
 export const modelPath = (environment: string, model: string) => `${envPath(environment)}/${model}`;
 export const namespacePath = (environment: string) => `${envPath(environment)}/namespace`;
@@ -87,11 +94,7 @@ export function namespaceApplication(config: DeployConfig, environment: string):
     },
     spec: {
       project: projectName(config),
-      source: {
-        repoURL: config.repository.url,
-        targetRevision: config.repository.revision ?? "main",
-        path: namespacePath(environment),
-      },
+      source: gitSource(config, namespacePath(environment)),
       destination: { server: IN_CLUSTER, namespace: env.namespace },
       syncPolicy: { automated: { prune: false, selfHeal: true }, syncOptions: ["CreateNamespace=false"] },
     },
@@ -123,11 +126,7 @@ export function environmentApplicationSet(
         },
         spec: {
           project: projectName(config),
-          source: {
-            repoURL: config.repository.url,
-            targetRevision: config.repository.revision ?? "main",
-            path: "{{.path}}",
-          },
+          source: gitSource(config, "{{.path}}"),
           destination: { server: IN_CLUSTER, namespace: env.namespace },
           syncPolicy: syncPolicy(auto),
           ignoreDifferences: ignoreReplicas,

@@ -1,0 +1,25 @@
+import * as core from "@actions/core";
+import { GitHubClient } from "@lockstep/github";
+
+/** What every pull-request action takes from the runner: the token (masked), the repository, its run. */
+export function githubContext(env: NodeJS.ProcessEnv): {
+  github: GitHubClient;
+  repository: string;
+  dir: string;
+  runUrl?: string;
+} {
+  const token = core.getInput("token", { required: true });
+  core.setSecret(token);
+  const repository = env.GITHUB_REPOSITORY;
+  if (!repository) throw new Error("GITHUB_REPOSITORY is not set: this action runs in a GitHub workflow");
+  const runUrl =
+    env.GITHUB_SERVER_URL && env.GITHUB_RUN_ID
+      ? `${env.GITHUB_SERVER_URL}/${repository}/actions/runs/${env.GITHUB_RUN_ID}`
+      : undefined;
+  return {
+    github: new GitHubClient({ repository, token, apiUrl: env.GITHUB_API_URL }),
+    repository,
+    dir: env.GITHUB_WORKSPACE ?? process.cwd(),
+    ...(runUrl ? { runUrl } : {}),
+  };
+}
