@@ -175,13 +175,17 @@ describe("the decisions that matter", () => {
     );
   });
 
-  it("opens nothing to 0.0.0.0/0 but the ingress ports", () => {
+  it("opens nothing to 0.0.0.0/0 but the ingress controller's node ports, which the Helm release pins", () => {
     const open = resources(result, "yandex_vpc_security_group").flatMap(({ value }) =>
       value.ingress
         .filter((rule: any) => (rule.v4_cidr_blocks ?? []).includes("0.0.0.0/0"))
         .map((rule: any) => `${value.name}:${rule.protocol}/${rule.port}`),
     );
-    expect(open).toEqual(["lockstep-ingress:TCP/80", "lockstep-ingress:TCP/443"]);
+    expect(open).toEqual(["lockstep-ingress:TCP/30080", "lockstep-ingress:TCP/30443"]);
+    const controller = JSON.parse(
+      (result.json.platform as any).resource.helm_release["ingress-nginx"].values[0],
+    ).controller;
+    expect(controller.service.nodePorts).toEqual({ http: 30080, https: 30443 });
     const [redis] = resources(result, "yandex_vpc_security_group").filter(
       (g) => g.value.name === "lockstep-redis",
     );

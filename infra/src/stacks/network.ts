@@ -5,6 +5,12 @@ import { LockstepStack, type StackOptions } from "./base.js";
 
 const EVERYWHERE = ["0.0.0.0/0"];
 
+/**
+ * The ingress controller's Service node ports. The network load balancer keeps the client's address
+ * and forwards 80/443 to these on the nodes, so these two are what the internet reaches.
+ */
+export const INGRESS_NODE_PORTS = { http: 30080, https: 30443 } as const;
+
 /** The VPC: a subnet per zone, NAT egress for private nodes, and the security groups the rest uses. */
 export class NetworkStack extends LockstepStack {
   readonly network: VpcNetwork;
@@ -13,7 +19,7 @@ export class NetworkStack extends LockstepStack {
   readonly clusterGroup: VpcSecurityGroup;
   /** The Kubernetes API: 443 and 6443 from the allowed ranges only. */
   readonly apiGroup: VpcSecurityGroup;
-  /** The ingress controller's nodes: 80 and 443 from the internet, the only ports open to it. */
+  /** The ingress controller's node ports (behind the load balancer's 80 and 443): the only ports open to the internet. */
   readonly ingressGroup: VpcSecurityGroup;
   /** Redis: 6379/6380 from the cluster only. */
   readonly redisGroup: VpcSecurityGroup;
@@ -104,8 +110,18 @@ export class NetworkStack extends LockstepStack {
       network_id: this.network.id,
       description: "the ingress controller",
       ingress: [
-        { description: "HTTP", protocol: "TCP", port: 80, v4_cidr_blocks: EVERYWHERE },
-        { description: "HTTPS", protocol: "TCP", port: 443, v4_cidr_blocks: EVERYWHERE },
+        {
+          description: "HTTP (load balancer port 80)",
+          protocol: "TCP",
+          port: INGRESS_NODE_PORTS.http,
+          v4_cidr_blocks: EVERYWHERE,
+        },
+        {
+          description: "HTTPS (load balancer port 443)",
+          protocol: "TCP",
+          port: INGRESS_NODE_PORTS.https,
+          v4_cidr_blocks: EVERYWHERE,
+        },
       ],
       egress: [],
     });

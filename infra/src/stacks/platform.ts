@@ -5,6 +5,7 @@ import type { Construct } from "constructs";
 import type { ChartName } from "../config.js";
 import { DataClientConfig } from "../yandex/kubernetes.js";
 import { LockstepStack, type StackOptions } from "./base.js";
+import { INGRESS_NODE_PORTS } from "./network.js";
 
 const ARGO = "https://argoproj.github.io/argo-helm";
 const PROMETHEUS = "https://prometheus-community.github.io/helm-charts";
@@ -64,7 +65,8 @@ export class PlatformStack extends LockstepStack {
       controller: {
         ingressClassResource: { name: layout.ingressClassName, default: true },
         metrics: { enabled: true, serviceMonitor: { enabled: false } },
-        service: { externalTrafficPolicy: "Local" },
+        // the client's address reaches the pods; the node ports are the ones the network stack opens
+        service: { externalTrafficPolicy: "Local", nodePorts: { ...INGRESS_NODE_PORTS } },
       },
     });
     const prometheus = release("kube-prometheus-stack", PROMETHEUS, layout.prometheusNamespace, {
