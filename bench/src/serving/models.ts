@@ -16,7 +16,7 @@ const REPO = resolve(import.meta.dirname, "../../..");
 const SHARED = resolve(REPO, "../shared");
 
 /** Full-size models to serve, trained once into bench/.work/serving and reused on later runs. */
-export async function benchModels(log: (line: string) => void): Promise<BenchModels> {
+export async function benchModels(log: (line: string) => void, only?: string[]): Promise<BenchModels> {
   const dir = join(REPO, "bench/.work/serving");
   const lockPath = join(dir, "models.lock.json");
   await mkdir(dir, { recursive: true });
@@ -42,7 +42,7 @@ export async function benchModels(log: (line: string) => void): Promise<BenchMod
     log(`fish-classifier skipped: ${backbone} is absent (the target is about a real backbone)`);
   }
   for (const { model, data, params } of wanted) {
-    if (lock.models[model]?.pins.staging) continue;
+    if (lock.models[model]?.pins.staging || (only && !only.includes(model))) continue;
     if (model === "co2-forecast" && (await reuseRepoPin(dir, lock))) {
       lock = await readLock(lockPath);
       log("co2-forecast: reusing the artifact pinned in the repository's models.lock.json");
@@ -66,7 +66,9 @@ export async function benchModels(log: (line: string) => void): Promise<BenchMod
     dir,
     lockPath,
     lock,
-    models: Object.keys(lock.models).filter((m) => wanted.some((w) => w.model === m)),
+    models: Object.keys(lock.models).filter(
+      (m) => wanted.some((w) => w.model === m) && (!only || only.includes(m)),
+    ),
   };
 }
 
