@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import type { LockFile, Pin } from "@lockstep/lockfile";
-import { getModel } from "@lockstep/models";
+import { ModelError, models, type ServableSpec } from "@lockstep/models";
 import { readCard } from "@lockstep/onnx";
 import { fetchArtifact, type OpenStoreOptions } from "@lockstep/store";
 import { DEFAULT_BATCHING, type BatchingOptions } from "./batching/batcher.js";
@@ -40,6 +40,8 @@ export interface RegistryOptions {
   batching?: Record<string, Partial<BatchingOptions>>;
   /** Pinned models whose artifacts are still being built: loading until a reload brings them. */
   pending?: string[];
+  /** The models this server can serve, by name (default: Lockstep's registry). */
+  specs?: Readonly<Record<string, ServableSpec>>;
 }
 
 export interface ReloadOutcome {
@@ -86,6 +88,24 @@ export class ModelRegistry {
     return pins;
   }
 
+  /** The spec of a pinned model; a pin of a model this server has no spec for fails its load. */
+  spec(name: string): ServableSpec {
+    const specs = this.options.specs ?? models;
+    const spec = Object.hasOwn(specs, name) ? specs[name] : undefined;
+    if (!spec)
+      throw new ModelError(
+        "MODEL_UNKNOWN",
+        `unknown model "${name}" (known: ${Object.keys(specs).join(", ")})`,
+      );
+    return spec;
+  }
+
+  /** The specs of the pinned models this server knows. */
+  servable(): ServableSpec[] {
+    const specs = this.options.specs ?? models;
+    return this.names().flatMap((name) => (Object.hasOwn(specs, name) ? [specs[name]!] : []));
+  }
+
   names(): string[] {
     return [...this.status.keys()];
   }
@@ -113,7 +133,7 @@ export class ModelRegistry {
 
   private async open(name: string, pin: Pin): Promise<ServedModel> {
     const log = this.options.logger.child({ model: name, version: pin.version, sha256: pin.sha256 });
-    const spec = getModel(name);
+    const spec = this.spec(name);
     log.info({ uri: pin.uri }, "fetching artifact");
     const bytes = await fetchArtifact(pin.uri, pin.sha256, {
       ...this.options.storeOptions,

@@ -1,5 +1,5 @@
+import type { ServableSpec } from "@lockstep/models";
 import Router from "@koa/router";
-import { getModel } from "@lockstep/models";
 import type { ModelRegistry } from "./model-registry.js";
 
 const json = (schema: Record<string, unknown>) => ({ "application/json": { schema } });
@@ -88,7 +88,7 @@ const OIP_SCHEMAS = {
 };
 
 /** The OpenAPI 3.1 document of the whole API, with each served model's domain request and answer. */
-export function openApiDocument(modelNames: string[]): Record<string, unknown> {
+export function openApiDocument(specs: readonly ServableSpec[]): Record<string, unknown> {
   const paths: Record<string, unknown> = {
     "/healthz": { get: { summary: "Liveness", responses: { "200": { description: "alive" } } } },
     "/readyz": {
@@ -148,8 +148,8 @@ export function openApiDocument(modelNames: string[]): Record<string, unknown> {
     };
   }
   const schemas: Record<string, unknown> = { ...OIP_SCHEMAS };
-  for (const name of modelNames) {
-    const serving = getModel(name).serving;
+  for (const spec of specs) {
+    const { name, serving } = spec;
     const id = name.replace(/[^A-Za-z0-9]/g, "_");
     const identity = {
       model: { type: "string" },
@@ -172,7 +172,7 @@ export function openApiDocument(modelNames: string[]): Record<string, unknown> {
     }
     paths[`/v1/models/${name}/predict`] = {
       post: {
-        summary: `${name}: ${getModel(name).description}`,
+        summary: `${name}: ${spec.description}`,
         requestBody: { required: true, content },
         responses: { "200": { description: "ok", content: json(ref(`${id}_response`)) }, ...ERRORS },
       },
@@ -194,7 +194,7 @@ export function openApiDocument(modelNames: string[]): Record<string, unknown> {
 export function openApiRoutes(registry: ModelRegistry): Router {
   const router = new Router();
   router.get("/openapi.json", (ctx) => {
-    ctx.body = openApiDocument(registry.names());
+    ctx.body = openApiDocument(registry.servable());
   });
   return router;
 }

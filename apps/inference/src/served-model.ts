@@ -1,6 +1,6 @@
 import type { CancelSignal } from "./batching/cancel-signal.js";
 import type { Pin } from "@lockstep/lockfile";
-import type { ModelSpec } from "@lockstep/models";
+import type { ServableSpec } from "@lockstep/models";
 import type { ModelCard } from "@lockstep/onnx";
 import { BatchError, Batcher, type BatchingOptions } from "./batching/batcher.js";
 import { batchRows, tensorsError, type Tensors } from "./batching/tensors.js";
@@ -37,7 +37,7 @@ export class ServedModel {
     readonly name: string,
     readonly pin: Pin,
     readonly card: ModelCard,
-    readonly spec: ModelSpec,
+    readonly spec: ServableSpec,
     readonly session: SessionPool,
     batching: BatchingOptions,
     private readonly metrics: Metrics,

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import Koa from "koa";
 import { pino, type Logger } from "pino";
 import type { LockFile } from "@lockstep/lockfile";
+import type { ServableSpec } from "@lockstep/models";
 import type { OpenStoreOptions } from "@lockstep/store";
 import type { BatchingOptions } from "./batching/batcher.js";
 import type { CacheBackend } from "./cache/backend.js";
@@ -52,6 +53,8 @@ export interface ServerOptions {
   inline?: boolean;
   /** Pinned models still being built: unready until `reload` brings them (hot add). */
   pending?: string[];
+  /** The models this server can serve, by name: code and settings, nothing else (default: Lockstep's registry). */
+  specs?: Readonly<Record<string, ServableSpec>>;
 }
 
 /** What the listener itself allows, whatever the route. */
@@ -108,6 +111,7 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     instances: options.instances,
     inline: options.inline,
     pending: options.pending,
+    specs: options.specs,
   });
   const cache = options.cache
     ? new ResponseCache(options.cache.backend, metrics, options.cache.ttlSeconds, options.cache.maxEntryBytes)

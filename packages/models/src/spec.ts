@@ -119,6 +119,21 @@ export interface AnswerObserver {
   };
 }
 
+/** What a server needs of a model: its name, what it is, and its serving code and settings. */
+export type ServableSpec = Pick<ModelSpec, "name" | "description" | "serving">;
+
+/**
+ * A model as a server holds it, from an adapter with its own context type: the context only ever
+ * flows from that adapter's decode to its own encode, so the server may hold it opaquely.
+ */
+export function servable<Context>(spec: {
+  name: string;
+  description: string;
+  serving: ServingAdapter<Context>;
+}): ServableSpec {
+  return spec as unknown as ServableSpec;
+}
+
 export interface ModelSpec<Data = unknown, Params = unknown> {
   name: string;
   task: string;

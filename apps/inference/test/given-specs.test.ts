@@ -1,0 +1,113 @@
+import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bumpPin, emptyLock, type LockFile } from "@lockstep/lockfile";
+import { servable } from "@lockstep/models";
+import { cardMetadata, GraphBuilder, type ModelCard } from "@lockstep/onnx";
+import { sha256Hex } from "@lockstep/store";
+import { startServer } from "./fixture.js";
+
+// a model the server has never heard of, as a ten-line spec: decode, encode, a golden input
+const doubler = servable({
+  name: "doubler",
+  description: "y = 2x",
+  serving: {
+    decode: (body) => ({
+      feeds: { x: { type: "float32", data: Float32Array.from((body as { x: number[] }).x), dims: [1, 2] } },
+      context: undefined,
+    }),
+    encode: (outputs) => ({ y: Array.from(outputs.y!.data) }),
+    golden: [{ x: [1, 2] }],
+  },
+});
+
+/** The doubler's ONNX with its card, in dir's file store, pinned for staging (as `npm start` pins). */
+async function pinned(dir: string, lock: LockFile, name: string): Promise<LockFile> {
+  const card: ModelCard = {
+    cardVersion: 1,
+    name,
+    task: "regression",
+    description: "y = 2x",
+    inputs: [{ name: "x", type: "float32", shape: ["batch", 2] }],
+    outputs: [{ name: "y", type: "float32", shape: ["batch", 2] }],
+    params: {},
+    seed: 0,
+    metrics: {},
+    evaluation: { protocol: "none" },
+    data: { source: "none", sha256: "0".repeat(64), rows: 0 },
+    trainer: { name: "test", version: "1" },
+  };
+  const g = new GraphBuilder(name);
+  const x = g.input({ name: "x", type: "float32", shape: ["batch", 2] });
+  const two = g.initializer({ type: "float32", dims: [], values: [2] });
+  g.output({ name: "y", type: "float32", shape: ["batch", 2] }, g.op("Mul", [x, two]));
+  const bytes = g.build({ metadata: cardMetadata(card) });
+  const sha256 = sha256Hex(bytes);
+  await mkdir(join(dir, ".lockstep/store/sha256"), { recursive: true });
+  await writeFile(join(dir, ".lockstep/store/sha256", sha256), bytes);
+  const pin = {
+    version: "1",
+    sha256,
+    bytes: bytes.length,
+    uri: `file://.lockstep/store/sha256/${sha256}`,
+    metrics: { mae: 0 },
+    evaluation: { protocol: "none", dataset: "none", datasetSha256: "0".repeat(64) },
+    trainedAt: "2026-12-04T00:00:00Z",
+    source: {},
+  };
+  return bumpPin(lock, name, "staging", pin, { metric: "mae", goal: "minimize", minImprovement: 0 });
+}
+
+let url: string;
+let close: () => Promise<void>;
+beforeAll(async () => {
+  const dir = await mkdtemp(join(tmpdir(), "lockstep-given-specs-"));
+  const lock = await pinned(dir, await pinned(dir, emptyLock(), "doubler"), "stranger");
+  const started = await startServer(lock, dir, { specs: { doubler } });
+  ({ url } = started);
+  close = () => started.server.close();
+  await started.waitReady();
+});
+afterAll(() => close());
+
+describe("a server given its specs", () => {
+  it("serves a model it knows only from the spec it was given, on /v1 and /v2", async () => {
+    const v1 = await fetch(`${url}/v1/models/doubler/predict`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ x: [1.5, -2] }),
+    });
+    expect(v1.status).toBe(200);
+    expect(await v1.json()).toMatchObject({ model: "doubler", version: "1", y: [3, -4] });
+    const v2 = await fetch(`${url}/v2/models/doubler/infer`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ inputs: [{ name: "x", datatype: "FP32", shape: [1, 2], data: [1, 2] }] }),
+    });
+    expect(v2.status).toBe(200);
+    expect(await v2.json()).toMatchObject({ model_name: "doubler", outputs: [{ name: "y", data: [2, 4] }] });
+    const card = (await (await fetch(`${url}/v1/models/doubler`)).json()) as Record<string, unknown>;
+    expect(card).toMatchObject({ name: "doubler", state: "ready", examples: [{ x: [1, 2] }] });
+  });
+
+  it("keeps a pinned model it has no spec for unready, saying why, and leaves it out of the OpenAPI", async () => {
+    const ready = (await (await fetch(`${url}/readyz`)).json()) as {
+      models: { name: string; state: string }[];
+    };
+    expect(ready.models).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ name: "doubler", state: "ready" }),
+        expect.objectContaining({
+          name: "stranger",
+          state: "failed",
+          error: { code: "MODEL_UNKNOWN", message: 'unknown model "stranger" (known: doubler)' },
+        }),
+      ]),
+    );
+    const openapi = (await (await fetch(`${url}/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(openapi.paths)).toContain("/v1/models/doubler/predict");
+    expect(Object.keys(openapi.paths)).not.toContain("/v1/models/stranger/predict");
+    expect(JSON.stringify(openapi)).not.toMatch(/co2-forecast|btc-signal|fish-classifier/);
+  });
+});
