@@ -1,4 +1,4 @@
-// The container entry point: configuration by environment only (see the README's table).
+// The container entry point: configuration by environment only (see docs/api.md, Server configuration).
 //   LOCKSTEP_LOCK (default models.lock.json), LOCKSTEP_ENV (default staging), PORT (default 8080)
 import { resolve } from "node:path";
 import { pino } from "pino";

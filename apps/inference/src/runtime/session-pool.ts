@@ -12,7 +12,7 @@ export interface PoolOptions {
  * Copies of one model, each in its own worker thread, so runs of a compute-bound model can go side
  * by side on separate cores instead of splitting each run across threads that wait for each other
  * at every operator. A run goes to the copy with the fewest runs in flight. Whether it pays depends
- * on the cores left over by HTTP and decoding (see the README).
+ * on the cores left over by HTTP and decoding (see docs/operations.md).
  */
 export class SessionPool {
   /** Runs asked of each copy and not yet answered. */
