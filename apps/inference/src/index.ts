@@ -9,3 +9,5 @@ export type { CacheBackend } from "./cache/backend.js";
 export { cachedAnswerFromText, CacheDecodeError, type CachedAnswer } from "./cache/cached-answer.js";
 export { DEFAULT_BATCHING, type BatchingOptions } from "./batching/batcher.js";
 export { openApiDocument } from "./openapi.js";
+export { routeTable } from "./route-table/table.js";
+export type { Route, ControlRoute, InferenceRoute, RouteDoc } from "./route-table/route.js";

@@ -15,10 +15,9 @@ import { createMetrics, type Metrics } from "./metrics.js";
 import { errorHandler } from "./middleware/errors.js";
 import { observe } from "./middleware/observe.js";
 import { ModelRegistry, type ReloadOutcome } from "./model-registry.js";
-import { openApiRoutes } from "./openapi.js";
-import { openInferenceRoutes } from "./open-inference/routes.js";
-import { routes, type RouteOptions } from "./routes.js";
-import { webPageRoutes } from "./web-page.js";
+import { koaRouter } from "./route-table/koa-router.js";
+import { controlRoutes, inferencePaths, routeTable } from "./route-table/table.js";
+import type { RouteOptions } from "./routes.js";
 
 export interface ServerOptions {
   lock: LockFile;
@@ -136,18 +135,14 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     if (!accepting) ctx.set("Connection", "close");
     return next();
   });
-  for (const router of [
-    routes(routeOptions),
-    openInferenceRoutes(routeOptions),
-    openApiRoutes(registry),
-    webPageRoutes(),
-  ]) {
-    app.use(router.routes());
-    app.use(router.allowedMethods());
-  }
+  const table = routeTable(routeOptions);
+  const router = koaRouter(controlRoutes(table));
+  app.use(router.routes());
+  app.use(router.allowedMethods());
 
   const dataPlane = createDataPlane({
     ...routeOptions,
+    routes: inferencePaths(table),
     logger,
     bodyLimits: options.bodyLimits,
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import Router from "@koa/router";
+import type { ControlRoute } from "./route-table/route.js";
 
 const WEB = new URL("../web/", import.meta.url);
 const SECURITY_HEADERS = {
@@ -9,24 +9,28 @@ const SECURITY_HEADERS = {
   "Referrer-Policy": "no-referrer",
 };
 
-/** The web page at `/`: pick a model, send it a photo or JSON, see the answer drawn. */
-export function webPageRoutes(): Router {
+/** The web page at `/` and its scripts: pick a model, send it a photo or JSON, see the answer drawn. */
+export function webPageRoutes(): ControlRoute[] {
   const page = readFileSync(new URL("index.html", WEB), "utf8");
-  const scripts = Object.fromEntries(
-    ["app.js", "chart.js"].map((name) => [name, readFileSync(new URL(name, WEB), "utf8")]),
-  );
-  const router = new Router();
-  router.get("/", (ctx) => {
-    ctx.set(SECURITY_HEADERS);
-    ctx.type = "text/html; charset=utf-8";
-    ctx.body = page;
-  });
-  for (const [name, script] of Object.entries(scripts)) {
-    router.get(`/${name}`, (ctx) => {
+  const file = (path: string, type: string, text: string, summary: string): ControlRoute => ({
+    method: "GET",
+    path,
+    doc: { summary, responses: { "200": { description: "ok", content: { [type]: {} } } } },
+    handle: (ctx) => {
       ctx.set(SECURITY_HEADERS);
-      ctx.type = "text/javascript; charset=utf-8";
-      ctx.body = script;
-    });
-  }
-  return router;
+      ctx.type = type;
+      ctx.body = text;
+    },
+  });
+  return [
+    file("/", "text/html; charset=utf-8", page, "The web page"),
+    ...["app.js", "chart.js"].map((name) =>
+      file(
+        `/${name}`,
+        "text/javascript; charset=utf-8",
+        readFileSync(new URL(name, WEB), "utf8"),
+        `The page's ${name}`,
+      ),
+    ),
+  ];
 }

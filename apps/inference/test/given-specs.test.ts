@@ -6,6 +6,7 @@ import { bumpPin, emptyLock, type LockFile } from "@lockstep/lockfile";
 import { servable } from "@lockstep/models";
 import { cardMetadata, GraphBuilder, type ModelCard } from "@lockstep/onnx";
 import { sha256Hex } from "@lockstep/store";
+import { routeTable, type InferenceServer } from "../src/index.js";
 import { startServer } from "./fixture.js";
 
 // a model the server has never heard of, as a ten-line spec: decode, encode, a golden input
@@ -60,12 +61,13 @@ async function pinned(dir: string, lock: LockFile, name: string): Promise<LockFi
 }
 
 let url: string;
+let server: InferenceServer;
 let close: () => Promise<void>;
 beforeAll(async () => {
   const dir = await mkdtemp(join(tmpdir(), "lockstep-given-specs-"));
   const lock = await pinned(dir, await pinned(dir, emptyLock(), "doubler"), "stranger");
   const started = await startServer(lock, dir, { specs: { doubler } });
-  ({ url } = started);
+  ({ url, server } = started);
   close = () => started.server.close();
   await started.waitReady();
 });
@@ -109,5 +111,37 @@ describe("a server given its specs", () => {
     expect(Object.keys(openapi.paths)).toContain("/v1/models/doubler/predict");
     expect(Object.keys(openapi.paths)).not.toContain("/v1/models/stranger/predict");
     expect(JSON.stringify(openapi)).not.toMatch(/co2-forecast|btc-signal|fish-classifier/);
+  });
+
+  it("documents every route of the table in /openapi.json, and serves every operation it documents", async () => {
+    const openapi = (await (await fetch(`${url}/openapi.json`)).json()) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    const documented = Object.entries(openapi.paths).flatMap(([path, ops]) =>
+      Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    const table = routeTable({ registry: server.registry, metrics: server.metrics, accepting: () => true });
+    const expected = table.map(
+      (r) =>
+        `${r.method} ${r.path.replace(":name", "perModel" in r.doc ? "doubler" : "{name}").replace(/:(\w+)/g, "{$1}")}`,
+    );
+    expect(documented.sort()).toEqual(expected.sort());
+    expect(documented.length).toBeGreaterThan(15);
+    for (const operation of documented) {
+      const [method, path] = operation.split(" ") as [string, string];
+      const concrete = path.replace("{name}", "doubler").replace("{version}", "1");
+      const body = concrete.endsWith("/infer")
+        ? { inputs: [{ name: "x", datatype: "FP32", shape: [1, 2], data: [1, 2] }] }
+        : { x: [1, 2] };
+      const response = await fetch(`${url}${concrete}`, {
+        method,
+        ...(method === "POST"
+          ? { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }
+          : {}),
+      });
+      // readiness is 503 here (a pinned model has no spec); everything else answers
+      expect(response.status, operation).toBeLessThan(response.url.includes("ready") ? 504 : 300);
+    }
+    expect((await fetch(`${url}/v1/nothing`)).status).toBe(404);
   });
 });

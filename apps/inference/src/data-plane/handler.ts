@@ -10,9 +10,12 @@ import { Admission, type Slot } from "./admission.js";
 import { RequestCall } from "./call.js";
 import { readBody, type BodyLimits } from "./read-body.js";
 import { writeJson } from "./write-json.js";
-import { inferenceRoutes, matchRoute, type MatchedRoute } from "./routes.js";
+import type { InferenceRoute } from "../route-table/route.js";
+import { compileRoutes, matchRoute, type MatchedRoute } from "./routes.js";
 
 export interface DataPlaneOptions extends RouteOptions {
+  /** The route table's inference routes. */
+  routes: readonly InferenceRoute[];
   logger: Logger;
   bodyLimits?: BodyLimits;
   /** A request running longer than this is answered 504 and its inference dropped. */
@@ -48,7 +51,7 @@ export type DataPlane = (req: IncomingMessage, res: ServerResponse) => boolean;
  * completely done. See docs/hostile-input.md for every limit.
  */
 export function createDataPlane(options: DataPlaneOptions): DataPlane {
-  const routes = inferenceRoutes(options);
+  const routes = compileRoutes(options.routes);
   const admission = new Admission(options.maxInFlight, options.metrics, options.maxInFlightPerClient);
   const { metrics, requestTimeoutMs } = options;
   const bodyTimeoutMs = Math.min(options.bodyTimeoutMs ?? requestTimeoutMs, requestTimeoutMs);

@@ -1,0 +1,34 @@
+import type { RouterContext } from "@koa/router";
+import type { ServableSpec } from "@lockstep/models";
+import type { InferenceHandler } from "../data-plane/call.js";
+
+/** What a route's OpenAPI operation says (path parameters are derived from the path). */
+export interface RouteDoc {
+  summary: string;
+  responses: Record<string, unknown>;
+  requestBody?: Record<string, unknown>;
+}
+
+/** A GET route: Koa serves it. */
+export interface ControlRoute {
+  method: "GET";
+  /** The pattern, as @koa/router writes it and metrics label it: /v1/models/:name */
+  path: string;
+  doc: RouteDoc;
+  handle(ctx: RouterContext): void | Promise<void>;
+}
+
+/** An inference route (POST): admission, a deadline and body limits run before its handler. */
+export interface InferenceRoute {
+  method: "POST";
+  path: string;
+  /** One operation for the route, or, for a per-model route, one per served model's spec. */
+  doc: RouteDoc | { perModel: (spec: ServableSpec) => RouteDoc };
+  handle: InferenceHandler;
+}
+
+/** One entry of the route table: method, path, its documentation and its handler. */
+export type Route = ControlRoute | InferenceRoute;
+
+/** The path parameters of a pattern: /v2/models/:name/versions/:version → name, version. */
+export const pathParams = (path: string): string[] => [...path.matchAll(/:(\w+)/g)].map((m) => m[1]!);
