@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { writeJson } from "./data-plane/write-json.js";
+import { writeJson } from "./inference-steps/write-json.js";
 
 /** What node's HTTP parser refused, as the status and code the client is told. */
 function statusOf(error: NodeJS.ErrnoException): [number, string, string] {

@@ -4,7 +4,7 @@ import type { CacheBackend } from "./cache/backend.js";
 import { DEFAULT_CACHE_BYTES, LruCache } from "./cache/lru.js";
 import { DEFAULT_MAX_ENTRY_BYTES } from "./cache/response-cache.js";
 import { RedisCache } from "./cache/redis.js";
-import type { BodyLimits } from "./data-plane/read-body.js";
+import type { BodyLimits } from "./inference-steps/read-body.js";
 import type { ServerLimits } from "./server.js";
 
 /** What the environment configures (the container is configured by environment only). */

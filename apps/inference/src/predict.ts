@@ -1,8 +1,8 @@
 import { ModelError, type OutputTensor } from "@lockstep/models";
 import type { Tensors } from "./batching/tensors.js";
 import { cachedAnswer, type CachedAnswer } from "./cache/cached-answer.js";
-import type { InferenceHandler } from "./data-plane/call.js";
-import { joinJson } from "./data-plane/json-text.js";
+import type { InferenceHandler } from "./inference-steps/call.js";
+import { joinJson } from "./inference-steps/json-text.js";
 import { checkAnswerSize, DEFAULT_MAX_ANSWER_BYTES } from "./answer-size.js";
 import { HttpError } from "./errors.js";
 import { observeAnswer } from "./observe-answer.js";

@@ -8,15 +8,15 @@ import type { OpenStoreOptions } from "@lockstep/store";
 import type { BatchingOptions } from "./batching/batcher.js";
 import type { CacheBackend } from "./cache/backend.js";
 import { ResponseCache } from "./cache/response-cache.js";
-import { createDataPlane } from "./data-plane/handler.js";
-import type { BodyLimits } from "./data-plane/read-body.js";
+import type { BodyLimits } from "./inference-steps/read-body.js";
+import { inferenceSteps } from "./inference-steps/steps.js";
 import { answerClientError, refuseNoHost } from "./client-error.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { errorHandler } from "./middleware/errors.js";
 import { observe } from "./middleware/observe.js";
 import { ModelRegistry, type ReloadOutcome } from "./model-registry.js";
-import { koaRouter } from "./route-table/koa-router.js";
-import { controlRoutes, inferencePaths, routeTable } from "./route-table/table.js";
+import { tableRouter } from "./route-table/table-router.js";
+import { routeTable } from "./route-table/table.js";
 import type { RouteOptions } from "./routes.js";
 
 export interface ServerOptions {
@@ -79,7 +79,7 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
 };
 
 export interface InferenceServer {
-  /** Both planes as one request listener: the inference endpoints, then the Koa app for the rest. */
+  /** The Koa app as a request listener (an HTTP/1.1 request without Host is refused first). */
   handler: RequestListener;
   registry: ModelRegistry;
   metrics: Metrics;
@@ -135,15 +135,9 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     if (!accepting) ctx.set("Connection", "close");
     return next();
   });
-  const table = routeTable(routeOptions);
-  const router = koaRouter(controlRoutes(table));
-  app.use(router.routes());
-  app.use(router.allowedMethods());
-
-  const dataPlane = createDataPlane({
-    ...routeOptions,
-    routes: inferencePaths(table),
-    logger,
+  const steps = inferenceSteps({
+    metrics,
+    accepting: () => accepting,
     bodyLimits: options.bodyLimits,
     requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
     maxInFlight: options.maxInFlight ?? 512,
@@ -151,11 +145,13 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     bodyTimeoutMs: options.bodyTimeoutMs ?? 10_000,
     maxReceiving: options.maxReceiving ?? 1024,
   });
+  app.use(tableRouter(routeTable(routeOptions), steps));
+
   const limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
-  const controlPlane = app.callback();
+  const callback = app.callback();
   const handler: RequestListener = (req, res) => {
     if (req.headers.host === undefined && req.httpVersion === "1.1") return refuseNoHost(res);
-    if (!dataPlane(req, res)) void controlPlane(req, res);
+    void callback(req, res);
   };
 
   let server: Server | undefined;

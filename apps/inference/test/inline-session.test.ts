@@ -76,7 +76,7 @@ describe("ServedModel's choice between the inline session and the worker", () =>
     return { model, metrics };
   }
 
-  /** One request as the data plane makes it: a lease held around the run. */
+  /** One request as the inference steps make it: a lease held around the run. */
   async function request(model: ServedModel, value: number, signal?: Cancellation) {
     model.acquire();
     try {

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { nestsDeeperThan, readBody } from "../src/data-plane/read-body.js";
+import { nestsDeeperThan, readBody } from "../src/inference-steps/read-body.js";
 import { HttpError } from "../src/errors.js";
 
 /** A JSON body nested `depth` deep, alternating arrays and objects, padded to about `bytes`. */

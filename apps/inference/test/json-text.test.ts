@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { CacheDecodeError, cachedAnswer, cachedAnswerFromText } from "../src/cache/cached-answer.js";
-import { JsonText, joinJson } from "../src/data-plane/json-text.js";
+import { JsonText, joinJson } from "../src/inference-steps/json-text.js";
 
 describe("joinJson", () => {
   it("joins objects and serialised objects into one object, in order", () => {

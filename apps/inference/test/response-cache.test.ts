@@ -7,7 +7,7 @@ import { createMetrics } from "../src/metrics.js";
 const SHA = "a".repeat(64);
 const cache = () => new ResponseCache(new LruCache(10), createMetrics(), 60);
 
-/** keyOfJson with a parser that counts its calls, as the data plane's lazy body does. */
+/** keyOfJson with a parser that counts its calls, as the inference steps' lazy body does. */
 function keyer(responses: ResponseCache) {
   let parses = 0;
   const key = (text: string, sha = SHA, api = "v1") =>

@@ -63,7 +63,8 @@ describe.skipIf(!hasChromium)("web page in headless Chromium", () => {
     const errors: string[] = [];
     page.on("pageerror", (error) => errors.push(error.message));
     await page.goto(`${url}/?model=fish-classifier`);
-    expect(await page.locator("#json-panel").isHidden()).toBe(true); // a photo model takes photos
+    // a photo model takes photos: the page hides the JSON panel once it has read the model
+    await page.locator("#json-panel").waitFor({ state: "hidden", timeout: 10_000 });
     await page.locator("#image").setInputFiles(SAMPLE_PHOTO);
     const bars = page.locator('[data-testid="bar"]');
     await bars.nth(2).waitFor();

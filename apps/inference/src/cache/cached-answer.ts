@@ -1,4 +1,4 @@
-import { JsonText } from "../data-plane/json-text.js";
+import { JsonText } from "../inference-steps/json-text.js";
 
 /**
  * An answer as the cache holds it: the spec's answer object, which metrics observe, and its JSON

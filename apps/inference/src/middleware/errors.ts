@@ -8,12 +8,13 @@ export function errorHandler(): Middleware {
   return async (ctx, next) => {
     try {
       await next();
+      // an inference route wrote its own answer, errors included
+      if (ctx.respond === false) return;
       if (ctx.status === 404 && ctx.body === undefined) {
         throw new HttpError(404, "NOT_FOUND", `no route for ${ctx.method} ${ctx.path}`);
       }
-      // the router says 501 for a method no route takes (TRACE, PROPFIND): to the client that is
-      // the same refusal as 405, as the inference routes answer it
-      if ((ctx.status === 405 || ctx.status === 501) && ctx.body === undefined) {
+      // a path served under other methods (the table router set Allow)
+      if (ctx.status === 405 && ctx.body === undefined) {
         throw new HttpError(405, "METHOD_NOT_ALLOWED", `${ctx.method} is not allowed on ${ctx.path}`);
       }
     } catch (error) {

@@ -16,7 +16,7 @@ export function observe(logger: Logger, metrics: Metrics): Middleware {
       await next();
     } finally {
       metrics.httpInFlight.dec();
-      // the matched pattern, never the raw path: a 404, 405 or 501 on junk paths adds no series
+      // the matched pattern, never the raw path: a 404 or 405 on junk paths adds no series
       const route = (ctx as { _matchedRoute?: string })._matchedRoute ?? "unmatched";
       recordRequest(metrics, ctx.state.log as Logger, {
         route,

@@ -1,5 +1,5 @@
 import { HttpError } from "../errors.js";
-import { parseJsonText } from "../data-plane/json-value.js";
+import { parseJsonText } from "../inference-steps/json-value.js";
 import { BinaryTensor } from "./binary-tensor.js";
 
 /**

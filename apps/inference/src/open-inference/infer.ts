@@ -1,8 +1,8 @@
 import type { ModelCard } from "@lockstep/onnx";
 import type { Tensors } from "../batching/tensors.js";
 import { cachedAnswer, type CachedAnswer } from "../cache/cached-answer.js";
-import type { InferenceHandler } from "../data-plane/call.js";
-import { joinJson } from "../data-plane/json-text.js";
+import type { InferenceHandler } from "../inference-steps/call.js";
+import { joinJson } from "../inference-steps/json-text.js";
 import { HttpError } from "../errors.js";
 import { requireModel } from "../require-model.js";
 import type { RouteOptions } from "../routes.js";

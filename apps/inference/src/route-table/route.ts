@@ -1,6 +1,6 @@
-import type { RouterContext } from "@koa/router";
+import type { ParameterizedContext } from "koa";
 import type { ServableSpec } from "@lockstep/models";
-import type { InferenceHandler } from "../data-plane/call.js";
+import type { InferenceHandler } from "../inference-steps/call.js";
 
 /** What a route's OpenAPI operation says (path parameters are derived from the path). */
 export interface RouteDoc {
@@ -9,13 +9,16 @@ export interface RouteDoc {
   requestBody?: Record<string, unknown>;
 }
 
-/** A GET route: Koa serves it. */
+/** A Koa context with the matched route's path parameters. */
+export type RouteContext = ParameterizedContext & { params: Record<string, string | undefined> };
+
+/** A GET route (HEAD too): its handler sets the answer on the context. */
 export interface ControlRoute {
   method: "GET";
-  /** The pattern, as @koa/router writes it and metrics label it: /v1/models/:name */
+  /** The pattern, as metrics label it: /v1/models/:name (case-insensitive, trailing slash optional) */
   path: string;
   doc: RouteDoc;
-  handle(ctx: RouterContext): void | Promise<void>;
+  handle(ctx: RouteContext): void | Promise<void>;
 }
 
 /** An inference route (POST): admission, a deadline and body limits run before its handler. */

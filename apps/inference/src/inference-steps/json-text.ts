@@ -1,4 +1,4 @@
-/** A JSON object already serialised: the data plane writes its text as it is. */
+/** A JSON object already serialised: an inference route writes its text as it is. */
 export class JsonText {
   constructor(readonly text: string) {}
 }
