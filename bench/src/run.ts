@@ -8,7 +8,7 @@ import * as ort from "onnxruntime-node";
 import { pino } from "pino";
 import { createInferenceServer } from "@lockstep/inference";
 import { bumpPin, emptyLock } from "@lockstep/lockfile";
-import { co2Forecast, trainCandidate } from "@lockstep/models";
+import { co2Forecast, decodeRequest, trainCandidate } from "@lockstep/models";
 import { readCard } from "@lockstep/onnx";
 import { gbdtBench } from "./gbdt.js";
 import { tfjsBench, tfjsCnnBench } from "./tfjs.js";
@@ -53,7 +53,7 @@ async function latency(dir: string, candidate: Awaited<ReturnType<typeof trainCa
   console.log(`## co2-forecast latency, ${N} sequential requests (horizon 12)\n`);
   const card = readCard(candidate.trained.onnx);
   const session = await ort.InferenceSession.create(candidate.trained.onnx, { intraOpNumThreads: 1 });
-  const decoded = await co2Forecast.serving.decode({ horizon: 12 } as never, card);
+  const decoded = await decodeRequest(co2Forecast.serving, { horizon: 12 }, card);
   const feeds = {
     history: new ort.Tensor("float32", decoded.feeds.history!.data, decoded.feeds.history!.dims),
   };

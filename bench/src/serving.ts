@@ -5,7 +5,7 @@ import { existsSync, readdirSync, rmSync } from "node:fs";
 import { mkdtemp, readFile, rm, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { btc, getModel } from "@lockstep/models";
+import { btc, decodeRequest, getModel } from "@lockstep/models";
 import { readCard } from "@lockstep/onnx";
 import { bundle } from "../../apps/inference/scripts/bundle.js";
 import { artifacts, benchModels, writeFileIn } from "./serving/models.js";
@@ -110,7 +110,7 @@ for (const model of models) {
       : model === "btc-signal"
         ? { candles: btc.syntheticCandles(200, 3) }
         : { horizon: 12 };
-  const decoded = await spec.serving.decode(request as never, modelCard);
+  const decoded = await decodeRequest(spec.serving, request, modelCard);
   const variants: RawVariant[] =
     model === "fish-classifier"
       ? [
@@ -129,7 +129,7 @@ for (const model of models) {
         ]
       : [
           { label: "batch 1, 1 thread", threads: 1, sessions: 1, batch: 1 },
-          ...servedBatch(spec.serving.batching?.maxBatch),
+          ...servedBatch(spec.serving.settings.batching?.maxBatch),
           { label: "batch 64, 1 thread", threads: 1, sessions: 1, batch: 64 },
         ];
   raw[model] = await rawThroughput(bytes.get(model)!, decoded.feeds, Math.min(SECONDS, 3), variants);
@@ -172,7 +172,7 @@ const exchange = await handBuiltCo2({ EXCHANGE_ONLY: "1" });
 
 // 3. the server: batching on (each spec's default) and off; and, for models that run a lone
 // client's requests on the server thread (spec.inline), that client with inline runs turned off
-const inlineModels = new Set(models.filter((m) => getModel(m).serving.inline));
+const inlineModels = new Set(models.filter((m) => getModel(m).serving.settings.inline));
 const everyLevel = (e: Endpoint) => (e.name === "co2 /v1 predict" ? [...CONNECTIONS, 50] : CONNECTIONS);
 const modes: {
   mode: string;

@@ -151,10 +151,10 @@ export class ModelRegistry {
       });
     }
     const runtime = {
-      threads: this.options.threads ?? spec.serving.threads ?? 1,
-      instances: this.options.instances ?? spec.serving.instances ?? 1,
+      threads: this.options.threads ?? spec.serving.settings.threads ?? 1,
+      instances: this.options.instances ?? spec.serving.settings.instances ?? 1,
     };
-    const { pipeline = 1, ...specBatching } = spec.serving.batching ?? {};
+    const { pipeline = 1, ...specBatching } = spec.serving.settings.batching ?? {};
     const batching = {
       ...DEFAULT_BATCHING,
       concurrency: runtime.instances * pipeline,
@@ -164,7 +164,7 @@ export class ModelRegistry {
     const session = await SessionPool.create(bytes, runtime);
     let inline: InlineSession | undefined;
     // a batcher told to wait for company (maxWaitMs) must not be bypassed
-    if (spec.serving.inline && this.options.inline !== false && batching.maxWaitMs === 0) {
+    if (spec.serving.settings.inline && this.options.inline !== false && batching.maxWaitMs === 0) {
       try {
         inline = await InlineSession.create(bytes);
       } catch (error) {

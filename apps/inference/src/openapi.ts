@@ -44,9 +44,9 @@ export function openApiDocument(
   }
   const schemas: Record<string, unknown> = { ...OIP_SCHEMAS };
   for (const { name, serving } of specs) {
-    schemas[`${schemaId(name)}_request`] = serving.schema?.request ?? { type: "object" };
+    schemas[`${schemaId(name)}_request`] = serving.schema.request;
     schemas[`${schemaId(name)}_response`] = {
-      allOf: [serving.schema?.response ?? { type: "object" }, { type: "object", properties: IDENTITY }],
+      allOf: [serving.schema.response, { type: "object", properties: IDENTITY }],
     };
   }
   return {

@@ -1,4 +1,4 @@
-import { ModelError, type OutputTensor } from "@lockstep/models";
+import { decodeRequest, encodeAnswer, ModelError, type OutputTensor } from "@lockstep/models";
 import type { Tensors } from "./batching/tensors.js";
 import { cachedAnswer, type CachedAnswer } from "./cache/cached-answer.js";
 import type { InferenceHandler } from "./inference-steps/call.js";
@@ -25,7 +25,10 @@ export function predict(options: RouteOptions): InferenceHandler {
     const { name } = call.params;
     const model = requireModel(registry, name, undefined, call.lease);
     const { serving } = model.spec;
-    if (call.bodyKind !== "json" && !serving.accepts?.includes(call.bodyKind as "image" | "multipart")) {
+    if (
+      call.bodyKind !== "json" &&
+      !serving.settings.accepts?.includes(call.bodyKind as "image" | "multipart")
+    ) {
       throw new HttpError(415, "UNSUPPORTED_MEDIA_TYPE", `model "${name}" takes JSON requests only`);
     }
     const key =
@@ -38,7 +41,7 @@ export function predict(options: RouteOptions): InferenceHandler {
     if (!entry) {
       let decoded;
       try {
-        decoded = await serving.decode(call.body, model.card);
+        decoded = await decodeRequest(serving, call.body, model.card);
       } catch (error) {
         if (error instanceof ModelError) throw new HttpError(400, error.code, error.message);
         throw error;
@@ -50,7 +53,7 @@ export function predict(options: RouteOptions): InferenceHandler {
         decoded.release?.();
       }
       entry = cachedAnswer(
-        serving.encode(outputs as Record<string, OutputTensor>, model.card, decoded.context as never),
+        encodeAnswer(serving, outputs as Record<string, OutputTensor>, model.card, decoded.context),
       );
       checkAnswerSize(entry, maxAnswerBytes);
       if (key) cache!.set(key, entry);

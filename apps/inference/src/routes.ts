@@ -35,7 +35,9 @@ function describe(model: LoadedModel) {
     serving: card.serving ?? {},
     accepts: [
       "application/json",
-      ...(model.spec.serving.accepts ?? []).map((a) => (a === "image" ? "image/*" : "multipart/form-data")),
+      ...(model.spec.serving.settings.accepts ?? []).map((a) =>
+        a === "image" ? "image/*" : "multipart/form-data",
+      ),
     ],
     examples: model.spec.serving.golden,
     batching: model.batcher.options,
@@ -110,9 +112,9 @@ export function serverRoutes(options: RouteOptions): Route[] {
 function predictDoc(spec: ServableSpec): RouteDoc {
   const id = schemaId(spec.name);
   const content: Record<string, unknown> = json(ref(`${id}_request`));
-  if (spec.serving.accepts?.includes("image"))
+  if (spec.serving.settings.accepts?.includes("image"))
     content["image/*"] = { schema: { type: "string", format: "binary" } };
-  if (spec.serving.accepts?.includes("multipart"))
+  if (spec.serving.settings.accepts?.includes("multipart"))
     content["multipart/form-data"] = {
       schema: { type: "object", properties: { image: { type: "string", format: "binary" } } },
     };

@@ -3,25 +3,36 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bumpPin, emptyLock, type LockFile } from "@lockstep/lockfile";
-import { servable } from "@lockstep/models";
+import type { ServableSpec } from "@lockstep/models";
 import { cardMetadata, GraphBuilder, type ModelCard } from "@lockstep/onnx";
 import { sha256Hex } from "@lockstep/store";
 import { routeTable, type InferenceServer } from "../src/index.js";
 import { startServer } from "./fixture.js";
 
-// a model the server has never heard of, as a ten-line spec: decode, encode, a golden input
-const doubler = servable({
+// a model the server has never heard of, as a short spec: its schema, decode, encode, a golden
+// input and its settings; no cast, no training
+const doubler: ServableSpec<undefined> = {
   name: "doubler",
   description: "y = 2x",
   serving: {
+    schema: {
+      request: {
+        type: "object",
+        additionalProperties: false,
+        required: ["x"],
+        properties: { x: { type: "array", items: { type: "number" }, minItems: 2, maxItems: 2 } },
+      },
+      response: { type: "object", properties: { y: { type: "array", items: { type: "number" } } } },
+    },
     decode: (body) => ({
       feeds: { x: { type: "float32", data: Float32Array.from((body as { x: number[] }).x), dims: [1, 2] } },
       context: undefined,
     }),
     encode: (outputs) => ({ y: Array.from(outputs.y!.data) }),
     golden: [{ x: [1, 2] }],
+    settings: { batching: { enabled: false } },
   },
-});
+};
 
 /** The doubler's ONNX with its card, in dir's file store, pinned for staging (as `npm start` pins). */
 async function pinned(dir: string, lock: LockFile, name: string): Promise<LockFile> {
@@ -91,6 +102,26 @@ describe("a server given its specs", () => {
     expect(await v2.json()).toMatchObject({ model_name: "doubler", outputs: [{ name: "y", data: [2, 4] }] });
     const card = (await (await fetch(`${url}/v1/models/doubler`)).json()) as Record<string, unknown>;
     expect(card).toMatchObject({ name: "doubler", state: "ready", examples: [{ x: [1, 2] }] });
+  });
+
+  it("validates a request against the spec's own schema, the one /openapi.json shows", async () => {
+    const send = async (body: unknown) => {
+      const response = await fetch(`${url}/v1/models/doubler/predict`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      return [response.status, ((await response.json()) as { error: string }).error];
+    };
+    expect(await send({ x: [1] })).toEqual([400, '"x" must hold at least 2 items, got 1']);
+    expect(await send({ x: [1, "2"] })).toEqual([400, '"x[1]" must be a number']);
+    expect(await send({ x: [1, 2], z: 1 })).toEqual([400, 'unknown field "z" (known: x)']);
+    expect(await send({})).toEqual([400, 'missing field "x"']);
+    expect(await send([1, 2])).toEqual([400, "the request must be an object"]);
+    const openapi = (await (await fetch(`${url}/openapi.json`)).json()) as {
+      components: { schemas: Record<string, unknown> };
+    };
+    expect(openapi.components.schemas.doubler_request).toEqual(doubler.serving.schema.request);
   });
 
   it("keeps a pinned model it has no spec for unready, saying why, and leaves it out of the OpenAPI", async () => {

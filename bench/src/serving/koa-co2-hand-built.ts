@@ -9,7 +9,7 @@
 import { readFile } from "node:fs/promises";
 import Koa from "koa";
 import * as ort from "onnxruntime-node";
-import { getModel } from "@lockstep/models";
+import { decodeRequest, encodeAnswer, getModel } from "@lockstep/models";
 import { readCard } from "@lockstep/onnx";
 
 const env = (name: string) => process.env[name] ?? (console.error(`${name} is required`), process.exit(2));
@@ -20,12 +20,12 @@ const { serving } = getModel("co2-forecast");
 const pin = { model: "co2-forecast", version: env("MODEL_VERSION"), sha256: env("MODEL_SHA256") };
 
 async function forecast(body: unknown) {
-  const decoded = await serving.decode(body as never, card);
+  const decoded = await decodeRequest(serving, body, card);
   const feeds = Object.fromEntries(
     Object.entries(decoded.feeds).map(([name, t]) => [name, new ort.Tensor(t.type, t.data, t.dims)]),
   );
   const outputs = await session.run(feeds);
-  return serving.encode(outputs as never, card, decoded.context);
+  return encodeAnswer(serving, outputs as never, card, decoded.context);
 }
 const once = process.env.EXCHANGE_ONLY === "1" ? await forecast({ horizon: 12 }) : undefined;
 

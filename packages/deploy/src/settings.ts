@@ -42,7 +42,7 @@ function merge(base: Settings, over: PartialSettings | undefined): Settings {
 
 /** The spec's deployment hints as settings (the serving bench figures for one pod of the model). */
 function specSettings(spec: ModelSpec): PartialSettings {
-  const hints = spec.serving.deployment;
+  const hints = spec.serving.settings.deployment;
   if (!hints) return {};
   return {
     resources: { requests: hints.requests, limits: hints.limits },

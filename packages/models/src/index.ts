@@ -1,5 +1,7 @@
 export * from "./errors.js";
 export * from "./spec.js";
+export * from "./serving-adapter.js";
+export { decodeRequest, encodeAnswer, requestIssue } from "./serving-calls.js";
 export { BufferPool } from "./buffer-pool.js";
 export { models, getModel } from "./registry.js";
 export { co2Forecast, CO2_DEFAULT_DATA } from "./co2-forecast/index.js";

@@ -6,9 +6,9 @@ import type { ModelSpec } from "./spec.js";
 
 /** Every model Lockstep knows. A new model is one folder here and one line below. */
 export const models: Record<string, ModelSpec> = {
-  [co2Forecast.name]: co2Forecast as unknown as ModelSpec,
-  [btcSignal.name]: btcSignal as unknown as ModelSpec,
-  [fishClassifier.name]: fishClassifier as unknown as ModelSpec,
+  [co2Forecast.name]: co2Forecast,
+  [btcSignal.name]: btcSignal,
+  [fishClassifier.name]: fishClassifier,
 };
 
 export function getModel(name: string): ModelSpec {

@@ -2,7 +2,14 @@ import { createHash } from "node:crypto";
 import * as ort from "onnxruntime-node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decodeModel, readCard } from "@lockstep/onnx";
-import { co2Forecast, getModel, ModelError, type TrainedModel } from "../src/index.js";
+import {
+  co2Forecast,
+  decodeRequest,
+  encodeAnswer,
+  getModel,
+  ModelError,
+  type TrainedModel,
+} from "../src/index.js";
 import type { MonthlySeries } from "../src/co2-forecast/index.js";
 
 // A small search keeps the suite fast; the default search is what `lockstep train` runs.
@@ -73,12 +80,12 @@ describe("co2-forecast training", () => {
     const session = await ort.InferenceSession.create(trained.onnx);
     const spec = getModel("co2-forecast");
     for (const request of spec.serving.golden) {
-      const decoded = await spec.serving.decode(request, card);
+      const decoded = await decodeRequest(spec.serving, request, card);
       const feeds = Object.fromEntries(
         Object.entries(decoded.feeds).map(([k, t]) => [k, new ort.Tensor(t.type, t.data, t.dims)]),
       );
       const out = await session.run(feeds);
-      const answer = spec.serving.encode(out as never, card, decoded.context as never) as {
+      const answer = encodeAnswer(spec.serving, out as never, card, decoded.context) as {
         forecast: { month: string; value: number; lower: number; upper: number }[];
       };
       expect(answer.forecast[0]!.month).toBe("2020-05");
@@ -94,18 +101,18 @@ describe("co2-forecast training", () => {
 
   it("rejects bad requests with a message for the client", () => {
     const card = readCard(trained.onnx);
-    const decode = (body: unknown) => () => co2Forecast.serving.decode(body as never, card);
+    const decode = (body: unknown) => () => decodeRequest(co2Forecast.serving, body, card);
     for (const [body, pattern] of [
       [null, /JSON object/],
       [[1], /JSON object/],
-      [{ horizon: 0 }, /from 1 to 60/],
+      [{ horizon: 0 }, /"horizon" must be >= 1/],
       [{ horizon: 61 }, /from 1 to 60/],
-      [{ horizon: "12" }, /from 1 to 60/],
-      [{ horizon: 1.5 }, /from 1 to 60/],
+      [{ horizon: "12" }, /"horizon" must be an integer/],
+      [{ horizon: 1.5 }, /"horizon" must be an integer/],
       [{ horizn: 5 }, /unknown field "horizn"/],
       [{ history: [1, 2] }, /go together/],
       [{ history: [1, 2], lastMonth: "2020-01" }, /at least/],
-      [{ history: new Array(200).fill("x"), lastMonth: "2020-01" }, /positive finite/],
+      [{ history: new Array(200).fill("x"), lastMonth: "2020-01" }, /"history\[0\]" must be a number/],
       [{ history: new Array(200).fill(400), lastMonth: "2020-13" }, /lastMonth/],
     ] as const) {
       expect(decode(body)).toThrow(pattern);
@@ -115,7 +122,8 @@ describe("co2-forecast training", () => {
 
   it("forecasts after a client's own history", async () => {
     const card = readCard(trained.onnx);
-    const decoded = await co2Forecast.serving.decode(
+    const decoded = await decodeRequest(
+      co2Forecast.serving,
       { horizon: 2, history: data.values, lastMonth: "2020-04" } as never,
       card,
     );

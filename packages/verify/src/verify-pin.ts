@@ -1,6 +1,6 @@
 import * as ort from "onnxruntime-node";
 import type { Pin } from "@lockstep/lockfile";
-import { getModel, type OutputTensor } from "@lockstep/models";
+import { decodeRequest, encodeAnswer, getModel, type OutputTensor } from "@lockstep/models";
 import { readCard, type ModelCard } from "@lockstep/onnx";
 import { fetchArtifact, type OpenStoreOptions } from "@lockstep/store";
 import { rebuildArtifact } from "./rebuild.js";
@@ -136,7 +136,7 @@ export async function verifyPin(
     const answered: string[] = [];
     for (const [i, request] of serving.golden.entries()) {
       try {
-        const decoded = await serving.decode(request, card);
+        const decoded = await decodeRequest(serving, request, card);
         const feeds = Object.fromEntries(
           Object.entries(decoded.feeds).map(([name, t]) => [name, new ort.Tensor(t.type, t.data, t.dims)]),
         );
@@ -147,7 +147,7 @@ export async function verifyPin(
           )
           .map(([name]) => name);
         if (broken.length > 0) throw new Error(`non-finite values in ${broken.join(", ")}`);
-        serving.encode(outputs, card, decoded.context);
+        encodeAnswer(serving, outputs, card, decoded.context);
         answered.push(String(i + 1));
       } catch (error) {
         fail("golden", `golden input ${i + 1}: ${(error as Error).message}`);

@@ -5,7 +5,6 @@ import { LOOKBACK } from "./features.js";
 import { fetchKlines, isKlinesUri } from "./klines.js";
 import { defaultBtcParams, parseBtcParams, type BtcParams } from "./params.js";
 import { btcServing } from "./serving.js";
-import { trainBtc } from "./train.js";
 
 /** The offline default: S&P 500 daily candles from the vega-datasets npm package (the pipeline is asset-agnostic). */
 export const BTC_DEFAULT_DATA = "npm:vega-datasets/data/sp500-2000.csv";
@@ -28,8 +27,9 @@ export const btcSignal: ModelSpec<CandleSeries, BtcParams> = {
     });
     return parseCandles(bytes.toString("utf8"), uri, LOOKBACK + 50);
   },
-  train: trainBtc,
-  serving: btcServing as ModelSpec["serving"],
+  // the trainer loads only when a model is trained, never when a server imports the registry
+  train: async (data, params, context) => (await import("./train.js")).trainBtc(data, params, context),
+  serving: btcServing,
 };
 
 export { parseCandles, candlesSha256, type Candle, type CandleSeries } from "./candles.js";

@@ -1,12 +1,13 @@
 import { argmax } from "@lockstep/ml";
-import type { ModelCard } from "@lockstep/onnx";
 import { ModelError } from "../errors.js";
-import type { DecodedRequest, OutputTensor, ServingAdapter } from "../spec.js";
+import type { DecodedRequest, OutputTensor, ServedCard, ServingAdapter } from "../serving-adapter.js";
 import { candleFromRow, toSeries, type Candle } from "./candles.js";
 import { featureRow, LOOKBACK } from "./features.js";
 import { CLASSES, type Barriers } from "./labels.js";
+import { btcSettings } from "./settings.js";
 
-interface BtcServing {
+/** What btc-signal's trainer writes into the card for serving. */
+export interface BtcServing {
   lookback: number;
   intervalMs: number;
   featureIndices: number[];
@@ -25,21 +26,9 @@ const invalid = (message: string): never => {
   throw new ModelError("REQUEST_INVALID", message);
 };
 
+/** The candles of a request the schema let through: {"candles": [...]} or the list itself. */
 function parseRequestCandles(body: unknown): Candle[] {
-  const list = Array.isArray(body)
-    ? body
-    : body !== null && typeof body === "object" && Array.isArray((body as { candles?: unknown }).candles)
-      ? (body as { candles: unknown[] }).candles
-      : invalid('expected {"candles": [{"TimeKey", "Open", "High", "Low", "Close", "Volume"}, ...]}');
-  if (body !== null && typeof body === "object" && !Array.isArray(body)) {
-    for (const key of Object.keys(body))
-      if (key !== "candles") invalid(`unknown field "${key}" (known: candles)`);
-  }
-  if (list.length < LOOKBACK || list.length > MAX_REQUEST_CANDLES) {
-    invalid(
-      `"candles" must hold at least ${LOOKBACK} (and at most ${MAX_REQUEST_CANDLES}) candles, got ${list.length}`,
-    );
-  }
+  const list = Array.isArray(body) ? body : (body as { candles: unknown[] }).candles;
   try {
     return list.map((row, i) => candleFromRow(row, `candle ${i}`));
   } catch (error) {
@@ -52,9 +41,9 @@ function parseRequestCandles(body: unknown): Candle[] {
  *   {"candles": [ ...at least 120 candles, oldest first... ]}
  * answers the signal for the bar after the last candle with the class probabilities.
  */
-export const btcServing: ServingAdapter<BtcContext> = {
-  decode(body: unknown, card: ModelCard): DecodedRequest<BtcContext> {
-    const serving = card.serving as unknown as BtcServing;
+export const btcServing: ServingAdapter<BtcContext, BtcServing> = {
+  decode(body: unknown, card: ServedCard<BtcServing>): DecodedRequest<BtcContext> {
+    const { serving } = card;
     const candles = parseRequestCandles(body);
     let series;
     try {
@@ -82,12 +71,8 @@ export const btcServing: ServingAdapter<BtcContext> = {
     };
   },
 
-  encode(
-    outputs: Record<string, OutputTensor>,
-    card: ModelCard,
-    context: BtcContext,
-  ): Record<string, unknown> {
-    const serving = card.serving as unknown as BtcServing;
+  encode(outputs: Record<string, OutputTensor>, card: ServedCard<BtcServing>, context: BtcContext) {
+    const { serving } = card;
     const p = outputs.probabilities!.data;
     const labels = card.labels ?? [...CLASSES];
     return {
@@ -100,57 +85,10 @@ export const btcServing: ServingAdapter<BtcContext> = {
   },
 
   golden: [{ candles: syntheticCandles(LOOKBACK, 1) }, { candles: syntheticCandles(300, 2) }],
-  // boosted trees: a batch of rows walks the ensemble once, so merging requests pays
-  batching: { enabled: true, maxBatch: 64 },
-  // the trees run one window in ~0.02 ms: a lone client saves the worker hop (~0.2 ms of ~0.6)
-  inline: true,
-  // one pod serving this model alone: RSS and p99 from bench/RESULTS.md (soak, serving)
-  deployment: {
-    requests: { cpu: "250m", memory: "256Mi" },
-    limits: { cpu: "1", memory: "512Mi" },
-    p99Seconds: 0.1,
-  },
+  settings: btcSettings,
   observe: { classes: (answer) => [String(answer.signal)] },
   schema: {
-    request: {
-      type: "object",
-      additionalProperties: false,
-      required: ["candles"],
-      properties: {
-        candles: {
-          type: "array",
-          minItems: LOOKBACK,
-          maxItems: MAX_REQUEST_CANDLES,
-          description: "4-hour candles, oldest first",
-          items: {
-            oneOf: [
-              {
-                type: "object",
-                description: "also accepted: time/open/high/low/close/volume and o/h/l/c/v spellings",
-                properties: {
-                  TimeKey: {
-                    type: ["integer", "string"],
-                    description: "open time (ms since epoch or ISO 8601)",
-                  },
-                  Open: { type: "number" },
-                  High: { type: "number" },
-                  Low: { type: "number" },
-                  Close: { type: "number" },
-                  Volume: { type: "number" },
-                },
-              },
-              {
-                type: "array",
-                description:
-                  "an exchange kline as Binance's GET /api/v3/klines returns it: [openTime, open, high, low, close, volume, ...], numbers or numeric strings",
-                minItems: 6,
-                items: { type: ["number", "string"] },
-              },
-            ],
-          },
-        },
-      },
-    },
+    request: requestSchema(),
     response: {
       type: "object",
       properties: {
@@ -163,6 +101,49 @@ export const btcServing: ServingAdapter<BtcContext> = {
     },
   },
 };
+
+/** {"candles": [...]}, or the candles list itself as an exchange answers it. */
+function requestSchema() {
+  const candles = {
+    type: "array",
+    minItems: LOOKBACK,
+    maxItems: MAX_REQUEST_CANDLES,
+    description: "4-hour candles, oldest first",
+    items: {
+      description:
+        "a candle: an object {TimeKey, Open, High, Low, Close, Volume} or a kline array [openTime, open, high, low, close, volume, ...]",
+      oneOf: [
+        {
+          type: "object",
+          description: "also accepted: time/open/high/low/close/volume and o/h/l/c/v spellings",
+          properties: {
+            TimeKey: { type: ["integer", "string"], description: "open time (ms since epoch or ISO 8601)" },
+            Open: { type: ["number", "string"] },
+            High: { type: ["number", "string"] },
+            Low: { type: ["number", "string"] },
+            Close: { type: ["number", "string"] },
+            Volume: { type: ["number", "string"] },
+          },
+        },
+        {
+          type: "array",
+          description:
+            "an exchange kline as Binance's GET /api/v3/klines returns it: [openTime, open, high, low, close, volume, ...], numbers or numeric strings",
+          minItems: 6,
+          items: { type: ["number", "string"] },
+        },
+      ],
+    },
+  };
+  return {
+    type: ["object", "array"],
+    description:
+      '{"candles": [{"TimeKey", "Open", "High", "Low", "Close", "Volume"}, ...]} or the candles list itself',
+    if: { type: "array" },
+    then: candles,
+    else: { additionalProperties: false, required: ["candles"], properties: { candles } },
+  };
+}
 
 /** A deterministic random-walk candle series (4-hour bars) for golden requests and tests. */
 export function syntheticCandles(count: number, seed: number, intervalMs = 4 * 3600_000): Candle[] {

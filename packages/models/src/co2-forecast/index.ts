@@ -33,9 +33,9 @@ export const co2Forecast: ModelSpec<MonthlySeries, Co2Params> = {
     });
     return parseCo2Csv(bytes.toString("utf8"), uri);
   },
-  // tfjs loads only when a model is trained, not whenever the registry is imported
+  // the trainer loads only when a model is trained, never when a server imports the registry
   train: async (data, params, context) => (await import("./train.js")).trainCo2(data, params, context),
-  serving: co2Serving as ModelSpec["serving"],
+  serving: co2Serving,
 };
 
 export { parseCo2Csv, seriesSha256, type MonthlySeries } from "./data.js";

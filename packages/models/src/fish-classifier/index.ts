@@ -5,7 +5,6 @@ import type { ModelSpec } from "../spec.js";
 import { listImageFolder, type ImageFolder } from "./images.js";
 import { defaultFishParams, parseFishParams, type FishParams } from "./params.js";
 import { fishServing } from "./serving.js";
-import { trainFish } from "./train.js";
 
 /** The Fish4Knowledge sample that ships in @lockstep/samples (190 images, 19 species). */
 export const FISH_DEFAULT_DATA = "npm:@lockstep/samples/fish4knowledge-sample";
@@ -39,8 +38,9 @@ export const fishClassifier: ModelSpec<ImageFolder, FishParams> = {
     }
     return listImageFolder(path, uri);
   },
-  train: trainFish,
-  serving: fishServing as ModelSpec["serving"],
+  // the trainer loads only when a model is trained, never when a server imports the registry
+  train: async (data, params, context) => (await import("./train.js")).trainFish(data, params, context),
+  serving: fishServing,
 };
 
 export {
@@ -54,4 +54,4 @@ export {
 } from "./images.js";
 export { decodePngRgb, encodePng, type DecodedRgb } from "./png.js";
 export { parseFishParams, defaultFishParams, type FishParams } from "./params.js";
-export { groupsOf } from "./train.js";
+export { groupsOf } from "./groups.js";

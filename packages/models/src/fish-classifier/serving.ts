@@ -1,11 +1,12 @@
-import type { ModelCard } from "@lockstep/onnx";
 import { BufferPool } from "../buffer-pool.js";
 import { ModelError } from "../errors.js";
-import type { DecodedRequest, OutputTensor, ServingAdapter } from "../spec.js";
+import type { DecodedRequest, OutputTensor, ServedCard, ServingAdapter } from "../serving-adapter.js";
 import { MAX_IMAGE_BYTES, prepareImage, type ClassInfo } from "./images.js";
 import { encodePng } from "./png.js";
+import { fishSettings } from "./settings.js";
 
-interface FishServing {
+/** What fish-classifier's trainer writes into the card for serving. */
+export interface FishServing {
   size: number;
   resize: number;
   topK: number;
@@ -16,17 +17,10 @@ const invalid = (message: string): never => {
   throw new ModelError("REQUEST_INVALID", message);
 };
 
-/** The image bytes of a request: a raw body (Buffer/Uint8Array) or {"image": "<base64 or data: URL>"}. */
+/** The image bytes of a request: a raw body, or {"image": "<base64 or data: URL>"} as the schema lets through. */
 function imageBytes(body: unknown): Uint8Array {
   if (body instanceof Uint8Array) return body;
-  if (body === null || typeof body !== "object" || Array.isArray(body)) {
-    return invalid('expected an image body or {"image": "<base64>"}');
-  }
-  for (const key of Object.keys(body)) if (key !== "image") invalid(`unknown field "${key}" (known: image)`);
-  const image = (body as { image?: unknown }).image;
-  if (typeof image !== "string" || image.length === 0) return invalid('"image" must be a base64 string');
-  if (image.length > Math.ceil((MAX_IMAGE_BYTES * 4) / 3) + 100)
-    invalid(`the image is larger than ${MAX_IMAGE_BYTES} bytes`);
+  const { image } = body as { image: string };
   const base64 = image.replace(/^data:image\/[\w.+-]+;base64,/, "");
   if (!/^[A-Za-z0-9+/\s]*={0,2}$/.test(base64)) invalid('"image" is not valid base64');
   return Buffer.from(base64, "base64");
@@ -45,9 +39,9 @@ function pixelPool(length: number): BufferPool {
  * POST /v1/models/fish-classifier/predict with an image (JPEG, PNG or WebP): answers the source
  * system's shape — predicted_class, predicted_label, confidence, top_3_predictions.
  */
-export const fishServing: ServingAdapter<Record<string, never>> = {
-  async decode(body: unknown, card: ModelCard): Promise<DecodedRequest<Record<string, never>>> {
-    const serving = card.serving as unknown as FishServing;
+export const fishServing: ServingAdapter<Record<string, never>, FishServing> = {
+  async decode(body: unknown, card: ServedCard<FishServing>): Promise<DecodedRequest<Record<string, never>>> {
+    const { serving } = card;
     const bytes = imageBytes(body);
     if (bytes.length === 0) invalid("the image is empty");
     if (bytes.length > MAX_IMAGE_BYTES) invalid(`the image is larger than ${MAX_IMAGE_BYTES} bytes`);
@@ -66,8 +60,8 @@ export const fishServing: ServingAdapter<Record<string, never>> = {
     };
   },
 
-  encode(outputs: Record<string, OutputTensor>, card: ModelCard): Record<string, unknown> {
-    const serving = card.serving as unknown as FishServing;
+  encode(outputs: Record<string, OutputTensor>, card: ServedCard<FishServing>) {
+    const { serving } = card;
     const scores = outputs.top_scores!.data;
     const indices = outputs.top_indices!.data;
     const top = Array.from({ length: serving.topK }, (_, k) => {
@@ -89,31 +83,23 @@ export const fishServing: ServingAdapter<Record<string, never>> = {
   },
 
   golden: [{ image: GOLDEN_PNG() }],
-  accepts: ["image", "multipart"],
-  // a CNN backbone is compute-bound: two threads inside each run, and merged runs of up to 8 images.
-  // MobileNetV2 int8 on 2 cores, bare onnxruntime, images/s: 209 at batch 1 on 1 thread, 293-373 on
-  // 2, 426-434 at batch 8 on 2; two single-threaded sessions side by side do 409-419, 453 at batch 4,
-  // but in the server, where decoding needs the same cores, they were no faster (240-283 against
-  // 263-278 images/s), added 1.4 ms to p50 at 1 connection and ~90 MB of resident memory under load.
-  // Re-measured with the WebAssembly pixel kernels (3 alternating rounds, batch 4 for the copies):
-  // +5% images/s at 8 connections and +3% at 32, within the rounds' spread, for +1.3 ms p50 at 1
-  // connection and +20 MB resident (+40 MB under load); not worth it on 2 cores.
-  threads: 2,
-  batching: { enabled: true, maxBatch: 8 },
-  // one pod serving this model alone: RSS and p99 from bench/RESULTS.md (soak, serving)
-  deployment: {
-    requests: { cpu: "1", memory: "512Mi" },
-    limits: { cpu: "2", memory: "1Gi" },
-    p99Seconds: 0.5,
-  },
+  settings: fishSettings,
   observe: { classes: (answer) => [String(answer.predicted_label)] },
   schema: {
     request: {
       type: "object",
       additionalProperties: false,
       required: ["image"],
-      properties: { image: { type: "string", description: "JPEG, PNG or WebP as base64 or a data: URL" } },
+      properties: {
+        image: {
+          type: "string",
+          minLength: 1,
+          maxLength: Math.ceil((MAX_IMAGE_BYTES * 4) / 3) + 100,
+          description: "JPEG, PNG or WebP as base64 or a data: URL",
+        },
+      },
       description: "or send the image itself (Content-Type: image/*) or as multipart/form-data field 'image'",
+      example: { image: "<base64>" },
     },
     response: {
       type: "object",

@@ -24,6 +24,7 @@ import { referenceProfile } from "../reference-profile.js";
 import { readShippedUri } from "../shipped-files.js";
 import { phaseTimer, round, type Phase } from "../phases.js";
 import type { TrainContext, TrainedModel } from "../spec.js";
+import { groupsOf } from "./groups.js";
 import { headGraph, preprocessGraph } from "./graphs.js";
 import { mirror, prepareImage, type ImageFolder, type ImageGeometry } from "./images.js";
 import type { FishParams } from "./params.js";
@@ -40,19 +41,6 @@ export interface FishEvaluation {
   folds: { images: number; groups: number; accuracy: number }[];
   baselines: { name: string; accuracy: number; macroF1: number; top3: number }[];
   groupsTotal: number;
-}
-
-/** Group id of each image: the regex's first capture group on the file name, else the image itself. */
-export function groupsOf(folder: ImageFolder, pattern: string | null): string[] {
-  if (!pattern) return folder.items.map((item) => item.path);
-  const re = new RegExp(pattern);
-  return folder.items.map((item) => {
-    const m = re.exec(item.file);
-    if (!m || m[1] === undefined) {
-      throw new ModelError("DATA_INVALID", `the group pattern ${pattern} does not match "${item.file}"`);
-    }
-    return `${item.label}/${m[1]}`;
-  });
 }
 
 /** Every image read once: prepared (uint8 RGB size x size) and fingerprinted, with progress. */
