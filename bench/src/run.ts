@@ -66,7 +66,6 @@ async function latency(dir: string, candidate: Awaited<ReturnType<typeof trainCa
   const lock = bumpPin(emptyLock(), "co2-forecast", "staging", candidate.pin, co2Forecast.gate);
   const server = createInferenceServer({
     lock,
-    environment: "staging",
     storeOptions: { baseDir: dir },
     logger: pino({ level: "silent" }),
   });

@@ -1,9 +1,6 @@
 import type { CachedAnswer } from "./cache/cached-answer.js";
 import { HttpError } from "./errors.js";
 
-/** Largest answer, in bytes of JSON, a request may be given by default. */
-export const DEFAULT_MAX_ANSWER_BYTES = 16 * 1024 * 1024;
-
 /** Refuses an answer over the limit with 413 before it is cached or sent. */
 export function checkAnswerSize(entry: CachedAnswer, maxBytes: number): void {
   const bytes = entry.json.text.length;

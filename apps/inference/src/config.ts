@@ -1,3 +1,4 @@
+import { resolve } from "node:path";
 import type { Logger } from "pino";
 import type { BatchingOptions } from "./batching/batcher.js";
 import type { CacheBackend } from "./cache/backend.js";
@@ -5,10 +6,30 @@ import { DEFAULT_CACHE_BYTES, LruCache } from "./cache/lru.js";
 import { DEFAULT_MAX_ENTRY_BYTES } from "./cache/response-cache.js";
 import { RedisCache } from "./cache/redis.js";
 import type { BodyLimits } from "./inference-steps/read-body.js";
-import type { ServerLimits } from "./server.js";
 
-/** What the environment configures (the container is configured by environment only). */
-export interface EnvConfig {
+/** What the listener itself allows, whatever the route. */
+export interface ServerLimits {
+  /** Time to receive a request's headers; node answers 408 past it. */
+  headersTimeoutMs: number;
+  /** Time to receive a whole request, a backstop behind the body deadline. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Open connections at once; more are refused at accept. */
+  maxConnections: number;
+  /** Requests one keep-alive connection may carry before it is closed (0: no limit). */
+  maxRequestsPerSocket: number;
+}
+
+/**
+ * Everything the server is configured by, parsed once from the environment (the container is
+ * configured by environment only) and passed down unchanged. The defaults live in configFromEnv.
+ */
+export interface ServerConfig {
+  /** LOCKSTEP_LOCK, resolved against the working directory. */
+  lockPath: string;
+  /** LOCKSTEP_ENV: the environment whose pins are served. */
+  environment: string;
   port: number;
   bodyLimits: BodyLimits;
   requestTimeoutMs: number;
@@ -130,7 +151,25 @@ function parseBatching(raw: string | undefined): Record<string, Partial<Batching
   return out;
 }
 
-export function configFromEnv(env: NodeJS.ProcessEnv): EnvConfig {
+/** Settings a caller (a test, the CLI) sets over the defaults; nested groups may be partial. */
+export type ConfigOverrides = Partial<Omit<ServerConfig, "bodyLimits" | "limits" | "cache">> & {
+  bodyLimits?: Partial<BodyLimits>;
+  limits?: Partial<ServerLimits>;
+  cache?: Partial<ServerConfig["cache"]>;
+};
+
+/** The defaults with some settings replaced: what callers that do not read the environment use. */
+export function configWith(overrides: ConfigOverrides = {}, base = configFromEnv({})): ServerConfig {
+  return {
+    ...base,
+    ...overrides,
+    bodyLimits: { ...base.bodyLimits, ...overrides.bodyLimits },
+    limits: { ...base.limits, ...overrides.limits },
+    cache: { ...base.cache, ...overrides.cache },
+  };
+}
+
+export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
   const kind = (env.LOCKSTEP_CACHE ?? (env.REDIS_URL ? "redis" : "memory")).toLowerCase();
   if (kind !== "off" && kind !== "memory" && kind !== "redis") {
     throw new ConfigError(`LOCKSTEP_CACHE must be off, memory or redis, got "${env.LOCKSTEP_CACHE}"`);
@@ -139,7 +178,16 @@ export function configFromEnv(env: NodeJS.ProcessEnv): EnvConfig {
   if (env.REDIS_URL && !/^rediss?:\/\//.test(env.REDIS_URL)) {
     throw new ConfigError("REDIS_URL must start with redis:// or rediss://");
   }
+  const environment = env.LOCKSTEP_ENV?.trim() || "staging";
+  if (!/^[a-z0-9][a-z0-9-]{0,62}$/.test(environment)) {
+    throw new ConfigError(
+      `LOCKSTEP_ENV must be a lowercase name like staging or production, got ${JSON.stringify(env.LOCKSTEP_ENV)}`,
+    );
+  }
+  if ((env.LOCKSTEP_LOCK ?? "").includes("\0")) throw new ConfigError("LOCKSTEP_LOCK is not a path");
   return {
+    lockPath: resolve(env.LOCKSTEP_LOCK?.trim() || "models.lock.json"),
+    environment,
     port: integer(env, "PORT", 8080, 0, 65_535),
     bodyLimits: {
       json: integer(env, "LOCKSTEP_MAX_JSON_BYTES", 1024 * 1024, 1024, 256 * 1024 * 1024),
@@ -183,7 +231,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): EnvConfig {
   };
 }
 
-export function cacheBackend(config: EnvConfig["cache"], logger: Logger): CacheBackend | undefined {
+export function cacheBackend(config: ServerConfig["cache"], logger: Logger): CacheBackend | undefined {
   if (config.kind === "off") return undefined;
   if (config.kind === "redis") return new RedisCache(config.url!, logger);
   return new LruCache(config.maxEntries, config.maxBytes);

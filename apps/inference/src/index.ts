@@ -1,7 +1,15 @@
 export { createInferenceServer, type InferenceServer, type ServerOptions } from "./server.js";
 export { ModelRegistry, type LoadedModel, type ModelStatus, type ReloadOutcome } from "./model-registry.js";
 export { HttpError } from "./errors.js";
-export { configFromEnv, ConfigError, type EnvConfig } from "./config.js";
+export {
+  cacheBackend,
+  configFromEnv,
+  configWith,
+  ConfigError,
+  type ConfigOverrides,
+  type ServerConfig,
+  type ServerLimits,
+} from "./config.js";
 export { serveLock, type ServeLockOptions } from "./serve-lock.js";
 export { LruCache } from "./cache/lru.js";
 export { RedisCache } from "./cache/redis.js";

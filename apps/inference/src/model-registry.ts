@@ -1,13 +1,7 @@
-import type { Logger } from "pino";
 import type { LockFile, Pin } from "@lockstep/lockfile";
 import { ModelError, models, type ServableSpec } from "@lockstep/models";
-import { readCard } from "@lockstep/onnx";
-import { fetchArtifact, type OpenStoreOptions } from "@lockstep/store";
-import { DEFAULT_BATCHING, type BatchingOptions } from "./batching/batcher.js";
-import type { Metrics } from "./metrics.js";
-import { ServedModel } from "./served-model.js";
-import { InlineSession } from "./runtime/inline-session.js";
-import { SessionPool } from "./runtime/session-pool.js";
+import { loadModel, type LoadModelOptions } from "./load-model.js";
+import type { ServedModel } from "./served-model.js";
 
 export type { ServedModel as LoadedModel } from "./served-model.js";
 
@@ -23,21 +17,9 @@ export interface ModelStatus {
   reloadFailure?: { version: string; sha256: string; code: string; message: string };
 }
 
-export interface RegistryOptions {
+export interface RegistryOptions extends LoadModelOptions {
+  /** The pins of config.environment are served (relative file:// URIs resolve against storeOptions.baseDir). */
   lock: LockFile;
-  environment: string;
-  /** How artifacts are fetched (relative file:// URIs resolve against storeOptions.baseDir). */
-  storeOptions?: OpenStoreOptions;
-  logger: Logger;
-  metrics: Metrics;
-  /** onnxruntime intra-op threads per session, over each spec's default. */
-  threads?: number;
-  /** Sessions side by side per model, over each spec's default. */
-  instances?: number;
-  /** false: no model runs on the server thread, whatever its spec says (see ServingAdapter.inline). */
-  inline?: boolean;
-  /** Batching per model, over the spec's defaults. */
-  batching?: Record<string, Partial<BatchingOptions>>;
   /** Pinned models whose artifacts are still being built: loading until a reload brings them. */
   pending?: string[];
   /** The models this server can serve, by name (default: Lockstep's registry). */
@@ -58,8 +40,8 @@ const failure = (error: unknown) => ({
 });
 
 /**
- * The models pinned for one environment. Each is fetched, verified against its pin (sha256, size,
- * card name) and loaded into onnxruntime; a model that fails stays unready and says why. `reload`
+ * The models pinned for one environment and their states. Each is loaded by loadModel (verified
+ * against its pin); a model that fails stays unready and says why. `reload`
  * swaps in changed pins beside the serving ones: a new artifact that fails keeps the old serving.
  */
 export class ModelRegistry {
@@ -82,7 +64,7 @@ export class ModelRegistry {
   private pinsOf(lock: LockFile): Map<string, Pin> {
     const pins = new Map<string, Pin>();
     for (const [name, model] of Object.entries(lock.models)) {
-      const pin = model.pins[this.options.environment];
+      const pin = model.pins[this.options.config.environment];
       if (pin) pins.set(name, pin);
     }
     return pins;
@@ -131,50 +113,8 @@ export class ModelRegistry {
     return this.ready();
   }
 
-  private async open(name: string, pin: Pin): Promise<ServedModel> {
-    const log = this.options.logger.child({ model: name, version: pin.version, sha256: pin.sha256 });
-    const spec = this.spec(name);
-    log.info({ uri: pin.uri }, "fetching artifact");
-    const bytes = await fetchArtifact(pin.uri, pin.sha256, {
-      ...this.options.storeOptions,
-      maxBytes: pin.bytes,
-    });
-    if (bytes.length !== pin.bytes) {
-      throw Object.assign(new Error(`artifact has ${bytes.length} bytes, the pin says ${pin.bytes}`), {
-        code: "SIZE_MISMATCH",
-      });
-    }
-    const card = readCard(bytes);
-    if (card.name !== name) {
-      throw Object.assign(new Error(`artifact's card names model "${card.name}", not "${name}"`), {
-        code: "CARD_MISMATCH",
-      });
-    }
-    const runtime = {
-      threads: this.options.threads ?? spec.serving.settings.threads ?? 1,
-      instances: this.options.instances ?? spec.serving.settings.instances ?? 1,
-    };
-    const { pipeline = 1, ...specBatching } = spec.serving.settings.batching ?? {};
-    const batching = {
-      ...DEFAULT_BATCHING,
-      concurrency: runtime.instances * pipeline,
-      ...specBatching,
-      ...this.options.batching?.[name],
-    };
-    const session = await SessionPool.create(bytes, runtime);
-    let inline: InlineSession | undefined;
-    // a batcher told to wait for company (maxWaitMs) must not be bypassed
-    if (spec.serving.settings.inline && this.options.inline !== false && batching.maxWaitMs === 0) {
-      try {
-        inline = await InlineSession.create(bytes);
-      } catch (error) {
-        await session.release();
-        throw error;
-      }
-    }
-    const model = new ServedModel(name, pin, card, spec, session, batching, this.options.metrics, inline);
-    log.info({ ...runtime, inline: inline !== undefined, batching: model.batcher.options }, "model ready");
-    return model;
+  private open(name: string, pin: Pin): Promise<ServedModel> {
+    return loadModel(name, pin, this.spec(name), this.options);
   }
 
   private install(model: ServedModel): ServedModel | undefined {

@@ -3,7 +3,7 @@ import type { Tensors } from "./batching/tensors.js";
 import { cachedAnswer, type CachedAnswer } from "./cache/cached-answer.js";
 import type { InferenceHandler } from "./inference-steps/call.js";
 import { joinJson } from "./inference-steps/json-text.js";
-import { checkAnswerSize, DEFAULT_MAX_ANSWER_BYTES } from "./answer-size.js";
+import { checkAnswerSize } from "./answer-size.js";
 import { HttpError } from "./errors.js";
 import { observeAnswer } from "./observe-answer.js";
 import { requireModel } from "./require-model.js";
@@ -19,7 +19,7 @@ const elapsedMs = (started: bigint) => Number(process.hrtime.bigint() - started)
  */
 export function predict(options: RouteOptions): InferenceHandler {
   const { registry, metrics, cache } = options;
-  const maxAnswerBytes = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
+  const { maxAnswerBytes } = options.config;
   return async (call) => {
     const started = process.hrtime.bigint();
     const { name } = call.params;

@@ -1,5 +1,6 @@
 import type { ServableSpec } from "@lockstep/models";
 import type { ResponseCache } from "./cache/response-cache.js";
+import type { ServerConfig } from "./config.js";
 import type { Metrics } from "./metrics.js";
 import type { LoadedModel, ModelRegistry } from "./model-registry.js";
 import { predict } from "./predict.js";
@@ -13,10 +14,8 @@ export interface RouteOptions {
   cache?: ResponseCache;
   /** False once the server is shutting down: readiness fails first so traffic moves away. */
   accepting: () => boolean;
-  /** Largest answer in bytes of JSON (default 16 MiB); a request asking for more gets 413. */
-  maxAnswerBytes?: number;
-  /** Deepest JSON nesting accepted, a binary request's header included (default 32). */
-  jsonDepth?: number;
+  /** Read here: maxAnswerBytes (a request asking for more gets 413), bodyLimits.jsonDepth. */
+  config: ServerConfig;
 }
 
 /** What a client may learn about a served model: its card without training internals. */

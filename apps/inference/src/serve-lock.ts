@@ -1,17 +1,15 @@
 import { dirname } from "node:path";
 import type { Logger } from "pino";
 import { readLock } from "@lockstep/lockfile";
-import { cacheBackend, configFromEnv } from "./config.js";
+import { cacheBackend, type ServerConfig } from "./config.js";
 import { watchLock } from "./lock-watcher.js";
 import { createInferenceServer, type InferenceServer } from "./server.js";
 
 export interface ServeLockOptions {
-  lockPath: string;
-  environment: string;
-  port: number;
+  /** Parsed once by the caller (configFromEnv): the lock, environment, port and every limit. */
+  config: ServerConfig;
   host?: string;
   logger: Logger;
-  env?: NodeJS.ProcessEnv;
   /** Handle SIGHUP (reload) and SIGTERM/SIGINT (drain, then exit). */
   signals?: boolean;
   /** Pinned models still being built (see ServerOptions.pending). */
@@ -19,44 +17,27 @@ export interface ServeLockOptions {
 }
 
 /**
- * Serves a lock file as the container does: configuration from the environment, a hot swap when
- * the lock changes or on SIGHUP, and a graceful drain on SIGTERM.
+ * Serves a lock file as the container does: a hot swap when the lock changes or on SIGHUP, and a
+ * graceful drain on SIGTERM.
  */
 export async function serveLock(
   options: ServeLockOptions,
 ): Promise<{ server: InferenceServer; port: number }> {
-  const env = options.env ?? process.env;
-  const config = configFromEnv(env);
-  const { logger } = options;
-  const lock = await readLock(options.lockPath);
-  const backend = cacheBackend(config.cache, logger);
+  const { config, logger } = options;
+  const lock = await readLock(config.lockPath);
   const server = createInferenceServer({
     lock,
-    environment: options.environment,
-    storeOptions: { baseDir: dirname(options.lockPath) },
+    config,
+    cacheBackend: cacheBackend(config.cache, logger),
+    storeOptions: { baseDir: dirname(config.lockPath) },
     logger,
-    bodyLimits: config.bodyLimits,
-    requestTimeoutMs: config.requestTimeoutMs,
-    bodyTimeoutMs: config.bodyTimeoutMs,
-    maxReceiving: config.maxReceiving,
-    maxInFlight: config.maxInFlight,
-    maxInFlightPerClient: config.maxInFlightPerClient,
-    maxAnswerBytes: config.maxAnswerBytes,
-    limits: config.limits,
-    batching: config.batching,
-    cache: backend
-      ? { backend, ttlSeconds: config.cache.ttlSeconds, maxEntryBytes: config.cache.maxEntryBytes }
-      : undefined,
-    intraOpThreads: config.intraOpThreads,
-    instances: config.instances,
-    inline: config.inline,
     pending: options.pending,
   });
-  const { port } = await server.listen(options.port, options.host);
+  const { port } = await server.listen(config.port, options.host);
 
   const reload = async (reason: string) => {
     try {
-      const outcomes = await server.reload(await readLock(options.lockPath));
+      const outcomes = await server.reload(await readLock(config.lockPath));
       logger.info({ reason, outcomes }, "lock reloaded");
     } catch (error) {
       // an unreadable or invalid lock changes nothing: the current models keep serving
@@ -65,7 +46,7 @@ export async function serveLock(
   };
   const unwatch =
     config.watchLockMs > 0
-      ? watchLock(options.lockPath, config.watchLockMs, () => void reload("lock changed"))
+      ? watchLock(config.lockPath, config.watchLockMs, () => void reload("lock changed"))
       : () => {};
   if (options.signals !== false) {
     process.on("SIGHUP", () => void reload("SIGHUP"));

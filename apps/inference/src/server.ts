@@ -5,10 +5,9 @@ import { pino, type Logger } from "pino";
 import type { LockFile } from "@lockstep/lockfile";
 import type { ServableSpec } from "@lockstep/models";
 import type { OpenStoreOptions } from "@lockstep/store";
-import type { BatchingOptions } from "./batching/batcher.js";
 import type { CacheBackend } from "./cache/backend.js";
 import { ResponseCache } from "./cache/response-cache.js";
-import type { BodyLimits } from "./inference-steps/read-body.js";
+import { configWith, type ServerConfig } from "./config.js";
 import { inferenceSteps } from "./inference-steps/steps.js";
 import { answerClientError, refuseNoHost } from "./client-error.js";
 import { createMetrics, type Metrics } from "./metrics.js";
@@ -21,62 +20,17 @@ import type { RouteOptions } from "./routes.js";
 
 export interface ServerOptions {
   lock: LockFile;
-  environment: string;
+  /** Everything configurable, parsed once (configFromEnv; configWith for a few settings over the defaults). */
+  config?: ServerConfig;
+  /** The response cache's store (LruCache, RedisCache; cacheBackend() picks it from config.cache); none = no cache. */
+  cacheBackend?: CacheBackend;
   storeOptions?: OpenStoreOptions;
   logger?: Logger;
-  /** Body size limits per content type and the JSON depth limit. */
-  bodyLimits?: BodyLimits;
-  /** A request running longer than this is answered 504 and its inference dropped (default 30 s). */
-  requestTimeoutMs?: number;
-  /** Inference requests in progress at once before the server sheds load with 503 (default 512). */
-  maxInFlight?: number;
-  /** Of those, the most one client (remote address) may hold (default 0: no per-client cap). */
-  maxInFlightPerClient?: number;
-  /** A request body not received in full by then is answered 408, its slot given back (default 10 s). */
-  bodyTimeoutMs?: number;
-  /** Request bodies being received at once, apart from the inference slots (default 1024). */
-  maxReceiving?: number;
-  /** Largest answer in bytes of JSON; a request asking for more is answered 413 (default 16 MiB). */
-  maxAnswerBytes?: number;
-  /** Connection limits of the listener (see ServerLimits). */
-  limits?: Partial<ServerLimits>;
-  /** Micro-batching per model, over each model spec's defaults. */
-  batching?: Record<string, Partial<BatchingOptions>>;
-  /** Response cache backend (LruCache, RedisCache); none = no cache. maxEntryBytes: largest answer cached. */
-  cache?: { backend: CacheBackend; ttlSeconds: number; maxEntryBytes?: number };
-  /** onnxruntime intra-op threads per session (default: each spec's, else 1). */
-  intraOpThreads?: number;
-  /** Sessions side by side per model, each in its own worker thread (default: each spec's, else 1). */
-  instances?: number;
-  /** false: every run goes to a worker thread, even for models whose spec allows inline runs. */
-  inline?: boolean;
   /** Pinned models still being built: unready until `reload` brings them (hot add). */
   pending?: string[];
   /** The models this server can serve, by name: code and settings, nothing else (default: Lockstep's registry). */
   specs?: Readonly<Record<string, ServableSpec>>;
 }
-
-/** What the listener itself allows, whatever the route. */
-export interface ServerLimits {
-  /** Time to receive a request's headers (default 10 s); node answers 408 past it. */
-  headersTimeoutMs: number;
-  /** Time to receive a whole request (default 60 s), a backstop behind the body deadline. */
-  requestTimeoutMs: number;
-  /** An idle keep-alive connection is closed after this (default 5 s). */
-  keepAliveTimeoutMs: number;
-  /** Open connections at once; more are refused at accept (default 10,000). */
-  maxConnections: number;
-  /** Requests one keep-alive connection may carry before it is closed (default 0: no limit). */
-  maxRequestsPerSocket: number;
-}
-
-export const DEFAULT_SERVER_LIMITS: ServerLimits = {
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 60_000,
-  keepAliveTimeoutMs: 5_000,
-  maxConnections: 10_000,
-  maxRequestsPerSocket: 0,
-};
 
 export interface InferenceServer {
   /** The Koa app as a request listener (an HTTP/1.1 request without Host is refused first). */
@@ -97,23 +51,20 @@ export interface InferenceServer {
 }
 
 export function createInferenceServer(options: ServerOptions): InferenceServer {
+  const config = options.config ?? configWith();
   const logger = options.logger ?? pino({ name: "lockstep-inference" });
   const metrics = createMetrics();
   const registry = new ModelRegistry({
     lock: options.lock,
-    environment: options.environment,
+    config,
     storeOptions: options.storeOptions,
     logger,
     metrics,
-    batching: options.batching,
-    threads: options.intraOpThreads,
-    instances: options.instances,
-    inline: options.inline,
     pending: options.pending,
     specs: options.specs,
   });
-  const cache = options.cache
-    ? new ResponseCache(options.cache.backend, metrics, options.cache.ttlSeconds, options.cache.maxEntryBytes)
+  const cache = options.cacheBackend
+    ? new ResponseCache(options.cacheBackend, metrics, config.cache.ttlSeconds, config.cache.maxEntryBytes)
     : undefined;
   let accepting = true;
   const routeOptions: RouteOptions = {
@@ -121,8 +72,7 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     metrics,
     cache,
     accepting: () => accepting,
-    maxAnswerBytes: options.maxAnswerBytes,
-    jsonDepth: options.bodyLimits?.jsonDepth,
+    config,
   };
 
   const app = new Koa();
@@ -135,19 +85,10 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     if (!accepting) ctx.set("Connection", "close");
     return next();
   });
-  const steps = inferenceSteps({
-    metrics,
-    accepting: () => accepting,
-    bodyLimits: options.bodyLimits,
-    requestTimeoutMs: options.requestTimeoutMs ?? 30_000,
-    maxInFlight: options.maxInFlight ?? 512,
-    maxInFlightPerClient: options.maxInFlightPerClient ?? 0,
-    bodyTimeoutMs: options.bodyTimeoutMs ?? 10_000,
-    maxReceiving: options.maxReceiving ?? 1024,
-  });
+  const steps = inferenceSteps({ metrics, accepting: () => accepting, config });
   app.use(tableRouter(routeTable(routeOptions), steps));
 
-  const limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
+  const { limits } = config;
   const callback = app.callback();
   const handler: RequestListener = (req, res) => {
     if (req.headers.host === undefined && req.httpVersion === "1.1") return refuseNoHost(res);
@@ -201,7 +142,7 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
       logger.info(
         {
           port: bound,
-          environment: options.environment,
+          environment: config.environment,
           models: registry.names(),
           cache: cache?.backendName,
         },

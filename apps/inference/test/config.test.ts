@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { pino } from "pino";
-import { ConfigError, configFromEnv, LruCache, RedisCache } from "../src/index.js";
+import { resolve } from "node:path";
+import { ConfigError, configFromEnv, configWith, LruCache, RedisCache } from "../src/index.js";
 import { cacheBackend } from "../src/config.js";
 
 describe("server configuration from the environment", () => {
@@ -97,9 +98,43 @@ describe("server configuration from the environment", () => {
     [{ LOCKSTEP_MAX_CONNECTIONS: "0" }, /LOCKSTEP_MAX_CONNECTIONS/],
     [{ LOCKSTEP_MAX_IN_FLIGHT_PER_CLIENT: "many" }, /LOCKSTEP_MAX_IN_FLIGHT_PER_CLIENT/],
     [{ LOCKSTEP_HEADERS_TIMEOUT_MS: "9".repeat(400) }, /LOCKSTEP_HEADERS_TIMEOUT_MS/],
+    [{ LOCKSTEP_ENV: "Production" }, /LOCKSTEP_ENV must be a lowercase name/],
+    [{ LOCKSTEP_ENV: "../../etc" }, /LOCKSTEP_ENV/],
+    [{ LOCKSTEP_ENV: "x".repeat(100) }, /LOCKSTEP_ENV/],
+    [{ LOCKSTEP_LOCK: "models\0.json" }, /LOCKSTEP_LOCK is not a path/],
   ])("refuses %j", (env, message) => {
     expect(() => configFromEnv(env)).toThrow(ConfigError);
     expect(() => configFromEnv(env)).toThrow(message);
+  });
+});
+
+describe("one configuration, parsed once", () => {
+  it("reads the lock, environment and port with everything else", () => {
+    const config = configFromEnv({
+      LOCKSTEP_LOCK: "deploy/models.lock.json",
+      LOCKSTEP_ENV: "production",
+      PORT: "9000",
+    });
+    expect(config).toMatchObject({
+      lockPath: resolve("deploy/models.lock.json"),
+      environment: "production",
+      port: 9000,
+    });
+    expect(configFromEnv({})).toMatchObject({
+      lockPath: resolve("models.lock.json"),
+      environment: "staging",
+    });
+  });
+
+  it("sets a few settings over the defaults, nested groups merged", () => {
+    const config = configWith({ maxInFlight: 3, bodyLimits: { json: 2048 }, cache: { ttlSeconds: 5 } });
+    const defaults = configFromEnv({});
+    expect(config).toEqual({
+      ...defaults,
+      maxInFlight: 3,
+      bodyLimits: { ...defaults.bodyLimits, json: 2048 },
+      cache: { ...defaults.cache, ttlSeconds: 5 },
+    });
   });
 });
 

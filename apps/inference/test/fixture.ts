@@ -1,17 +1,23 @@
 import { pino } from "pino";
 import type { LockFile } from "@lockstep/lockfile";
-import { createInferenceServer, type InferenceServer, type ServerOptions } from "../src/index.js";
+import {
+  configWith,
+  createInferenceServer,
+  type ConfigOverrides,
+  type InferenceServer,
+  type ServerOptions,
+} from "../src/index.js";
 
 export { fishPhoto, threeModelProject, trainedProject, trainInto } from "../testing/models.js";
 
 export async function startServer(
   lock: LockFile,
   dir: string,
-  options: Partial<ServerOptions> = {},
+  { config, ...options }: Partial<Omit<ServerOptions, "config">> & { config?: ConfigOverrides } = {},
 ): Promise<{ server: InferenceServer; url: string; waitReady: () => Promise<void> }> {
   const server = createInferenceServer({
     lock,
-    environment: "staging",
+    config: configWith(config),
     storeOptions: { baseDir: dir },
     logger: pino({ level: "silent" }),
     ...options,

@@ -56,10 +56,13 @@ let cases = 0;
 beforeAll(async () => {
   const { dir, lock } = await threeModelProject();
   const started = await startServer(lock, dir, {
-    cache: { backend: new LruCache(10_000, 32 * 1024 * 1024), ttlSeconds: 60 },
-    bodyLimits: { json: 256 * 1024, image: 256 * 1024, binary: 1024 * 1024 },
-    requestTimeoutMs: SERVER_TIMEOUT_MS,
-    bodyTimeoutMs: 1_000,
+    cacheBackend: new LruCache(10_000, 32 * 1024 * 1024),
+    config: {
+      cache: { ttlSeconds: 60 },
+      bodyLimits: { json: 256 * 1024, image: 256 * 1024, binary: 1024 * 1024 },
+      requestTimeoutMs: SERVER_TIMEOUT_MS,
+      bodyTimeoutMs: 1_000,
+    },
   });
   url = started.url;
   close = () => started.server.close();

@@ -6,7 +6,7 @@ import { bumpPin, emptyLock, type LockFile } from "@lockstep/lockfile";
 import type { ServableSpec } from "@lockstep/models";
 import { cardMetadata, GraphBuilder, type ModelCard } from "@lockstep/onnx";
 import { sha256Hex } from "@lockstep/store";
-import { routeTable, type InferenceServer } from "../src/index.js";
+import { configWith, routeTable, type InferenceServer } from "../src/index.js";
 import { startServer } from "./fixture.js";
 
 // a model the server has never heard of, as a short spec: its schema, decode, encode, a golden
@@ -151,7 +151,12 @@ describe("a server given its specs", () => {
     const documented = Object.entries(openapi.paths).flatMap(([path, ops]) =>
       Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
     );
-    const table = routeTable({ registry: server.registry, metrics: server.metrics, accepting: () => true });
+    const table = routeTable({
+      registry: server.registry,
+      metrics: server.metrics,
+      accepting: () => true,
+      config: configWith(),
+    });
     const expected = table.map(
       (r) =>
         `${r.method} ${r.path.replace(":name", "perModel" in r.doc ? "doubler" : "{name}").replace(/:(\w+)/g, "{$1}")}`,

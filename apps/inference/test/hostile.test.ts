@@ -71,7 +71,7 @@ describe.each([
   let url: string;
   let close: () => Promise<void>;
   beforeAll(async () => {
-    const started = await startServer(lock, dir, options);
+    const started = await startServer(lock, dir, { config: options });
     ({ url } = started);
     close = () => started.server.close();
     await started.waitReady();
@@ -123,9 +123,11 @@ describe("clients that go away or crowd in", () => {
 
   it("caps the requests one client may have in progress when configured", async () => {
     const started = await startServer(lock, dir, {
-      maxInFlightPerClient: 2,
-      inline: false,
-      batching: { "co2-forecast": { maxWaitMs: 200, maxBatch: 64 } },
+      config: {
+        maxInFlightPerClient: 2,
+        inline: false,
+        batching: { "co2-forecast": { maxWaitMs: 200, maxBatch: 64 } },
+      },
     });
     await started.waitReady();
     const answers = await Promise.all(
@@ -141,7 +143,7 @@ describe("clients that go away or crowd in", () => {
 
 describe("bodies being received", () => {
   it("are bounded apart from inference: beyond the bound 503, and the slots come back at the deadline", async () => {
-    const started = await startServer(lock, dir, { maxReceiving: 3, bodyTimeoutMs: 200 });
+    const started = await startServer(lock, dir, { config: { maxReceiving: 3, bodyTimeoutMs: 200 } });
     await started.waitReady();
     const port = Number(new URL(started.url).port);
     const sockets = Array.from({ length: 3 }, () => {
@@ -169,10 +171,13 @@ describe("the server's hardening", () => {
   let metricsText: () => Promise<string>;
   beforeAll(async () => {
     const started = await startServer(lock, dir, {
-      requestTimeoutMs: 2_000,
-      bodyTimeoutMs: 300,
-      maxInFlight: 8,
-      cache: { backend: lru, ttlSeconds: 60, maxEntryBytes: 256 * 1024 },
+      cacheBackend: lru,
+      config: {
+        requestTimeoutMs: 2_000,
+        bodyTimeoutMs: 300,
+        maxInFlight: 8,
+        cache: { ttlSeconds: 60, maxEntryBytes: 256 * 1024 },
+      },
     });
     ({ url } = started);
     close = () => started.server.close();

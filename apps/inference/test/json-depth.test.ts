@@ -3,6 +3,7 @@ import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { nestsDeeperThan, readBody } from "../src/inference-steps/read-body.js";
 import { HttpError } from "../src/errors.js";
+import { configWith } from "../src/config.js";
 
 /** A JSON body nested `depth` deep, alternating arrays and objects, padded to about `bytes`. */
 function nested(depth: number, bytes = 0): string {
@@ -18,7 +19,11 @@ const request = (text: string) =>
 
 async function depthCode(text: string, jsonDepth = 32): Promise<string> {
   try {
-    const body = await readBody(request(text), { jsonDepth, json: 4 * 1024 * 1024 });
+    const body = await readBody(request(text), {
+      ...configWith().bodyLimits,
+      jsonDepth,
+      json: 4 * 1024 * 1024,
+    });
     void body.value;
     return "ok";
   } catch (error) {

@@ -36,7 +36,9 @@ const slow = { "co2-forecast": { maxWaitMs: 400, maxBatch: 64 } };
 
 describe("protection", () => {
   it("times a request out with 504 and drops its queued inference", async () => {
-    const { server, url, waitReady } = await startServer(v1, dir, { batching: slow, requestTimeoutMs: 80 });
+    const { server, url, waitReady } = await startServer(v1, dir, {
+      config: { batching: slow, requestTimeoutMs: 80 },
+    });
     await waitReady();
     const response = await predict(url);
     expect(response.status).toBe(504);
@@ -49,7 +51,9 @@ describe("protection", () => {
   });
 
   it("sheds load beyond the in-flight limit with 503 and Retry-After, but keeps probes answering", async () => {
-    const { server, url, waitReady } = await startServer(v1, dir, { batching: slow, maxInFlight: 2 });
+    const { server, url, waitReady } = await startServer(v1, dir, {
+      config: { batching: slow, maxInFlight: 2 },
+    });
     await waitReady();
     const pending = Array.from({ length: 5 }, () => predict(url));
     const probe = await fetch(`${url}/readyz`);
@@ -67,7 +71,7 @@ describe("protection", () => {
 
   it("sheds requests beyond a model's queue with QUEUE_FULL", async () => {
     const { server, url, waitReady } = await startServer(v1, dir, {
-      batching: { "co2-forecast": { ...slow["co2-forecast"], maxQueue: 2 } },
+      config: { batching: { "co2-forecast": { ...slow["co2-forecast"], maxQueue: 2 } } },
     });
     await waitReady();
     const results = await Promise.all(Array.from({ length: 4 }, () => predict(url).then((r) => r.status)));
@@ -77,7 +81,7 @@ describe("protection", () => {
 
   it("merges concurrent requests into one run and still answers each its own", async () => {
     const { server, url, waitReady } = await startServer(v1, dir, {
-      batching: { "co2-forecast": { maxWaitMs: 50, maxBatch: 64 } },
+      config: { batching: { "co2-forecast": { maxWaitMs: 50, maxBatch: 64 } } },
     });
     await waitReady();
     const horizons = [1, 2, 3, 4, 5, 6, 7, 8];
@@ -103,8 +107,8 @@ describe("inline runs on the server thread", () => {
 
   it("answers a lone client inline exactly as the worker does, unless turned off or the batcher is asked to wait", async () => {
     const inline = await startServer(v1, dir);
-    const off = await startServer(v1, dir, { inline: false });
-    const waits = await startServer(v1, dir, { batching: { "co2-forecast": { maxWaitMs: 1 } } });
+    const off = await startServer(v1, dir, { config: { inline: false } });
+    const waits = await startServer(v1, dir, { config: { batching: { "co2-forecast": { maxWaitMs: 1 } } } });
     try {
       await Promise.all([inline, off, waits].map((s) => s.waitReady()));
       const strip = (answers: unknown[]) =>

@@ -62,7 +62,10 @@ describe.skipIf(!hasRedis)("Redis response cache", () => {
 
   it("shares answers through Redis and keeps serving through a Redis outage (fail-open)", async () => {
     const backend = new RedisCache(`redis://127.0.0.1:${port}`, pino({ level: "silent" }));
-    const { server, url, waitReady } = await startServer(lock, dir, { cache: { backend, ttlSeconds: 30 } });
+    const { server, url, waitReady } = await startServer(lock, dir, {
+      cacheBackend: backend,
+      config: { cache: { ttlSeconds: 30 } },
+    });
     await waitReady();
     await backend.whenConnected(); // before that, requests are served without the cache (by design)
     const predict = async (horizon: number) => {
@@ -103,7 +106,10 @@ describe.skipIf(!hasRedis)("Redis response cache", () => {
 
   it("answers from the model when a stored entry is corrupt, and counts it as a decode error", async () => {
     const backend = new RedisCache(`redis://127.0.0.1:${port}`, pino({ level: "silent" }));
-    const { server, url, waitReady } = await startServer(lock, dir, { cache: { backend, ttlSeconds: 30 } });
+    const { server, url, waitReady } = await startServer(lock, dir, {
+      cacheBackend: backend,
+      config: { cache: { ttlSeconds: 30 } },
+    });
     await waitReady();
     await backend.whenConnected();
     const predict = async () => {
@@ -145,7 +151,10 @@ describe.skipIf(!hasRedis)("Redis response cache", () => {
       `redis://127.0.0.1:${(silent.address() as { port: number }).port}`,
       pino({ level: "silent" }),
     );
-    const { server, url, waitReady } = await startServer(lock, dir, { cache: { backend, ttlSeconds: 30 } });
+    const { server, url, waitReady } = await startServer(lock, dir, {
+      cacheBackend: backend,
+      config: { cache: { ttlSeconds: 30 } },
+    });
     await waitReady();
     // a hanging cache would hold the request to the 30 s deadline and fail this test's own timeout
     const response = await fetch(`${url}/v1/models/co2-forecast/predict`, {

@@ -13,8 +13,8 @@ let server: InferenceServer;
 beforeAll(async () => {
   ({ dir, lock } = await threeModelProject());
   const started = await startServer(lock, dir, {
-    cache: { backend: new LruCache(100), ttlSeconds: 60 },
-    bodyLimits: { json: 64 * 1024, image: 32 * 1024 },
+    cacheBackend: new LruCache(100),
+    config: { cache: { ttlSeconds: 60 }, bodyLimits: { json: 64 * 1024, image: 32 * 1024 } },
   });
   url = started.url;
   server = started.server;
@@ -49,7 +49,7 @@ function multipart(
 describe("domain endpoints of all three models", () => {
   it("runs a model as several sessions side by side when asked, its pipeline of runs in flight on each, answering as one session does", async () => {
     expect(server.registry.get("fish-classifier")!.session.size).toBe(1); // the spec's default
-    const pooled = await startServer(lock, dir, { instances: 2, intraOpThreads: 1 });
+    const pooled = await startServer(lock, dir, { config: { instances: 2, intraOpThreads: 1 } });
     try {
       await pooled.waitReady();
       const fish = pooled.server.registry.get("fish-classifier")!;

@@ -13,3 +13,9 @@ export * as fish from "./fish-classifier/index.js";
 export { trainCandidate, type Candidate, type TrainCandidateOptions } from "./pipeline.js";
 export { writeReport, assetLink } from "./report-files.js";
 export { lineChart, confusionChart, type LineSeries, type Band } from "./plots.js";
+export {
+  loadPinnedArtifact,
+  pinnedArtifactStep,
+  PinnedArtifactError,
+  type PinnedArtifactStep,
+} from "./pinned-artifact.js";

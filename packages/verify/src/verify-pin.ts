@@ -1,8 +1,14 @@
 import * as ort from "onnxruntime-node";
 import type { Pin } from "@lockstep/lockfile";
-import { decodeRequest, encodeAnswer, getModel, type OutputTensor } from "@lockstep/models";
-import { readCard, type ModelCard } from "@lockstep/onnx";
-import { fetchArtifact, type OpenStoreOptions } from "@lockstep/store";
+import {
+  decodeRequest,
+  encodeAnswer,
+  getModel,
+  loadPinnedArtifact,
+  pinnedArtifactStep,
+  type OutputTensor,
+} from "@lockstep/models";
+import type { OpenStoreOptions } from "@lockstep/store";
 import { rebuildArtifact } from "./rebuild.js";
 import { reproduceEvaluation, type ReproduceOptions } from "./reproduce.js";
 
@@ -66,43 +72,44 @@ export async function verifyPin(
   const pass = (name: Check["name"], detail: string) => checks.push({ name, ok: true, detail });
   const fail = (name: Check["name"], detail: string) => (checks.push({ name, ok: false, detail }), result());
 
-  let bytes: Buffer;
+  // the server's own load: fetch with sha256, size, a card naming the model
+  const load = () => loadPinnedArtifact(model, pin, options.storeOptions);
+  const failLoad = (error: unknown, hint = "") => {
+    const step = pinnedArtifactStep(error);
+    if (step !== "artifact") pass("artifact", `fetched ${pin.uri}, SHA-256 verified`);
+    if (step === "card") pass("size", `${pin.bytes} bytes`);
+    return fail(step, `${(error as Error).message}${hint}`);
+  };
+  let loaded: Awaited<ReturnType<typeof load>>;
   let rebuilt = false;
-  const fetch = () => fetchArtifact(pin.uri, pin.sha256, { ...options.storeOptions, maxBytes: pin.bytes });
   try {
-    bytes = await fetch();
+    loaded = await load();
     pass("artifact", `fetched ${pin.uri}, SHA-256 verified`);
   } catch (error) {
-    if ((error as { code?: string }).code !== "STORE_NOT_FOUND")
-      return fail("artifact", (error as Error).message);
-    if (!options.reproduce)
-      return fail(
-        "artifact",
-        `${(error as Error).message}. Rebuild it: \`npm start\` (rebuilds every missing pinned artifact), \`lockstep verify --reproduce\`, or \`lockstep train ${model}\``,
+    if ((error as { code?: string }).code !== "STORE_NOT_FOUND" || !options.reproduce) {
+      const missing = (error as { code?: string }).code === "STORE_NOT_FOUND";
+      return failLoad(
+        error,
+        missing
+          ? `. Rebuild it: \`npm start\` (rebuilds every missing pinned artifact), \`lockstep verify --reproduce\`, or \`lockstep train ${model}\``
+          : "",
       );
+    }
     const rebuild = await rebuildArtifact(model, pin, {
       ...options.reproduce,
       storeOptions: options.storeOptions,
     });
     if (!rebuild.ok) return fail("artifact", rebuild.detail);
     try {
-      bytes = await fetch();
+      loaded = await load();
     } catch (again) {
-      return fail("artifact", (again as Error).message);
+      return failLoad(again);
     }
     rebuilt = true;
     pass("artifact", `${rebuild.detail}; SHA-256 verified`);
   }
-  if (bytes.length !== pin.bytes) return fail("size", `${bytes.length} bytes, the pin says ${pin.bytes}`);
+  const { bytes, card } = loaded;
   pass("size", `${bytes.length} bytes`);
-
-  let card: ModelCard;
-  try {
-    card = readCard(bytes);
-  } catch (error) {
-    return fail("card", (error as Error).message);
-  }
-  if (card.name !== model) return fail("card", `the card names "${card.name}", not "${model}"`);
   pass("card", `${card.name}, trained by ${card.trainer.name} ${card.trainer.version}`);
 
   const tolerance = options.tolerance ?? 1e-9;

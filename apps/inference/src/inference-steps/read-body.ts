@@ -5,15 +5,16 @@ import { parseJsonText } from "./json-value.js";
 
 export { jsonErrorDetail, nestsDeeperThan } from "./json-value.js";
 
+/** Body limits by content type (defaults in configFromEnv). */
 export interface BodyLimits {
-  /** Largest JSON body in bytes (default 1 MiB). */
-  json?: number;
-  /** Largest image, raw or in a multipart form, in bytes (default 20 MiB). */
-  image?: number;
-  /** Largest binary tensor request (OIP binary extension) in bytes (default 32 MiB). */
-  binary?: number;
-  /** Deepest accepted nesting of JSON arrays and objects (default 32). */
-  jsonDepth?: number;
+  /** Largest JSON body in bytes. */
+  json: number;
+  /** Largest image, raw or in a multipart form, in bytes. */
+  image: number;
+  /** Largest binary tensor request (OIP binary extension) in bytes. */
+  binary: number;
+  /** Deepest accepted nesting of JSON arrays and objects. */
+  jsonDepth: number;
 }
 
 export type BodyKind = "json" | "image" | "multipart" | "binary";
@@ -161,18 +162,18 @@ class JsonBody implements RequestBody {
  * use, with a depth limit), a raw image (`image/*`, kept as bytes), a multipart form holding one
  * file, or binary tensors (`application/octet-stream`, the OIP binary extension).
  */
-export async function readBody(req: IncomingMessage, limits: BodyLimits = {}): Promise<RequestBody> {
+export async function readBody(req: IncomingMessage, limits: BodyLimits): Promise<RequestBody> {
   const type = mediaTypeOf(req);
   if (type === "application/json") {
-    return new JsonBody(await readRaw(req, limits.json ?? 1024 * 1024, "JSON body"), limits.jsonDepth ?? 32);
+    return new JsonBody(await readRaw(req, limits.json, "JSON body"), limits.jsonDepth);
   }
-  const imageLimit = limits.image ?? 20 * 1024 * 1024;
+  const imageLimit = limits.image;
   if (type?.startsWith("image/")) return { kind: "image", value: await readRaw(req, imageLimit, "image") };
   if (type === "multipart/form-data") {
     return { kind: "multipart", value: await readMultipartFile(req, imageLimit) };
   }
   if (type === "application/octet-stream") {
-    return { kind: "binary", value: await readRaw(req, limits.binary ?? 32 * 1024 * 1024, "binary body") };
+    return { kind: "binary", value: await readRaw(req, limits.binary, "binary body") };
   }
   throw new HttpError(
     415,

@@ -8,31 +8,20 @@ import type { LoadedModel } from "../model-registry.js";
 import type { InferenceRoute } from "../route-table/route.js";
 import { Admission, type Slot } from "./admission.js";
 import { RequestCall, type InferenceCall } from "./call.js";
-import { readBody, type BodyLimits } from "./read-body.js";
+import type { ServerConfig } from "../config.js";
+import { readBody } from "./read-body.js";
 import { writeJson } from "./write-json.js";
 
 export interface InferenceStepOptions {
   metrics: Metrics;
   /** False once the server is draining: answers close their connection. */
   accepting: () => boolean;
-  bodyLimits?: BodyLimits;
-  /** A request running longer than this is answered 504 and its inference dropped. */
-  requestTimeoutMs: number;
-  /** Inference requests in progress at once before the server sheds load with 503. */
-  maxInFlight: number;
-  /** Of those, the most one client (remote address) may hold; 0 = no per-client cap. */
-  maxInFlightPerClient?: number;
   /**
-   * A body not received in full by then is answered 408 and its receiving slot given back (default:
-   * the request deadline): a client trickling bytes holds a slot no longer than this.
+   * Read here: the body limits, the request deadline (504), the body deadline (408; never past the
+   * request's), inference slots (maxInFlight, per client too) and receiving slots (maxReceiving: a
+   * body in progress holds no inference slot, so stalled bodies cannot starve inference).
    */
-  bodyTimeoutMs?: number;
-  /**
-   * Request bodies being received at once (default 1024). A body in progress holds no inference
-   * slot, so slow or stalled bodies cannot starve inference; this bounds them by count, the body
-   * deadline by time and the body limits by size.
-   */
-  maxReceiving?: number;
+  config: ServerConfig;
 }
 
 /**
@@ -44,10 +33,11 @@ export interface InferenceStepOptions {
  * runs), and model leases returned when the work is completely done. See docs/hostile-input.md.
  */
 export function inferenceSteps(options: InferenceStepOptions): (route: InferenceRoute) => Middleware {
-  const { metrics, requestTimeoutMs } = options;
-  const admission = new Admission(options.maxInFlight, metrics, options.maxInFlightPerClient);
-  const bodyTimeoutMs = Math.min(options.bodyTimeoutMs ?? requestTimeoutMs, requestTimeoutMs);
-  const receiving = new Admission(options.maxReceiving ?? 1024, metrics, options.maxInFlightPerClient, {
+  const { metrics, config } = options;
+  const { requestTimeoutMs } = config;
+  const admission = new Admission(config.maxInFlight, metrics, config.maxInFlightPerClient);
+  const bodyTimeoutMs = Math.min(config.bodyTimeoutMs, requestTimeoutMs);
+  const receiving = new Admission(config.maxReceiving, metrics, config.maxInFlightPerClient, {
     noun: "request bodies being received",
     reason: "receiving",
   });
@@ -107,7 +97,7 @@ export function inferenceSteps(options: InferenceStepOptions): (route: Inference
       res.once("finish", () => req.socket.destroy());
     }, bodyTimeoutMs);
     try {
-      const body = await readBody(req, options.bodyLimits);
+      const body = await readBody(req, config.bodyLimits);
       exchange.bodyRead = true;
       clearTimeout(bodyDeadline);
       if (exchange.done) return;

@@ -10,7 +10,7 @@ import { runModel } from "../run-model.js";
 import { BINARY_HEADER, decodeBinaryRequest } from "./binary.js";
 import { jsonData, oipDatatype } from "./datatypes.js";
 import { answerElements, parseInferRequest } from "./request.js";
-import { checkAnswerSize, DEFAULT_MAX_ANSWER_BYTES } from "../answer-size.js";
+import { checkAnswerSize } from "../answer-size.js";
 
 /** The fewest characters a number takes in a JSON answer, for the estimate before the run. */
 const MIN_CHARS_PER_ELEMENT = 4;
@@ -39,12 +39,12 @@ function classify(data: ArrayLike<number>, dims: readonly number[], k: number, c
  */
 export function infer(options: RouteOptions): InferenceHandler {
   const { registry, metrics, cache } = options;
-  const maxAnswerBytes = options.maxAnswerBytes ?? DEFAULT_MAX_ANSWER_BYTES;
+  const { maxAnswerBytes, bodyLimits } = options.config;
   return async (call) => {
     const model = requireModel(registry, call.params.name, call.params.version, call.lease);
     let body = call.body;
     const binary = call.bodyKind === "binary" ? (body as Buffer) : undefined;
-    if (binary) body = decodeBinaryRequest(binary, call.header(BINARY_HEADER), options.jsonDepth ?? 32);
+    if (binary) body = decodeBinaryRequest(binary, call.header(BINARY_HEADER), bodyLimits.jsonDepth);
     else if (call.bodyKind !== "json") {
       throw new HttpError(
         415,

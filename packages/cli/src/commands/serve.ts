@@ -1,5 +1,11 @@
 import { pino } from "pino";
-import { ConfigError, serveLock, type InferenceServer } from "@lockstep/inference";
+import {
+  ConfigError,
+  configFromEnv,
+  serveLock,
+  type InferenceServer,
+  type ServerConfig,
+} from "@lockstep/inference";
 import { readLock } from "@lockstep/lockfile";
 import { CliError, EXIT } from "../errors.js";
 import { lockPath } from "../lock-io.js";
@@ -35,6 +41,14 @@ export async function serve(
   const environment = parseEnvironment(options.env ?? env.LOCKSTEP_ENV);
   const port = parsePort(options.port ?? env.PORT, 8080);
   const path = lockPath(options.lock);
+  // flags over the environment, then parsed once like the container's
+  let config: ServerConfig;
+  try {
+    config = configFromEnv({ ...env, LOCKSTEP_LOCK: path, LOCKSTEP_ENV: environment, PORT: String(port) });
+  } catch (error) {
+    if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage, error.code);
+    throw error;
+  }
   const lock = await readLock(path);
   const pinned = Object.entries(lock.models).filter(([, m]) => m.pins[environment]);
   if (pinned.length === 0) {
@@ -49,12 +63,9 @@ export async function serve(
   let bound: number;
   try {
     ({ server, port: bound } = await serveLock({
-      lockPath: path,
-      environment,
-      port,
+      config,
       host: options.host ?? "0.0.0.0",
       logger: pino({ name: "lockstep-inference", level }),
-      env,
       pending: options.pending,
     }));
   } catch (error) {
@@ -65,7 +76,6 @@ export async function serve(
         EXIT.failure,
         "PORT_IN_USE",
       );
-    if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage, error.code);
     throw error;
   }
   out.progress(
