@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { resolveNpmUri } from "@lockstep/store";
+import { resolveNpmUri } from "@lockstep/data";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startServer, threeModelProject } from "./fixture.js";
 

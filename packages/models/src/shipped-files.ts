@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join, relative, sep } from "node:path";
-import { localDataPath, readDataUri, type ReadDataOptions } from "@lockstep/store";
+import { localDataPath, readDataUri, type ReadDataOptions } from "@lockstep/data";
 import { ModelError } from "./errors.js";
 
 /** The file beside shipped data that lists every file's sha256 (`sha256sum` format). */

@@ -3,7 +3,7 @@ import { cp, mkdtemp, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { resolveNpmUri } from "@lockstep/store";
+import { resolveNpmUri } from "@lockstep/data";
 import { fish, fishClassifier, getModel } from "../src/index.js";
 import { DEFAULT_BACKBONE } from "../src/fish-classifier/params.js";
 import { parseManifest, readShippedUri } from "../src/shipped-files.js";

@@ -18,5 +18,3 @@ export {
   type IamToken,
 } from "./yandex-iam.js";
 export { openStore, fetchArtifact, type OpenStoreOptions } from "./open.js";
-export { localDataPath, readDataUri, resolveNpmUri, type ReadDataOptions } from "./data-uri.js";
-export { syncS3Prefix, datasetCacheDir, type SyncOptions } from "./data-dir.js";

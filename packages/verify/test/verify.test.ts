@@ -7,7 +7,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { bumpPin, emptyLock, type LockFile, type Pin } from "@lockstep/lockfile";
 import { co2Forecast, getModel, trainCandidate } from "@lockstep/models";
 import { cardMetadata, readCard, withMetadata } from "@lockstep/onnx";
-import { fetchArtifact, openStore, readDataUri } from "@lockstep/store";
+import { readDataUri } from "@lockstep/data";
+import { fetchArtifact, openStore } from "@lockstep/store";
 import {
   trainingParams,
   verificationTable,

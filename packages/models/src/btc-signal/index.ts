@@ -1,4 +1,4 @@
-import { readDataUri } from "@lockstep/store";
+import { readDataUri } from "@lockstep/data";
 import type { ModelSpec } from "../spec.js";
 import { parseCandles, type CandleSeries } from "./candles.js";
 import { LOOKBACK } from "./features.js";

@@ -4,7 +4,7 @@ import { confusionChart, lineChart } from "../plots.js";
 import { assetLink, timingsTable } from "../report-files.js";
 import { CLASSES } from "./labels.js";
 import type { Tuning } from "./search.js";
-import type { BtcEvaluation } from "./train.js";
+import type { BtcEvaluation } from "./evaluation.js";
 
 const f = (value: number, digits = 4) => value.toFixed(digits);
 const pct = (value: number) => `${(value * 100).toFixed(1)}%`;

@@ -1,4 +1,4 @@
-import { readDataUri } from "@lockstep/store";
+import { readDataUri } from "@lockstep/data";
 import type { ModelSpec } from "../spec.js";
 import { parseCo2Csv, type MonthlySeries } from "./data.js";
 import { defaultCo2Params, parseCo2Params, type Co2Params } from "./params.js";

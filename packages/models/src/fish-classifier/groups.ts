@@ -1,5 +1,5 @@
 import { ModelError } from "../errors.js";
-import type { ImageFolder } from "./images.js";
+import type { ImageFolder } from "./image-folder.js";
 
 /** Group id of each image: the regex's first capture group on the file name, else the image itself. */
 export function groupsOf(folder: ImageFolder, pattern: string | null): string[] {

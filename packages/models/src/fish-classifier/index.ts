@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
-import { datasetCacheDir, localDataPath, syncS3Prefix } from "@lockstep/store";
+import { datasetCacheDir, localDataPath, syncS3Prefix } from "@lockstep/data";
 import { ModelError } from "../errors.js";
 import type { ModelSpec } from "../spec.js";
-import { listImageFolder, type ImageFolder } from "./images.js";
+import { listImageFolder, type ImageFolder } from "./image-folder.js";
 import { defaultFishParams, parseFishParams, type FishParams } from "./params.js";
 import { fishServing } from "./serving.js";
 
@@ -43,15 +43,8 @@ export const fishClassifier: ModelSpec<ImageFolder, FishParams> = {
   serving: fishServing,
 };
 
-export {
-  listImageFolder,
-  prepareImage,
-  resizeCrop,
-  sniffImageFormat,
-  parseLabelMap,
-  mirror,
-  type ImageFolder,
-} from "./images.js";
+export { prepareImage, resizeCrop, sniffImageFormat, mirror } from "./images.js";
+export { listImageFolder, parseLabelMap, type ImageFolder } from "./image-folder.js";
 export { decodePngRgb, encodePng, type DecodedRgb } from "./png.js";
 export { parseFishParams, defaultFishParams, type FishParams } from "./params.js";
 export { groupsOf } from "./groups.js";

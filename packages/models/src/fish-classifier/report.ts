@@ -1,7 +1,7 @@
 import type { ModelCard, ParityReport } from "@lockstep/onnx";
 import { confusionChart } from "../plots.js";
 import { assetLink, timingsTable } from "../report-files.js";
-import type { FishEvaluation } from "./train.js";
+import type { FishEvaluation } from "./evaluation.js";
 
 const f = (value: number, digits = 4) => value.toFixed(digits);
 

@@ -1,7 +1,8 @@
 import { BufferPool } from "../buffer-pool.js";
 import { ModelError } from "../errors.js";
 import type { DecodedRequest, OutputTensor, ServedCard, ServingAdapter } from "../serving-adapter.js";
-import { MAX_IMAGE_BYTES, prepareImage, type ClassInfo } from "./images.js";
+import { MAX_IMAGE_BYTES, prepareImage } from "./images.js";
+import type { ClassInfo } from "./image-folder.js";
 import { encodePng } from "./png.js";
 import { fishSettings } from "./settings.js";
 

@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { s3ClientFromEnv, StoreError, syncS3Prefix } from "../src/index.js";
-import { startS3 } from "../testing/s3-server.js";
+import { s3ClientFromEnv, StoreError } from "@lockstep/store";
+import { startS3 } from "@lockstep/store/testing";
+import { syncS3Prefix } from "../src/index.js";
 
 let s3: Awaited<ReturnType<typeof startS3>>;
 let env: NodeJS.ProcessEnv;

@@ -3,9 +3,7 @@ import { existsSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { GetObjectCommand } from "@aws-sdk/client-s3";
-import { StoreError } from "./errors.js";
-import { s3ClientFromEnv } from "./s3-client.js";
-import { s3Error } from "./s3-store.js";
+import { s3ClientFromEnv, s3Error, StoreError } from "@lockstep/store";
 
 export interface ReadDataOptions {
   /** Refuse anything larger (default 256 MiB). */

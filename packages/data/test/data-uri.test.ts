@@ -5,8 +5,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readDataUri, s3ClientFromEnv } from "../src/index.js";
-import { startS3 } from "../testing/s3-server.js";
+import { s3ClientFromEnv } from "@lockstep/store";
+import { startS3 } from "@lockstep/store/testing";
+import { readDataUri } from "../src/index.js";
 
 let http: { url: string; close: () => Promise<void> };
 let s3: Awaited<ReturnType<typeof startS3>>;

@@ -1,8 +1,7 @@
 import { mkdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join, resolve, sep } from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from "@aws-sdk/client-s3";
-import { StoreError } from "./errors.js";
-import { s3ClientFromEnv } from "./s3-client.js";
+import { s3ClientFromEnv, StoreError } from "@lockstep/store";
 
 export interface SyncOptions {
   env?: NodeJS.ProcessEnv;

@@ -1,0 +1,2 @@
+export { localDataPath, readDataUri, resolveNpmUri, type ReadDataOptions } from "./data-uri.js";
+export { syncS3Prefix, datasetCacheDir, type SyncOptions } from "./data-dir.js";
