@@ -37,7 +37,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const outcome = await train(
       model,
       {
-        params: JSON.stringify(params),
+        params,
         data: core.getInput("data") || undefined,
         env: core.getInput("environment") || "staging",
         store: core.getInput("store") || undefined,

@@ -10,6 +10,7 @@ export { btcSignal, BTC_DEFAULT_DATA } from "./btc-signal/index.js";
 export * as btc from "./btc-signal/index.js";
 export { fishClassifier, FISH_DEFAULT_DATA } from "./fish-classifier/index.js";
 export * as fish from "./fish-classifier/index.js";
+export { trainModel } from "./train-model.js";
 export { trainCandidate, type Candidate, type TrainCandidateOptions } from "./pipeline.js";
 export { writeReport, assetLink } from "./report-files.js";
 export { lineChart, confusionChart, type LineSeries, type Band } from "./plots.js";

@@ -10,6 +10,7 @@ import { openStore, type ArtifactInfo, type OpenStoreOptions } from "@lockstep/s
 import { ModelError } from "./errors.js";
 import { getModel } from "./registry.js";
 import type { ModelSpec, TrainContext, TrainedModel } from "./spec.js";
+import { trainModel } from "./train-model.js";
 
 export interface TrainCandidateOptions {
   model: string;
@@ -62,7 +63,7 @@ export async function trainCandidate(options: TrainCandidateOptions): Promise<Ca
     throw error;
   });
   const started = Date.now();
-  const trained = await spec.train(data, params, context);
+  const trained = await trainModel(spec, data, params, context);
   context.log(`${spec.name}: trained in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   context.phase?.("store");
   const store = openStore(options.store, { baseDir: context.baseDir, ...options.storeOptions });

@@ -12,6 +12,31 @@ export interface TrainContext {
   phase?: (name: string) => void;
 }
 
+/** The card's fields only the trainer knows; the pipeline stamps name, task, params, seed, metrics, trainer. */
+export type TrainerCard = Omit<
+  ModelCard,
+  "cardVersion" | "name" | "task" | "params" | "seed" | "metrics" | "trainer"
+>;
+
+/** What a trainer returns: only what is its own. trainModel makes the card, the ONNX and the report of it. */
+export interface TrainerResult {
+  /** The ONNX graph, without its card. */
+  model: Uint8Array;
+  card: TrainerCard;
+  metrics: Record<string, number>;
+  /** Rows the trainer predicted itself: onnxruntime must give the same outputs within 1e-4. */
+  parity: {
+    input: { name: string; data: Float32Array | Uint8Array; dims: number[] };
+    output: { name: string; expected: ArrayLike<number> };
+    /** What a row is, for the log ("windows", "bars", "images"). */
+    rows: string;
+  };
+  /** The Markdown report, from the finished card and parity check. */
+  report(card: ModelCard, parity: ParityReport): { markdown: string; assets?: Record<string, string> };
+  /** Wall-clock seconds of each training phase. */
+  timings?: Record<string, number>;
+}
+
 /** What training produces: the ONNX bytes (card inside), the metrics and a Markdown report. */
 export interface TrainedModel {
   onnx: Uint8Array;
@@ -33,11 +58,13 @@ export interface TrainedModel {
  */
 export interface ModelSpec<
   Data = unknown,
-  Params = unknown,
+  Params extends { seed: number } = { seed: number },
   Context = unknown,
   Serving = unknown,
 > extends ServableSpec<Context, Serving> {
   task: string;
+  /** The trainer's name and version, stamped into every card (bump the version when its output changes). */
+  trainer: { name: string; version: string };
   /** The gate a new model gets in the lock: the metric a candidate must improve. */
   gate: Gate;
   /** Data used when none is given: a URI (file://, https://, s3://, npm:<package>/<file>). */
@@ -51,5 +78,6 @@ export interface ModelSpec<
   parseParams(input: unknown): Params;
   /** Throws ModelError("DATA_INVALID") on data it cannot use. */
   loadData(uri: string, context: TrainContext): Promise<Data>;
-  train(data: Data, params: Params, context: TrainContext): Promise<TrainedModel>;
+  /** The trainer (import it lazily: the server never loads training code); see trainModel. */
+  train(data: Data, params: Params, context: TrainContext): Promise<TrainerResult>;
 }

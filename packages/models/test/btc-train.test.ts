@@ -9,6 +9,7 @@ import {
   getModel,
   ModelError,
   type TrainedModel,
+  trainModel,
 } from "../src/index.js";
 import { LOOKBACK, syntheticCandles, type CandleSeries } from "../src/btc-signal/index.js";
 import { binanceKline } from "./binance-kline.js";
@@ -24,7 +25,7 @@ let card: ModelCard;
 let session: ort.InferenceSession;
 beforeAll(async () => {
   data = await btcSignal.loadData(btcSignal.defaultData, quiet);
-  trained = await btcSignal.train(data, params, quiet);
+  trained = await trainModel(btcSignal, data, params, quiet);
   card = readCard(trained.onnx);
   session = await ort.InferenceSession.create(trained.onnx);
 }, 120_000);
@@ -81,7 +82,7 @@ describe("btc-signal training (S&P 500 daily candles from vega-datasets, tiny bu
   });
 
   it("is deterministic: the same data, params and seed give byte-identical ONNX", async () => {
-    const again = await btcSignal.train(data, params, quiet);
+    const again = await trainModel(btcSignal, data, params, quiet);
     expect(sha(again.onnx)).toBe(sha(trained.onnx));
   }, 120_000);
 

@@ -9,6 +9,7 @@ import {
   getModel,
   ModelError,
   type TrainedModel,
+  trainModel,
 } from "../src/index.js";
 import type { MonthlySeries } from "../src/co2-forecast/index.js";
 
@@ -21,7 +22,7 @@ let data: MonthlySeries;
 let trained: TrainedModel;
 beforeAll(async () => {
   data = await co2Forecast.loadData(co2Forecast.defaultData, quiet);
-  trained = await co2Forecast.train(data, params, quiet);
+  trained = await trainModel(co2Forecast, data, params, quiet);
 });
 
 describe("co2-forecast training", () => {
@@ -32,9 +33,9 @@ describe("co2-forecast training", () => {
   });
 
   it("is deterministic: the same data, params and seed give byte-identical ONNX", async () => {
-    const again = await co2Forecast.train(data, params, quiet);
+    const again = await trainModel(co2Forecast, data, params, quiet);
     expect(sha(again.onnx)).toBe(sha(trained.onnx));
-    const other = await co2Forecast.train(data, { ...params, seed: 1 }, quiet);
+    const other = await trainModel(co2Forecast, data, { ...params, seed: 1 }, quiet);
     expect(sha(other.onnx)).not.toBe(sha(trained.onnx)); // the seed is part of the card
   });
 
@@ -134,7 +135,7 @@ describe("co2-forecast training", () => {
 
   it("refuses data too short for its backtest", async () => {
     const short = { ...data, values: data.values.slice(0, 100) };
-    await expect(co2Forecast.train(short, params, quiet)).rejects.toThrow(/too short/);
+    await expect(trainModel(co2Forecast, short, params, quiet)).rejects.toThrow(/too short/);
   });
 
   it("knows its models by name", () => {

@@ -6,7 +6,14 @@ import * as ort from "onnxruntime-node";
 import sharp from "sharp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { attr, GraphBuilder, readCard, type ModelCard } from "@lockstep/onnx";
-import { decodeRequest, encodeAnswer, fishClassifier, ModelError, type TrainedModel } from "../src/index.js";
+import {
+  decodeRequest,
+  encodeAnswer,
+  fishClassifier,
+  ModelError,
+  trainModel,
+  type TrainedModel,
+} from "../src/index.js";
 import {
   encodePng,
   groupsOf,
@@ -92,7 +99,7 @@ beforeAll(async () => {
   await writeFile(join(root, "species_0", "notes.txt"), "not an image");
   folder = await fishClassifier.loadData(root, quiet);
   const params = parseFishParams(TEST_PARAMS);
-  trained = await fishClassifier.train(folder, params, quiet);
+  trained = await trainModel(fishClassifier, folder, params, quiet);
   card = readCard(trained.onnx);
 }, 180_000);
 
@@ -292,7 +299,7 @@ describe("fish-classifier training without a backbone (small CNN, tiny budget)",
 
   it("is deterministic: the same images, params and seed give byte-identical ONNX", async () => {
     const params = parseFishParams(TEST_PARAMS);
-    const again = await fishClassifier.train(folder, params, quiet);
+    const again = await trainModel(fishClassifier, folder, params, quiet);
     expect(sha(again.onnx)).toBe(sha(trained.onnx));
   }, 120_000);
 
@@ -383,12 +390,15 @@ describe("fish-classifier transfer learning (a tiny hand-built backbone in place
       headLearningRate: 0.05,
     });
     const lines: string[] = [];
-    const model = await fishClassifier.train(folder, params, { log: (l) => lines.push(l), baseDir: dir });
+    const model = await trainModel(fishClassifier, folder, params, {
+      log: (l) => lines.push(l),
+      baseDir: dir,
+    });
     expect(lines.some((l) => l.includes("embeddings: 36/36"))).toBe(true);
     expect(model.metrics.accuracy).toBeGreaterThan(0.8); // mean colour separates the classes
     expect(model.report).toContain("nearest class centroid");
     const c = readCard(model.onnx);
-    expect(c.params.backboneSha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(c.chosen?.backboneSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(c.inputs[0]!.shape).toEqual(["batch", 16, 16, 3]);
     const session = await ort.InferenceSession.create(model.onnx);
     expect([...session.outputNames].sort()).toEqual(["probabilities", "top_indices", "top_scores"]);
@@ -397,14 +407,14 @@ describe("fish-classifier transfer learning (a tiny hand-built backbone in place
 
   it("says clearly when the backbone is missing or has no classifier to find features before", async () => {
     const missing = parseFishParams({ backbone: "file://nope.onnx", folds: 2 });
-    await expect(fishClassifier.train(folder, missing, quiet)).rejects.toThrow(/not found/);
+    await expect(trainModel(fishClassifier, folder, missing, quiet)).rejects.toThrow(/not found/);
     const g = new GraphBuilder("no_classifier");
     const x = g.input({ name: "input", type: "float32", shape: ["N", 3, 8, 8] });
     g.output({ name: "output", type: "float32", shape: ["N", 3, 8, 8] }, g.op("Relu", [x]));
     const dir = await mkdtemp(join(tmpdir(), "lockstep-backbone-"));
     await writeFile(join(dir, "bad.onnx"), g.build({ opsets: { "": 12 } }));
     const bad = parseFishParams({ backbone: "file://bad.onnx", folds: 2, imageSize: 8 });
-    await expect(fishClassifier.train(folder, bad, { ...quiet, baseDir: dir })).rejects.toThrow(
+    await expect(trainModel(fishClassifier, folder, bad, { ...quiet, baseDir: dir })).rejects.toThrow(
       /cannot find the classifier/,
     );
   });

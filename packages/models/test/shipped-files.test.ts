@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { resolveNpmUri } from "@lockstep/data";
-import { fish, fishClassifier, getModel } from "../src/index.js";
+import { fish, fishClassifier, getModel, trainModel } from "../src/index.js";
 import { DEFAULT_BACKBONE } from "../src/fish-classifier/params.js";
 import { parseManifest, readShippedUri } from "../src/shipped-files.js";
 import { paramsFor } from "../src/pipeline.js";
@@ -78,7 +78,7 @@ describe("a missing or corrupted shipped file", () => {
       message: expect.stringContaining(expected),
     });
     await expect(
-      fishClassifier.train(folder, fishClassifier.parseParams({ folds: 2, backbone: null }), {
+      trainModel(fishClassifier, folder, fishClassifier.parseParams({ folds: 2, backbone: null }), {
         log: () => {},
       }),
     ).rejects.toThrow(/is corrupted/);

@@ -30,7 +30,10 @@ export interface ModelCard {
   outputs: TensorSpec[];
   labels?: string[];
   preprocessing?: Record<string, unknown>;
+  /** The params training was asked for (the model's defaults with the caller's over them). */
   params: Record<string, unknown>;
+  /** What training chose itself (tuned params, selected structures, a backbone's sha256). */
+  chosen?: Record<string, unknown>;
   seed: number;
   metrics: Record<string, number>;
   evaluation: { protocol: string; [detail: string]: unknown };

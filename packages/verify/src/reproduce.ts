@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Pin } from "@lockstep/lockfile";
-import { getModel, type ModelSpec } from "@lockstep/models";
+import { getModel, trainModel, type ModelSpec, type TrainedModel } from "@lockstep/models";
 import type { ModelCard } from "@lockstep/onnx";
 
 /**
@@ -29,7 +29,7 @@ export interface Reproduction {
   metrics?: Record<string, number>;
 }
 
-/** The params training took, out of the card's (which adds what training chose, e.g. structures). */
+/** The params training was asked for: the card's, less keys the model does not take (older cards mixed in what training chose). */
 export function trainingParams(spec: ModelSpec, card: ModelCard): unknown {
   const recorded = card.params ?? {};
   const keys = Object.keys(spec.defaultParams as Record<string, unknown>);
@@ -57,7 +57,7 @@ export async function reproduceEvaluation(
   const tolerance = options.tolerance ?? DEFAULT_REPRODUCE_TOLERANCE;
   const log = options.log ?? (() => {});
   const spec = getModel(model);
-  let params: unknown;
+  let params: { seed: number };
   try {
     params = spec.parseParams(trainingParams(spec, card));
   } catch (error) {
@@ -78,9 +78,9 @@ export async function reproduceEvaluation(
   }
   log(`re-running the evaluation of ${model} on ${dataset} (${pin.evaluation.protocol})`);
   const started = Date.now();
-  let trained: Awaited<ReturnType<ModelSpec["train"]>>;
+  let trained: TrainedModel;
   try {
-    trained = await spec.train(data, params, context);
+    trained = await trainModel(spec, data, params, context);
   } catch (error) {
     return { ok: false, detail: `training with the recorded params failed: ${(error as Error).message}` };
   }

@@ -1,10 +1,9 @@
 /**
  * A canonical byte encoding of a parsed JSON value, for cache keys: equal values give equal bytes
  * whatever their key order, whitespace or number spelling (`1`, `1.0`, `1e0`; `-0` is `0`), and
- * different values give different bytes. Numbers go in as their 8 IEEE-754 bytes rather than as
- * text: formatting doubles was most of the cost of the sorted-key JSON this replaces (btc's 200
- * candles: 327 µs that way, more than the ~280 µs of server-thread time a whole uncached btc
- * request takes; ~40 µs this way).
+ * different values give different bytes. Numbers go in as their 8 IEEE-754 bytes, not as text:
+ * formatting doubles cost more than the request it keyed (see bench/RESULTS.md, "Figures behind
+ * code decisions").
  *
  * Layout: a tag byte per value; numbers f64 LE; strings u32 byte length + UTF-8; arrays u32 count +
  * items; objects u32 count + (key, value) pairs in code-unit order of the keys. Properties holding

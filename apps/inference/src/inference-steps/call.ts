@@ -25,11 +25,9 @@ export interface InferenceCall {
 export type InferenceHandler = (call: InferenceCall) => Promise<Record<string, unknown> | JsonText>;
 
 /**
- * An InferenceCall for one HTTP request. A class, not an object literal of closures: a getter
- * closure reading the body put the body into the context that the handler's other closures (the
- * close listener, the deadline timer) share, and bodies then outlived young-generation
- * collections: 1.2 MB promoted per scavenge instead of 72 KB, and btc at 8 connections lost 12%
- * of its throughput to full collections.
+ * An InferenceCall for one HTTP request. A class, not closures: closures sharing a context kept
+ * bodies alive past young-generation collections (see bench/RESULTS.md, "Figures behind code
+ * decisions").
  */
 export class RequestCall implements InferenceCall {
   constructor(

@@ -4,10 +4,9 @@ import { HttpError } from "../errors.js";
 export { jsonErrorDetail };
 
 /**
- * Up to this size a JSON body's depth is checked on the parsed value (~8 µs for btc's 21 KB of
- * candles) rather than by scanning its text before parsing (~74 µs): at this size even a body
- * nested to the brim parses in ~3 ms, less than a benign 1 MiB body takes (~4–5 ms). Larger bodies
- * are scanned first, so that V8 never builds a deep one.
+ * Up to this size a JSON body's depth is checked on the parsed value, cheaper than scanning its
+ * text, and even a body nested to the brim parses quickly; larger bodies are scanned first, so V8
+ * never builds a deep one (figures: bench/RESULTS.md, "Figures behind code decisions").
  */
 const SCAN_DEPTH_ABOVE = 64 * 1024;
 

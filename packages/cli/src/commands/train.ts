@@ -15,7 +15,8 @@ import { parseEnvironment, parseParamsOption } from "../params.js";
 
 export interface TrainOptions {
   data?: string;
-  params?: string;
+  /** --params as given on the command line (JSON text or @file), or params already parsed (the train action). */
+  params?: string | Record<string, unknown>;
   store?: string;
   env?: string;
   lock?: string;
@@ -37,7 +38,7 @@ export const defaultStore = (env: NodeJS.ProcessEnv = process.env) =>
 /** Trains a model, stores the artifact, writes the report and candidate pin; with --pin, gates and pins. */
 export async function train(model: string, options: TrainOptions, out: Output): Promise<TrainOutcome> {
   const environment = parseEnvironment(options.env);
-  const params = parseParamsOption(options.params);
+  const params = typeof options.params === "object" ? options.params : parseParamsOption(options.params);
   const path = lockPath(options.lock);
   const baseDir = dirname(path);
   const lock = await readLockOrEmpty(path);

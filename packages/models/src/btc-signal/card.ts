@@ -1,4 +1,3 @@
-import type { ModelCard } from "@lockstep/onnx";
 import { referenceProfile } from "../reference-profile.js";
 import type { CandleSeries } from "./candles.js";
 import { iso, type BtcEvaluation } from "./evaluation.js";
@@ -6,8 +5,7 @@ import { FEATURE_NAMES, LOOKBACK } from "./features.js";
 import { CLASSES } from "./labels.js";
 import type { BtcParams } from "./params.js";
 import type { Tuning } from "./search.js";
-
-export const TRAINER = { name: "lockstep/btc-signal gbdt", version: "1" };
+import type { TrainerCard } from "../spec.js";
 
 export interface BtcCardInput {
   series: CandleSeries;
@@ -18,7 +16,6 @@ export interface BtcCardInput {
   rows: number[][];
   tuning: Tuning;
   evaluation: BtcEvaluation;
-  metrics: Record<string, number>;
   /** The evaluation folds' predicted classes and probabilities. */
   predictions: number[];
   probabilities: number[][];
@@ -27,16 +24,13 @@ export interface BtcCardInput {
 }
 
 /** btc-signal's card: what it reads, what it answers, how it was evaluated, what serving needs. */
-export function btcCard(input: BtcCardInput): ModelCard {
-  const { series, params, features, rows, evaluation, metrics } = input;
+export function btcCard(input: BtcCardInput): TrainerCard {
+  const { series, params, features, rows, evaluation } = input;
   const barriers = { upperPct: params.upperPct, lowerPct: params.lowerPct, horizonBars: params.horizonBars };
   const selectedNames = features.map((f) => FEATURE_NAMES[f]!);
   const first = series.candles[0]!;
   const last = series.candles.at(-1)!;
   return {
-    cardVersion: 1,
-    name: "btc-signal",
-    task: "classification",
     description: `Buy/sell/hold signal for the next ${params.horizonBars} bars from the last ${LOOKBACK} OHLCV candles (gradient-boosted trees on ${features.length} past-only features).`,
     inputs: [{ name: "features", type: "float32", shape: ["batch", features.length] }],
     outputs: [
@@ -51,9 +45,7 @@ export function btcCard(input: BtcCardInput): ModelCard {
       gapCount: series.gaps.length,
       gapPolicy: "features read the candles as given; bars whose label window spans a gap are not labelled",
     },
-    params: { ...params, gbdt: input.tuning.best },
-    seed: params.seed,
-    metrics,
+    chosen: { gbdt: input.tuning.best },
     evaluation: {
       protocol: input.protocol,
       folds: evaluation.folds,
@@ -83,6 +75,5 @@ export function btcCard(input: BtcCardInput): ModelCard {
       barriers,
       lastCandle: iso(last.time),
     },
-    trainer: TRAINER,
   };
 }

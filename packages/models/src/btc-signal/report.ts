@@ -3,6 +3,7 @@ import type { ModelCard, ParityReport } from "@lockstep/onnx";
 import { confusionChart, lineChart } from "../plots.js";
 import { assetLink, timingsTable } from "../report-files.js";
 import { CLASSES } from "./labels.js";
+import type { BtcParams } from "./params.js";
 import type { Tuning } from "./search.js";
 import type { BtcEvaluation } from "./evaluation.js";
 
@@ -13,6 +14,7 @@ const date = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 /** The Markdown training report with its equity-curve and confusion-matrix charts. */
 export function renderBtcReport(
   card: ModelCard,
+  params: BtcParams,
   evaluation: BtcEvaluation,
   importance: PermutationImportance,
   tuning: Tuning,
@@ -77,7 +79,7 @@ export function renderBtcReport(
     ``,
     `## Backtest`,
     ``,
-    `Long on "buy", flat otherwise, position changes at the bar's close, ${(card.params as { feePct: number }).feePct}% fee per trade.`,
+    `Long on "buy", flat otherwise, position changes at the bar's close, ${params.feePct}% fee per trade.`,
     ``,
     `| strategy | return | trades | time in market |`,
     `| --- | ---: | ---: | ---: |`,

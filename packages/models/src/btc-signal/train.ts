@@ -1,8 +1,8 @@
 import { trainGbdt } from "@lockstep/ml";
-import { cardMetadata, checkParity, exportTreeEnsemble } from "@lockstep/onnx";
+import { exportTreeEnsemble } from "@lockstep/onnx";
 import { ModelError } from "../errors.js";
 import { phaseTimer, round, type Phase } from "../phases.js";
-import type { TrainContext, TrainedModel } from "../spec.js";
+import type { TrainContext, TrainerResult } from "../spec.js";
 import { candlesSha256, type CandleSeries } from "./candles.js";
 import { btcCard } from "./card.js";
 import { buildDataset, project, type Dataset } from "./dataset.js";
@@ -12,8 +12,6 @@ import { CLASSES } from "./labels.js";
 import type { BtcParams } from "./params.js";
 import { renderBtcReport } from "./report.js";
 import { gbdtParams, innerSplits, selectByPermutation, tune, type Tuning } from "./search.js";
-
-export { TRAINER } from "./card.js";
 
 /**
  * Feature selection and tuning see only the bars before the evaluation period, less a purge gap:
@@ -56,7 +54,7 @@ export async function trainBtc(
   series: CandleSeries,
   params: BtcParams,
   context: TrainContext,
-): Promise<TrainedModel> {
+): Promise<TrainerResult> {
   const { timings, phase } = phaseTimer(context.phase);
   const { log } = context;
   const barriers = { upperPct: params.upperPct, lowerPct: params.lowerPct, horizonBars: params.horizonBars };
@@ -119,46 +117,27 @@ export async function trainBtc(
     rows,
     tuning,
     evaluation,
-    metrics,
     predictions,
     probabilities,
     protocol,
     datasetSha256,
   });
-  const onnx = exportTreeEnsemble(final.toEnsemble(), {
-    inputName: "features",
-    metadata: cardMetadata(card),
-    docString: card.description,
-  });
+  const model = exportTreeEnsemble(final.toEnsemble(), { inputName: "features" });
 
-  // parity: the trainer's probabilities on the last 256 bars (as the float32 the graph reads) vs onnxruntime
+  // parity: the trainer's probabilities on the last 256 bars, as the float32 the graph reads
   const tail = rows.slice(-256).map((r) => r.map(Math.fround));
   const expected = (final.predict(tail) as number[][]).flat();
-  const parity = await checkParity(
-    onnx,
-    { name: "features", data: Float32Array.from(tail.flat()), dims: [tail.length, features.length] },
-    { name: "probabilities", expected },
-  );
-  log(
-    `parity: onnxruntime matches the trainer on ${parity.rows} bars (max |diff| ${parity.maxAbsDiff.toExponential(2)})`,
-  );
-
-  const { markdown, assets } = renderBtcReport(
-    card,
-    evaluation,
-    selection.importance,
-    tuning,
-    timings,
-    parity,
-  );
   return {
-    onnx,
+    model,
     card,
     metrics,
-    evaluation: { protocol, dataset: series.source, datasetSha256 },
-    report: markdown,
-    assets,
-    parity,
+    parity: {
+      input: { name: "features", data: Float32Array.from(tail.flat()), dims: [tail.length, features.length] },
+      output: { name: "probabilities", expected },
+      rows: "bars",
+    },
+    report: (finished, parity) =>
+      renderBtcReport(finished, params, evaluation, selection.importance, tuning, timings, parity),
     timings,
   };
 }

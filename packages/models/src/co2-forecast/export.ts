@@ -1,11 +1,4 @@
-import {
-  attr,
-  cardMetadata,
-  composeModels,
-  GraphBuilder,
-  withMetadata,
-  type ModelCard,
-} from "@lockstep/onnx";
+import { attr, composeModels, GraphBuilder } from "@lockstep/onnx";
 import { transpose, type Matrix } from "@lockstep/ml";
 import { exportLayersModel } from "@lockstep/ml/nn";
 import type { ResidualNet } from "./residual-net.js";
@@ -83,7 +76,6 @@ function outputGraph(net: ResidualNet, interval: { lower: number[]; upper: numbe
 export function exportForecaster(
   net: ResidualNet,
   interval: { lower: number[]; upper: number[] },
-  card: ModelCard,
 ): Uint8Array {
   const lstm = exportLayersModel(net.model, { inputName: "sequence", outputName: "correction" });
   const withLstm = composeModels(transformGraph(net), lstm, {
@@ -97,5 +89,5 @@ export function exportForecaster(
     prefix: "output/",
     outputNames: { forecast: "forecast", lower: "lower", upper: "upper" },
   });
-  return withMetadata(whole, cardMetadata(card), card.description);
+  return whole;
 }

@@ -9,6 +9,7 @@ export const CO2_DEFAULT_DATA = "npm:vega-datasets/data/co2-concentration.csv";
 export const co2Forecast: ModelSpec<MonthlySeries, Co2Params> = {
   name: "co2-forecast",
   task: "time-series-forecast",
+  trainer: { name: "lockstep/co2-forecast lstm-residual", version: "3" },
   description: "Monthly Mauna Loa CO2 forecast (ppm) with prediction intervals",
   gate: { metric: "mape_h12", goal: "minimize", minImprovement: 0 },
   defaultData: CO2_DEFAULT_DATA,

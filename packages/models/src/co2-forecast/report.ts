@@ -14,6 +14,8 @@ const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"
 /** The Markdown training report with the backtest and the final forecast as charts. */
 export function renderCo2Report(
   card: ModelCard,
+  params: Co2Params,
+  structures: LocalTrendConfig[],
   series: MonthlySeries,
   result: BacktestResult,
   final: { forecast: number[]; interval: Interval },
@@ -22,7 +24,6 @@ export function renderCo2Report(
 ): { markdown: string; assets: Record<string, string> } {
   const values = series.values;
   const start = monthIndex(series.start);
-  const params = card.params as unknown as Co2Params & { structures: LocalTrendConfig[] };
   const level = Math.round(params.intervalLevel * 100);
   const longest = Math.max(...result.horizons.map((h) => h.horizon));
   const firstOrigin = result.origins[0]!.origin;
@@ -116,8 +117,8 @@ export function renderCo2Report(
     ``,
     `## Final model`,
     ``,
-    `- base: the equal-weight average of the ${params.structures.length} trend + seasonality structures that forecast the most recent data best:`,
-    ...params.structures.map((s) => `  - ${describeStructure(s)}`),
+    `- base: the equal-weight average of the ${structures.length} trend + seasonality structures that forecast the most recent data best:`,
+    ...structures.map((s) => `  - ${describeStructure(s)}`),
     `- LSTM: ${params.members} x LSTM(${params.units}, sigmoid gates) over the last ${params.sequenceLength} residuals, dense to ${params.maxHorizon} horizons, averaged; early stopping on the most recent ${Math.round(params.validationFraction * 100)}% of windows:`,
     ...training.map(
       (m, i) =>

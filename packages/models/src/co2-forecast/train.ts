@@ -1,7 +1,6 @@
-import { checkParity, type ModelCard } from "@lockstep/onnx";
 import { phaseTimer, round } from "../phases.js";
 import { referenceProfile } from "../reference-profile.js";
-import type { TrainContext, TrainedModel } from "../spec.js";
+import type { TrainContext, TrainerCard, TrainerResult } from "../spec.js";
 import { backtest, type BacktestResult } from "./backtest.js";
 import { seriesSha256, type MonthlySeries } from "./data.js";
 import { exportForecaster } from "./export.js";
@@ -18,8 +17,6 @@ import {
   trainResidualNet,
   type ResidualNet,
 } from "./residual-net.js";
-
-export const TRAINER = { name: "lockstep/co2-forecast lstm-residual", version: "2" };
 
 /**
  * Card and pin metrics: Lockstep's scores per horizon with its intervals' coverage, then the
@@ -79,7 +76,7 @@ export async function trainCo2(
   series: MonthlySeries,
   params: Co2Params,
   context: TrainContext,
-): Promise<TrainedModel> {
+): Promise<TrainerResult> {
   const values = series.values;
   const operators = new OperatorCache(params.maxHorizon);
   const { timings, phase } = phaseTimer(context.phase);
@@ -119,10 +116,7 @@ export async function trainCo2(
   try {
     const window = net.window;
     const protocol = `rolling-origin backtest: ${params.origins} origins ${params.originSpacing} months apart per horizon (12 and 24 months), the last forecast ending at ${lastMonth}; the trend structure and the LSTM re-fitted at each origin on earlier data only`;
-    const card: ModelCard = {
-      cardVersion: 1,
-      name: "co2-forecast",
-      task: "time-series-forecast",
+    const card: TrainerCard = {
       description:
         "Monthly Mauna Loa CO2 (ppm): an LSTM forecasts the errors of a local trend + seasonality forecaster from the detrended, deseasonalised recent residuals; direct multi-horizon, with empirical prediction intervals. Transform, LSTM and intervals are one ONNX graph: raw ppm in, ppm out.",
       inputs: [{ name: "history", type: "float32", shape: ["batch", window] }],
@@ -137,9 +131,7 @@ export async function trainCo2(
         residuals: `last ${params.sequenceLength} of the residuals after a linear trend and ${RESIDUAL_STRUCTURE.harmonics} yearly harmonics fitted over ${params.residualWindow} months (in graph)`,
         scaling: { input: round(net.inputScale), correction: net.outputScale.map((v) => round(v)) },
       },
-      params: { ...params, structures: selection.members },
-      seed: params.seed,
-      metrics,
+      chosen: { structures: selection.members },
       evaluation: {
         protocol,
         origins: Object.fromEntries(result.horizons.map((h) => [`h${h.horizon}`, h.origins.map(month)])),
@@ -164,9 +156,8 @@ export async function trainCo2(
         maxHorizon: params.maxHorizon,
         intervalLevel: params.intervalLevel,
       },
-      trainer: TRAINER,
     };
-    const onnx = exportForecaster(net, interval, card);
+    const model = exportForecaster(net, interval);
 
     // parity: the trainer's forecasts at the last 16 origins vs onnxruntime on the same windows,
     // both from the float32 values the graph sees
@@ -175,31 +166,29 @@ export async function trainCo2(
     const ends = Array.from({ length: rows }, (_, r) => values.length - r);
     const input = new Float32Array(rows * window);
     ends.forEach((end, r) => input.set(asFloat32.slice(end - window, end), r * window));
-    const parity = await checkParity(
-      onnx,
-      { name: "history", data: input, dims: [rows, window] },
-      { name: "forecast", expected: forecastWith(net, asFloat32, ends).flat() },
-    );
-    context.log(
-      `parity: onnxruntime matches the trainer on ${parity.rows} windows (max |diff| ${parity.maxAbsDiff.toExponential(2)} ppm)`,
-    );
+    const expected = forecastWith(net, asFloat32, ends).flat();
     const forecast = forecastWith(net, values, [values.length])[0]!;
-    const { markdown, assets } = renderCo2Report(
-      card,
-      series,
-      result,
-      { forecast, interval },
-      timings,
-      parity,
-    );
+    const structures = selection.members;
     return {
-      onnx,
+      model,
       card,
       metrics,
-      evaluation: { protocol, dataset: series.source, datasetSha256: card.data.sha256 },
-      report: markdown,
-      assets,
-      parity,
+      parity: {
+        input: { name: "history", data: input, dims: [rows, window] },
+        output: { name: "forecast", expected },
+        rows: "windows",
+      },
+      report: (finished, parity) =>
+        renderCo2Report(
+          finished,
+          params,
+          structures,
+          series,
+          result,
+          { forecast, interval },
+          timings,
+          parity,
+        ),
       timings,
     };
   } finally {

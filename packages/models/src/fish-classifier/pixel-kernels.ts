@@ -1,6 +1,6 @@
-// The hot loops of the image path (PNG unfiltering, the bilinear resize) in WebAssembly: for a
-// 104 x 112 fish photo they took ~0.9 ms of the serving thread in JavaScript, ~0.25 ms here, with
-// the same bytes out. Source: pixels.wat; this module lays out each call's memory and runs it.
+// The hot loops of the image path (PNG unfiltering, the bilinear resize) in WebAssembly: a quarter
+// of JavaScript's serving-thread time, the same bytes out (bench/RESULTS.md). Source: pixels.wat;
+// this module lays out each call's memory and runs it.
 import { PIXELS_WASM } from "./pixels-wasm.js";
 
 interface LinearMemory {

@@ -2,12 +2,14 @@ import type { ModelCard, ParityReport } from "@lockstep/onnx";
 import { confusionChart } from "../plots.js";
 import { assetLink, timingsTable } from "../report-files.js";
 import type { FishEvaluation } from "./evaluation.js";
+import type { FishParams } from "./params.js";
 
 const f = (value: number, digits = 4) => value.toFixed(digits);
 
 /** The Markdown training report with the confusion-matrix chart. */
 export function renderFishReport(
   card: ModelCard,
+  params: FishParams,
   evaluation: FishEvaluation,
   timings: Record<string, number>,
   parity: ParityReport,
@@ -56,7 +58,7 @@ export function renderFishReport(
     ``,
     ...timingsTable(timings),
     ``,
-    `onnxruntime (one graph: preprocessing, ${card.params.backbone ? "backbone, head" : "CNN"}, softmax, top-k) matches the trainer on ${parity.rows} images: max |diff| ${parity.maxAbsDiff.toExponential(2)}.`,
+    `onnxruntime (one graph: preprocessing, ${params.backbone ? "backbone, head" : "CNN"}, softmax, top-k) matches the trainer on ${parity.rows} images: max |diff| ${parity.maxAbsDiff.toExponential(2)}.`,
     ``,
   ].join("\n");
   return {

@@ -7,11 +7,10 @@ import {
   topKAccuracy,
   type Split,
 } from "@lockstep/ml";
-import { cardMetadata, checkParity, withMetadata, type ModelCard } from "@lockstep/onnx";
 import { ModelError } from "../errors.js";
 import { referenceProfile } from "../reference-profile.js";
 import { phaseTimer, round } from "../phases.js";
-import type { TrainContext, TrainedModel } from "../spec.js";
+import type { TrainContext, TrainerCard, TrainerResult } from "../spec.js";
 import type { FishEvaluation } from "./evaluation.js";
 import { IMAGENET, PARITY_IMAGES, type FoldJob } from "./fold-trainer.js";
 import { groupsOf } from "./groups.js";
@@ -21,8 +20,6 @@ import type { FishParams } from "./params.js";
 import { renderFishReport } from "./report.js";
 import { smallCnn } from "./small-cnn.js";
 import { transferLearning } from "./transfer-learning.js";
-
-export const TRAINER = { name: "lockstep/fish-classifier", version: "1" };
 
 /** Every image read once: prepared (uint8 RGB size x size) and fingerprinted, with progress. */
 async function prepareAll(
@@ -56,7 +53,7 @@ export async function trainFish(
   folder: ImageFolder,
   params: FishParams,
   context: TrainContext,
-): Promise<TrainedModel> {
+): Promise<TrainerResult> {
   const { log } = context;
   const { timings, phase } = phaseTimer(context.phase);
   const classes = folder.classes.length;
@@ -115,10 +112,7 @@ export async function trainFish(
       return s / (img.length / 3) / 255;
     }),
   );
-  const card: ModelCard = {
-    cardVersion: 1,
-    name: "fish-classifier",
-    task: "image-classification",
+  const card: TrainerCard = {
     description: params.backbone
       ? `Fish species from a photo: a pretrained backbone's pooled features and a softmax head trained on ${folder.items.length} images of ${classes} classes, top-${params.topK} answer.`
       : `Fish species from a photo: a small CNN trained from scratch on ${folder.items.length} images of ${classes} classes, top-${params.topK} answer.`,
@@ -137,9 +131,7 @@ export async function trainFish(
         : { scale: 1 / 255, inGraph: true },
       augmentation: params.augment,
     },
-    params: { ...params, backboneSha256: trainer.backboneSha256 ?? null },
-    seed: params.seed,
-    metrics,
+    chosen: { backboneSha256: trainer.backboneSha256 ?? null },
     evaluation: { protocol, folds, baselines: trainer.baselines, confusion: report.confusion },
     data: {
       source: folder.source,
@@ -156,20 +148,10 @@ export async function trainFish(
       },
     ),
     serving: { size, resize: geometry.resize, topK: Math.min(params.topK, classes), classes: folder.classes },
-    trainer: TRAINER,
   };
-  const onnx = withMetadata(trainer.model, cardMetadata(card), card.description);
   const sample = images.slice(0, PARITY_IMAGES);
   const input = new Uint8Array(sample.length * size * size * 3);
   sample.forEach((img, k) => input.set(img, k * size * size * 3));
-  const parity = await checkParity(
-    onnx,
-    { name: "image", data: input, dims: [sample.length, size, size, 3] },
-    { name: "probabilities", expected: trainer.parityProbabilities.flat() },
-  );
-  log(
-    `parity: onnxruntime matches the trainer on ${parity.rows} images (max |diff| ${parity.maxAbsDiff.toExponential(2)})`,
-  );
   const evaluation: FishEvaluation = {
     report,
     top3,
@@ -177,15 +159,16 @@ export async function trainFish(
     baselines: trainer.baselines,
     groupsTotal: groupCount,
   };
-  const { markdown, assets } = renderFishReport(card, evaluation, timings, parity);
   return {
-    onnx,
+    model: trainer.model,
     card,
     metrics,
-    evaluation: { protocol, dataset: folder.source, datasetSha256: card.data.sha256 },
-    report: markdown,
-    assets,
-    parity,
+    parity: {
+      input: { name: "image", data: input, dims: [sample.length, size, size, 3] },
+      output: { name: "probabilities", expected: trainer.parityProbabilities.flat() },
+      rows: "images",
+    },
+    report: (finished, parity) => renderFishReport(finished, params, evaluation, timings, parity),
     timings,
   };
 }
