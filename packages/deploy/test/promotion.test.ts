@@ -38,7 +38,7 @@ describe("promotePin", () => {
     );
     const promoted = promotePin(lock, "co2-forecast", "staging", "production").lock;
     expect(refusal(() => promotePin(promoted, "co2-forecast", "staging", "production"))).toMatch(
-      /production already pins co2-forecast version 1/,
+      new RegExp(`production already pins co2-forecast version ${staging.version} `),
     );
     expect(refusal(() => promotePin(lock, "co2-forecast", "staging", "staging"))).toMatch(/to itself/);
   });
@@ -68,7 +68,7 @@ describe("revertPin", () => {
     );
     expect(
       refusal(() => revertPin(current, [{ commit: "c3", lock: current }], "co2-forecast", "staging")),
-    ).toMatch(/no earlier pin in the lock's history than version 2/);
+    ).toMatch(new RegExp(`no earlier pin in the lock's history than version ${v2.version} `));
     expect(refusal(() => revertPin(current, [], "co2-forecast", "staging"))).toMatch(/no earlier pin/);
   });
 });
