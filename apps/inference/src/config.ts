@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import type { Logger } from "pino";
 import type { BatchingOptions } from "./batching/batcher.js";
 import type { CacheBackend } from "./cache/backend.js";
@@ -64,6 +64,20 @@ export interface ServerConfig {
   drainDelayMs: number;
   /** How often the lock file is checked for a new pin (0 = only on SIGHUP). */
   watchLockMs: number;
+  /** Where each answered prediction is recorded (bounded and never waited for). */
+  predictionLog: {
+    kind: "off" | "jsonl" | "clickhouse";
+    /** JSON Lines files, one per UTC day (kind jsonl). */
+    dir: string;
+    /** http(s)://host:port/database (kind clickhouse). */
+    url?: string;
+    /** Share of predictions logged, 0 to 1. */
+    sampleRate: number;
+    /** Records held while the sink is slow or down; the oldest beyond are dropped and counted. */
+    maxQueue: number;
+  };
+  /** Online drift: the last `window` predictions per model against the card's profile, once `minCount` are in. */
+  drift: { window: number; minCount: number };
 }
 
 export class ConfigError extends Error {
@@ -79,6 +93,53 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw);
+  if (!/^\s*(0|1|0?\.\d+|1\.0*)\s*$/.test(raw) || !(value >= 0 && value <= 1)) {
+    throw new ConfigError(`${name} must be a number from 0 to 1, got "${raw.slice(0, 40)}"`);
+  }
+  return value;
+}
+
+function predictionLogConfig(env: NodeJS.ProcessEnv, lockPath: string): ServerConfig["predictionLog"] {
+  const url = env.LOCKSTEP_CLICKHOUSE_URL?.trim() || undefined;
+  const kind = (env.LOCKSTEP_PREDICTION_LOG?.trim().toLowerCase() ||
+    (url ? "clickhouse" : "jsonl")) as string;
+  if (kind !== "off" && kind !== "jsonl" && kind !== "clickhouse") {
+    throw new ConfigError(
+      `LOCKSTEP_PREDICTION_LOG must be off, jsonl or clickhouse, got "${env.LOCKSTEP_PREDICTION_LOG!.slice(0, 40)}"`,
+    );
+  }
+  if (kind === "clickhouse") {
+    if (!url) throw new ConfigError("LOCKSTEP_PREDICTION_LOG=clickhouse needs LOCKSTEP_CLICKHOUSE_URL");
+    if (!/^https?:\/\/[^\s]+$/.test(url))
+      throw new ConfigError(
+        "LOCKSTEP_CLICKHOUSE_URL must be an http:// or https:// URL (http://host:8123/database)",
+      );
+  }
+  const dir = env.LOCKSTEP_PREDICTION_LOG_DIR?.trim() || join(dirname(lockPath), ".lockstep", "predictions");
+  if (dir.includes("\0")) throw new ConfigError("LOCKSTEP_PREDICTION_LOG_DIR is not a path");
+  return {
+    kind,
+    dir: resolve(dir),
+    url,
+    sampleRate: fraction(env, "LOCKSTEP_PREDICTION_LOG_SAMPLE", 1),
+    maxQueue: integer(env, "LOCKSTEP_PREDICTION_LOG_QUEUE", 10_000, 1, 10_000_000),
+  };
+}
+
+function driftConfig(env: NodeJS.ProcessEnv): ServerConfig["drift"] {
+  const window = integer(env, "LOCKSTEP_DRIFT_WINDOW", 1000, 10, 1_000_000);
+  const minCount = integer(env, "LOCKSTEP_DRIFT_MIN", Math.min(100, window), 1, 1_000_000);
+  if (minCount > window)
+    throw new ConfigError(
+      `LOCKSTEP_DRIFT_MIN (${minCount}) must not exceed LOCKSTEP_DRIFT_WINDOW (${window})`,
+    );
+  return { window, minCount };
 }
 
 function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
@@ -152,10 +213,14 @@ function parseBatching(raw: string | undefined): Record<string, Partial<Batching
 }
 
 /** Settings a caller (a test, the CLI) sets over the defaults; nested groups may be partial. */
-export type ConfigOverrides = Partial<Omit<ServerConfig, "bodyLimits" | "limits" | "cache">> & {
+export type ConfigOverrides = Partial<
+  Omit<ServerConfig, "bodyLimits" | "limits" | "cache" | "predictionLog" | "drift">
+> & {
   bodyLimits?: Partial<BodyLimits>;
   limits?: Partial<ServerLimits>;
   cache?: Partial<ServerConfig["cache"]>;
+  predictionLog?: Partial<ServerConfig["predictionLog"]>;
+  drift?: Partial<ServerConfig["drift"]>;
 };
 
 /** The defaults with some settings replaced: what callers that do not read the environment use. */
@@ -166,6 +231,8 @@ export function configWith(overrides: ConfigOverrides = {}, base = configFromEnv
     bodyLimits: { ...base.bodyLimits, ...overrides.bodyLimits },
     limits: { ...base.limits, ...overrides.limits },
     cache: { ...base.cache, ...overrides.cache },
+    predictionLog: { ...base.predictionLog, ...overrides.predictionLog },
+    drift: { ...base.drift, ...overrides.drift },
   };
 }
 
@@ -185,8 +252,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     );
   }
   if ((env.LOCKSTEP_LOCK ?? "").includes("\0")) throw new ConfigError("LOCKSTEP_LOCK is not a path");
+  const lockPath = resolve(env.LOCKSTEP_LOCK?.trim() || "models.lock.json");
   return {
-    lockPath: resolve(env.LOCKSTEP_LOCK?.trim() || "models.lock.json"),
+    lockPath,
     environment,
     port: integer(env, "PORT", 8080, 0, 65_535),
     bodyLimits: {
@@ -228,6 +296,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     inline: onOff(env, "LOCKSTEP_INLINE", true),
     drainDelayMs: integer(env, "LOCKSTEP_DRAIN_DELAY_MS", 0, 0, 600_000),
     watchLockMs: integer(env, "LOCKSTEP_WATCH_LOCK_MS", 2000, 0, 3_600_000),
+    predictionLog: predictionLogConfig(env, lockPath),
+    drift: driftConfig(env),
   };
 }
 

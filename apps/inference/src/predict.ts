@@ -1,4 +1,10 @@
-import { decodeRequest, encodeAnswer, ModelError, type OutputTensor } from "@lockstep/models";
+import {
+  decodeRequest,
+  encodeAnswer,
+  ModelError,
+  type MonitorValue,
+  type OutputTensor,
+} from "@lockstep/models";
 import type { Tensors } from "./batching/tensors.js";
 import { cachedAnswer, type CachedAnswer } from "./cache/cached-answer.js";
 import type { InferenceHandler } from "./inference-steps/call.js";
@@ -18,7 +24,7 @@ const elapsedMs = (started: bigint) => Number(process.hrtime.bigint() - started)
  * artifact gave it and how long it took.
  */
 export function predict(options: RouteOptions): InferenceHandler {
-  const { registry, metrics, cache } = options;
+  const { registry, metrics, cache, monitoring } = options;
   const { maxAnswerBytes } = options.config;
   return async (call) => {
     const started = process.hrtime.bigint();
@@ -38,6 +44,7 @@ export function predict(options: RouteOptions): InferenceHandler {
         : cache.key(model.pin.sha256, "v1", call.body));
     let entry: CachedAnswer | undefined = key ? await cache!.get(name, key) : undefined;
     const cached = entry !== undefined;
+    let features: Record<string, MonitorValue> | undefined;
     if (!entry) {
       let decoded;
       try {
@@ -46,6 +53,7 @@ export function predict(options: RouteOptions): InferenceHandler {
         if (error instanceof ModelError) throw new HttpError(400, error.code, error.message);
         throw error;
       }
+      features = monitoring?.features(model, decoded);
       let outputs: Tensors;
       try {
         outputs = await runModel(model, decoded.feeds as Tensors, call.signal, metrics);
@@ -59,9 +67,11 @@ export function predict(options: RouteOptions): InferenceHandler {
       if (key) cache!.set(key, entry);
     }
     observeAnswer(metrics, model, entry.answer);
+    const ms = elapsedMs(started);
+    monitoring?.record(model, call.requestId, features, entry.answer, ms, cached);
     return joinJson({ model: name, version: model.pin.version, sha256: model.pin.sha256 }, entry.json, {
       cached,
-      processing_time_ms: elapsedMs(started),
+      processing_time_ms: ms,
     });
   };
 }

@@ -1,6 +1,7 @@
 import type { ServableSpec } from "@lockstep/models";
 import type { ResponseCache } from "./cache/response-cache.js";
 import type { ServerConfig } from "./config.js";
+import type { Monitoring } from "./monitoring.js";
 import type { Metrics } from "./metrics.js";
 import type { LoadedModel, ModelRegistry } from "./model-registry.js";
 import { predict } from "./predict.js";
@@ -16,6 +17,8 @@ export interface RouteOptions {
   accepting: () => boolean;
   /** Read here: maxAnswerBytes (a request asking for more gets 413), bodyLimits.jsonDepth. */
   config: ServerConfig;
+  /** The prediction log and online drift (none: nothing recorded). */
+  monitoring?: Monitoring;
 }
 
 /** What a client may learn about a served model: its card without training internals. */

@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { readLock } from "@lockstep/lockfile";
 import { cacheBackend, type ServerConfig } from "./config.js";
 import { watchLock } from "./lock-watcher.js";
+import { predictionLogFrom } from "./monitoring.js";
 import { createInferenceServer, type InferenceServer } from "./server.js";
 
 export interface ServeLockOptions {
@@ -29,6 +30,7 @@ export async function serveLock(
     lock,
     config,
     cacheBackend: cacheBackend(config.cache, logger),
+    predictionLog: await predictionLogFrom(config.predictionLog, logger),
     storeOptions: { baseDir: dirname(config.lockPath) },
     logger,
     pending: options.pending,

@@ -8,6 +8,8 @@ import type { OpenStoreOptions } from "@lockstep/store";
 import type { CacheBackend } from "./cache/backend.js";
 import { ResponseCache } from "./cache/response-cache.js";
 import { configWith, type ServerConfig } from "./config.js";
+import { Monitoring } from "./monitoring.js";
+import type { PredictionLog } from "@lockstep/monitor";
 import { inferenceSteps } from "./inference-steps/steps.js";
 import { answerClientError, refuseNoHost } from "./client-error.js";
 import { createMetrics, type Metrics } from "./metrics.js";
@@ -30,6 +32,8 @@ export interface ServerOptions {
   pending?: string[];
   /** The models this server can serve, by name: code and settings, nothing else (default: Lockstep's registry). */
   specs?: Readonly<Record<string, ServableSpec>>;
+  /** Where answered predictions are recorded (predictionLogFrom makes it from config.predictionLog); none = not logged. */
+  predictionLog?: PredictionLog;
 }
 
 export interface InferenceServer {
@@ -63,6 +67,12 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     pending: options.pending,
     specs: options.specs,
   });
+  const monitoring = new Monitoring(
+    metrics,
+    () => registry.names().flatMap((name) => registry.get(name) ?? []),
+    config.drift,
+    options.predictionLog,
+  );
   const cache = options.cacheBackend
     ? new ResponseCache(options.cacheBackend, metrics, config.cache.ttlSeconds, config.cache.maxEntryBytes)
     : undefined;
@@ -73,6 +83,7 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     cache,
     accepting: () => accepting,
     config,
+    monitoring,
   };
 
   const app = new Koa();
@@ -110,6 +121,7 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
       }
       await registry.close();
       await cache?.close();
+      await monitoring.close();
     })();
     return closing;
   };

@@ -102,6 +102,19 @@ describe("server configuration from the environment", () => {
     [{ LOCKSTEP_ENV: "../../etc" }, /LOCKSTEP_ENV/],
     [{ LOCKSTEP_ENV: "x".repeat(100) }, /LOCKSTEP_ENV/],
     [{ LOCKSTEP_LOCK: "models\0.json" }, /LOCKSTEP_LOCK is not a path/],
+    [{ LOCKSTEP_PREDICTION_LOG: "kafka" }, /LOCKSTEP_PREDICTION_LOG must be off, jsonl or clickhouse/],
+    [{ LOCKSTEP_PREDICTION_LOG: "clickhouse" }, /needs LOCKSTEP_CLICKHOUSE_URL/],
+    [{ LOCKSTEP_CLICKHOUSE_URL: "tcp://ch:9000" }, /must be an http:\/\/ or https:\/\/ URL/],
+    [
+      { LOCKSTEP_PREDICTION_LOG_SAMPLE: "1.5" },
+      /LOCKSTEP_PREDICTION_LOG_SAMPLE must be a number from 0 to 1/,
+    ],
+    [{ LOCKSTEP_PREDICTION_LOG_SAMPLE: "NaN" }, /LOCKSTEP_PREDICTION_LOG_SAMPLE/],
+    [{ LOCKSTEP_PREDICTION_LOG_SAMPLE: "-0.1" }, /LOCKSTEP_PREDICTION_LOG_SAMPLE/],
+    [{ LOCKSTEP_PREDICTION_LOG_QUEUE: "0" }, /LOCKSTEP_PREDICTION_LOG_QUEUE/],
+    [{ LOCKSTEP_PREDICTION_LOG_DIR: "a\0b" }, /LOCKSTEP_PREDICTION_LOG_DIR is not a path/],
+    [{ LOCKSTEP_DRIFT_WINDOW: "5" }, /LOCKSTEP_DRIFT_WINDOW/],
+    [{ LOCKSTEP_DRIFT_WINDOW: "50", LOCKSTEP_DRIFT_MIN: "80" }, /must not exceed LOCKSTEP_DRIFT_WINDOW/],
   ])("refuses %j", (env, message) => {
     expect(() => configFromEnv(env)).toThrow(ConfigError);
     expect(() => configFromEnv(env)).toThrow(message);
@@ -124,6 +137,25 @@ describe("one configuration, parsed once", () => {
       lockPath: resolve("models.lock.json"),
       environment: "staging",
     });
+  });
+
+  it("logs predictions to JSON Lines beside the lock by default, to ClickHouse when given its URL", () => {
+    expect(configFromEnv({ LOCKSTEP_LOCK: "/srv/models.lock.json" }).predictionLog).toEqual({
+      kind: "jsonl",
+      dir: "/srv/.lockstep/predictions",
+      url: undefined,
+      sampleRate: 1,
+      maxQueue: 10_000,
+    });
+    expect(
+      configFromEnv({
+        LOCKSTEP_CLICKHOUSE_URL: "http://ch:8123/lockstep",
+        LOCKSTEP_PREDICTION_LOG_SAMPLE: "0.25",
+      }).predictionLog,
+    ).toMatchObject({ kind: "clickhouse", url: "http://ch:8123/lockstep", sampleRate: 0.25 });
+    expect(configFromEnv({ LOCKSTEP_PREDICTION_LOG: "off" }).predictionLog.kind).toBe("off");
+    expect(configFromEnv({}).drift).toEqual({ window: 1000, minCount: 100 });
+    expect(configFromEnv({ LOCKSTEP_DRIFT_WINDOW: "50" }).drift).toEqual({ window: 50, minCount: 50 });
   });
 
   it("sets a few settings over the defaults, nested groups merged", () => {

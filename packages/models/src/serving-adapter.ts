@@ -84,6 +84,25 @@ export interface ServingAdapter<Context = unknown, Serving = unknown> {
   settings: ServingSettings;
   /** What the server counts about each answer for its Prometheus metrics. */
   observe?: AnswerObserver;
+  /** What the prediction log records of each request and the online drift compares with the card. */
+  monitor?: MonitorFields<Context, Serving>;
+}
+
+/** A logged field: a finite number or a category. */
+export type MonitorValue = number | string;
+
+/**
+ * A request's features and its answer's prediction fields, named as the card's reference profile
+ * (featureProfile.features and .predictions) so drift compares like with like; never raw inputs.
+ */
+export interface MonitorFields<Context = unknown, Serving = unknown> {
+  /** From the decoded request, before its buffers are given back. */
+  features(decoded: DecodedRequest<Context>, card: ServedCard<Serving>): Record<string, MonitorValue>;
+  /** From the answer; `features` are this request's, for fields relative to its input. */
+  prediction(
+    answer: Record<string, unknown>,
+    features: Record<string, MonitorValue>,
+  ): Record<string, MonitorValue>;
 }
 
 /** A pod's needs and the latency it should hold (from the serving bench figures). */

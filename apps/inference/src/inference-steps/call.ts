@@ -6,6 +6,8 @@ import type { BodyKind, RequestBody } from "./read-body.js";
 
 /** One inference request as its handler sees it: no HTTP framework, just what it needs. */
 export interface InferenceCall {
+  /** The request's id (X-Request-Id), as the access log and the prediction log name it. */
+  readonly requestId: string;
   /** Path parameters: the model name and, on versioned routes, the version. */
   params: { name: string; version?: string };
   /** The parsed JSON (parsed on first read, which throws the 400 for a malformed body) or the bytes. */
@@ -36,6 +38,7 @@ export class RequestCall implements InferenceCall {
     private readonly req: IncomingMessage,
     readonly signal: CancelSignal,
     private readonly leases: LoadedModel[],
+    readonly requestId: string,
   ) {}
 
   get body(): unknown {

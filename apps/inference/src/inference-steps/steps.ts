@@ -104,7 +104,14 @@ export function inferenceSteps(options: InferenceStepOptions): (route: Inference
       // the body is in: trade the receiving slot for an inference slot (503 when all are taken)
       slot.leave();
       slot = admission.enter(client);
-      const call = new RequestCall(params, body, req, cancellation, leases);
+      const call = new RequestCall(
+        params,
+        body,
+        req,
+        cancellation,
+        leases,
+        String(exchange.ctx.state.requestId),
+      );
       exchange.answer(200, await handle(call), {});
     } catch (error) {
       if (error instanceof HttpError && error.code === "BODY_INCOMPLETE") {

@@ -84,6 +84,19 @@ export const btcServing: ServingAdapter<BtcContext, BtcServing> = {
     };
   },
 
+  monitor: {
+    features({ feeds }, card) {
+      const row = feeds.features!.data;
+      return Object.fromEntries(card.serving.featureNames.map((name, i) => [name, row[i]!]));
+    },
+    prediction(answer) {
+      const probabilities = answer.probabilities as Record<string, number>;
+      return {
+        signal: String(answer.signal),
+        ...Object.fromEntries(Object.entries(probabilities).map(([label, p]) => [`p_${label}`, p])),
+      };
+    },
+  },
   golden: [{ candles: syntheticCandles(LOOKBACK, 1) }, { candles: syntheticCandles(300, 2) }],
   settings: btcSettings,
   observe: { classes: (answer) => [String(answer.signal)] },

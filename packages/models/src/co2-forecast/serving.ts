@@ -75,6 +75,24 @@ export const co2Serving: ServingAdapter<Co2Context, Co2Serving> = {
     };
   },
 
+  monitor: {
+    features({ feeds, context }) {
+      const h = feeds.history!.data;
+      const n = h.length;
+      const last = h[n - 1]!;
+      return {
+        horizon: context.horizon,
+        last_value: last,
+        monthly_change: last - h[n - 2]!,
+        ...(n > 12 ? { yearly_change: last - h[n - 13]! } : {}),
+      };
+    },
+    prediction(answer, features): Record<string, number> {
+      const forecast = answer.forecast as { value: number }[];
+      if (forecast.length < 12) return {};
+      return { forecast_change_h12: forecast[11]!.value - (features.last_value as number) };
+    },
+  },
   golden: [{ horizon: 1 }, { horizon: 12 }, {}],
   settings: co2Settings,
   observe: {

@@ -83,6 +83,24 @@ export const fishServing: ServingAdapter<Record<string, never>, FishServing> = {
     };
   },
 
+  monitor: {
+    // mean brightness per channel of the pixels the model sees: image statistics, never the image
+    features({ feeds }) {
+      const pixels = feeds.image!.data;
+      const sums = [0, 0, 0];
+      for (let p = 0; p < pixels.length; p++) sums[p % 3]! += pixels[p]!;
+      const count = pixels.length / 3;
+      return {
+        brightness_r: sums[0]! / count / 255,
+        brightness_g: sums[1]! / count / 255,
+        brightness_b: sums[2]! / count / 255,
+      };
+    },
+    prediction: (answer) => ({
+      predicted_label: String(answer.predicted_label),
+      confidence: Number(answer.confidence),
+    }),
+  },
   golden: [{ image: GOLDEN_PNG() }],
   settings: fishSettings,
   observe: { classes: (answer) => [String(answer.predicted_label)] },

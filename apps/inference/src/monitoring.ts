@@ -1,0 +1,164 @@
+import { Counter, Gauge } from "prom-client";
+import type { Logger } from "pino";
+import type { DecodedRequest, MonitorValue } from "@lockstep/models";
+import { DriftWindow, type PredictionLog, type ProfileLike } from "@lockstep/monitor";
+import type { ServerConfig } from "./config.js";
+import type { Metrics } from "./metrics.js";
+import type { LoadedModel } from "./model-registry.js";
+
+type Fields = Record<string, MonitorValue>;
+
+const hasProfile = (profile: unknown): profile is ProfileLike =>
+  typeof profile === "object" && profile !== null && "features" in profile;
+
+/**
+ * What the server watches of each prediction: the prediction log (bounded, never waited for) and
+ * a rolling window per served artifact against its card's reference profile, whose drift is
+ * computed on a Prometheus scrape, not per request. Nothing here may fail a request.
+ */
+export class Monitoring {
+  private readonly windows = new WeakMap<LoadedModel, DriftWindow | null>();
+
+  constructor(
+    metrics: Metrics,
+    private readonly models: () => LoadedModel[],
+    private readonly drift: ServerConfig["drift"],
+    private readonly log?: PredictionLog,
+  ) {
+    const registers = [metrics.registry];
+    new Counter({
+      name: "lockstep_prediction_log_dropped_total",
+      help: "Predictions not logged: the oldest beyond the log's queue while its sink was slow or down",
+      registers,
+      collect() {
+        this.reset();
+        if (log) this.inc(log.dropped);
+      },
+    });
+    new Counter({
+      name: "lockstep_prediction_log_written_total",
+      help: "Predictions written to the prediction log's sink",
+      registers,
+      collect() {
+        this.reset();
+        if (log) this.inc(log.written);
+      },
+    });
+    new Gauge({
+      name: "lockstep_prediction_log_queue_depth",
+      help: "Predictions waiting for the prediction log's sink",
+      registers,
+      collect() {
+        this.set(log?.depth ?? 0);
+      },
+    });
+    const windows = (model: LoadedModel) => this.windowOf(model);
+    const served = () => this.models();
+    new Gauge({
+      name: "lockstep_feature_drift",
+      help: `Drift of each input feature over the last ${drift.window} predictions against the card's reference profile: population stability index for numeric features, Jensen-Shannon divergence (base 2) for categorical ones`,
+      labelNames: ["model", "feature"] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const model of served())
+          for (const [feature, value] of windows(model)?.featureDrift() ?? [])
+            this.set({ model: model.name, feature }, value);
+      },
+    });
+    new Gauge({
+      name: "lockstep_prediction_drift",
+      help: `Largest drift of the predictions over the last ${drift.window} against the card's reference profile: population stability index for numeric fields, Jensen-Shannon divergence (base 2) for classes`,
+      labelNames: ["model"] as const,
+      registers,
+      collect() {
+        this.reset();
+        for (const model of served()) {
+          const value = windows(model)?.predictionDrift();
+          if (value !== undefined) this.set({ model: model.name }, value);
+        }
+      },
+    });
+  }
+
+  private windowOf(model: LoadedModel): DriftWindow | undefined {
+    let window = this.windows.get(model);
+    if (window === undefined) {
+      const profile = model.card.featureProfile;
+      // a card from before profiles were written has none: nothing to compare with
+      window = hasProfile(profile) ? new DriftWindow(profile, this.drift.window, this.drift.minCount) : null;
+      this.windows.set(model, window);
+    }
+    return window ?? undefined;
+  }
+
+  /** The request's features as its spec names them, while its buffers are still held. */
+  features(model: LoadedModel, decoded: DecodedRequest): Fields | undefined {
+    const monitor = model.spec.serving.monitor;
+    if (!monitor) return undefined;
+    try {
+      return monitor.features(decoded, model.card as never);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Records one answered prediction: the drift window and the prediction log. */
+  record(
+    model: LoadedModel,
+    requestId: string,
+    features: Fields | undefined,
+    answer: Record<string, unknown>,
+    latencyMs: number,
+    cached: boolean,
+  ): void {
+    const monitor = model.spec.serving.monitor;
+    let prediction: Fields = {};
+    try {
+      if (monitor) prediction = monitor.prediction(answer, features ?? {});
+    } catch {
+      prediction = {};
+    }
+    this.windowOf(model)?.add(features ?? {}, prediction);
+    this.log?.record({
+      time: new Date().toISOString(),
+      requestId,
+      model: model.name,
+      version: model.pin.version,
+      sha256: model.pin.sha256,
+      features: features ?? {},
+      prediction,
+      latencyMs,
+      cached,
+    });
+  }
+
+  close(): Promise<void> {
+    return this.log?.close() ?? Promise.resolve();
+  }
+}
+
+/** The prediction log the configuration asks for, or none; its errors go to the log, rate-limited. */
+export async function predictionLogFrom(
+  config: ServerConfig["predictionLog"],
+  logger: Logger,
+): Promise<PredictionLog | undefined> {
+  if (config.kind === "off") return undefined;
+  const { ClickHouseSink, JsonLinesSink, PredictionLog } = await import("@lockstep/monitor");
+  const sink = config.kind === "clickhouse" ? new ClickHouseSink(config.url!) : new JsonLinesSink(config.dir);
+  let lastError = 0;
+  return new PredictionLog({
+    sink,
+    maxQueue: config.maxQueue,
+    sampleRate: config.sampleRate,
+    onError: (error, name) => {
+      // a sink that is down fails every retry: one line a minute says so
+      if (Date.now() - lastError < 60_000) return;
+      lastError = Date.now();
+      logger.warn(
+        { sink: name, err: (error as Error).message },
+        "prediction log sink failing; retrying, the oldest records are dropped beyond the queue",
+      );
+    },
+  });
+}

@@ -1,0 +1,36 @@
+import { appendFile, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { PredictionSink } from "./prediction-log.js";
+import type { PredictionRecord } from "./record.js";
+
+/** The file a record goes to: one per UTC day, `predictions-YYYY-MM-DD.jsonl`. */
+export const dailyFileName = (time: string) => `predictions-${time.slice(0, 10)}.jsonl`;
+
+/**
+ * The embedded prediction log: JSON Lines files under a directory (default `.lockstep/predictions`),
+ * rotated daily by each record's UTC date; a batch is one append per day it spans.
+ */
+export class JsonLinesSink implements PredictionSink {
+  readonly name = "jsonl";
+  private ready: Promise<unknown> | undefined;
+
+  constructor(readonly dir: string) {}
+
+  async write(records: readonly PredictionRecord[]): Promise<void> {
+    this.ready ??= mkdir(this.dir, { recursive: true }).catch((error: unknown) => {
+      this.ready = undefined;
+      throw error;
+    });
+    await this.ready;
+    const byDay = new Map<string, string[]>();
+    for (const record of records) {
+      const file = dailyFileName(record.time);
+      let lines = byDay.get(file);
+      if (!lines) byDay.set(file, (lines = []));
+      lines.push(JSON.stringify(record));
+    }
+    for (const [file, lines] of byDay) await appendFile(join(this.dir, file), `${lines.join("\n")}\n`);
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { MonitorError, parseRecordLine } from "../src/index.js";
+import { record } from "./fixtures.js";
+
+describe("a prediction log line", () => {
+  it("reads back what was written", () => {
+    const r = record();
+    expect(parseRecordLine(JSON.stringify(r))).toEqual(r);
+  });
+
+  it.each([
+    ["not JSON", "{", /not JSON/],
+    ["an array", "[1]", /must be a JSON object/],
+    ["too long", JSON.stringify(record({ requestId: "x".repeat(70_000) })), /longer than/],
+    ["a bad time", JSON.stringify(record({ time: "yesterday" })), /"time"/],
+    ["an impossible date", JSON.stringify(record({ time: "2026-13-45T99:00:00Z" })), /not a date/],
+    ["a bad sha256", JSON.stringify(record({ sha256: "xyz" })), /"sha256"/],
+    ["a negative latency", JSON.stringify(record({ latencyMs: -1 })), /latencyMs/],
+    ["a non-finite feature", JSON.stringify(record()).replace('"horizon":12', '"horizon":1e999'), /finite/],
+    ["an object feature", JSON.stringify(record({ features: { x: {} as never } })), /features.x/],
+    ["a hostile field name", JSON.stringify(record({ features: { "__proto__ x": 1 } })), /not a field name/],
+    [
+      "too many fields",
+      JSON.stringify(
+        record({ features: Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`f${i}`, i])) }),
+      ),
+      /more than 256/,
+    ],
+    ["cached missing", JSON.stringify({ ...record(), cached: undefined }), /"cached"/],
+  ])("refuses %s with RECORD_INVALID", (_, line, message) => {
+    let error: unknown;
+    try {
+      parseRecordLine(line);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(MonitorError);
+    expect((error as MonitorError).code).toBe("RECORD_INVALID");
+    expect((error as Error).message).toMatch(message);
+  });
+});
