@@ -33,6 +33,9 @@ const USAGE_CODES = new Set([
   "PROMOTE_REFUSED",
   "REVERT_REFUSED",
   "RELEASE_REFUSED",
+  "LOG_INVALID",
+  "RECORD_INVALID",
+  "SINK_INVALID",
 ]);
 
 /** Maps any error to its exit code: bad input is 2, everything else 1. */

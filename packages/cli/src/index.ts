@@ -5,3 +5,4 @@ export { train, type TrainOptions, type TrainOutcome } from "./commands/train.js
 export { verify, type VerifyCommandOptions } from "./commands/verify.js";
 export { revisionExists } from "./git.js";
 export { parseParamsJson } from "./params.js";
+export { monitor, parseSince, type MonitorCommandOptions } from "./commands/monitor.js";

@@ -8,6 +8,7 @@ import { render } from "./commands/render.js";
 import { serve } from "./commands/serve.js";
 import { train } from "./commands/train.js";
 import { verify } from "./commands/verify.js";
+import { monitor } from "./commands/monitor.js";
 import { EXIT, exitCodeOf } from "./errors.js";
 import { VERSION } from "./version.js";
 import { consoleOutput, type Output } from "./output.js";
@@ -120,6 +121,29 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
     .option("--json", "print every check as JSON")
     .action(async (base: string | undefined, options) => {
       state.code = (await verify(base, options, out)).exitCode;
+    });
+
+  program
+    .command("monitor")
+    .description(
+      "test a pinned model's logged predictions against its card's reference profile; exit 1 on drift",
+    )
+    .argument("<model>", "the model (co2-forecast, btc-signal, fish-classifier)")
+    .option("--env <name>", "the environment whose pin is monitored (default $LOCKSTEP_ENV or staging)")
+    .option("--lock <file>", "lock file (default $LOCKSTEP_LOCK or ./models.lock.json)")
+    .option(
+      "--log <uri>",
+      "the prediction log: a JSON Lines folder or http(s)://host:8123/database (default $LOCKSTEP_CLICKHOUSE_URL, else .lockstep/predictions)",
+    )
+    .option("--since <when>", "the window: 90m, 24h, 7d or a date (default 7d)")
+    .option(
+      "--out <dir>",
+      "where result.json, summary.md and report.html go (default .lockstep/monitor/<model>-<env>)",
+    )
+    .option("--drift-share <share>", "share of drifted columns at which the window drifts (default 0.5)")
+    .option("--json", "print the result as JSON")
+    .action(async (model: string, options) => {
+      state.code = (await monitor(model, options, out)).exitCode;
     });
 
   program

@@ -27,3 +27,10 @@ export {
 } from "./promotion.js";
 export { promotionViolations, type PromotionViolation } from "./promotion-policy.js";
 export { clusterLayout, type ClusterLayout } from "./cluster-layout.js";
+export {
+  alertRules,
+  prometheusRule,
+  AVAILABILITY_SLO,
+  DRIFT_THRESHOLD,
+  type AlertRule,
+} from "./objects/alerts.js";

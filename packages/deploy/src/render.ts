@@ -14,6 +14,7 @@ import {
   previewApplicationSet,
 } from "./objects/argocd.js";
 import { podMonitor } from "./objects/monitoring.js";
+import { prometheusRule } from "./objects/alerts.js";
 import { defaultDeny, namespace } from "./objects/namespace.js";
 import { ingress, networkPolicy, serviceAccount, services } from "./objects/network.js";
 import { pinConfigMap } from "./objects/pin-config.js";
@@ -99,6 +100,7 @@ function renderModel(files: Map<string, string>, target: RenderTarget): void {
     file(files, `${dir}/pdb.yaml`, disruptionBudget(target)),
     file(files, `${dir}/ingress.yaml`, ingress(target)),
     file(files, `${dir}/podmonitor.yaml`, podMonitor(target)),
+    file(files, `${dir}/prometheusrule.yaml`, prometheusRule(target)),
   ];
   kustomization(files, dir, written);
 }

@@ -191,7 +191,7 @@ describe("real tools over what is rendered", () => {
       const ingress = built.split(/^---$/m).find((d) => /^kind: Ingress$/m.test(d))!;
       expect(ingress).toContain("host: lockstep-co2-forecast-staging.preview.lockstep.example.com");
       expect(ingress).not.toContain("tls:");
-      expect(built.split(/^---$/m).length).toBe(11);
+      expect(built.split(/^---$/m).length).toBe(12);
     },
   );
 

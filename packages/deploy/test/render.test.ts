@@ -123,6 +123,7 @@ describe("lockstep render", () => {
       "NetworkPolicy",
       "PodDisruptionBudget",
       "PodMonitor",
+      "PrometheusRule",
       "Rollout",
       "Service",
       "ServiceAccount",

@@ -12,3 +12,20 @@ export { JsonLinesSink, dailyFileName } from "./jsonl-sink.js";
 export { DriftWindow, MAX_WATCHED_FIELDS, type ProfileLike } from "./online-drift.js";
 export { ClickHouseSink, parseClickHouseUrl, predictionRow } from "./clickhouse-sink.js";
 export { migrate, MIGRATIONS_DIR, PREDICTIONS_TABLE } from "./clickhouse-schema.js";
+export {
+  columnDrift,
+  chiSquareSurvival,
+  ksAgainstProfile,
+  wassersteinAgainstProfile,
+  LARGE_SAMPLE,
+} from "./drift-tests.js";
+export type { ColumnDrift, DriftTest, Thresholds } from "./drift-tests.js";
+export {
+  monitorWindow,
+  type MonitorResult,
+  type MonitorOptions,
+  type ReportedColumn,
+  type Histogram,
+} from "./batch-monitor.js";
+export { monitorMarkdown, monitorHtml } from "./monitor-report.js";
+export { readPredictionLog, type LogRead, type LogWindow } from "./read-log.js";

@@ -25,6 +25,7 @@ export const NAMESPACED_KINDS: [string, string][] = [
   ["networking.k8s.io", "NetworkPolicy"],
   ["networking.k8s.io", "Ingress"],
   ["monitoring.coreos.com", "PodMonitor"],
+  ["monitoring.coreos.com", "PrometheusRule"],
 ];
 
 export const argocdNamespace = (config: DeployConfig) => config.argocd?.namespace ?? DEFAULT_ARGOCD_NAMESPACE;

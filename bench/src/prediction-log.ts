@@ -1,0 +1,91 @@
+// The prediction log's cost: co2 /v1 predict on this tree's server with the log off, writing JSON
+// Lines, and (when clickhouse-server is installed) writing to ClickHouse on loopback, side by side.
+// Figures only.   npm run bench:prediction-log
+//   BENCH_CONNECTIONS=8,50 BENCH_REPEATS=5 BENCH_SECONDS=4 narrow or widen it
+import { rmSync } from "node:fs";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { hasClickHouse, startClickHouse } from "../../packages/monitor/testing/clickhouse-server.js";
+import { benchModels, writeFileIn } from "./serving/models.js";
+import { startNode, stop, waitReady } from "./serving/process.js";
+import { wrk, wrkScript, type LoadResult } from "./serving/wrk.js";
+
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
+const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,50").split(",").map(Number);
+const REPO = resolve(import.meta.dirname, "../..");
+const log = (line: string) => console.error(line);
+
+const { lockPath } = await benchModels(log, ["co2-forecast"]);
+const work = await mkdtemp(join(tmpdir(), "lockstep-bench-log-"));
+const clickhouse = hasClickHouse() ? await startClickHouse() : undefined;
+process.once("exit", () => rmSync(work, { recursive: true, force: true }));
+if (!clickhouse)
+  log(
+    "clickhouse-server is not installed: the ClickHouse sink is left out (apt-get install clickhouse-server)",
+  );
+const body = await writeFileIn(work, "co2.json", '{"horizon": 12}');
+const script = await writeFileIn(work, "co2.lua", wrkScript("POST", body, "application/json"));
+
+const variants: { name: string; env: Record<string, string> }[] = [
+  { name: "off", env: { LOCKSTEP_PREDICTION_LOG: "off" } },
+  {
+    name: "jsonl",
+    env: { LOCKSTEP_PREDICTION_LOG: "jsonl", LOCKSTEP_PREDICTION_LOG_DIR: join(work, "log") },
+  },
+  ...(clickhouse
+    ? [
+        {
+          name: "clickhouse",
+          env: { LOCKSTEP_PREDICTION_LOG: "clickhouse", LOCKSTEP_CLICKHOUSE_URL: `${clickhouse.url}/bench` },
+        },
+      ]
+    : []),
+];
+const servers = [];
+for (const variant of variants) {
+  const server = await startNode(join(import.meta.dirname, "serving/tree-server.ts"), {
+    TREE: REPO,
+    TREE_NAME: variant.name,
+    LOCKSTEP_LOCK: lockPath,
+    LOCKSTEP_CACHE: "off",
+    NODE_ENV: "production",
+    LOG_LEVEL: "info",
+    ...variant.env,
+  });
+  await waitReady(`http://127.0.0.1:${server.port}/readyz`);
+  const url = `http://127.0.0.1:${server.port}/v1/models/co2-forecast/predict`;
+  await wrk(url, script, 8, 1);
+  servers.push({ name: variant.name, server, url });
+}
+const median = (runs: LoadResult[]) => [...runs].sort((x, y) => x.rps - y.rps)[Math.floor(runs.length / 2)]!;
+const rows: string[] = [];
+for (const c of CONNECTIONS) {
+  const runs = new Map<string, LoadResult[]>(servers.map((s) => [s.name, []]));
+  for (let r = 0; r < REPEATS; r++) {
+    for (let i = 0; i < servers.length; i++) {
+      const { name, server, url } = servers[(i + r) % servers.length]!;
+      log(`${c} connections, log ${name}, run ${r + 1}/${REPEATS}`);
+      runs.get(name)!.push(await wrk(url, script, c, SECONDS, server.child.pid));
+    }
+  }
+  const off = median(runs.get("off")!);
+  for (const { name } of servers) {
+    const m = median(runs.get(name)!);
+    rows.push(
+      `| ${c} | ${name} | ${m.rps.toFixed(0)} | ${(m.rps / off.rps).toFixed(2)} | ${m.p99.toFixed(2)} | ${(m.cpu?.processUsPerRequest ?? Number.NaN).toFixed(0)} |${m.errors ? " errors!" : ""}`,
+    );
+  }
+}
+for (const { server } of servers) await stop(server.child);
+await clickhouse?.stop();
+console.log(
+  [
+    `# co2 /v1 predict with the prediction log off and on (cache off): median of ${REPEATS} runs of ${SECONDS} s`,
+    "",
+    "| connections | log | req/s | against off | p99 ms | server µs/req |",
+    "| ---: | --- | ---: | ---: | ---: | ---: |",
+    ...rows,
+  ].join("\n"),
+);

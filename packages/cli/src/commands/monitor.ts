@@ -1,0 +1,112 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { readLock } from "@lockstep/lockfile";
+import { loadPinnedArtifact } from "@lockstep/models";
+import {
+  monitorHtml,
+  monitorMarkdown,
+  monitorWindow,
+  readPredictionLog,
+  type MonitorResult,
+  type ProfileLike,
+} from "@lockstep/monitor";
+import { CliError, EXIT } from "../errors.js";
+import { lockPath } from "../lock-io.js";
+import type { Output } from "../output.js";
+import { parseEnvironment } from "../params.js";
+
+export interface MonitorCommandOptions {
+  env?: string;
+  lock?: string;
+  /** A JSON Lines folder or a ClickHouse URL (default: $LOCKSTEP_CLICKHOUSE_URL, else .lockstep/predictions). */
+  log?: string;
+  /** 24h, 7d, 90m or an ISO date (default 7d). */
+  since?: string;
+  out?: string;
+  driftShare?: string;
+  json?: boolean;
+}
+
+const UNITS: Record<string, number> = { m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `--since`: a duration back from now (90m, 24h, 7d) or an ISO-8601 date; ms since the epoch. */
+export function parseSince(value: string, now = Date.now()): number {
+  const duration = /^(\d{1,6})([mhd])$/.exec(value.trim());
+  if (duration) return now - Number(duration[1]) * UNITS[duration[2]!]!;
+  if (/^\d{4}-\d{2}-\d{2}([T ][\d:.]+Z?)?$/.test(value.trim())) {
+    const time = Date.parse(value.trim());
+    if (!Number.isNaN(time)) return time;
+  }
+  throw new CliError(
+    `--since must be a duration like 24h, 7d or 90m, or a date like 2026-12-01, got ${JSON.stringify(value.slice(0, 40))}`,
+  );
+}
+
+function parseShare(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const share = Number(value);
+  if (!/^(0|1|0?\.\d+)$/.test(value) || !(share > 0 && share <= 1))
+    throw new CliError(
+      `--drift-share must be a number above 0 and at most 1, got ${JSON.stringify(value.slice(0, 40))}`,
+    );
+  return share;
+}
+
+/**
+ * Monitors a pinned model over its logged predictions: the verified artifact's card gives the
+ * reference profile; every profiled feature and prediction field is tested; a JSON result, a
+ * Markdown summary and a self-contained HTML report are written. Exit 0 healthy, 1 drift, 2 bad input.
+ */
+export async function monitor(
+  model: string,
+  options: MonitorCommandOptions,
+  out: Output,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ exitCode: number; result: MonitorResult; outDir: string }> {
+  const environment = parseEnvironment(options.env ?? env.LOCKSTEP_ENV);
+  const since = parseSince(options.since ?? "7d");
+  const driftShare = parseShare(options.driftShare);
+  const path = lockPath(options.lock, env);
+  const lock = await readLock(path);
+  const pin = lock.models[model]?.pins[environment];
+  if (!pin) {
+    throw new CliError(
+      `${model} is not pinned in "${environment}" in ${path} (pinned there: ${
+        Object.keys(lock.models)
+          .filter((m) => lock.models[m]!.pins[environment])
+          .join(", ") || "nothing"
+      })`,
+      EXIT.usage,
+      "MODEL_UNKNOWN",
+    );
+  }
+  const baseDir = dirname(path);
+  const { card } = await loadPinnedArtifact(model, pin, { baseDir, env });
+  const logUri = options.log ?? env.LOCKSTEP_CLICKHOUSE_URL ?? join(baseDir, ".lockstep", "predictions");
+  out.progress(
+    `${model} v${pin.version} (${environment}): reading predictions since ${new Date(since).toISOString()} from ${logUri}`,
+  );
+  const read = await readPredictionLog(logUri, {
+    model,
+    sha256: pin.sha256,
+    since,
+    progress: (lines) => out.progress(`  ${lines.toLocaleString("en")} lines read`),
+  });
+  const result = monitorWindow(
+    { model, version: pin.version, sha256: pin.sha256 },
+    card.featureProfile as ProfileLike,
+    read,
+    {
+      driftShare,
+    },
+  );
+  const outDir = resolve(options.out ?? join(baseDir, ".lockstep", "monitor", `${model}-${environment}`));
+  await mkdir(outDir, { recursive: true });
+  const markdown = monitorMarkdown(result);
+  await writeFile(join(outDir, "result.json"), `${JSON.stringify(result, null, 2)}\n`);
+  await writeFile(join(outDir, "summary.md"), markdown);
+  await writeFile(join(outDir, "report.html"), monitorHtml(result));
+  if (options.json) out.json(result);
+  else out.result(`${markdown}\nReport: ${join(outDir, "report.html")}`);
+  return { exitCode: result.status === "drift" ? EXIT.failure : EXIT.ok, result, outDir };
+}

@@ -1,0 +1,265 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- rendered YAML is read back untyped */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse, stringify } from "yaml";
+import { alertRules, parseManifests, renderManifests } from "../src/index.js";
+import { committedConfig, committedLock } from "./fixtures.js";
+
+const has = (command: string) =>
+  spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
+const ROOT = resolve(import.meta.dirname, "../../..");
+const { files } = renderManifests(committedLock(), committedConfig());
+const path = "argocd/envs/staging/co2-forecast/prometheusrule.yaml";
+const rule = parseManifests(files.get(path)!, path)[0]!;
+const group = (rule.spec as any).groups[0];
+const NS = "lockstep-staging";
+const POD = `namespace="${NS}",lockstep_dev_model="co2-forecast"`;
+const METRIC = `namespace="${NS}",model="co2-forecast"`;
+const ROUTE = `route="/v1/models/:name/predict"`;
+
+interface Case {
+  alert: string;
+  fires: boolean;
+  at: string;
+  series: { series: string; values: string }[];
+  labels?: Record<string, string>;
+}
+
+const requests = (ok: number, failed: number, minutes: number) => [
+  {
+    series: `lockstep_http_requests_total{${POD},${ROUTE},method="POST",status="200"}`,
+    values: `0+${ok}x${minutes}`,
+  },
+  {
+    series: `lockstep_http_requests_total{${POD},${ROUTE},method="POST",status="500"}`,
+    values: `0+${failed}x${minutes}`,
+  },
+];
+const latency = (slowBucket: string) =>
+  ["0.005", "0.05", "0.25", "0.5", "+Inf"].map((le) => ({
+    series: `lockstep_http_request_duration_seconds_bucket{${POD},${ROUTE},method="POST",status="200",le="${le}"}`,
+    values: Number(le) >= Number(slowBucket) || le === "+Inf" ? "0+100x30" : "0+0x30",
+  }));
+
+// every alert, firing and not: the expected annotations come from the same rule objects
+const CASES: Case[] = [
+  { alert: "LockstepErrorBudgetBurnFast", fires: true, at: "70m", series: requests(980, 20, 80) },
+  { alert: "LockstepErrorBudgetBurnFast", fires: false, at: "70m", series: requests(995, 5, 80) },
+  { alert: "LockstepErrorBudgetBurnSlow", fires: true, at: "7h", series: requests(993, 7, 450) },
+  { alert: "LockstepErrorBudgetBurnSlow", fires: false, at: "7h", series: requests(999, 1, 450) },
+  { alert: "LockstepLatencyHigh", fires: true, at: "25m", series: latency("0.5") },
+  { alert: "LockstepLatencyHigh", fires: false, at: "25m", series: latency("0.005") },
+  {
+    alert: "LockstepTargetDown",
+    fires: true,
+    at: "10m",
+    series: [{ series: `up{${POD},pod="co2-forecast-1"}`, values: "0x15" }],
+  },
+  {
+    alert: "LockstepTargetDown",
+    fires: false,
+    at: "10m",
+    series: [{ series: `up{${POD},pod="co2-forecast-1"}`, values: "1x15" }],
+  },
+  {
+    alert: "LockstepPodNotReady",
+    fires: true,
+    at: "15m",
+    series: [
+      {
+        series: `kube_pod_status_ready{namespace="${NS}",pod="co2-forecast-7c9-x",condition="false"}`,
+        values: "1x20",
+      },
+    ],
+  },
+  {
+    alert: "LockstepPodNotReady",
+    fires: false,
+    at: "15m",
+    series: [
+      {
+        series: `kube_pod_status_ready{namespace="${NS}",pod="co2-forecast-7c9-x",condition="false"}`,
+        values: "0x20",
+      },
+    ],
+  },
+  {
+    alert: "LockstepModelVersionSkew",
+    fires: true,
+    at: "40m",
+    series: [
+      { series: `lockstep_model_info{${METRIC},version="1",sha256="aa",pod="a"}`, values: "1x50" },
+      { series: `lockstep_model_info{${METRIC},version="2",sha256="bb",pod="b"}`, values: "1x50" },
+    ],
+  },
+  {
+    alert: "LockstepModelVersionSkew",
+    fires: false,
+    at: "40m",
+    series: [
+      { series: `lockstep_model_info{${METRIC},version="2",sha256="bb",pod="a"}`, values: "1x50" },
+      { series: `lockstep_model_info{${METRIC},version="2",sha256="bb",pod="b"}`, values: "1x50" },
+    ],
+  },
+  {
+    alert: "LockstepFeatureDrift",
+    fires: true,
+    at: "40m",
+    series: [
+      { series: `lockstep_feature_drift{${METRIC},feature="monthly_change",pod="a"}`, values: "0.6x50" },
+    ],
+    labels: { feature: "monthly_change" },
+  },
+  {
+    alert: "LockstepFeatureDrift",
+    fires: false,
+    at: "40m",
+    series: [
+      { series: `lockstep_feature_drift{${METRIC},feature="monthly_change",pod="a"}`, values: "0.05x50" },
+    ],
+  },
+  {
+    alert: "LockstepPredictionDrift",
+    fires: true,
+    at: "40m",
+    series: [{ series: `lockstep_prediction_drift{${METRIC},pod="a"}`, values: "0.5x50" }],
+  },
+  {
+    alert: "LockstepPredictionDrift",
+    fires: false,
+    at: "40m",
+    series: [{ series: `lockstep_prediction_drift{${METRIC},pod="a"}`, values: "0.01x50" }],
+  },
+  {
+    alert: "LockstepPredictionLogDropping",
+    fires: true,
+    at: "25m",
+    series: [{ series: `lockstep_prediction_log_dropped_total{${POD},pod="a"}`, values: "0+10x30" }],
+  },
+  {
+    alert: "LockstepPredictionLogDropping",
+    fires: false,
+    at: "25m",
+    series: [{ series: `lockstep_prediction_log_dropped_total{${POD},pod="a"}`, values: "5x30" }],
+  },
+  {
+    alert: "LockstepCacheErrors",
+    fires: true,
+    at: "20m",
+    series: [
+      {
+        series: `lockstep_cache_errors_total{${POD},pod="a",backend="redis",operation="get"}`,
+        values: "0+3x30",
+      },
+    ],
+  },
+  {
+    alert: "LockstepCacheErrors",
+    fires: false,
+    at: "20m",
+    series: [
+      {
+        series: `lockstep_cache_errors_total{${POD},pod="a",backend="redis",operation="get"}`,
+        values: "0x30",
+      },
+    ],
+  },
+];
+
+describe("the alert rules rendered beside each model", () => {
+  it("render for every model and environment pinned, each alert with severity, summary and a runbook section", () => {
+    const rendered = [...files.keys()].filter((p) => p.endsWith("/prometheusrule.yaml"));
+    expect(rendered.length).toBe(3);
+    const runbooks = readFileSync(join(ROOT, "docs/runbooks.md"), "utf8");
+    const anchors = new Set(
+      [...runbooks.matchAll(/^## (.+)$/gm)].map((m) =>
+        m[1]!
+          .toLowerCase()
+          .replace(/[^a-z0-9 -]/g, "")
+          .replace(/ /g, "-"),
+      ),
+    );
+    for (const r of group.rules) {
+      expect(["critical", "warning"]).toContain(r.labels.severity);
+      expect(r.annotations.summary).toBeTruthy();
+      const anchor = r.annotations.runbook_url.split("#")[1];
+      expect(anchors, `${r.alert} → #${anchor}`).toContain(anchor);
+      expect(r.annotations.runbook_url).toMatch(
+        /^https:\/\/github\.com\/.+\/blob\/main\/docs\/runbooks\.md#/,
+      );
+    }
+  });
+
+  it("every alert has a promtool case that fires and one that does not", () => {
+    const names = alertRules({ ...({} as any), ...target() }).map((r) => r.alert);
+    for (const name of names) {
+      expect(
+        CASES.filter((c) => c.alert === name && c.fires),
+        name,
+      ).not.toHaveLength(0);
+      expect(
+        CASES.filter((c) => c.alert === name && !c.fires),
+        name,
+      ).not.toHaveLength(0);
+    }
+  });
+
+  it.skipIf(!has("promtool"))(
+    "pass promtool test rules: each alert fires on its symptom and stays quiet without it",
+    () => {
+      const dir = mkdtempSync(join(tmpdir(), "lockstep-alerts-"));
+      writeFileSync(join(dir, "rules.yaml"), stringify(rule.spec));
+      const byName = new Map(group.rules.map((r: any) => [r.alert, r]));
+      const tests = {
+        rule_files: ["rules.yaml"],
+        evaluation_interval: "1m",
+        tests: CASES.map((c) => {
+          const r: any = byName.get(c.alert);
+          return {
+            interval: "1m",
+            input_series: c.series,
+            alert_rule_test: [
+              {
+                eval_time: c.at,
+                alertname: c.alert,
+                exp_alerts: c.fires
+                  ? [{ exp_labels: { ...r.labels, ...c.labels }, exp_annotations: r.annotations }]
+                  : [],
+              },
+            ],
+          };
+        }),
+      };
+      writeFileSync(join(dir, "tests.yaml"), stringify(tests));
+      const result = spawnSync("promtool", ["test", "rules", "tests.yaml"], { cwd: dir, encoding: "utf8" });
+      expect(result.stdout + result.stderr).toContain("SUCCESS");
+      expect(result.status).toBe(0);
+      // and the harness can fail: a case expecting the wrong thing is reported
+      tests.tests[0]!.alert_rule_test[0]!.exp_alerts = [];
+      writeFileSync(join(dir, "tests.yaml"), stringify(tests));
+      expect(spawnSync("promtool", ["test", "rules", "tests.yaml"], { cwd: dir }).status).not.toBe(0);
+    },
+  );
+
+  it.skipIf(!has("amtool"))("the Alertmanager example routes them and passes amtool check-config", () => {
+    const file = join(ROOT, "docs/alertmanager.example.yaml");
+    const result = spawnSync("amtool", ["check-config", file], { encoding: "utf8" });
+    expect(result.stdout + result.stderr).toContain("SUCCESS");
+    expect(result.status).toBe(0);
+    const config = parse(readFileSync(file, "utf8"));
+    expect(JSON.stringify(config.route)).toContain("critical");
+  });
+});
+
+function target() {
+  const config = committedConfig();
+  return {
+    model: "co2-forecast",
+    environment: "staging",
+    env: config.environments.staging!,
+    settings: { canary: { analysis: { p99Seconds: 0.1 } } } as any,
+  };
+}
