@@ -9,7 +9,8 @@ export const NODE_BUNDLE: BuildOptions = {
   target: "node20",
   sourcemap: "linked",
   legalComments: "none",
-  external: ["onnxruntime-node", "sharp", "@tensorflow/*"],
+  // re2-wasm (CRD pattern checks in the Kubernetes model packages) finds its .wasm beside its own file
+  external: ["onnxruntime-node", "sharp", "@tensorflow/*", "re2-wasm"],
   banner: {
     js: 'import { createRequire as __lockstepRequire } from "node:module"; const require = __lockstepRequire(import.meta.url);',
   },

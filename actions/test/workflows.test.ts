@@ -101,6 +101,22 @@ describe("workflows", () => {
       expect(runs).toContain(command);
   });
 
+  it("monitor runs on a schedule and by hand, keeps the reports, and may only write issues and dispatch", async () => {
+    const monitor = await workflow("monitor.yml");
+    expect(Object.keys(monitor.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+    expect(monitor.permissions).toEqual({ contents: "read" });
+    const job = monitor.jobs.monitor;
+    expect(job.permissions).toEqual({ contents: "read", issues: "write", actions: "write" });
+    const steps = job.steps as Yaml[];
+    const uses = steps.map((s: Yaml) => s.uses).filter(Boolean);
+    expect(uses).toContain("./actions/monitor");
+    const keep = steps.find((s: Yaml) => s.uses === "actions/upload-artifact@v4");
+    expect(keep.if).toBe("always()");
+    expect(keep.with.path).toBe(".lockstep/monitor/");
+    // the ClickHouse URL carries a password: a secret, never a variable or a literal
+    expect(job.env.LOCKSTEP_CLICKHOUSE_URL).toBe("${{ secrets.LOCKSTEP_CLICKHOUSE_URL }}");
+  });
+
   it("promote opens its pull request through the built promote action, by hand only", async () => {
     const promote = await workflow("promote.yml");
     expect(Object.keys(promote.on)).toEqual(["workflow_dispatch"]);

@@ -22,6 +22,17 @@ export interface PullRequest {
   labels: { name: string }[];
 }
 
+export interface Issue {
+  number: number;
+  html_url: string;
+  state: "open" | "closed";
+  title: string;
+  body: string | null;
+  labels: { name: string }[];
+  /** Present when the "issue" is a pull request (the issues API lists both). */
+  pull_request?: unknown;
+}
+
 const MAX_PAGES = 50;
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
@@ -113,6 +124,33 @@ export class GitHubClient {
 
   async updatePullRequest(number: number, input: { title?: string; body?: string }): Promise<PullRequest> {
     return (await this.call<PullRequest>("PATCH", `${this.base}/pulls/${number}`, input)).data;
+  }
+
+  /** Open issues with a label, pull requests left out. */
+  async openIssues(label: string): Promise<Issue[]> {
+    const query = new URLSearchParams({ state: "open", labels: label, per_page: "100" });
+    return (await this.list<Issue>(`${this.base}/issues?${query}`)).filter(
+      (i) => i.pull_request === undefined,
+    );
+  }
+
+  async createIssue(input: { title: string; body: string; labels?: string[] }): Promise<Issue> {
+    return (await this.call<Issue>("POST", `${this.base}/issues`, input)).data;
+  }
+
+  async updateIssue(
+    number: number,
+    input: { title?: string; body?: string; state?: "open" | "closed" },
+  ): Promise<Issue> {
+    return (await this.call<Issue>("PATCH", `${this.base}/issues/${number}`, input)).data;
+  }
+
+  /** Starts a workflow_dispatch run (events made with the workflow token start none; this does). */
+  async dispatchWorkflow(workflow: string, ref: string, inputs: Record<string, string>): Promise<void> {
+    await this.call("POST", `${this.base}/actions/workflows/${encodeURIComponent(workflow)}/dispatches`, {
+      ref,
+      inputs,
+    });
   }
 
   /** Adds labels (existing ones stay; GitHub creates unknown labels). */

@@ -1,3 +1,11 @@
 export { GitHubApiError, type GitHubValidationError } from "./errors.js";
-export { GitHubClient, type GitHubClientOptions, type PullRequest } from "./client.js";
+export { GitHubClient, type GitHubClientOptions, type Issue, type PullRequest } from "./client.js";
 export { upsertPullRequest, type PullRequestContent, type UpsertResult } from "./upsert-pull-request.js";
+export {
+  upsertDriftIssue,
+  driftMarker,
+  readDriftMarker,
+  type DriftIssueOutcome,
+  type DriftMarker,
+  type DriftReport,
+} from "./drift-issue.js";

@@ -16,6 +16,14 @@ export interface FakePull {
   updated_at: string;
 }
 
+export interface FakeIssue {
+  number: number;
+  state: "open" | "closed";
+  title: string;
+  body: string | null;
+  labels: string[];
+}
+
 export interface RecordedCall {
   method: string;
   path: string;
@@ -34,12 +42,18 @@ const DOCS = "https://docs.github.com/rest";
 
 export class FakeGitHub {
   readonly pulls: FakePull[] = [];
+  readonly issues: FakeIssue[] = [];
+  readonly dispatches: { workflow: string; ref: string; inputs: Record<string, string> }[] = [];
   readonly calls: RecordedCall[] = [];
   private server: Server | undefined;
   private failures: { method: string; path: RegExp; status: number; body: unknown }[] = [];
   url = "";
 
   constructor(private readonly options: FakeGitHubOptions) {}
+
+  get repository(): { owner: string; repo: string } {
+    return { owner: this.options.owner, repo: this.options.repo };
+  }
 
   /** The next call matching method and path gets this status and body instead (once). */
   failNext(method: string, path: RegExp, status: number, message: string, errors?: unknown[]): void {
@@ -184,6 +198,8 @@ export class FakeGitHub {
       this.pulls.push(pull);
       return send(res, 201, this.view(pull));
     }
+    const issueAnswer = issueRoutes(this, req.method!, path, url, body);
+    if (issueAnswer) return send(res, issueAnswer.status, issueAnswer.body);
     const one = /^\/pulls\/(\d+)$/.exec(path);
     const labels = /^\/issues\/(\d+)\/labels$/.exec(path);
     const pull = this.pulls.find((p) => p.number === Number((one ?? labels)?.[1]));
@@ -214,6 +230,78 @@ export class FakeGitHub {
   }
 }
 
+const invalid = (message: string) => ({
+  status: 422,
+  body: { message, documentation_url: DOCS, status: "422" },
+});
+
+/** Issues and workflow dispatches, as GitHub answers them (issues and pull requests share numbers). */
+function issueRoutes(
+  fake: FakeGitHub,
+  method: string,
+  path: string,
+  url: URL,
+  body: unknown,
+): { status: number; body: unknown } | undefined {
+  const { owner, repo } = fake.repository;
+  const view = (i: FakeIssue) => ({
+    ...i,
+    html_url: `https://github.com/${owner}/${repo}/issues/${i.number}`,
+    labels: i.labels.map((name) => ({ name })),
+  });
+  if (method === "GET" && path === "/issues") {
+    const state = url.searchParams.get("state") ?? "open";
+    const labels = (url.searchParams.get("labels") ?? "").split(",").filter(Boolean);
+    return {
+      status: 200,
+      body: fake.issues
+        .filter((i) => state === "all" || i.state === state)
+        .filter((i) => labels.every((l) => i.labels.includes(l)))
+        .map(view),
+    };
+  }
+  const input = (body ?? {}) as Record<string, unknown>;
+  if (method === "POST" && path === "/issues") {
+    if (typeof input.title !== "string" || !input.title)
+      return invalid("Validation Failed: title is missing");
+    const issue: FakeIssue = {
+      number: fake.pulls.length + fake.issues.length + 1,
+      state: "open",
+      title: input.title,
+      body: typeof input.body === "string" ? input.body : null,
+      labels: Array.isArray(input.labels)
+        ? input.labels.filter((l): l is string => typeof l === "string")
+        : [],
+    };
+    fake.issues.push(issue);
+    return { status: 201, body: view(issue) };
+  }
+  const one = /^\/issues\/(\d+)$/.exec(path);
+  if (one && method === "PATCH") {
+    const issue = fake.issues.find((i) => i.number === Number(one[1]));
+    if (!issue) return undefined;
+    if (typeof input.title === "string") issue.title = input.title;
+    if (typeof input.body === "string") {
+      if (input.body.length > 65_536)
+        return invalid("Validation Failed: body is too long (maximum is 65536 characters)");
+      issue.body = input.body;
+    }
+    if (input.state === "open" || input.state === "closed") issue.state = input.state;
+    return { status: 200, body: view(issue) };
+  }
+  const dispatch = /^\/actions\/workflows\/([^/]+)\/dispatches$/.exec(path);
+  if (dispatch && method === "POST") {
+    if (typeof input.ref !== "string") return invalid("Invalid request: ref is missing");
+    fake.dispatches.push({
+      workflow: decodeURIComponent(dispatch[1]!),
+      ref: input.ref,
+      inputs: (input.inputs ?? {}) as Record<string, string>,
+    });
+    return { status: 204, body: "" };
+  }
+  return undefined;
+}
+
 function readBody(req: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     let text = "";
@@ -230,6 +318,10 @@ function send(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
+  if (status === 204) {
+    res.writeHead(204, headers).end();
+    return;
+  }
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
   res.end(JSON.stringify(body));
 }

@@ -1,0 +1,108 @@
+import { join } from "node:path";
+import * as core from "@actions/core";
+import { EXIT, monitor, type Output } from "@lockstep/cli";
+import { upsertDriftIssue } from "@lockstep/github";
+import { readLock } from "@lockstep/lockfile";
+import { githubContext } from "../../shared/github-context.js";
+
+const MODEL = /^[a-z0-9][a-z0-9-]{0,63}$/;
+
+/** Positive integer input, or a clear failure. */
+function count(name: string, value: string): number {
+  if (!/^\d{1,4}$/.test(value) || Number(value) < 1)
+    throw new Error(`${name} must be a whole number from 1, got "${value}"`);
+  return Number(value);
+}
+
+/** Monitors each model, writes the summary, upserts the drift issues, dispatches retraining. */
+export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  try {
+    const { github, dir, runUrl } = githubContext(env);
+    const environment = core.getInput("environment") || "staging";
+    const closeAfter = count("close-after", core.getInput("close-after") || "3");
+    const retrain = (core.getInput("retrain") || "false") === "true";
+    const workflow = core.getInput("retrain-workflow") || "train.yml";
+    if (!/^[\w.-]+\.ya?ml$/.test(workflow))
+      throw new Error(`retrain-workflow must be a workflow file name, got "${workflow}"`);
+    const out = join(dir, core.getInput("out") || ".lockstep/monitor");
+    const lockFile = join(dir, "models.lock.json");
+    const lock = await readLock(lockFile);
+    const asked = (core.getInput("models") || "")
+      .split(",")
+      .map((m) => m.trim())
+      .filter(Boolean);
+    for (const model of asked)
+      if (!MODEL.test(model)) throw new Error(`"${model.slice(0, 64)}" is not a model name`);
+    const models = asked.length
+      ? asked
+      : Object.keys(lock.models).filter((m) => lock.models[m]!.pins[environment]);
+    if (models.length === 0) {
+      core.notice(`nothing is pinned in ${environment}: nothing to monitor`);
+      return;
+    }
+    const drifted: string[] = [];
+    const issues: { model: string; action: string; number?: number; url?: string }[] = [];
+    const summary = core.summary.addHeading(`Monitoring ${environment}`, 2);
+    for (const model of models) {
+      const printed: string[] = [];
+      const output: Output = {
+        result: (text) => printed.push(text),
+        json: () => {},
+        progress: core.info,
+        warn: core.warning,
+        error: core.error,
+      };
+      let result;
+      try {
+        result = await core.group(`${model}`, () =>
+          monitor(
+            model,
+            {
+              env: environment,
+              lock: lockFile,
+              log: core.getInput("log") || undefined,
+              since: core.getInput("since") || "24h",
+              driftShare: core.getInput("drift-share") || undefined,
+              out: join(out, `${model}-${environment}`),
+            },
+            output,
+            env,
+          ),
+        );
+      } catch (error) {
+        // no traffic is not drift: say so and go on with the other models
+        core.warning(`${model}: ${(error as Error).message}`);
+        summary.addRaw(`\n### ${model}\n\nNot monitored: ${(error as Error).message}\n`);
+        continue;
+      }
+      summary.addRaw(`\n${printed.join("\n").replace(/^# /m, "### ")}\n`);
+      if (result.exitCode === EXIT.failure) drifted.push(model);
+      const outcome = await upsertDriftIssue(
+        github,
+        {
+          model,
+          environment,
+          status: result.result.status,
+          summary: printed.join("\n").replace(/\nReport: .*$/m, ""),
+          ...(runUrl ? { runUrl } : {}),
+        },
+        { closeAfter },
+      );
+      if (outcome.action !== "none") {
+        issues.push({ model, action: outcome.action, ...outcome.issue });
+        core.info(`${model}: drift issue #${outcome.issue?.number} ${outcome.action}`);
+      }
+      if (retrain && result.result.status === "drift") {
+        // events made with the workflow's token start no runs; a dispatch does
+        await github.dispatchWorkflow(workflow, core.getInput("ref") || "main", { model, environment });
+        core.info(`${model}: dispatched ${workflow} to retrain`);
+      }
+    }
+    core.setOutput("drifted", drifted.join(","));
+    core.setOutput("issues", JSON.stringify(issues));
+    core.setOutput("out", out);
+    await summary.write();
+  } catch (error) {
+    core.setFailed((error as Error).message);
+  }
+}

@@ -1,0 +1,90 @@
+import type { GitHubClient } from "./client.js";
+
+/** The state a drift issue carries in a hidden marker: which model and environment, and healthy runs since. */
+export interface DriftMarker {
+  model: string;
+  environment: string;
+  healthyRuns: number;
+}
+
+const MARKER = /<!-- lockstep:drift model=([a-z0-9-]+) environment=([a-z0-9-]+) healthy=(\d+) -->/;
+
+export const driftMarker = (m: DriftMarker) =>
+  `<!-- lockstep:drift model=${m.model} environment=${m.environment} healthy=${m.healthyRuns} -->`;
+
+export function readDriftMarker(body: string | null | undefined): DriftMarker | undefined {
+  const match = MARKER.exec(body ?? "");
+  return match ? { model: match[1]!, environment: match[2]!, healthyRuns: Number(match[3]) } : undefined;
+}
+
+export interface DriftReport {
+  model: string;
+  environment: string;
+  status: "healthy" | "drift";
+  /** The Markdown summary of this run. */
+  summary: string;
+  /** Where the full report is (the run's artifacts). */
+  runUrl?: string;
+}
+
+export interface DriftIssueOutcome {
+  action: "opened" | "updated" | "closed" | "unchanged" | "none";
+  issue?: { number: number; url: string };
+}
+
+/**
+ * One issue per model and environment while it drifts (label `drift`, found by its hidden marker,
+ * never a duplicate, never a comment per run): a drifting run opens it or rewrites its body; a
+ * healthy run counts up in the marker and closes it after `closeAfter` healthy runs in a row.
+ */
+export async function upsertDriftIssue(
+  github: GitHubClient,
+  report: DriftReport,
+  options: { closeAfter?: number; label?: string } = {},
+): Promise<DriftIssueOutcome> {
+  const label = options.label ?? "drift";
+  const closeAfter = options.closeAfter ?? 3;
+  const open = (await github.openIssues(label)).filter((issue) => {
+    const marker = readDriftMarker(issue.body);
+    return marker?.model === report.model && marker.environment === report.environment;
+  });
+  // the oldest is the one; any other (made by hand, or by a race) is left for people to close
+  const existing = open.sort((a, b) => a.number - b.number)[0];
+  const title = `Drift: ${report.model} in ${report.environment}`;
+  const body = (healthyRuns: number, note: string) =>
+    [
+      driftMarker({ model: report.model, environment: report.environment, healthyRuns }),
+      note,
+      "",
+      report.summary.trim(),
+      "",
+      report.runUrl ? `Full report: the \`monitor\` artifact of [this run](${report.runUrl}).` : "",
+    ]
+      .join("\n")
+      .trim();
+  if (report.status === "drift") {
+    const text = body(
+      0,
+      `\`lockstep monitor\` found drift in the last run${report.runUrl ? ` ([run](${report.runUrl}))` : ""}. This issue closes itself after ${closeAfter} healthy runs in a row.`,
+    );
+    if (existing) {
+      const updated = await github.updateIssue(existing.number, { title, body: text });
+      return { action: "updated", issue: { number: updated.number, url: updated.html_url } };
+    }
+    const created = await github.createIssue({ title, body: text, labels: [label] });
+    return { action: "opened", issue: { number: created.number, url: created.html_url } };
+  }
+  if (!existing) return { action: "none" };
+  const healthy = (readDriftMarker(existing.body)?.healthyRuns ?? 0) + 1;
+  if (healthy >= closeAfter) {
+    const closed = await github.updateIssue(existing.number, {
+      body: body(healthy, `Healthy for ${healthy} runs in a row: closed by \`lockstep monitor\`.`),
+      state: "closed",
+    });
+    return { action: "closed", issue: { number: closed.number, url: closed.html_url } };
+  }
+  const kept = await github.updateIssue(existing.number, {
+    body: body(healthy, `Healthy for ${healthy} of the ${closeAfter} runs in a row that close this issue.`),
+  });
+  return { action: "updated", issue: { number: kept.number, url: kept.html_url } };
+}
