@@ -117,6 +117,21 @@ describe("workflows", () => {
     expect(job.env.LOCKSTEP_CLICKHOUSE_URL).toBe("${{ secrets.LOCKSTEP_CLICKHOUSE_URL }}");
   });
 
+  it("train, monitor and release tell people when they fail: one issue per workflow, chat when configured", async () => {
+    for (const [file, after, name] of [
+      ["train.yml", "train", "train"],
+      ["monitor.yml", "monitor", "monitor"],
+      ["release.yml", "image", "release"],
+    ] as const) {
+      const notify = (await workflow(file)).jobs.notify;
+      expect(notify.needs, file).toEqual([after]);
+      expect(notify.if, file).toBe("failure()");
+      expect(notify.permissions, file).toEqual({ contents: "read", issues: "write" });
+      const step = (notify.steps as Yaml[]).find((s: Yaml) => s.uses === "./actions/notify-failure");
+      expect(step.with.workflow, file).toBe(name);
+    }
+  });
+
   it("promote opens its pull request through the built promote action, by hand only", async () => {
     const promote = await workflow("promote.yml");
     expect(Object.keys(promote.on)).toEqual(["workflow_dispatch"]);

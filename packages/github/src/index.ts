@@ -9,3 +9,5 @@ export {
   type DriftMarker,
   type DriftReport,
 } from "./drift-issue.js";
+export { upsertFailureIssue, type FailureReport } from "./failure-issue.js";
+export { postChatMessage, type ChatTarget } from "./chat-notify.js";
