@@ -102,7 +102,9 @@ if (hasClickHouse()) {
     const sink = new ClickHouseSink(`${clickhouse.url}/bench`, { requestTimeoutMs: 300_000 });
     log(`inserting ${ROWS.toLocaleString("en")} records into ClickHouse`);
     for (let i = 0; i < ROWS; i += 50_000)
-      await sink.write(Array.from({ length: Math.min(50_000, ROWS - i) }, (_, k) => recordAt(i + k)));
+      await sink.write(
+        Array.from({ length: Math.min(50_000, ROWS - i) }, (_, k) => sink.encode(recordAt(i + k))),
+      );
     await sink.close();
     await measure("ClickHouse 18.16", `${clickhouse.url}/bench`);
   } finally {

@@ -1,3 +1,4 @@
+import { Readable } from "node:stream";
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from "@clickhouse/client";
 import { MonitorError } from "./errors.js";
 import type { PredictionSink } from "./prediction-log.js";
@@ -85,16 +86,21 @@ export class ClickHouseSink implements PredictionSink {
     });
   }
 
-  async write(records: readonly PredictionRecord[]): Promise<void> {
+  encode(record: PredictionRecord): string {
+    return JSON.stringify(predictionRow(record));
+  }
+
+  async write(lines: readonly string[]): Promise<void> {
     if (!this.migrated) {
       await migrate(this.client, this.database);
       this.migrated = true;
     }
-    await this.client.insert({
-      table: `${this.database}.${PREDICTIONS_TABLE}`,
-      values: records.map(predictionRow),
-      format: "JSONEachRow",
+    // the lines are JSONEachRow rows already: sent as they are, not parsed and serialised again
+    const result = await this.client.exec({
+      query: `INSERT INTO ${this.database}.${PREDICTIONS_TABLE} FORMAT JSONEachRow`,
+      values: Readable.from([`${lines.join("\n")}\n`]),
     });
+    result.stream.destroy();
   }
 
   close(): Promise<void> {

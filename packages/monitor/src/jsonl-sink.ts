@@ -16,18 +16,25 @@ export class JsonLinesSink implements PredictionSink {
 
   constructor(readonly dir: string) {}
 
-  async write(records: readonly PredictionRecord[]): Promise<void> {
+  encode(record: PredictionRecord): string {
+    // the time first, whatever the record's key order: write() reads the day from the line's start
+    const { time, ...rest } = record;
+    return JSON.stringify({ time, ...rest });
+  }
+
+  async write(encoded: readonly string[]): Promise<void> {
     this.ready ??= mkdir(this.dir, { recursive: true }).catch((error: unknown) => {
       this.ready = undefined;
       throw error;
     });
     await this.ready;
     const byDay = new Map<string, string[]>();
-    for (const record of records) {
-      const file = dailyFileName(record.time);
+    for (const line of encoded) {
+      // every line starts {"time":"YYYY-MM-DD…: its day, without parsing it back
+      const file = dailyFileName(line.slice(9, 19));
       let lines = byDay.get(file);
       if (!lines) byDay.set(file, (lines = []));
-      lines.push(JSON.stringify(record));
+      lines.push(line);
     }
     for (const [file, lines] of byDay) await appendFile(join(this.dir, file), `${lines.join("\n")}\n`);
   }

@@ -1,9 +1,15 @@
 import type { PredictionRecord } from "./record.js";
 
-/** Where logged predictions go: a batch at a time; a failed write is retried by the log. */
+/**
+ * Where logged predictions go. A record is encoded as the request is answered (one flat string:
+ * an object graph held until the next write would outlive young-generation collections); the
+ * encoded lines are written a batch at a time, and a failed write is retried by the log.
+ */
 export interface PredictionSink {
   readonly name: string;
-  write(records: readonly PredictionRecord[]): Promise<void>;
+  /** One record as the line this sink stores (JSON Lines; ClickHouse's JSONEachRow row). */
+  encode(record: PredictionRecord): string;
+  write(lines: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -32,7 +38,7 @@ export interface PredictionLogOptions {
  * oldest dropped beyond it, and is retried with backoff until it answers again.
  */
 export class PredictionLog {
-  private queue: PredictionRecord[] = [];
+  private queue: string[] = [];
   private head = 0;
   /** End of the batch being written (0 when none): its records are not dropped. */
   private inFlightEnd = 0;
@@ -64,7 +70,13 @@ export class PredictionLog {
   record(record: PredictionRecord): void {
     if (this.closed) return;
     if (this.sampleRate < 1 && (this.options.random ?? Math.random)() >= this.sampleRate) return;
-    this.queue.push(record);
+    let line: string;
+    try {
+      line = this.options.sink.encode(record);
+    } catch {
+      return;
+    }
+    this.queue.push(line);
     // the oldest records not already out in a batch make room
     const from = Math.max(this.head, this.inFlightEnd);
     const over = this.queue.length - from - this.maxQueue;

@@ -60,7 +60,7 @@ describe.skipIf(!available)("the ClickHouse sink, against a real clickhouse-serv
     ]);
     // a second sink on the same database finds the schema in place
     const again = new ClickHouseSink(`${server.url}/lockstep`);
-    await again.write([record({ requestId: "c" })]);
+    await again.write([again.encode(record({ requestId: "c" }))]);
     expect(await query(server, "SELECT name FROM lockstep.lockstep_migrations")).toEqual([
       { name: "001_predictions.sql" },
     ]);

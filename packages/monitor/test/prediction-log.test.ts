@@ -18,11 +18,14 @@ class TestSink implements PredictionSink {
   delayMs = 0;
   got: PredictionRecord[] = [];
   attempts = 0;
-  async write(records: readonly PredictionRecord[]) {
+  encode(record: PredictionRecord) {
+    return JSON.stringify(record);
+  }
+  async write(lines: readonly string[]) {
     this.attempts++;
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
     if (this.down) throw new Error("connection refused");
-    this.got.push(...records);
+    this.got.push(...lines.map((l) => JSON.parse(l) as PredictionRecord));
   }
   async close() {}
 }
