@@ -1,15 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { categoricalProfile, numericProfile } from "@lockstep/ml";
 import { chiSquareSurvival, columnDrift, ksAgainstProfile, wassersteinAgainstProfile } from "../src/index.js";
+import { normal } from "./fixtures.js";
 
-const normal = (n: number, mean: number, seed = 1) => {
-  let s = seed;
-  const rand = () => (s = (s * 16807) % 2147483647) / 2147483647;
-  return Array.from(
-    { length: n },
-    () => mean + Math.sqrt(-2 * Math.log(rand())) * Math.cos(2 * Math.PI * rand()),
-  );
-};
 const reference = numericProfile(normal(5000, 0), { bins: 10, resolution: 20 });
 
 describe("drift tests against a card's profile", () => {

@@ -13,3 +13,13 @@ export const record = (over: Partial<PredictionRecord> = {}): PredictionRecord =
   cached: false,
   ...over,
 });
+
+/** n draws of a normal distribution with this mean (Box-Muller over a seeded Lehmer generator). */
+export const normal = (n: number, mean: number, seed = 1) => {
+  let s = seed;
+  const rand = () => (s = (s * 16807) % 2147483647) / 2147483647;
+  return Array.from(
+    { length: n },
+    () => mean + Math.sqrt(-2 * Math.log(rand())) * Math.cos(2 * Math.PI * rand()),
+  );
+};

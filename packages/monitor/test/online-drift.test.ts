@@ -1,15 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { categoricalProfile, numericProfile } from "@lockstep/ml";
 import { DriftWindow, MAX_WATCHED_FIELDS } from "../src/index.js";
-
-const normal = (n: number, mean: number, seed = 1) => {
-  let s = seed;
-  const rand = () => (s = (s * 16807) % 2147483647) / 2147483647;
-  return Array.from(
-    { length: n },
-    () => mean + Math.sqrt(-2 * Math.log(rand())) * Math.cos(2 * Math.PI * rand()),
-  );
-};
+import { normal } from "./fixtures.js";
 
 const profile = {
   features: { x: numericProfile(normal(2000, 0), { bins: 10, resolution: 20 }) },
