@@ -1,7 +1,13 @@
 import { Counter, Gauge } from "prom-client";
 import type { Logger } from "pino";
 import type { DecodedRequest, MonitorValue } from "@lockstep/models";
-import { DriftWindow, type PredictionLog, type ProfileLike } from "@lockstep/monitor";
+import {
+  ClickHouseSink,
+  DriftWindow,
+  JsonLinesSink,
+  PredictionLog,
+  type ProfileLike,
+} from "@lockstep/monitor";
 import type { ServerConfig } from "./config.js";
 import type { Metrics } from "./metrics.js";
 import type { LoadedModel } from "./model-registry.js";
@@ -139,12 +145,11 @@ export class Monitoring {
 }
 
 /** The prediction log the configuration asks for, or none; its errors go to the log, rate-limited. */
-export async function predictionLogFrom(
+export function predictionLogFrom(
   config: ServerConfig["predictionLog"],
   logger: Logger,
-): Promise<PredictionLog | undefined> {
+): PredictionLog | undefined {
   if (config.kind === "off") return undefined;
-  const { ClickHouseSink, JsonLinesSink, PredictionLog } = await import("@lockstep/monitor");
   const sink = config.kind === "clickhouse" ? new ClickHouseSink(config.url!) : new JsonLinesSink(config.dir);
   let lastError = 0;
   return new PredictionLog({

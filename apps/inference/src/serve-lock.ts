@@ -30,7 +30,7 @@ export async function serveLock(
     lock,
     config,
     cacheBackend: cacheBackend(config.cache, logger),
-    predictionLog: await predictionLogFrom(config.predictionLog, logger),
+    predictionLog: predictionLogFrom(config.predictionLog, logger),
     storeOptions: { baseDir: dirname(config.lockPath) },
     logger,
     pending: options.pending,

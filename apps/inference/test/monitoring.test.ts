@@ -42,7 +42,7 @@ describe("the prediction log and online drift", () => {
     });
     const started = await startServer(lock, dir, {
       config: { predictionLog: config.predictionLog, drift: config.drift },
-      predictionLog: await predictionLogFrom(config.predictionLog, pino({ level: "silent" })),
+      predictionLog: predictionLogFrom(config.predictionLog, pino({ level: "silent" })),
     });
     url = started.url;
     close = () => started.server.close();
@@ -108,7 +108,7 @@ describe("a prediction log whose sink is down", () => {
       predictionLog: { kind: "clickhouse", url: "http://127.0.0.1:9/lockstep", maxQueue: 5 },
     });
     const started = await startServer(lock, dir, {
-      predictionLog: await predictionLogFrom(config.predictionLog, pino({ level: "silent" })),
+      predictionLog: predictionLogFrom(config.predictionLog, pino({ level: "silent" })),
     });
     try {
       await started.waitReady();

@@ -134,6 +134,13 @@ export class GitHubClient {
     );
   }
 
+  /** The oldest open issue with a label whose body satisfies `matches` (a hidden marker). */
+  async oldestOpenIssue(label: string, matches: (body: string) => boolean): Promise<Issue | undefined> {
+    return (await this.openIssues(label))
+      .filter((issue) => matches(issue.body ?? ""))
+      .sort((a, b) => a.number - b.number)[0];
+  }
+
   async createIssue(input: { title: string; body: string; labels?: string[] }): Promise<Issue> {
     return (await this.call<Issue>("POST", `${this.base}/issues`, input)).data;
   }

@@ -44,12 +44,11 @@ export async function upsertDriftIssue(
 ): Promise<DriftIssueOutcome> {
   const label = options.label ?? "drift";
   const closeAfter = options.closeAfter ?? 3;
-  const open = (await github.openIssues(label)).filter((issue) => {
-    const marker = readDriftMarker(issue.body);
+  // the oldest is the one; any other (made by hand, or by a race) is left for people to close
+  const existing = await github.oldestOpenIssue(label, (body) => {
+    const marker = readDriftMarker(body);
     return marker?.model === report.model && marker.environment === report.environment;
   });
-  // the oldest is the one; any other (made by hand, or by a race) is left for people to close
-  const existing = open.sort((a, b) => a.number - b.number)[0];
   const title = `Drift: ${report.model} in ${report.environment}`;
   const body = (healthyRuns: number, note: string) =>
     [

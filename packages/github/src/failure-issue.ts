@@ -22,9 +22,7 @@ export async function upsertFailureIssue(
   options: { label?: string } = {},
 ): Promise<{ action: "opened" | "updated"; number: number; url: string; failures: number }> {
   const label = options.label ?? "ci-failure";
-  const existing = (await github.openIssues(label))
-    .filter((issue) => MARKER.exec(issue.body ?? "")?.[1] === report.workflow)
-    .sort((a, b) => a.number - b.number)[0];
+  const existing = await github.oldestOpenIssue(label, (body) => MARKER.exec(body)?.[1] === report.workflow);
   const failures = existing ? Number(MARKER.exec(existing.body ?? "")![2]) + 1 : 1;
   const title = `${report.workflow} is failing`;
   const body = [

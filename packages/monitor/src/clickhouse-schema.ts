@@ -4,14 +4,15 @@ import type { ClickHouseClient } from "@clickhouse/client";
 
 export const MIGRATIONS_DIR = join(import.meta.dirname, "../schema/clickhouse");
 export const PREDICTIONS_TABLE = "lockstep_predictions";
+/** A database name ClickHouse takes unquoted (it goes into statements as it is). */
+export const DATABASE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
 /**
  * Applies the shipped migrations (schema/clickhouse/NNN_*.sql) not yet recorded in
  * `lockstep_migrations`, in order; returns the ones applied. Safe to run on every start.
  */
 export async function migrate(client: ClickHouseClient, database: string): Promise<string[]> {
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(database))
-    throw new RangeError(`"${database}" is not a database name`);
+  if (!DATABASE_NAME.test(database)) throw new RangeError(`"${database}" is not a database name`);
   await client.command({ query: `CREATE DATABASE IF NOT EXISTS ${database}` });
   await client.command({
     query: `CREATE TABLE IF NOT EXISTS ${database}.lockstep_migrations (name String, applied DateTime('UTC')) ENGINE = TinyLog`,

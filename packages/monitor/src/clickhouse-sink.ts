@@ -3,7 +3,7 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient } from "@clickh
 import { MonitorError } from "./errors.js";
 import type { PredictionSink } from "./prediction-log.js";
 import type { PredictionRecord } from "./record.js";
-import { migrate, PREDICTIONS_TABLE } from "./clickhouse-schema.js";
+import { DATABASE_NAME, migrate, PREDICTIONS_TABLE } from "./clickhouse-schema.js";
 
 /** A record as a row of lockstep_predictions (numbers and categories in their own Nested columns). */
 export function predictionRow(record: PredictionRecord): Record<string, unknown> {
@@ -55,7 +55,7 @@ export function parseClickHouseUrl(url: string): {
       `the ClickHouse URL must be http:// or https://, got ${parsed.protocol}`,
     );
   const database = decodeURIComponent(parsed.pathname.replace(/^\//, "")) || "default";
-  if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(database))
+  if (!DATABASE_NAME.test(database))
     throw new MonitorError("SINK_INVALID", `"${database.slice(0, 64)}" is not a ClickHouse database name`);
   const username = parsed.username ? decodeURIComponent(parsed.username) : undefined;
   const password = parsed.password ? decodeURIComponent(parsed.password) : undefined;

@@ -57,9 +57,8 @@ describe("the prediction log", () => {
       onDrop: (n) => dropped.push(n),
       onError: (e) => errors.push((e as Error).message),
     });
-    const started = performance.now();
+    // record() is synchronous: with the sink down, the queue is already bounded when it returns
     for (const r of many(12)) log.record(r);
-    expect(performance.now() - started).toBeLessThan(1000); // a hang detector, not a timing claim
     expect(log.depth).toBe(5);
     expect(log.dropped).toBe(7);
     expect(dropped.reduce((a, b) => a + b, 0)).toBe(7);
