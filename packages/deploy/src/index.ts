@@ -34,3 +34,7 @@ export {
   DRIFT_THRESHOLD,
   type AlertRule,
 } from "./objects/alerts.js";
+export { modelDashboard, dashboardUid } from "./dashboards/model-dashboard.js";
+export { overviewDashboard } from "./dashboards/overview-dashboard.js";
+export { panelQueries } from "./dashboards/panels.js";
+export { dashboardConfigMap, DASHBOARD_LABEL } from "./objects/dashboard.js";

@@ -13,6 +13,9 @@ import {
   notificationsConfigMap,
   previewApplicationSet,
 } from "./objects/argocd.js";
+import { modelDashboard } from "./dashboards/model-dashboard.js";
+import { overviewDashboard } from "./dashboards/overview-dashboard.js";
+import { dashboardConfigMap } from "./objects/dashboard.js";
 import { podMonitor } from "./objects/monitoring.js";
 import { prometheusRule } from "./objects/alerts.js";
 import { defaultDeny, namespace } from "./objects/namespace.js";
@@ -21,7 +24,7 @@ import { pinConfigMap } from "./objects/pin-config.js";
 import { rollout } from "./objects/rollout.js";
 import { autoscaler, disruptionBudget } from "./objects/scaling.js";
 import { resolveSettings } from "./settings.js";
-import { MAX_MODEL_NAME, type RenderTarget } from "./target.js";
+import { commonLabels, MAX_MODEL_NAME, type RenderTarget } from "./target.js";
 import { toYaml } from "./yaml.js";
 
 /** The folders `render` owns: every file in them is generated, and files it no longer makes are removed. */
@@ -101,6 +104,11 @@ function renderModel(files: Map<string, string>, target: RenderTarget): void {
     file(files, `${dir}/ingress.yaml`, ingress(target)),
     file(files, `${dir}/podmonitor.yaml`, podMonitor(target)),
     file(files, `${dir}/prometheusrule.yaml`, prometheusRule(target)),
+    file(
+      files,
+      `${dir}/configmap-dashboard.yaml`,
+      dashboardConfigMap(`${target.model}-dashboard`, modelDashboard(target), commonLabels(target)),
+    ),
   ];
   kustomization(files, dir, written);
 }
@@ -138,6 +146,13 @@ export function renderManifests(
     kustomization(files, nsDir, [
       file(files, `${nsDir}/namespace.yaml`, namespace(env.namespace, environment)),
       file(files, `${nsDir}/networkpolicy-default-deny.yaml`, defaultDeny(environment)),
+      file(
+        files,
+        `${nsDir}/configmap-dashboard-overview.yaml`,
+        dashboardConfigMap("lockstep-overview", overviewDashboard(environment, env), {
+          "lockstep.dev/environment": environment,
+        }),
+      ),
     ]);
     bootstrap.push(
       file(

@@ -136,12 +136,16 @@ describe("policy over everything rendered", () => {
     expect([...wave("Namespace")]).toEqual([-2]);
     for (const kind of ["ConfigMap", "ServiceAccount", "Service", "AnalysisTemplate", "Ingress"]) {
       const waves = ofKind(kind)
-        .filter((o) => o.path.startsWith("argocd/envs/"))
+        .filter((o) => o.path.startsWith("argocd/envs/") && !o.path.includes("configmap-dashboard"))
         .map((o) => Number(o.object.metadata.annotations!["argocd.argoproj.io/sync-wave"]));
       expect(Math.max(...waves), kind).toBeLessThan(0);
     }
     expect([...wave("Rollout")]).toEqual([0]);
     expect([...wave("PodMonitor")]).toEqual([1]);
+    const dashboards = ofKind("ConfigMap").filter((o) => o.path.includes("configmap-dashboard"));
+    expect(dashboards.length).toBeGreaterThan(0);
+    for (const o of dashboards)
+      expect(o.object.metadata.annotations!["argocd.argoproj.io/sync-wave"]).toBe("1");
   });
 });
 
@@ -191,7 +195,7 @@ describe("real tools over what is rendered", () => {
       const ingress = built.split(/^---$/m).find((d) => /^kind: Ingress$/m.test(d))!;
       expect(ingress).toContain("host: lockstep-co2-forecast-staging.preview.lockstep.example.com");
       expect(ingress).not.toContain("tls:");
-      expect(built.split(/^---$/m).length).toBe(12);
+      expect(built.split(/^---$/m).length).toBe(13);
     },
   );
 
