@@ -10,13 +10,17 @@ export const NATIVE = ["onnxruntime-node", "sharp"];
 
 export async function bundle(
   outDir: string,
-): Promise<{ main: string; dependencies: Record<string, string> }> {
+): Promise<{ main: string; monitor: string; dependencies: Record<string, string> }> {
   const root = resolve(import.meta.dirname, "..");
   const main = join(outDir, "dist/main.mjs");
   await mkdir(dirname(main), { recursive: true });
   await build({
     ...NODE_BUNDLE,
-    entryPoints: { main: join(root, "src/main.ts") },
+    // lockstep.mjs: the CLI's `monitor` alone, for the monitor CronJob (same image, same pins)
+    entryPoints: {
+      main: join(root, "src/main.ts"),
+      lockstep: join(root, "../../packages/cli/src/monitor-bin.ts"),
+    },
     outdir: dirname(main),
     outExtension: { ".js": ".mjs" },
     // code reached only through import() (training) goes to chunks loaded on demand, so their
@@ -37,7 +41,7 @@ export async function bundle(
     join(outDir, "package.json"),
     `${JSON.stringify({ name: "lockstep-inference", private: true, type: "module", dependencies }, null, 2)}\n`,
   );
-  return { main, dependencies };
+  return { main, monitor: join(dirname(main), "lockstep.mjs"), dependencies };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

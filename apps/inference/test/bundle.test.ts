@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, readFile, symlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -10,7 +10,7 @@ import { trainedProject } from "./fixture.js";
 describe("the container bundle", () => {
   it("runs with only the native packages beside it, and never imports training libraries", async () => {
     const out = await mkdtemp(join(tmpdir(), "lockstep-bundle-"));
-    const { main, dependencies } = await bundle(out);
+    const { main, monitor, dependencies } = await bundle(out);
     expect(Object.keys(dependencies).sort()).toEqual(["onnxruntime-node", "sharp"]);
     // everything the server evaluates at start: main.mjs and the chunks it imports statically;
     // training code (tfjs) must sit only in chunks reached through import()
@@ -26,6 +26,7 @@ describe("the container bundle", () => {
     };
     await visit(main);
     expect(seen.size).toBeGreaterThan(1);
+    await visit(monitor);
     await symlink(resolve(import.meta.dirname, "../../../node_modules"), join(out, "node_modules"));
 
     const { dir, lock, candidate } = await trainedProject();
@@ -36,6 +37,8 @@ describe("the container bundle", () => {
         PORT: "0",
         LOCKSTEP_LOCK: join(dir, "models.lock.json"),
         LOCKSTEP_WATCH_LOCK_MS: "0",
+        LOCKSTEP_PREDICTION_LOG: "jsonl",
+        LOCKSTEP_PREDICTION_LOG_DIR: join(dir, "predictions"),
       },
       stdio: ["ignore", "pipe", "inherit"],
     });
@@ -66,5 +69,21 @@ describe("the container bundle", () => {
     } finally {
       child.kill("SIGKILL");
     }
+
+    // the image's monitor-only `lockstep` reads that log and publishes its report to a store
+    const job = spawnSync(
+      process.execPath,
+      [monitor, "monitor", "co2-forecast", "--log", join(dir, "predictions"), "--store", "file://published"],
+      { env: { ...process.env, LOCKSTEP_LOCK: join(dir, "models.lock.json") }, encoding: "utf8" },
+    );
+    expect([0, 1], job.stderr).toContain(job.status);
+    expect(job.stdout).toMatch(/^# co2-forecast v1: /m);
+    const result = JSON.parse(
+      await readFile(join(dir, "published/reports/monitor/co2-forecast/staging/latest/result.json"), "utf8"),
+    ) as { window: { records: number } };
+    expect(result.window.records).toBe(1);
+    const help = spawnSync(process.execPath, [monitor, "train"], { encoding: "utf8" });
+    expect(help.status).toBe(2);
+    expect(help.stderr).toMatch(/unknown command 'train'/);
   }, 60_000);
 });

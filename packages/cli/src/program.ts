@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from "commander";
+import { Command, Option } from "commander";
 import { models } from "@lockstep/models";
 import { demo } from "./commands/demo.js";
 import { lockDiff, lockShow, lockValidate } from "./commands/lock.js";
@@ -8,15 +8,12 @@ import { render } from "./commands/render.js";
 import { serve } from "./commands/serve.js";
 import { train } from "./commands/train.js";
 import { verify } from "./commands/verify.js";
-import { monitor } from "./commands/monitor.js";
-import { EXIT, exitCodeOf } from "./errors.js";
+import { monitorCommand } from "./commands/monitor-command.js";
+import { runProgram, type RunResult } from "./run-program.js";
 import { VERSION } from "./version.js";
 import { consoleOutput, type Output } from "./output.js";
 
-export interface RunResult {
-  /** The exit code, or "running" when a server keeps the process alive. */
-  exitCode: number | "running";
-}
+export type { RunResult };
 
 function buildProgram(out: Output, state: { code: number | "running" }): Command {
   const program = new Command("lockstep")
@@ -123,28 +120,7 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
       state.code = (await verify(base, options, out)).exitCode;
     });
 
-  program
-    .command("monitor")
-    .description(
-      "test a pinned model's logged predictions against its card's reference profile; exit 1 on drift",
-    )
-    .argument("<model>", "the model (co2-forecast, btc-signal, fish-classifier)")
-    .option("--env <name>", "the environment whose pin is monitored (default $LOCKSTEP_ENV or staging)")
-    .option("--lock <file>", "lock file (default $LOCKSTEP_LOCK or ./models.lock.json)")
-    .option(
-      "--log <uri>",
-      "the prediction log: a JSON Lines folder or http(s)://host:8123/database (default $LOCKSTEP_CLICKHOUSE_URL, else .lockstep/predictions)",
-    )
-    .option("--since <when>", "the window: 90m, 24h, 7d or a date (default 7d)")
-    .option(
-      "--out <dir>",
-      "where result.json, summary.md and report.html go (default .lockstep/monitor/<model>-<env>)",
-    )
-    .option("--drift-share <share>", "share of drifted columns at which the window drifts (default 0.5)")
-    .option("--json", "print the result as JSON")
-    .action(async (model: string, options) => {
-      state.code = (await monitor(model, options, out)).exitCode;
-    });
+  program.addCommand(monitorCommand(out, state).copyInheritedSettings(program));
 
   program
     .command("render")
@@ -250,26 +226,6 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
 }
 
 /** Runs the CLI on `argv` (without node and script). Never throws: errors become messages and exit codes. */
-export async function run(argv: string[], out: Output = consoleOutput()): Promise<RunResult> {
-  const state: { code: number | "running" } = { code: EXIT.ok };
-  const program = buildProgram(out, state);
-  const verbose = argv.includes("--verbose");
-  try {
-    await program.parseAsync(argv, { from: "user" });
-    return { exitCode: state.code };
-  } catch (error) {
-    if (error instanceof CommanderError) {
-      // help and version are not errors; commander has already printed its message
-      const ok =
-        error.code === "commander.helpDisplayed" ||
-        error.code === "commander.version" ||
-        error.code === "commander.help";
-      return { exitCode: ok ? EXIT.ok : EXIT.usage };
-    }
-    const code = (error as { code?: unknown }).code;
-    const message = error instanceof Error ? error.message : String(error);
-    out.error(`error${typeof code === "string" ? ` [${code}]` : ""}: ${message}`);
-    if (verbose && error instanceof Error && error.stack) out.error(error.stack);
-    return { exitCode: exitCodeOf(error) };
-  }
+export function run(argv: string[], out: Output = consoleOutput()): Promise<RunResult> {
+  return runProgram((state) => buildProgram(out, state), argv, out);
 }

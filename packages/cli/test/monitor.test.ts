@@ -65,7 +65,18 @@ describe("lockstep monitor", () => {
     const out = capture();
     const outDir = join(dir, "report");
     const result = await run(
-      ["monitor", "co2-forecast", "--lock", lockFile, "--log", logDir, "--out", outDir],
+      [
+        "monitor",
+        "co2-forecast",
+        "--lock",
+        lockFile,
+        "--log",
+        logDir,
+        "--out",
+        outDir,
+        "--store",
+        "file://published",
+      ],
       out,
     );
     expect(result.exitCode).toBe(1);
@@ -80,6 +91,21 @@ describe("lockstep monitor", () => {
       /<svg[^>]*aria-label="monthly_change/,
     );
     expect(await readFile(join(outDir, "summary.md"), "utf8")).toContain("co2-forecast v1: drift");
+    // and published to the store: the run's own folder and latest/
+    const published =
+      /Published: file:\/\/published\/reports\/monitor\/co2-forecast\/staging\/(\d{8}T\d{6}Z)\//.exec(
+        out.text(),
+      );
+    expect(published).not.toBeNull();
+    for (const folder of [published![1]!, "latest"])
+      expect(
+        JSON.parse(
+          await readFile(
+            join(dir, "published/reports/monitor/co2-forecast/staging", folder, "result.json"),
+            "utf8",
+          ),
+        ),
+      ).toEqual(saved);
   }, 120_000);
 
   it.each([
@@ -88,6 +114,7 @@ describe("lockstep monitor", () => {
     [["monitor", "co2-forecast", "--since", "yesterday"], /--since must be a duration/],
     [["monitor", "co2-forecast", "--drift-share", "2"], /--drift-share must be/],
     [["monitor", "co2-forecast", "--env", "Prod!"], /environment must be a lowercase name/],
+    [["monitor", "co2-forecast", "--store", "ftp://example.com/x"], /unsupported store scheme/],
   ])("exits 2 for %j", async (args, message) => {
     const out = capture();
     expect((await run([...args, "--lock", lockFile, "--log", logDir], out)).exitCode).toBe(2);

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rm, stat } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { IntegrityError, StoreError, TooLargeError } from "./errors.js";
 import { assertSha256, sha256Hex } from "./hash.js";
@@ -10,7 +10,7 @@ import {
   type ArtifactStore,
   type GetOptions,
 } from "./types.js";
-import { artifactKey, parseArtifactUri } from "./uri.js";
+import { artifactKey, namedKey, parseArtifactUri } from "./uri.js";
 
 /** Artifacts as files under `<root>/sha256/<hex>`, written via temp file + rename. */
 export class FileStore implements ArtifactStore {
@@ -79,5 +79,21 @@ export class FileStore implements ArtifactStore {
 
   async has(sha256: string): Promise<boolean> {
     return (await this.stat(sha256)) !== undefined;
+  }
+
+  async putNamed(key: string, body: Uint8Array | string, _contentType: string): Promise<string> {
+    const target = join(this.root, namedKey(key));
+    const temp = `${target}.${process.pid}.tmp`;
+    try {
+      await mkdir(dirname(target), { recursive: true });
+      await writeFile(temp, body);
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw new StoreError("STORE_IO", `cannot write ${target}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+    return `${this.uri}/${key}`;
   }
 }

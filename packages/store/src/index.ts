@@ -6,6 +6,8 @@ export {
   parseArtifactUri,
   parseStoreUri,
   artifactKey,
+  namedKey,
+  NAMED_PREFIX,
   type StoreLocation,
 } from "./uri.js";
 export { FileStore } from "./file-store.js";

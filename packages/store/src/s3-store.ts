@@ -3,7 +3,7 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { IntegrityError, StoreError, TooLargeError } from "./errors.js";
 import { assertSha256, sha256Hex } from "./hash.js";
@@ -15,7 +15,7 @@ import {
   type ArtifactStore,
   type GetOptions,
 } from "./types.js";
-import { artifactKey, parseArtifactUri } from "./uri.js";
+import { artifactKey, namedKey, parseArtifactUri } from "./uri.js";
 
 export interface S3StoreOptions {
   bucket: string;
@@ -198,5 +198,23 @@ export class S3Store implements ArtifactStore {
 
   async has(sha256: string): Promise<boolean> {
     return (await this.stat(sha256)) !== undefined;
+  }
+
+  async putNamed(key: string, body: Uint8Array | string, contentType: string): Promise<string> {
+    namedKey(key);
+    const uri = `${this.uri}/${key}`;
+    try {
+      await this.options.client.send(
+        new PutObjectCommand({
+          Bucket: this.options.bucket,
+          Key: this.options.prefix ? `${this.options.prefix}/${key}` : key,
+          Body: body,
+          ContentType: contentType,
+        }),
+      );
+    } catch (error) {
+      throw s3Error(error, `upload to ${uri}`, await this.endpoint());
+    }
+    return uri;
   }
 }

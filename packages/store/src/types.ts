@@ -33,4 +33,9 @@ export interface ArtifactStore {
   stat(sha256: string): Promise<ArtifactInfo | undefined>;
   /** The URI an artifact with this hash has in this store. */
   uriFor(sha256: string): string;
+  /**
+   * Writes a small named object beside the artifacts (a monitor report), replacing what was there;
+   * `key` is checked by `namedKey` (under `reports/`, no `..`). Returns its URI.
+   */
+  putNamed(key: string, body: Uint8Array | string, contentType: string): Promise<string>;
 }

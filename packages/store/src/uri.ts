@@ -65,3 +65,18 @@ export function artifactKey(sha256: string): string {
   assertSha256(sha256);
   return `sha256/${sha256}`;
 }
+
+/** The prefix named objects live under: artifacts keep `sha256/`, nothing named can shadow one. */
+export const NAMED_PREFIX = "reports/";
+const NAMED_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** Checks a named object's key: `reports/` then up to 8 plain segments (no `..`, no empty parts). */
+export function namedKey(key: string): string {
+  const segments = key.startsWith(NAMED_PREFIX) ? key.slice(NAMED_PREFIX.length).split("/") : [];
+  if (segments.length === 0 || segments.length > 8 || !segments.every((s) => NAMED_SEGMENT.test(s)))
+    throw new StoreError(
+      "STORE_URI",
+      `not a named object key (expected ${NAMED_PREFIX}<segment>/..., each of letters, digits, ".", "_" or "-"): ${JSON.stringify(key.slice(0, 200))}`,
+    );
+  return key;
+}

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -67,6 +67,37 @@ describe("FileStore", () => {
     // no temp files are left behind
     expect(await readdir(join(dir, "store", "tmp"))).toEqual([]);
     expect(await fetchArtifact(info.uri, info.sha256, { baseDir: dir })).toEqual(data);
+  });
+
+  it("writes named reports under reports/ and refuses keys that could escape or shadow", async () => {
+    const dir = await tempDir();
+    const store = openStore("file://store", { baseDir: dir });
+    const uri = await store.putNamed(
+      "reports/monitor/co2/staging/latest/summary.md",
+      "# ok\n",
+      "text/markdown",
+    );
+    expect(uri).toBe("file://store/reports/monitor/co2/staging/latest/summary.md");
+    expect(await readFile(join(dir, "store/reports/monitor/co2/staging/latest/summary.md"), "utf8")).toBe(
+      "# ok\n",
+    );
+    await store.putNamed("reports/monitor/co2/staging/latest/summary.md", "# again\n", "text/markdown");
+    expect(await readFile(join(dir, "store/reports/monitor/co2/staging/latest/summary.md"), "utf8")).toBe(
+      "# again\n",
+    );
+    for (const key of [
+      "sha256/" + "a".repeat(64),
+      "reports/../sha256/x",
+      "reports/",
+      "reports//x",
+      "/reports/x",
+      "reports/a b",
+      "reports/.hidden",
+      `reports/${"a".repeat(200)}`,
+      `reports/${"a/".repeat(9)}a`,
+    ])
+      await expect(store.putNamed(key, "x", "text/plain"), key).rejects.toMatchObject({ code: "STORE_URI" });
+    expect(await readdir(join(dir, "store"))).toEqual(["reports"]);
   });
 
   it("detects a corrupted file and never returns its bytes", async () => {

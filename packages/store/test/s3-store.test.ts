@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { S3Store } from "../src/index.js";
 import { IntegrityError, openStore, s3ClientFromEnv, sha256Hex } from "../src/index.js";
@@ -39,6 +39,28 @@ describe("S3Store against a loopback S3 server", () => {
     // a damaged cache entry is detected and replaced from S3
     await writeFile(join(cacheDir, "sha256", info.sha256), "rot");
     expect(await store.get(info.uri, info.sha256)).toEqual(data);
+  });
+
+  it("writes a named report beside the artifacts, under the store's prefix", async () => {
+    const store = storeAt(s3.endpoint);
+    const uri = await store.putNamed(
+      "reports/monitor/co2/staging/latest/result.json",
+      '{"status":"ok"}',
+      "application/json",
+    );
+    expect(uri).toBe("s3://artifacts/lockstep/models/reports/monitor/co2/staging/latest/result.json");
+    const client = s3ClientFromEnv({ ...credentials, AWS_ENDPOINT_URL_S3: s3.endpoint });
+    const object = await client.send(
+      new GetObjectCommand({
+        Bucket: "artifacts",
+        Key: "lockstep/models/reports/monitor/co2/staging/latest/result.json",
+      }),
+    );
+    expect(object.ContentType).toBe("application/json");
+    expect(await object.Body!.transformToString()).toBe('{"status":"ok"}');
+    await expect(store.putNamed("reports/../sha256/x", "x", "text/plain")).rejects.toMatchObject({
+      code: "STORE_URI",
+    });
   });
 
   it("uploads 20 MiB in multipart and reads it back", async () => {

@@ -10,6 +10,7 @@ import {
   type MonitorResult,
   type ProfileLike,
 } from "@lockstep/monitor";
+import { openStore, parseStoreUri } from "@lockstep/store";
 import { CliError, EXIT } from "../errors.js";
 import { lockPath } from "../lock-io.js";
 import type { Output } from "../output.js";
@@ -23,6 +24,8 @@ export interface MonitorCommandOptions {
   /** 24h, 7d, 90m or an ISO date (default 7d). */
   since?: string;
   out?: string;
+  /** A store URI the report is also published to (reports/monitor/<model>/<env>/...). */
+  store?: string;
   driftShare?: string;
   json?: boolean;
 }
@@ -81,6 +84,8 @@ export async function monitor(
     );
   }
   const baseDir = dirname(path);
+  // a store that cannot be written is known before the window is read
+  if (options.store) parseStoreUri(options.store, baseDir);
   const { card } = await loadPinnedArtifact(model, pin, { baseDir, env });
   const logUri = options.log ?? env.LOCKSTEP_CLICKHOUSE_URL ?? join(baseDir, ".lockstep", "predictions");
   out.progress(
@@ -103,10 +108,52 @@ export async function monitor(
   const outDir = resolve(options.out ?? join(baseDir, ".lockstep", "monitor", `${model}-${environment}`));
   await mkdir(outDir, { recursive: true });
   const markdown = monitorMarkdown(result);
-  await writeFile(join(outDir, "result.json"), `${JSON.stringify(result, null, 2)}\n`);
-  await writeFile(join(outDir, "summary.md"), markdown);
-  await writeFile(join(outDir, "report.html"), monitorHtml(result));
+  const report: ReportFile[] = [
+    { name: "result.json", type: "application/json", text: `${JSON.stringify(result, null, 2)}\n` },
+    { name: "summary.md", type: "text/markdown; charset=utf-8", text: markdown },
+    { name: "report.html", type: "text/html; charset=utf-8", text: monitorHtml(result) },
+  ];
+  for (const file of report) await writeFile(join(outDir, file.name), file.text);
+  const published = options.store
+    ? await publishReport(
+        options.store,
+        `reports/monitor/${model}/${environment}`,
+        report,
+        { baseDir, env },
+        out,
+      )
+    : undefined;
   if (options.json) out.json(result);
-  else out.result(`${markdown}\nReport: ${join(outDir, "report.html")}`);
+  else
+    out.result(
+      `${markdown}\nReport: ${join(outDir, "report.html")}${published ? `\nPublished: ${published}` : ""}`,
+    );
   return { exitCode: result.status === "drift" ? EXIT.failure : EXIT.ok, result, outDir };
+}
+
+interface ReportFile {
+  name: string;
+  type: string;
+  text: string;
+}
+
+/** A run's folder named by its UTC time, then the same files as latest/; returns the run's folder URI. */
+async function publishReport(
+  storeUri: string,
+  prefix: string,
+  files: ReportFile[],
+  options: { baseDir: string; env: NodeJS.ProcessEnv },
+  out: Output,
+): Promise<string> {
+  const store = openStore(storeUri, options);
+  const stamp = new Date()
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+  for (const folder of [stamp, "latest"]) {
+    for (const file of files) await store.putNamed(`${prefix}/${folder}/${file.name}`, file.text, file.type);
+  }
+  const uri = `${store.uri.replace(/\/+$/, "")}/${prefix}/${stamp}/`;
+  out.progress(`report published to ${uri} (and ${prefix}/latest/)`);
+  return uri;
 }

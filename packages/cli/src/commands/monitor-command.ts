@@ -1,0 +1,33 @@
+import { Command } from "commander";
+import type { Output } from "../output.js";
+import type { ProgramState } from "../run-program.js";
+import { monitor } from "./monitor.js";
+
+/** `lockstep monitor`: shared by the full CLI and the image's monitor-only `lockstep`. */
+export function monitorCommand(out: Output, state: ProgramState): Command {
+  return new Command("monitor")
+    .description(
+      "test a pinned model's logged predictions against its card's reference profile; exit 1 on drift",
+    )
+    .argument("<model>", "the model (co2-forecast, btc-signal, fish-classifier)")
+    .option("--env <name>", "the environment whose pin is monitored (default $LOCKSTEP_ENV or staging)")
+    .option("--lock <file>", "lock file (default $LOCKSTEP_LOCK or ./models.lock.json)")
+    .option(
+      "--log <uri>",
+      "the prediction log: a JSON Lines folder or http(s)://host:8123/database (default $LOCKSTEP_CLICKHOUSE_URL, else .lockstep/predictions)",
+    )
+    .option("--since <when>", "the window: 90m, 24h, 7d or a date (default 7d)")
+    .option(
+      "--out <dir>",
+      "where result.json, summary.md and report.html go (default .lockstep/monitor/<model>-<env>)",
+    )
+    .option(
+      "--store <uri>",
+      "also publish the report to this store, under reports/monitor/<model>/<env>/<time>/ and .../latest/",
+    )
+    .option("--drift-share <share>", "share of drifted columns at which the window drifts (default 0.5)")
+    .option("--json", "print the result as JSON")
+    .action(async (model: string, options) => {
+      state.code = (await monitor(model, options, out)).exitCode;
+    });
+}
