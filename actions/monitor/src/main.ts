@@ -75,6 +75,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         summary.addRaw(`\n### ${model}\n\nNot monitored: ${(error as Error).message}\n`);
         continue;
       }
+      if (!result.result) continue; // only with allowEmpty, which this action does not set
       summary.addRaw(`\n${printed.join("\n").replace(/^# /m, "### ")}\n`);
       if (result.exitCode === EXIT.failure) drifted.push(model);
       const outcome = await upsertDriftIssue(

@@ -129,6 +129,11 @@ describe("lockstep monitor", () => {
       2,
     );
     expect(out.errors()).toMatch(/no predictions of co2-forecast v1/);
+    // a scheduled job says so and succeeds: no traffic is not a failure
+    const quiet = capture();
+    const allowed = ["monitor", "co2-forecast", "--lock", lockFile, "--log", empty, "--allow-empty"];
+    expect((await run(allowed, quiet)).exitCode).toBe(0);
+    expect(quiet.errors()).toMatch(/no predictions of co2-forecast v1.*nothing to monitor/);
     const missing = capture();
     expect(
       (await run(["monitor", "co2-forecast", "--lock", lockFile, "--log", join(dir, "nope")], missing))

@@ -2,6 +2,7 @@ import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { run } from "../src/index.js";
 import { capture } from "./capture.js";
 
@@ -16,6 +17,23 @@ describe("lockstep render", () => {
     await cp(join(ROOT, "lockstep.deploy.json"), join(dir, "lockstep.deploy.json"));
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("the monitor CronJob's command line is one this CLI's monitor accepts", async () => {
+    const text = await readFile(join(ROOT, "argocd/envs/staging/co2-forecast/cronjob-monitor.yaml"), "utf8");
+    const cronJob = parse(text) as {
+      spec: { jobTemplate: { spec: { template: { spec: { containers: { args: string[] }[] } } } } };
+    };
+    const argv = cronJob.spec.jobTemplate.spec.template.spec.containers[0]!.args;
+    expect(argv.slice(0, 2)).toEqual(["monitor", "co2-forecast"]);
+    // every option parses: what fails is the missing lock, read after them
+    const out = capture();
+    const missing = join(dir, "no-such.lock.json");
+    expect((await run([...argv, "--lock", missing], out)).exitCode).toBe(2);
+    expect(out.errors()).toContain(missing);
+    const wrong = capture();
+    expect((await run([...argv, "--no-such-option", "--lock", missing], wrong)).exitCode).toBe(2);
+    expect(wrong.errors()).not.toContain(missing);
+  });
 
   it("the committed argocd/ is what render makes from the committed lock and config", async () => {
     const out = capture();

@@ -51,6 +51,15 @@ export interface StoreConfig {
   serviceAccountAnnotations?: Record<string, string>;
 }
 
+export interface MonitoringConfig {
+  clickhouseSecret: string;
+  clickhouseSecretKey?: string;
+  clickhousePort?: number;
+  sample?: number;
+  schedule?: string;
+  window?: string;
+}
+
 export interface EnvironmentConfig {
   namespace: string;
   host: string;
@@ -58,6 +67,8 @@ export interface EnvironmentConfig {
   /** Pins here must be artifacts this environment pinned first (checked by lockstep verify). */
   promotedFrom?: string;
   tlsSecretName?: string;
+  /** Prediction logging to ClickHouse and the monitor CronJobs; absent: pods log nothing. */
+  monitoring?: MonitoringConfig;
   store: StoreConfig;
 }
 
@@ -107,6 +118,7 @@ function semanticIssues(config: DeployConfig, knownModels: readonly string[]): C
     host(environment.host, `${at}/host`);
     label(environment.tlsSecretName, `${at}/tlsSecretName`);
     label(environment.store.secretName, `${at}/store/secretName`);
+    label(environment.monitoring?.clickhouseSecret, `${at}/monitoring/clickhouseSecret`);
     const other = namespaces.get(environment.namespace);
     if (other)
       issues.push({

@@ -38,3 +38,4 @@ export { modelDashboard, dashboardUid } from "./dashboards/model-dashboard.js";
 export { overviewDashboard } from "./dashboards/overview-dashboard.js";
 export { panelQueries } from "./dashboards/panels.js";
 export { dashboardConfigMap, DASHBOARD_LABEL } from "./objects/dashboard.js";
+export { monitorCronJob, monitorName, monitorLabels, MONITOR_DEFAULTS } from "./objects/monitor-job.js";

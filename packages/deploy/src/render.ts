@@ -17,6 +17,7 @@ import { modelDashboard } from "./dashboards/model-dashboard.js";
 import { overviewDashboard } from "./dashboards/overview-dashboard.js";
 import { dashboardConfigMap } from "./objects/dashboard.js";
 import { podMonitor } from "./objects/monitoring.js";
+import { monitorCronJob, monitorNetworkPolicy } from "./objects/monitor-job.js";
 import { prometheusRule } from "./objects/alerts.js";
 import { defaultDeny, namespace } from "./objects/namespace.js";
 import { ingress, networkPolicy, serviceAccount, services } from "./objects/network.js";
@@ -110,6 +111,12 @@ function renderModel(files: Map<string, string>, target: RenderTarget): void {
       dashboardConfigMap(`${target.model}-dashboard`, modelDashboard(target), commonLabels(target)),
     ),
   ];
+  const monitoring = target.env.monitoring;
+  if (monitoring)
+    written.push(
+      file(files, `${dir}/cronjob-monitor.yaml`, monitorCronJob(target, monitoring, pin)),
+      file(files, `${dir}/networkpolicy-monitor.yaml`, monitorNetworkPolicy(target, monitoring)),
+    );
   kustomization(files, dir, written);
 }
 

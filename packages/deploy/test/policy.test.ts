@@ -13,23 +13,33 @@ const objects: { path: string; object: Manifest }[] = [...files].flatMap(([path,
   parseManifests(text, path).map((object) => ({ path, object })),
 );
 const ofKind = (kind: string) => objects.filter((o) => o.object.kind === kind);
-const pods = ofKind("Rollout").map(({ path, object }) => ({
+const servers = ofKind("Rollout").map(({ path, object }) => ({
   path,
   spec: (object.spec as any).template.spec,
 }));
+const monitors = ofKind("CronJob").map(({ path, object }) => ({
+  path,
+  spec: (object.spec as any).jobTemplate.spec.template.spec,
+}));
+/** Every pod template rendered: the servers and the monitor jobs. */
+const pods = [...servers, ...monitors];
 const has = (command: string) =>
   spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
 
 describe("policy over everything rendered", () => {
   it("renders workloads to check", () => {
-    expect(pods.length).toBe(3);
+    expect(servers.length).toBe(3);
+    expect(monitors.length).toBe(3);
   });
 
-  it("every container has requests, limits and the three probes on /healthz and /readyz", () => {
+  it("every container has requests and limits; servers have the three probes on /healthz and /readyz", () => {
     for (const { spec } of pods)
       for (const c of spec.containers) {
         expect(c.resources.requests.cpu && c.resources.requests.memory).toBeTruthy();
         expect(c.resources.limits.cpu && c.resources.limits.memory).toBeTruthy();
+      }
+    for (const { spec } of servers)
+      for (const c of spec.containers) {
         expect(c.startupProbe.httpGet.path).toBe("/healthz");
         expect(c.livenessProbe.httpGet.path).toBe("/healthz");
         expect(c.readinessProbe.httpGet.path).toBe("/readyz");
@@ -71,12 +81,19 @@ describe("policy over everything rendered", () => {
       );
       expect(deny!.object.spec as any).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
     }
-    for (const { object } of ofKind("NetworkPolicy").filter((o) => !o.path.includes("/namespace/"))) {
+    const policies = ofKind("NetworkPolicy").filter((o) => !o.path.includes("/namespace/"));
+    for (const { object } of policies.filter((o) => !o.path.endsWith("networkpolicy-monitor.yaml"))) {
       const from = (object.spec as any).ingress[0].from.map(
         (f: any) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"],
       );
       expect(from).toEqual(["ingress-nginx", "monitoring"]);
+      // the store over HTTPS, and ClickHouse's HTTPS port for the prediction log
+      expect((object.spec as any).egress[1].ports.map((p: any) => p.port)).toEqual([443, 8443]);
     }
+    // the monitor jobs take no traffic at all
+    const jobs = policies.filter((o) => o.path.endsWith("networkpolicy-monitor.yaml"));
+    expect(jobs.length).toBe(3);
+    for (const { object } of jobs) expect((object.spec as any).ingress).toEqual([]);
   });
 
   it("no Secret and no credential value is in git: stores are reached by Secret reference", () => {
@@ -86,8 +103,11 @@ describe("policy over everything rendered", () => {
         /AWS_SECRET_ACCESS_KEY|AKIA[0-9A-Z]{16}|BEGIN [A-Z ]*PRIVATE KEY|ghp_[A-Za-z0-9]{20,}/,
       );
     }
-    for (const { spec } of pods)
+    for (const { spec } of pods) {
       expect(spec.containers[0].envFrom).toEqual([{ secretRef: { name: "lockstep-store" } }]);
+      const clickhouse = spec.containers[0].env.find((e: any) => e.name === "LOCKSTEP_CLICKHOUSE_URL");
+      expect(clickhouse.valueFrom).toEqual({ secretKeyRef: { name: "lockstep-clickhouse", key: "url" } });
+    }
   });
 
   it("every object a model folder holds is a kind the AppProject admits", () => {
@@ -195,7 +215,7 @@ describe("real tools over what is rendered", () => {
       const ingress = built.split(/^---$/m).find((d) => /^kind: Ingress$/m.test(d))!;
       expect(ingress).toContain("host: lockstep-co2-forecast-staging.preview.lockstep.example.com");
       expect(ingress).not.toContain("tls:");
-      expect(built.split(/^---$/m).length).toBe(13);
+      expect(built.split(/^---$/m).length).toBe(15);
     },
   );
 

@@ -34,11 +34,19 @@ describe("lockstep render", () => {
     const changed = changedPaths(before, after);
     expect(changed.length).toBeGreaterThan(0);
     expect(changed.every((p) => p.startsWith("argocd/envs/staging/co2-forecast/"))).toBe(true);
-    // the content-named ConfigMap is replaced, so the Rollout's pod template changes and its pods roll
+    // the content-named ConfigMap is replaced, so the Rollout's pod template changes and its pods
+    // roll, and the monitor job reads the new pin
     expect(changed).toEqual([
       "argocd/envs/staging/co2-forecast/configmap-pin.yaml",
+      "argocd/envs/staging/co2-forecast/cronjob-monitor.yaml",
       "argocd/envs/staging/co2-forecast/rollout.yaml",
     ]);
+    const monitorPin = (files: Map<string, string>) =>
+      (objectAt(files, "argocd/envs/staging/co2-forecast/cronjob-monitor.yaml").spec as any).jobTemplate.spec
+        .template.spec.volumes[0].configMap.name;
+    expect(monitorPin(after)).toBe(
+      objectAt(after, "argocd/envs/staging/co2-forecast/configmap-pin.yaml").metadata.name,
+    );
     const template = (files: Map<string, string>) =>
       (objectAt(files, "argocd/envs/staging/co2-forecast/rollout.yaml").spec as any).template;
     const old = template(before);
@@ -117,6 +125,7 @@ describe("lockstep render", () => {
       "Application",
       "ApplicationSet",
       "ConfigMap",
+      "CronJob",
       "HorizontalPodAutoscaler",
       "Ingress",
       "Namespace",

@@ -89,7 +89,7 @@ export function monitorWindow(
   if (records.length === 0) {
     const skipped = read.invalid + read.otherModel + read.otherArtifact + read.older;
     throw new MonitorError(
-      "LOG_INVALID",
+      "LOG_EMPTY",
       `no predictions of ${pin.model} v${pin.version} (${pin.sha256.slice(0, 12)}) in the window` +
         (skipped
           ? `: ${read.invalid} malformed lines, ${read.otherModel} of other models, ${read.otherArtifact} of other artifacts, ${read.older} older`

@@ -1,4 +1,10 @@
-export type MonitorErrorCode = "RECORD_INVALID" | "LOG_INVALID" | "SINK_INVALID" | "SINK_FAILED";
+export type MonitorErrorCode =
+  | "RECORD_INVALID"
+  | "LOG_INVALID"
+  /** The window holds no prediction of the pin: no traffic, or the wrong log. */
+  | "LOG_EMPTY"
+  | "SINK_INVALID"
+  | "SINK_FAILED";
 
 /** A prediction log, record or sink that cannot be used: the message says what to fix. */
 export class MonitorError extends Error {

@@ -26,6 +26,7 @@ export function monitorCommand(out: Output, state: ProgramState): Command {
       "also publish the report to this store, under reports/monitor/<model>/<env>/<time>/ and .../latest/",
     )
     .option("--drift-share <share>", "share of drifted columns at which the window drifts (default 0.5)")
+    .option("--allow-empty", "exit 0 without a report when the window holds no predictions of the pin")
     .option("--json", "print the result as JSON")
     .action(async (model: string, options) => {
       state.code = (await monitor(model, options, out)).exitCode;

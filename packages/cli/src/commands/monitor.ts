@@ -3,6 +3,7 @@ import { dirname, join, resolve } from "node:path";
 import { readLock } from "@lockstep/lockfile";
 import { loadPinnedArtifact } from "@lockstep/models";
 import {
+  MonitorError,
   monitorHtml,
   monitorMarkdown,
   monitorWindow,
@@ -27,6 +28,8 @@ export interface MonitorCommandOptions {
   /** A store URI the report is also published to (reports/monitor/<model>/<env>/...). */
   store?: string;
   driftShare?: string;
+  /** A window without predictions of the pin is healthy (exit 0, no report), not bad input. */
+  allowEmpty?: boolean;
   json?: boolean;
 }
 
@@ -65,7 +68,7 @@ export async function monitor(
   options: MonitorCommandOptions,
   out: Output,
   env: NodeJS.ProcessEnv = process.env,
-): Promise<{ exitCode: number; result: MonitorResult; outDir: string }> {
+): Promise<{ exitCode: number; result?: MonitorResult; outDir?: string }> {
   const environment = parseEnvironment(options.env ?? env.LOCKSTEP_ENV);
   const since = parseSince(options.since ?? "7d");
   const driftShare = parseShare(options.driftShare);
@@ -97,14 +100,19 @@ export async function monitor(
     since,
     progress: (lines) => out.progress(`  ${lines.toLocaleString("en")} lines read`),
   });
-  const result = monitorWindow(
-    { model, version: pin.version, sha256: pin.sha256 },
-    card.featureProfile as ProfileLike,
-    read,
-    {
-      driftShare,
-    },
-  );
+  let result: MonitorResult;
+  try {
+    result = monitorWindow(
+      { model, version: pin.version, sha256: pin.sha256 },
+      card.featureProfile as ProfileLike,
+      read,
+      { driftShare },
+    );
+  } catch (error) {
+    if (!(options.allowEmpty && error instanceof MonitorError && error.code === "LOG_EMPTY")) throw error;
+    out.warn(`${error.message}: nothing to monitor (--allow-empty)`);
+    return { exitCode: EXIT.ok, outDir: undefined };
+  }
   const outDir = resolve(options.out ?? join(baseDir, ".lockstep", "monitor", `${model}-${environment}`));
   await mkdir(outDir, { recursive: true });
   const markdown = monitorMarkdown(result);

@@ -21,6 +21,7 @@ export const NAMESPACED_KINDS: [string, string][] = [
   ["argoproj.io", "AnalysisTemplate"],
   ["argoproj.io", "AnalysisRun"],
   ["autoscaling", "HorizontalPodAutoscaler"],
+  ["batch", "CronJob"],
   ["policy", "PodDisruptionBudget"],
   ["networking.k8s.io", "NetworkPolicy"],
   ["networking.k8s.io", "Ingress"],

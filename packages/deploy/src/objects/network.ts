@@ -1,3 +1,4 @@
+import { MONITOR_DEFAULTS } from "./monitor-job.js";
 import { Service, ServiceAccount } from "kubernetes-models/v1";
 import { Ingress, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import {
@@ -71,7 +72,14 @@ export function ingress(target: RenderTarget): Ingress {
   });
 }
 
-/** Only the ingress controller and Prometheus reach the pods; they reach DNS and the store (HTTPS). */
+/** HTTPS for the store, and ClickHouse's port when predictions are logged there. */
+function egressPorts(target: RenderTarget): number[] {
+  const monitoring = target.env.monitoring;
+  if (!monitoring) return [443];
+  return [...new Set([443, monitoring.clickhousePort ?? MONITOR_DEFAULTS.clickhousePort])];
+}
+
+/** Only the ingress controller and Prometheus reach the pods; they reach DNS, the store and ClickHouse. */
 export function networkPolicy(target: RenderTarget): NetworkPolicy {
   const cluster = target.config.cluster ?? {};
   const from = (namespace: string) => ({
@@ -106,7 +114,7 @@ export function networkPolicy(target: RenderTarget): NetworkPolicy {
         {
           // the object store is outside the cluster; the cloud's metadata endpoint is not needed
           to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.169.254/32"] } }],
-          ports: [{ port: 443, protocol: "TCP" }],
+          ports: egressPorts(target).map((port) => ({ port, protocol: "TCP" })),
         },
       ],
     },

@@ -1,6 +1,7 @@
 import { Rollout } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1";
 import type { IEnvVar } from "kubernetes-models/v1";
 import type { ConfigMap } from "kubernetes-models/v1";
+import { clickhouseUrlVar } from "./monitor-job.js";
 import { PIN_FILE } from "./pin-config.js";
 import {
   commonLabels,
@@ -29,6 +30,13 @@ function environmentVariables(target: RenderTarget): IEnvVar[] {
   ];
   if (store.endpoint) vars.push({ name: "AWS_ENDPOINT_URL_S3", value: store.endpoint });
   if (store.region) vars.push({ name: "AWS_REGION", value: store.region });
+  const monitoring = target.env.monitoring;
+  if (monitoring) {
+    // the image logs nothing by default (read-only root): with monitoring, every prediction goes to ClickHouse
+    vars.push({ name: "LOCKSTEP_PREDICTION_LOG", value: "clickhouse" }, clickhouseUrlVar(monitoring));
+    if (monitoring.sample !== undefined)
+      vars.push({ name: "LOCKSTEP_PREDICTION_LOG_SAMPLE", value: String(monitoring.sample) });
+  }
   return vars;
 }
 
