@@ -93,7 +93,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         issues.push({ model, action: outcome.action, ...outcome.issue });
         core.info(`${model}: drift issue #${outcome.issue?.number} ${outcome.action}`);
       }
-      if (retrain && result.result.status === "drift") {
+      if (retrain && result.result.status !== "healthy") {
         // events made with the workflow's token start no runs; a dispatch does
         await github.dispatchWorkflow(workflow, core.getInput("ref") || "main", { model, environment });
         core.info(`${model}: dispatched ${workflow} to retrain`);

@@ -20,7 +20,8 @@ export function readDriftMarker(body: string | null | undefined): DriftMarker | 
 export interface DriftReport {
   model: string;
   environment: string;
-  status: "healthy" | "drift";
+  /** drift and degraded (the realised metric fell below the pin's) keep the issue open alike. */
+  status: "healthy" | "drift" | "degraded";
   /** The Markdown summary of this run. */
   summary: string;
   /** Where the full report is (the run's artifacts). */
@@ -49,7 +50,7 @@ export async function upsertDriftIssue(
     const marker = readDriftMarker(body);
     return marker?.model === report.model && marker.environment === report.environment;
   });
-  const title = `Drift: ${report.model} in ${report.environment}`;
+  const title = `${report.status === "degraded" ? "Degraded" : "Drift"}: ${report.model} in ${report.environment}`;
   const body = (healthyRuns: number, note: string) =>
     [
       driftMarker({ model: report.model, environment: report.environment, healthyRuns }),
@@ -61,10 +62,11 @@ export async function upsertDriftIssue(
     ]
       .join("\n")
       .trim();
-  if (report.status === "drift") {
+  if (report.status !== "healthy") {
+    const found = report.status === "drift" ? "drift" : "the realised metric worse than the pin allows";
     const text = body(
       0,
-      `\`lockstep monitor\` found drift in the last run${report.runUrl ? ` ([run](${report.runUrl}))` : ""}. This issue closes itself after ${closeAfter} healthy runs in a row.`,
+      `\`lockstep monitor\` found ${found} in the last run${report.runUrl ? ` ([run](${report.runUrl}))` : ""}. This issue closes itself after ${closeAfter} healthy runs in a row.`,
     );
     if (existing) {
       const updated = await github.updateIssue(existing.number, { title, body: text });

@@ -3,6 +3,7 @@ export * from "./spec.js";
 export * from "./serving-adapter.js";
 export { decodeRequest, encodeAnswer, requestIssue } from "./serving-calls.js";
 export { BufferPool } from "./buffer-pool.js";
+export { batchPredict, type BatchPrediction, type BatchOutcome, type BatchOptions } from "./batch-predict.js";
 export { models, getModel } from "./registry.js";
 export { co2Forecast, CO2_DEFAULT_DATA } from "./co2-forecast/index.js";
 export * as co2 from "./co2-forecast/index.js";

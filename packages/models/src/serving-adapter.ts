@@ -86,6 +86,43 @@ export interface ServingAdapter<Context = unknown, Serving = unknown> {
   observe?: AnswerObserver;
   /** What the prediction log records of each request and the online drift compares with the card. */
   monitor?: MonitorFields<Context, Serving>;
+  /** How new data becomes requests and, where the truth has arrived, a realised metric (lockstep monitor --data). */
+  batch?: BatchAdapter<Serving>;
+}
+
+/** One request of a batch, built from new data by the spec. */
+export interface BatchRow {
+  /** What the row is: a month, a candle's time, a file name (unique in the batch). */
+  id: string;
+  /** ISO-8601 time the row is about, for the realised metric over time. */
+  time?: string;
+  /** A request the domain endpoint accepts (JSON, or an image's bytes), or a function reading it when its turn comes. */
+  request: unknown;
+  /** What came true, once it has arrived (absent: not yet). */
+  truth?: unknown;
+}
+
+export interface BatchIo {
+  baseDir?: string;
+  env?: NodeJS.ProcessEnv;
+  log: (message: string) => void;
+}
+
+/** The metric a batch can be scored by once the truth arrives: the counterpart of a card metric. */
+export interface RealisedMetric {
+  /** The card metric it mirrors (e.g. mape_h12), shown beside it. */
+  metric: string;
+  goal: "minimize" | "maximize";
+  /** The score of answered rows that carry their truth; undefined when they cannot be scored. */
+  score(rows: { answer: Record<string, unknown>; truth: unknown }[]): number | undefined;
+  /** The period a row's time falls in, for the metric over time (e.g. "2026-03"). */
+  period?(time: string): string;
+}
+
+export interface BatchAdapter<Serving = unknown> {
+  /** Reads new data (a URI as training takes) into requests: rows after the card's training data. */
+  rows(uri: string, card: ServedCard<Serving>, io: BatchIo): Promise<BatchRow[]>;
+  realised?: RealisedMetric;
 }
 
 /** A logged field: a finite number or a category. */

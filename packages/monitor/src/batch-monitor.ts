@@ -3,6 +3,7 @@ import { columnDrift, type ColumnDrift, type Thresholds } from "./drift-tests.js
 import { MonitorError } from "./errors.js";
 import type { ProfileLike } from "./online-drift.js";
 import type { LogRead } from "./read-log.js";
+import type { RealisedReport } from "./realised.js";
 
 export interface MonitorOptions extends Thresholds {
   /** The share of drifted columns at which the whole window counts as drifted (default 0.5). */
@@ -27,7 +28,12 @@ export interface MonitorResult {
   driftShare: number;
   driftShareThreshold: number;
   latencyMs: { p50: number; p99: number };
-  status: "healthy" | "drift";
+  /** drift: the inputs or predictions moved; degraded: the realised metric is worse than the pin allows. */
+  status: "healthy" | "drift" | "degraded";
+  /** Where the window came from: the prediction log, or new data predicted in a batch. */
+  source?: "log" | "data";
+  /** With new data whose truth arrived: the realised metric beside the pinned one. */
+  realised?: RealisedReport;
   /** Profile columns that had no values in the window. */
   untested: string[];
 }

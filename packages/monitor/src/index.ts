@@ -29,3 +29,10 @@ export {
 } from "./batch-monitor.js";
 export { monitorMarkdown, monitorHtml } from "./monitor-report.js";
 export { readPredictionLog, type LogRead, type LogWindow } from "./read-log.js";
+export {
+  realisedReport,
+  type RealisedReport,
+  type RealisedSpec,
+  type RealisedOptions,
+  type ScoredRow,
+} from "./realised.js";

@@ -1,4 +1,5 @@
 import type { Histogram, MonitorResult, ReportedColumn } from "./batch-monitor.js";
+import { realisedHtml, realisedMarkdown } from "./realised-report.js";
 
 const f = (v: number, digits = 4) => (Number.isFinite(v) ? v.toFixed(digits) : String(v));
 const escape = (text: string) =>
@@ -23,7 +24,7 @@ export function monitorMarkdown(result: MonitorResult): string {
   const w = result.window;
   const skipped = w.skipped;
   return [
-    `# ${result.model} v${result.version}: ${result.status === "drift" ? "drift" : "healthy"}`,
+    `# ${result.model} v${result.version}: ${result.status}`,
     ``,
     `Artifact \`${result.sha256.slice(0, 16)}…\`; ${w.records} predictions from ${w.from ?? "–"} to ${w.to ?? "–"} (${w.cached} from the cache, which carry no features).`,
     `${Math.round(result.driftShare * 100)}% of the tested columns drifted; the window counts as drifted at ${Math.round(result.driftShareThreshold * 100)}%.`,
@@ -37,8 +38,11 @@ export function monitorMarkdown(result: MonitorResult): string {
     ...(result.untested.length
       ? [`Not tested (no values in the window): ${result.untested.join(", ")}.`, ``]
       : []),
-    `Skipped: ${skipped.invalid} malformed lines, ${skipped.otherModel} predictions of other models, ${skipped.otherArtifact} of other artifacts, ${skipped.older} older than the window.`,
+    result.source === "data"
+      ? `Skipped: ${skipped.invalid} rows the model refused.`
+      : `Skipped: ${skipped.invalid} malformed lines, ${skipped.otherModel} predictions of other models, ${skipped.otherArtifact} of other artifacts, ${skipped.older} older than the window.`,
     ``,
+    ...(result.realised ? [realisedMarkdown(result.realised)] : []),
   ].join("\n");
 }
 
@@ -96,6 +100,7 @@ Latency p50 ${f(result.latencyMs.p50, 2)} ms, p99 ${f(result.latencyMs.p99, 2)} 
 ${result.features.map(column).join("\n") || "<p>None tested.</p>"}
 <h2>Predictions</h2>
 ${result.predictions.map(column).join("\n") || "<p>None tested.</p>"}
+${result.realised ? realisedHtml(result.realised) : ""}
 </body></html>
 `;
 }

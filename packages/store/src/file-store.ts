@@ -89,7 +89,7 @@ export class FileStore implements ArtifactStore {
       await writeFile(temp, body);
       await rename(temp, target);
     } catch (error) {
-      await rm(temp, { force: true });
+      await rm(temp, { force: true }).catch(() => {});
       throw new StoreError("STORE_IO", `cannot write ${target}: ${(error as Error).message}`, {
         cause: error,
       });

@@ -7,7 +7,7 @@ import { monitor } from "./monitor.js";
 export function monitorCommand(out: Output, state: ProgramState): Command {
   return new Command("monitor")
     .description(
-      "test a pinned model's logged predictions against its card's reference profile; exit 1 on drift",
+      "test a pinned model's logged predictions, or new data it predicts, against its card; exit 1 on drift or degradation",
     )
     .argument("<model>", "the model (co2-forecast, btc-signal, fish-classifier)")
     .option("--env <name>", "the environment whose pin is monitored (default $LOCKSTEP_ENV or staging)")
@@ -16,7 +16,19 @@ export function monitorCommand(out: Output, state: ProgramState): Command {
       "--log <uri>",
       "the prediction log: a JSON Lines folder or http(s)://host:8123/database (default $LOCKSTEP_CLICKHOUSE_URL, else .lockstep/predictions)",
     )
-    .option("--since <when>", "the window: 90m, 24h, 7d or a date (default 7d)")
+    .option(
+      "--data <uri>",
+      "new data to predict with the pin instead of the log: file://, https://, s3://, npm: or a path, as training reads it",
+    )
+    .option(
+      "--predictions <uri>",
+      "with --data, where the batch predictions go: a path, file:// or s3://bucket/key; .csv gives CSV (default <out>/predictions.jsonl)",
+    )
+    .option(
+      "--tolerance <share>",
+      "with --data, how much worse than the pinned metric the realised one may be before exit 1 (default 0.25)",
+    )
+    .option("--since <when>", "the log's window: 90m, 24h, 7d or a date (default 7d)")
     .option(
       "--out <dir>",
       "where result.json, summary.md and report.html go (default .lockstep/monitor/<model>-<env>)",

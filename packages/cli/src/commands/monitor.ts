@@ -1,13 +1,14 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { readLock } from "@lockstep/lockfile";
-import { loadPinnedArtifact } from "@lockstep/models";
+import { getModel, loadPinnedArtifact } from "@lockstep/models";
 import {
   MonitorError,
   monitorHtml,
   monitorMarkdown,
   monitorWindow,
   readPredictionLog,
+  type LogRead,
   type MonitorResult,
   type ProfileLike,
 } from "@lockstep/monitor";
@@ -15,6 +16,7 @@ import { openStore, parseStoreUri } from "@lockstep/store";
 import { CliError, EXIT } from "../errors.js";
 import { lockPath } from "../lock-io.js";
 import type { Output } from "../output.js";
+import { predictData, writePredictions, type DataRun } from "./monitor-data.js";
 import { parseEnvironment } from "../params.js";
 
 export interface MonitorCommandOptions {
@@ -25,6 +27,12 @@ export interface MonitorCommandOptions {
   /** 24h, 7d, 90m or an ISO date (default 7d). */
   since?: string;
   out?: string;
+  /** New data to predict and monitor instead of the log (a URI as training takes). */
+  data?: string;
+  /** Where the batch predictions go with --data (.csv: CSV, else JSON Lines; default <out>/predictions.jsonl). */
+  predictions?: string;
+  /** Relative worsening of the realised metric tolerated before the model counts as degraded (default 0.25). */
+  tolerance?: string;
   /** A store URI the report is also published to (reports/monitor/<model>/<env>/...). */
   store?: string;
   driftShare?: string;
@@ -48,6 +56,16 @@ export function parseSince(value: string, now = Date.now()): number {
   );
 }
 
+function parseTolerance(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const tolerance = Number(value);
+  if (!/^\d{0,3}(\.\d+)?$/.test(value) || !(tolerance >= 0 && tolerance <= 10))
+    throw new CliError(
+      `--tolerance must be a number from 0 to 10 (0.25: 25% worse), got ${JSON.stringify(value.slice(0, 40))}`,
+    );
+  return tolerance;
+}
+
 function parseShare(value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
   const share = Number(value);
@@ -59,9 +77,11 @@ function parseShare(value: string | undefined): number | undefined {
 }
 
 /**
- * Monitors a pinned model over its logged predictions: the verified artifact's card gives the
- * reference profile; every profiled feature and prediction field is tested; a JSON result, a
- * Markdown summary and a self-contained HTML report are written. Exit 0 healthy, 1 drift, 2 bad input.
+ * Monitors a pinned model over its logged predictions, or over new data it predicts in a batch
+ * (--data: the batch predictions are written, and where the truth has arrived the realised metric
+ * is set beside the pinned one): the verified artifact's card gives the reference profile; every
+ * profiled feature and prediction field is tested; a JSON result, a Markdown summary and a
+ * self-contained HTML report are written. Exit 0 healthy, 1 drift or degraded, 2 bad input.
  */
 export async function monitor(
   model: string,
@@ -89,19 +109,37 @@ export async function monitor(
   const baseDir = dirname(path);
   // a store that cannot be written is known before the window is read
   if (options.store) parseStoreUri(options.store, baseDir);
-  const { card } = await loadPinnedArtifact(model, pin, { baseDir, env });
-  const logUri = options.log ?? env.LOCKSTEP_CLICKHOUSE_URL ?? join(baseDir, ".lockstep", "predictions");
-  out.progress(
-    `${model} v${pin.version} (${environment}): reading predictions since ${new Date(since).toISOString()} from ${logUri}`,
-  );
-  const read = await readPredictionLog(logUri, {
-    model,
-    sha256: pin.sha256,
-    since,
-    progress: (lines) => out.progress(`  ${lines.toLocaleString("en")} lines read`),
-  });
+  if (options.data && options.log)
+    throw new CliError("--data and --log name two different windows: give one of them");
+  const tolerance = parseTolerance(options.tolerance);
+  const artifact = await loadPinnedArtifact(model, pin, { baseDir, env });
+  const { card } = artifact;
   let result: MonitorResult;
+  let data: DataRun | undefined;
   try {
+    let read: LogRead;
+    if (options.data) {
+      data = await predictData(
+        getModel(model),
+        pin,
+        artifact,
+        options.data,
+        { baseDir, env, tolerance },
+        out,
+      );
+      read = data.read;
+    } else {
+      const logUri = options.log ?? env.LOCKSTEP_CLICKHOUSE_URL ?? join(baseDir, ".lockstep", "predictions");
+      out.progress(
+        `${model} v${pin.version} (${environment}): reading predictions since ${new Date(since).toISOString()} from ${logUri}`,
+      );
+      read = await readPredictionLog(logUri, {
+        model,
+        sha256: pin.sha256,
+        since,
+        progress: (lines) => out.progress(`  ${lines.toLocaleString("en")} lines read`),
+      });
+    }
     result = monitorWindow(
       { model, version: pin.version, sha256: pin.sha256 },
       card.featureProfile as ProfileLike,
@@ -113,6 +151,13 @@ export async function monitor(
     out.warn(`${error.message}: nothing to monitor (--allow-empty)`);
     return { exitCode: EXIT.ok, outDir: undefined };
   }
+  if (data) {
+    result.source = "data";
+    if (data.realised) {
+      result.realised = data.realised;
+      if (data.realised.degraded && result.status === "healthy") result.status = "degraded";
+    }
+  }
   const outDir = resolve(options.out ?? join(baseDir, ".lockstep", "monitor", `${model}-${environment}`));
   await mkdir(outDir, { recursive: true });
   const markdown = monitorMarkdown(result);
@@ -122,6 +167,12 @@ export async function monitor(
     { name: "report.html", type: "text/html; charset=utf-8", text: monitorHtml(result) },
   ];
   for (const file of report) await writeFile(join(outDir, file.name), file.text);
+  const predictionsAt = data
+    ? await writePredictions(options.predictions ?? join(outDir, "predictions.jsonl"), data.predictions, {
+        baseDir,
+        env,
+      })
+    : undefined;
   const published = options.store
     ? await publishReport(
         options.store,
@@ -134,9 +185,9 @@ export async function monitor(
   if (options.json) out.json(result);
   else
     out.result(
-      `${markdown}\nReport: ${join(outDir, "report.html")}${published ? `\nPublished: ${published}` : ""}`,
+      `${markdown}\nReport: ${join(outDir, "report.html")}${predictionsAt ? `\nPredictions: ${predictionsAt}` : ""}${published ? `\nPublished: ${published}` : ""}`,
     );
-  return { exitCode: result.status === "drift" ? EXIT.failure : EXIT.ok, result, outDir };
+  return { exitCode: result.status === "healthy" ? EXIT.ok : EXIT.failure, result, outDir };
 }
 
 interface ReportFile {

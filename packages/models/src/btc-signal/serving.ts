@@ -1,6 +1,7 @@
 import { argmax } from "@lockstep/ml";
 import { ModelError } from "../errors.js";
 import type { DecodedRequest, OutputTensor, ServedCard, ServingAdapter } from "../serving-adapter.js";
+import { btcBatch } from "./batch.js";
 import { candleFromRow, toSeries, type Candle } from "./candles.js";
 import { featureRow, LOOKBACK } from "./features.js";
 import { CLASSES, type Barriers } from "./labels.js";
@@ -13,6 +14,8 @@ export interface BtcServing {
   featureIndices: number[];
   featureNames: string[];
   barriers: Barriers;
+  /** The last candle of the training data (cards from trainer v2 on). */
+  lastCandle?: string;
 }
 
 interface BtcContext {
@@ -97,6 +100,7 @@ export const btcServing: ServingAdapter<BtcContext, BtcServing> = {
       };
     },
   },
+  batch: btcBatch,
   golden: [{ candles: syntheticCandles(LOOKBACK, 1) }, { candles: syntheticCandles(300, 2) }],
   settings: btcSettings,
   observe: { classes: (answer) => [String(answer.signal)] },

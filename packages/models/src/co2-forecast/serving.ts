@@ -1,5 +1,6 @@
 import { ModelError, quoted } from "../errors.js";
 import type { DecodedRequest, OutputTensor, ServedCard, ServingAdapter } from "../serving-adapter.js";
+import { co2Batch } from "./batch.js";
 import { monthIndex, monthLabel } from "./months.js";
 import { co2Settings } from "./settings.js";
 
@@ -93,6 +94,7 @@ export const co2Serving: ServingAdapter<Co2Context, Co2Serving> = {
       return { forecast_change_h12: forecast[11]!.value - (features.last_value as number) };
     },
   },
+  batch: co2Batch,
   golden: [{ horizon: 1 }, { horizon: 12 }, {}],
   settings: co2Settings,
   observe: {

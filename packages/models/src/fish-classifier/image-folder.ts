@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
+import { datasetCacheDir, localDataPath, syncS3Prefix } from "@lockstep/data";
 import { basename, join } from "node:path";
 import { ModelError } from "../errors.js";
 import { checkListed, checkShipped, readManifest, type Manifest } from "../shipped-files.js";
@@ -161,4 +163,26 @@ export async function listImageFolder(
       return bytes;
     },
   };
+}
+
+/** An image folder at a URI: file://, npm: or a path as it is; s3:// mirrored into the dataset cache first. */
+export async function loadImageFolder(
+  uri: string,
+  context: { baseDir?: string; env?: NodeJS.ProcessEnv; log: (message: string) => void },
+): Promise<ImageFolder> {
+  const baseDir = context.baseDir ?? process.cwd();
+  if (uri.startsWith("s3://")) {
+    const dir = datasetCacheDir(baseDir, createHash("sha256").update(uri).digest("hex").slice(0, 16));
+    context.log(`fish-classifier: mirroring ${uri} into ${dir}`);
+    await syncS3Prefix(uri, dir, { env: context.env, log: context.log });
+    return listImageFolder(dir, uri);
+  }
+  const path = localDataPath(uri, baseDir);
+  if (path === undefined) {
+    throw new ModelError(
+      "DATA_INVALID",
+      `fish-classifier reads an image folder from file://, npm: or s3://, not ${uri}`,
+    );
+  }
+  return listImageFolder(path, uri);
 }

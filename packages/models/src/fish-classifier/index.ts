@@ -1,8 +1,5 @@
-import { createHash } from "node:crypto";
-import { datasetCacheDir, localDataPath, syncS3Prefix } from "@lockstep/data";
-import { ModelError } from "../errors.js";
 import type { ModelSpec } from "../spec.js";
-import { listImageFolder, type ImageFolder } from "./image-folder.js";
+import { loadImageFolder, type ImageFolder } from "./image-folder.js";
 import { defaultFishParams, parseFishParams, type FishParams } from "./params.js";
 import { fishServing } from "./serving.js";
 
@@ -22,23 +19,7 @@ export const fishClassifier: ModelSpec<ImageFolder, FishParams> = {
   defaultDataParams: { group: "fish_(\\d+)_" },
   smokeParams: { folds: 2, cnnEpochs: 2, headEpochs: 5, cnnFilters: [4, 8] },
   parseParams: parseFishParams,
-  async loadData(uri, context) {
-    const baseDir = context.baseDir ?? process.cwd();
-    if (uri.startsWith("s3://")) {
-      const dir = datasetCacheDir(baseDir, createHash("sha256").update(uri).digest("hex").slice(0, 16));
-      context.log(`fish-classifier: mirroring ${uri} into ${dir}`);
-      await syncS3Prefix(uri, dir, { env: context.env, log: context.log });
-      return listImageFolder(dir, uri);
-    }
-    const path = localDataPath(uri, baseDir);
-    if (path === undefined) {
-      throw new ModelError(
-        "DATA_INVALID",
-        `fish-classifier reads an image folder from file://, npm: or s3://, not ${uri}`,
-      );
-    }
-    return listImageFolder(path, uri);
-  },
+  loadData: (uri, context) => loadImageFolder(uri, context),
   // the trainer loads only when a model is trained, never when a server imports the registry
   train: async (data, params, context) => (await import("./train.js")).trainFish(data, params, context),
   serving: fishServing,

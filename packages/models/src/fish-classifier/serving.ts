@@ -1,6 +1,7 @@
 import { BufferPool } from "../buffer-pool.js";
 import { ModelError } from "../errors.js";
 import type { DecodedRequest, OutputTensor, ServedCard, ServingAdapter } from "../serving-adapter.js";
+import { fishBatch } from "./batch.js";
 import { MAX_IMAGE_BYTES, prepareImage } from "./images.js";
 import type { ClassInfo } from "./image-folder.js";
 import { encodePng } from "./png.js";
@@ -101,6 +102,7 @@ export const fishServing: ServingAdapter<Record<string, never>, FishServing> = {
       confidence: Number(answer.confidence),
     }),
   },
+  batch: fishBatch,
   golden: [{ image: GOLDEN_PNG() }],
   settings: fishSettings,
   observe: { classes: (answer) => [String(answer.predicted_label)] },
