@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { trainedProject } from "@lockstep/inference/testing";
+import { run } from "@lockstep/cli";
+import { sendShiftedCo2, trainedProject } from "@lockstep/inference/testing";
 import { FakeGitHub } from "@lockstep/github/testing";
 import { writeLock, type Pin } from "@lockstep/lockfile";
 import { readCard } from "@lockstep/onnx";
@@ -138,6 +139,38 @@ describe("the monitor action", () => {
     // healthy with nothing open: nothing to do
     const quiet = await monitorRun(healthy);
     expect(JSON.parse(quiet.outputs.issues!)).toEqual([]);
+    expect(github.issues).toHaveLength(1);
+  }, 120_000);
+
+  it("end to end: served shifted traffic moves the gauge, lockstep monitor exits 1, the action opens one issue and then updates it", async () => {
+    const logDir = join(repo, "logs", "served");
+    const metrics = await sendShiftedCo2(join(repo, "models.lock.json"), logDir);
+    const gauge = /lockstep_feature_drift\{model="co2-forecast",feature="monthly_change"\} (\S+)/.exec(
+      metrics,
+    );
+    expect(Number(gauge![1])).toBeGreaterThan(1);
+
+    const out = {
+      text: "",
+      result: (t: string) => void (out.text += t),
+      json() {},
+      progress() {},
+      warn() {},
+      error() {},
+    };
+    const cli = await run(
+      ["monitor", "co2-forecast", "--lock", join(repo, "models.lock.json"), "--log", logDir],
+      out,
+    );
+    expect(cli.exitCode).toBe(1);
+    expect(out.text).toMatch(/^# co2-forecast v1: drift/m);
+
+    const first = await monitorRun(logDir);
+    expect(first.code, first.stdout).toBe(0);
+    expect(github.issues).toHaveLength(1);
+    expect(github.issues[0]).toMatchObject({ state: "open", title: "Drift: co2-forecast in staging" });
+    const second = await monitorRun(logDir);
+    expect(JSON.parse(second.outputs.issues!)[0].action).toBe("updated");
     expect(github.issues).toHaveLength(1);
   }, 120_000);
 

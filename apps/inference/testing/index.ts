@@ -3,3 +3,4 @@
 export * from "./hostile-requests.js";
 export * from "./raw-http.js";
 export * from "./models.js";
+export * from "./shifted-traffic.js";

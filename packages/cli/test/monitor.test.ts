@@ -1,9 +1,7 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { pino } from "pino";
 import { beforeAll, describe, expect, it } from "vitest";
-import { configFromEnv, serveLock } from "@lockstep/inference";
-import { trainedProject } from "@lockstep/inference/testing";
+import { sendShiftedCo2, trainedProject } from "@lockstep/inference/testing";
 import { writeLock } from "@lockstep/lockfile";
 import { batchPredict, co2Forecast, loadPinnedArtifact } from "@lockstep/models";
 import { predictionsText } from "../src/commands/monitor-data.js";
@@ -26,45 +24,11 @@ beforeAll(async () => {
 
 describe("lockstep monitor", () => {
   it("serves co2-forecast, sees shifted inputs move the drift gauge, and exits 1 with a report on the log", async () => {
-    const { server, port } = await serveLock({
-      config: configFromEnv({
-        LOCKSTEP_LOCK: lockFile,
-        PORT: "0",
-        LOCKSTEP_WATCH_LOCK_MS: "0",
-        LOCKSTEP_PREDICTION_LOG_DIR: logDir,
-        LOCKSTEP_DRIFT_WINDOW: "100",
-        LOCKSTEP_DRIFT_MIN: "50",
-        // a cached answer carries no features: every request here is its own
-        LOCKSTEP_CACHE: "off",
-      }),
-      host: "127.0.0.1",
-      logger: pino({ level: "silent" }),
-      signals: false,
-    });
-    const url = `http://127.0.0.1:${port}`;
-    try {
-      await server.registry.settled();
-      const card = (await (await fetch(`${url}/v1/models/co2-forecast`)).json()) as {
-        serving: { history: number[] };
-      };
-      const window = card.serving.history.length;
-      for (let i = 0; i < 120; i++) {
-        const history = Array.from({ length: window }, (_, k) => 250 + 4 * k + (i % 5) * 0.1);
-        const response = await fetch(`${url}/v1/models/co2-forecast/predict`, {
-          method: "POST",
-          headers: { "content-type": "application/json" },
-          body: JSON.stringify({ horizon: 12, history, lastMonth: "2031-06" }),
-        });
-        expect(response.status).toBe(200);
-      }
-      const metrics = await (await fetch(`${url}/metrics`)).text();
-      const drift = /lockstep_feature_drift\{model="co2-forecast",feature="monthly_change"\} (\S+)/.exec(
-        metrics,
-      );
-      expect(Number(drift![1])).toBeGreaterThan(1);
-    } finally {
-      await server.close();
-    }
+    const metrics = await sendShiftedCo2(lockFile, logDir);
+    const drift = /lockstep_feature_drift\{model="co2-forecast",feature="monthly_change"\} (\S+)/.exec(
+      metrics,
+    );
+    expect(Number(drift![1])).toBeGreaterThan(1);
 
     const out = capture();
     const outDir = join(dir, "report");
