@@ -1,6 +1,6 @@
 import { Counter, Gauge } from "prom-client";
 import type { Logger } from "pino";
-import type { DecodedRequest, MonitorValue } from "@lockstep/models";
+import type { DecodedRequest, FeedTensor, MonitorValue } from "@lockstep/models";
 import {
   ClickHouseSink,
   DriftWindow,
@@ -11,8 +11,17 @@ import {
 import type { ServerConfig } from "./config.js";
 import type { Metrics } from "./metrics.js";
 import type { LoadedModel } from "./model-registry.js";
+import { tensorRows } from "./tensor-rows.js";
 
 type Fields = Record<string, MonitorValue>;
+
+/** Only finite numbers and strings: what a record may hold (a field the spec could not fill is left out). */
+function loggable(fields: Record<string, unknown>): Fields {
+  const out: Fields = {};
+  for (const [name, value] of Object.entries(fields))
+    if ((typeof value === "number" && Number.isFinite(value)) || typeof value === "string") out[name] = value;
+  return out;
+}
 
 const hasProfile = (profile: unknown): profile is ProfileLike =>
   typeof profile === "object" && profile !== null && "features" in profile;
@@ -114,14 +123,14 @@ export class Monitoring {
     model: LoadedModel,
     requestId: string,
     features: Fields | undefined,
-    answer: Record<string, unknown>,
+    answer: Record<string, unknown> | undefined,
     latencyMs: number,
     cached: boolean,
   ): void {
     const monitor = model.spec.serving.monitor;
     let prediction: Fields = {};
     try {
-      if (monitor) prediction = monitor.prediction(answer, features ?? {});
+      if (monitor && answer) prediction = monitor.prediction(answer, features ?? {});
     } catch {
       prediction = {};
     }
@@ -137,6 +146,42 @@ export class Monitoring {
       latencyMs,
       cached,
     });
+  }
+
+  /**
+   * An Open Inference request's rows as the spec's monitor describes them, from the input tensors
+   * (up to MAX_LOGGED_ROWS; taken before the run, which may hand the buffers to a worker).
+   * Tensors carry no domain answer: these rows are logged with features only.
+   */
+  tensorFeatures(model: LoadedModel, feeds: Record<string, FeedTensor>): Fields[] | undefined {
+    const monitor = model.spec.serving.monitor;
+    if (!monitor) return undefined;
+    try {
+      return tensorRows(feeds)?.map((row) =>
+        loggable(monitor.features({ feeds: row, context: {} }, model.card as never)),
+      );
+    } catch {
+      return undefined; // a spec reading its context cannot describe a bare tensor
+    }
+  }
+
+  /** Records the rows tensorFeatures described, each as its own record. */
+  recordRows(
+    model: LoadedModel,
+    requestId: string,
+    rows: Fields[],
+    latencyMs: number,
+    cached: boolean,
+  ): void {
+    for (const [r, features] of rows.entries())
+      this.record(
+        model,
+        rows.length > 1 ? `${requestId}#${r}` : requestId,
+        features,
+        undefined,
+        latencyMs,
+        cached,
+      );
   }
 
   close(): Promise<void> {

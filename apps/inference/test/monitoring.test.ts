@@ -82,13 +82,32 @@ describe("the prediction log and online drift", () => {
 
     const response = await predictCo2(url, { horizon: 3 });
     const requestId = response.headers.get("x-request-id")!;
+    // an Open Inference request of two rows: two records, features from the tensors alone
+    const rows = [series.values.slice(-window), series.values.slice(-window - 1, -1)];
+    const v2 = await fetch(`${url}/v2/models/co2-forecast/infer`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        inputs: [{ name: "history", shape: [2, window], datatype: "FP32", data: rows.flat() }],
+      }),
+    });
+    expect(v2.status).toBe(200);
+    const v2Id = v2.headers.get("x-request-id")!;
     await close();
     const files = await readdir(logDir);
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(/^predictions-\d{4}-\d{2}-\d{2}\.jsonl$/);
     const records = (await readFile(join(logDir, files[0]!), "utf8")).trim().split("\n").map(parseRecordLine);
-    expect(records).toHaveLength(201);
-    const last = records.at(-1)!;
+    expect(records).toHaveLength(203);
+    const tensorRecords = records.slice(-2);
+    expect(tensorRecords.map((r) => r.requestId)).toEqual([`${v2Id}#0`, `${v2Id}#1`]);
+    for (const [i, record] of tensorRecords.entries()) {
+      // no horizon (a tensor has no context) and no prediction fields (no domain answer)
+      expect(Object.keys(record.features).sort()).toEqual(["last_value", "monthly_change", "yearly_change"]);
+      expect(record.features.last_value).toBeCloseTo(rows[i]!.at(-1)!, 3);
+      expect(record.prediction).toEqual({});
+    }
+    const last = records.at(-3)!;
     expect(last).toMatchObject({ requestId, model: "co2-forecast", version: "1", cached: false });
     expect(Object.keys(last.features).sort()).toEqual([
       "horizon",

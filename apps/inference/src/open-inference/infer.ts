@@ -1,3 +1,4 @@
+import type { FeedTensor } from "@lockstep/models";
 import type { ModelCard } from "@lockstep/onnx";
 import type { Tensors } from "../batching/tensors.js";
 import { cachedAnswer, type CachedAnswer } from "../cache/cached-answer.js";
@@ -38,9 +39,10 @@ function classify(data: ArrayLike<number>, dims: readonly number[], k: number, c
  * JSON or binary tensor data, with the outputs filter and the classification extension.
  */
 export function infer(options: RouteOptions): InferenceHandler {
-  const { registry, metrics, cache } = options;
+  const { registry, metrics, cache, monitoring } = options;
   const { maxAnswerBytes, bodyLimits } = options.config;
   return async (call) => {
+    const started = process.hrtime.bigint();
     const model = requireModel(registry, call.params.name, call.params.version, call.lease);
     let body = call.body;
     const binary = call.bodyKind === "binary" ? (body as Buffer) : undefined;
@@ -65,13 +67,14 @@ export function infer(options: RouteOptions): InferenceHandler {
     const key = cache?.key(model.pin.sha256, "v2", binary ?? { ...(body as object), id: null });
     let entry: CachedAnswer | undefined = key ? await cache!.get(model.name, key) : undefined;
     const cached = entry !== undefined;
+    const feeds: Tensors = Object.fromEntries(
+      request.inputs.map((input) => [
+        input.spec.name,
+        { type: input.spec.type, data: input.data, dims: input.shape },
+      ]),
+    );
+    const logged = monitoring?.tensorFeatures(model, feeds as Record<string, FeedTensor>);
     if (!entry) {
-      const feeds: Tensors = Object.fromEntries(
-        request.inputs.map((input) => [
-          input.spec.name,
-          { type: input.spec.type, data: input.data, dims: input.shape },
-        ]),
-      );
       const results = await runModel(model, feeds, call.signal, metrics);
       const specs = new Map(model.card.outputs.map((o) => [o.name, o]));
       entry = cachedAnswer({
@@ -98,6 +101,14 @@ export function infer(options: RouteOptions): InferenceHandler {
       checkAnswerSize(entry, maxAnswerBytes);
       if (key) cache!.set(key, entry);
     }
+    if (logged)
+      monitoring!.recordRows(
+        model,
+        call.requestId,
+        logged,
+        Number(process.hrtime.bigint() - started) / 1e6,
+        cached,
+      );
     return joinJson(
       {
         model_name: model.name,
