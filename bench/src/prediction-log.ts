@@ -7,6 +7,7 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { hasClickHouse, startClickHouse } from "../../packages/monitor/testing/clickhouse-server.js";
+import { logPathCost } from "./serving/log-path.js";
 import { benchModels, writeFileIn } from "./serving/models.js";
 import { startNode, stop, waitReady } from "./serving/process.js";
 import { wrk, wrkScript, type LoadResult } from "./serving/wrk.js";
@@ -17,7 +18,7 @@ const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,50").split(",").map(Num
 const REPO = resolve(import.meta.dirname, "../..");
 const log = (line: string) => console.error(line);
 
-const { lockPath } = await benchModels(log, ["co2-forecast"]);
+const { lockPath, lock, dir: modelsDir } = await benchModels(log, ["co2-forecast"]);
 const work = await mkdtemp(join(tmpdir(), "lockstep-bench-log-"));
 const clickhouse = hasClickHouse() ? await startClickHouse() : undefined;
 process.once("exit", () => rmSync(work, { recursive: true, force: true }));
@@ -61,6 +62,7 @@ for (const variant of variants) {
 }
 const median = (runs: LoadResult[]) => [...runs].sort((x, y) => x.rps - y.rps)[Math.floor(runs.length / 2)]!;
 const rows: string[] = [];
+let serverOffUs = Number.NaN;
 for (const c of CONNECTIONS) {
   const runs = new Map<string, LoadResult[]>(servers.map((s) => [s.name, []]));
   for (let r = 0; r < REPEATS; r++) {
@@ -71,6 +73,7 @@ for (const c of CONNECTIONS) {
     }
   }
   const off = median(runs.get("off")!);
+  serverOffUs = off.cpu?.processUsPerRequest ?? Number.NaN;
   for (const { name } of servers) {
     const m = median(runs.get(name)!);
     rows.push(
@@ -80,6 +83,9 @@ for (const c of CONNECTIONS) {
 }
 for (const { server } of servers) await stop(server.child);
 await clickhouse?.stop();
+log("the log's own path in process, 200,000 requests");
+const path = await logPathCost(lock, modelsDir);
+const added = path.jsonlUs - path.offUs;
 console.log(
   [
     `# co2 /v1 predict with the prediction log off and on (cache off): median of ${REPEATS} runs of ${SECONDS} s`,
@@ -87,5 +93,11 @@ console.log(
     "| connections | log | req/s | against off | p99 ms | server µs/req |",
     "| ---: | --- | ---: | ---: | ---: | ---: |",
     ...rows,
+    "",
+    `# The log's own work per request, in process (monitor fields, drift window, encoding, JSON Lines writes; ${path.requests.toLocaleString("en")} requests)`,
+    "",
+    `| log off µs/req | JSON Lines µs/req | added µs/req | server µs/req, log off, ${CONNECTIONS.at(-1)} connections | added / server |`,
+    "| ---: | ---: | ---: | ---: | ---: |",
+    `| ${path.offUs.toFixed(2)} | ${path.jsonlUs.toFixed(2)} | ${added.toFixed(2)} | ${serverOffUs.toFixed(0)} | ${((100 * added) / serverOffUs).toFixed(1)}% |`,
   ].join("\n"),
 );

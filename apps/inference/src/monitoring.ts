@@ -4,6 +4,7 @@ import type { DecodedRequest, FeedTensor, MonitorValue } from "@lockstep/models"
 import {
   ClickHouseSink,
   DriftWindow,
+  isoNow,
   JsonLinesSink,
   PredictionLog,
   type ProfileLike,
@@ -136,7 +137,7 @@ export class Monitoring {
     }
     this.windowOf(model)?.add(features ?? {}, prediction);
     this.log?.record({
-      time: new Date().toISOString(),
+      time: isoNow(),
       requestId,
       model: model.name,
       version: model.pin.version,

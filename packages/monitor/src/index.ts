@@ -1,7 +1,9 @@
 export { MonitorError, type MonitorErrorCode } from "./errors.js";
 export {
   checkRecord,
+  isoNow,
   parseRecordLine,
+  recordJson,
   MAX_FIELDS,
   MAX_RECORD_BYTES,
   type FieldValue,

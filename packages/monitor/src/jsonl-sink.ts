@@ -1,7 +1,7 @@
 import { appendFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import type { PredictionSink } from "./prediction-log.js";
-import type { PredictionRecord } from "./record.js";
+import { recordJson, type PredictionRecord } from "./record.js";
 
 /** The file a record goes to: one per UTC day, `predictions-YYYY-MM-DD.jsonl`. */
 export const dailyFileName = (time: string) => `predictions-${time.slice(0, 10)}.jsonl`;
@@ -17,9 +17,8 @@ export class JsonLinesSink implements PredictionSink {
   constructor(readonly dir: string) {}
 
   encode(record: PredictionRecord): string {
-    // the time first, whatever the record's key order: write() reads the day from the line's start
-    const { time, ...rest } = record;
-    return JSON.stringify({ time, ...rest });
+    // the time first: write() reads the day from the line's start
+    return recordJson(record);
   }
 
   async write(encoded: readonly string[]): Promise<void> {

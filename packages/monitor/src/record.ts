@@ -90,3 +90,29 @@ export function parseRecordLine(line: string): PredictionRecord {
   }
   return checkRecord(value);
 }
+
+/**
+ * A record as its JSON Lines line, time first. A record made in field order (as the server makes
+ * them) is stringified as it is: no copy of it is made for the reorder.
+ */
+export function recordJson(record: PredictionRecord): string {
+  for (const key in record) {
+    if (key === "time") return JSON.stringify(record);
+    break;
+  }
+  const { time, ...rest } = record;
+  return JSON.stringify({ time, ...rest });
+}
+
+let clockMs = -1;
+let clockIso = "";
+
+/** The current time as ISO-8601 UTC, formatted once per millisecond (many records share one). */
+export function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== clockMs) {
+    clockMs = ms;
+    clockIso = new Date(ms).toISOString();
+  }
+  return clockIso;
+}
