@@ -154,6 +154,7 @@ describe("train → propose → promote → revert, against the GitHub API fake"
     const revertFiles = await changedFiles(clone, "origin/main", `origin/${outcome.branch}`);
     expect(revertFiles).toEqual([
       "argocd/envs/staging/co2-forecast/configmap-pin.yaml",
+      "argocd/envs/staging/co2-forecast/cronjob-monitor.yaml",
       "argocd/envs/staging/co2-forecast/rollout.yaml",
       "models.lock.json",
     ]);
@@ -218,9 +219,13 @@ describe("train → propose → promote → revert, against the GitHub API fake"
     const { branch } = JSON.parse(released.stdout);
     await git(clone, "fetch", "-q", "origin");
     const files = await changedFiles(clone, "origin/main", `origin/${branch}`);
+    // the servers and their monitor jobs run the new image
     expect(files).toEqual([
+      "argocd/envs/staging/btc-signal/cronjob-monitor.yaml",
       "argocd/envs/staging/btc-signal/rollout.yaml",
+      "argocd/envs/staging/co2-forecast/cronjob-monitor.yaml",
       "argocd/envs/staging/co2-forecast/rollout.yaml",
+      "argocd/envs/staging/fish-classifier/cronjob-monitor.yaml",
       "argocd/envs/staging/fish-classifier/rollout.yaml",
       "lockstep.deploy.json",
     ]);

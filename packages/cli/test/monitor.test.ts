@@ -13,6 +13,8 @@ const ROOT = resolve(import.meta.dirname, "../../..");
 let dir: string;
 let lockFile: string;
 let logDir: string;
+/** `lockstep monitor co2-forecast` on the trained project's lock, with these arguments. */
+const co2Monitor = (...args: string[]) => ["monitor", "co2-forecast", "--lock", lockFile, ...args];
 
 beforeAll(async () => {
   const project = await trainedProject();
@@ -33,18 +35,7 @@ describe("lockstep monitor", () => {
     const out = capture();
     const outDir = join(dir, "report");
     const result = await run(
-      [
-        "monitor",
-        "co2-forecast",
-        "--lock",
-        lockFile,
-        "--log",
-        logDir,
-        "--out",
-        outDir,
-        "--store",
-        "file://published",
-      ],
+      co2Monitor("--log", logDir, "--out", outDir, "--store", "file://published"),
       out,
     );
     expect(result.exitCode).toBe(1);
@@ -140,21 +131,7 @@ describe("lockstep monitor --data", () => {
     const out = capture();
     const outDir = join(dir, "batch");
     const predictions = join(dir, "batch-predictions.csv");
-    const result = await run(
-      [
-        "monitor",
-        "co2-forecast",
-        "--lock",
-        lockFile,
-        "--data",
-        data,
-        "--out",
-        outDir,
-        "--predictions",
-        predictions,
-      ],
-      out,
-    );
+    const result = await run(co2Monitor("--data", data, "--out", outDir, "--predictions", predictions), out);
     const saved = JSON.parse(await readFile(join(outDir, "result.json"), "utf8")) as any;
     expect(saved.source).toBe("data");
     // one origin per month from the end of the training data (2020-04) through the new 30
@@ -182,18 +159,7 @@ describe("lockstep monitor --data", () => {
     await writeFile(data, await extendedCo2(12, 2.4, 40));
     const out = capture();
     const result = await run(
-      [
-        "monitor",
-        "co2-forecast",
-        "--lock",
-        lockFile,
-        "--data",
-        data,
-        "--out",
-        join(dir, "jump"),
-        "--tolerance",
-        "0.5",
-      ],
+      co2Monitor("--data", data, "--out", join(dir, "jump"), "--tolerance", "0.5"),
       out,
     );
     expect(result.exitCode).toBe(1);

@@ -4,7 +4,7 @@ import type { ConfigMap, IEnvVar } from "kubernetes-models/v1";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import type { MonitoringConfig } from "../config.js";
 import { MANAGED_BY, names, PART_OF, waveAnnotation, WAVE, type RenderTarget } from "../target.js";
-import { PIN_FILE } from "./pin-config.js";
+import { CONTAINER_SECURITY, pinEnvironment, pinVolumes, POD_SECURITY, storeSecret } from "./pod-security.js";
 
 export const MONITOR_DEFAULTS = {
   schedule: "17 */6 * * *",
@@ -14,8 +14,6 @@ export const MONITOR_DEFAULTS = {
 } as const;
 /** The longest name a CronJob may have (its Jobs get an 11-character suffix). */
 const MAX_CRONJOB_NAME = 52;
-const CONFIG_DIR = "/config";
-const CACHE_DIR = "/var/cache/lockstep";
 const OUT_DIR = "/tmp/monitor";
 
 /** `<model>-monitor`, or a shortened model name and a hash when that is over 52 characters. */
@@ -60,14 +58,8 @@ export function clickhouseUrlVar(monitoring: MonitoringConfig): IEnvVar {
 export function monitorCronJob(target: RenderTarget, monitoring: MonitoringConfig, pin: ConfigMap): CronJob {
   const { store } = target.env;
   const image = `${target.config.image.repository}@${target.config.image.digest}`;
-  const env: IEnvVar[] = [
-    { name: "LOCKSTEP_LOCK", value: `${CONFIG_DIR}/${PIN_FILE}` },
-    { name: "LOCKSTEP_ENV", value: target.environment },
-    { name: "LOCKSTEP_CACHE_DIR", value: CACHE_DIR },
-    clickhouseUrlVar(monitoring),
-  ];
-  if (store.endpoint) env.push({ name: "AWS_ENDPOINT_URL_S3", value: store.endpoint });
-  if (store.region) env.push({ name: "AWS_REGION", value: store.region });
+  const env: IEnvVar[] = [...pinEnvironment(target), clickhouseUrlVar(monitoring)];
+  const mounted = pinVolumes(pin, "1Gi");
   return new CronJob({
     metadata: {
       name: monitorName(target.model),
@@ -102,13 +94,7 @@ export function monitorCronJob(target: RenderTarget, monitoring: MonitoringConfi
               serviceAccountName: names.stable(target.model),
               automountServiceAccountToken: false,
               enableServiceLinks: false,
-              securityContext: {
-                runAsNonRoot: true,
-                runAsUser: 1000,
-                runAsGroup: 1000,
-                fsGroup: 1000,
-                seccompProfile: { type: "RuntimeDefault" },
-              },
+              securityContext: POD_SECURITY,
               containers: [
                 {
                   name: "monitor",
@@ -130,30 +116,16 @@ export function monitorCronJob(target: RenderTarget, monitoring: MonitoringConfi
                     "--allow-empty",
                   ],
                   env,
-                  ...(store.secretName ? { envFrom: [{ secretRef: { name: store.secretName } }] } : {}),
+                  ...storeSecret(target),
                   resources: {
                     requests: { cpu: "100m", memory: "256Mi" },
                     limits: { cpu: "1", memory: "1Gi" },
                   },
-                  securityContext: {
-                    allowPrivilegeEscalation: false,
-                    readOnlyRootFilesystem: true,
-                    runAsNonRoot: true,
-                    privileged: false,
-                    capabilities: { drop: ["ALL"] },
-                  },
-                  volumeMounts: [
-                    { name: "pin", mountPath: CONFIG_DIR, readOnly: true },
-                    { name: "cache", mountPath: CACHE_DIR },
-                    { name: "tmp", mountPath: "/tmp" },
-                  ],
+                  securityContext: CONTAINER_SECURITY,
+                  volumeMounts: mounted.volumeMounts,
                 },
               ],
-              volumes: [
-                { name: "pin", configMap: { name: pin.metadata!.name! } },
-                { name: "cache", emptyDir: { sizeLimit: "2Gi" } },
-                { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
-              ],
+              volumes: mounted.volumes,
             },
           },
         },

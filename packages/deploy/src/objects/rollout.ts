@@ -2,7 +2,7 @@ import { Rollout } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1";
 import type { IEnvVar } from "kubernetes-models/v1";
 import type { ConfigMap } from "kubernetes-models/v1";
 import { clickhouseUrlVar } from "./monitor-job.js";
-import { PIN_FILE } from "./pin-config.js";
+import { CONTAINER_SECURITY, pinEnvironment, pinVolumes, POD_SECURITY, storeSecret } from "./pod-security.js";
 import {
   commonLabels,
   CONTAINER_PORT,
@@ -13,23 +13,15 @@ import {
   type RenderTarget,
 } from "../target.js";
 
-const CONFIG_DIR = "/config";
-const CACHE_DIR = "/var/cache/lockstep";
-
 function environmentVariables(target: RenderTarget): IEnvVar[] {
-  const { store } = target.env;
   const vars: IEnvVar[] = [
     { name: "PORT", value: String(CONTAINER_PORT) },
-    { name: "LOCKSTEP_LOCK", value: `${CONFIG_DIR}/${PIN_FILE}` },
-    { name: "LOCKSTEP_ENV", value: target.environment },
-    { name: "LOCKSTEP_CACHE_DIR", value: CACHE_DIR },
+    ...pinEnvironment(target),
     // the pin is immutable for the pod's life: a new pin is a new pod, never a reload
     { name: "LOCKSTEP_WATCH_LOCK_MS", value: "0" },
     // the load balancer stops sending before the server stops accepting
     { name: "LOCKSTEP_DRAIN_DELAY_MS", value: "5000" },
   ];
-  if (store.endpoint) vars.push({ name: "AWS_ENDPOINT_URL_S3", value: store.endpoint });
-  if (store.region) vars.push({ name: "AWS_REGION", value: store.region });
   const monitoring = target.env.monitoring;
   if (monitoring) {
     // the image logs nothing by default (read-only root): with monitoring, every prediction goes to ClickHouse
@@ -57,6 +49,7 @@ function canarySteps(target: RenderTarget) {
 export function rollout(target: RenderTarget, pin: ConfigMap): Rollout {
   const { settings, config } = target;
   const image = `${config.image.repository}@${config.image.digest}`;
+  const mounted = pinVolumes(pin, "256Mi");
   const nginx = (config.cluster?.trafficRouting ?? "nginx") === "nginx";
   const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
     httpGet: { path, port: "http" },
@@ -88,13 +81,7 @@ export function rollout(target: RenderTarget, pin: ConfigMap): Rollout {
           automountServiceAccountToken: false,
           enableServiceLinks: false,
           terminationGracePeriodSeconds: 30,
-          securityContext: {
-            runAsNonRoot: true,
-            runAsUser: 1000,
-            runAsGroup: 1000,
-            fsGroup: 1000,
-            seccompProfile: { type: "RuntimeDefault" },
-          },
+          securityContext: POD_SECURITY,
           topologySpreadConstraints: [
             {
               maxSkew: 1,
@@ -110,36 +97,20 @@ export function rollout(target: RenderTarget, pin: ConfigMap): Rollout {
               imagePullPolicy: "IfNotPresent",
               ports: [{ name: "http", containerPort: CONTAINER_PORT, protocol: "TCP" }],
               env: environmentVariables(target),
-              ...(target.env.store.secretName
-                ? { envFrom: [{ secretRef: { name: target.env.store.secretName } }] }
-                : {}),
+              ...storeSecret(target),
               resources: {
                 requests: { ...settings.resources.requests },
                 limits: { ...settings.resources.limits },
               },
-              securityContext: {
-                allowPrivilegeEscalation: false,
-                readOnlyRootFilesystem: true,
-                runAsNonRoot: true,
-                privileged: false,
-                capabilities: { drop: ["ALL"] },
-              },
+              securityContext: CONTAINER_SECURITY,
               // the artifact is fetched and verified before /readyz answers: give it time to start
               startupProbe: probe("/healthz", 2, 90),
               readinessProbe: probe("/readyz", 5, 2),
               livenessProbe: probe("/healthz", 10, 3),
-              volumeMounts: [
-                { name: "pin", mountPath: CONFIG_DIR, readOnly: true },
-                { name: "cache", mountPath: CACHE_DIR },
-                { name: "tmp", mountPath: "/tmp" },
-              ],
+              volumeMounts: mounted.volumeMounts,
             },
           ],
-          volumes: [
-            { name: "pin", configMap: { name: pin.metadata!.name! } },
-            { name: "cache", emptyDir: { sizeLimit: "2Gi" } },
-            { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
-          ],
+          volumes: mounted.volumes,
         },
       },
       strategy: {
