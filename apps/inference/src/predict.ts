@@ -44,7 +44,7 @@ export function predict(options: RouteOptions): InferenceHandler {
         : cache.key(model.pin.sha256, "v1", call.body));
     let entry: CachedAnswer | undefined = key ? await cache!.get(name, key) : undefined;
     const cached = entry !== undefined;
-    let features: Record<string, MonitorValue> | undefined;
+    let features: Record<string, MonitorValue> | undefined = entry?.features;
     if (!entry) {
       let decoded;
       try {
@@ -62,6 +62,7 @@ export function predict(options: RouteOptions): InferenceHandler {
       }
       entry = cachedAnswer(
         encodeAnswer(serving, outputs as Record<string, OutputTensor>, model.card, decoded.context),
+        features,
       );
       checkAnswerSize(entry, maxAnswerBytes);
       if (key) cache!.set(key, entry);

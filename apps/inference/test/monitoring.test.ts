@@ -7,7 +7,7 @@ import type { LockFile } from "@lockstep/lockfile";
 import { readDataUri } from "@lockstep/data";
 import { co2, co2Forecast } from "@lockstep/models";
 import { parseRecordLine } from "@lockstep/monitor";
-import { configWith, predictionLogFrom } from "../src/index.js";
+import { configWith, LruCache, predictionLogFrom } from "../src/index.js";
 import { startServer, trainedProject } from "./fixture.js";
 
 let dir: string;
@@ -43,6 +43,7 @@ describe("the prediction log and online drift", () => {
     const started = await startServer(lock, dir, {
       config: { predictionLog: config.predictionLog, drift: config.drift },
       predictionLog: predictionLogFrom(config.predictionLog, pino({ level: "silent" })),
+      cacheBackend: new LruCache(1000),
     });
     url = started.url;
     close = () => started.server.close();
@@ -82,6 +83,9 @@ describe("the prediction log and online drift", () => {
 
     const response = await predictCo2(url, { horizon: 3 });
     const requestId = response.headers.get("x-request-id")!;
+    // the same request again: answered from the cache, its features kept with the answer
+    const again = await predictCo2(url, { horizon: 3 });
+    expect(((await again.json()) as { cached: boolean }).cached).toBe(true);
     // an Open Inference request of two rows: two records, features from the tensors alone
     const rows = [series.values.slice(-window), series.values.slice(-window - 1, -1)];
     const v2 = await fetch(`${url}/v2/models/co2-forecast/infer`, {
@@ -98,7 +102,7 @@ describe("the prediction log and online drift", () => {
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(/^predictions-\d{4}-\d{2}-\d{2}\.jsonl$/);
     const records = (await readFile(join(logDir, files[0]!), "utf8")).trim().split("\n").map(parseRecordLine);
-    expect(records).toHaveLength(203);
+    expect(records).toHaveLength(204);
     const tensorRecords = records.slice(-2);
     expect(tensorRecords.map((r) => r.requestId)).toEqual([`${v2Id}#0`, `${v2Id}#1`]);
     for (const [i, record] of tensorRecords.entries()) {
@@ -107,7 +111,10 @@ describe("the prediction log and online drift", () => {
       expect(record.features.last_value).toBeCloseTo(rows[i]!.at(-1)!, 3);
       expect(record.prediction).toEqual({});
     }
-    const last = records.at(-3)!;
+    const hit = records.at(-3)!;
+    expect(hit.cached).toBe(true);
+    const last = records.at(-4)!;
+    expect(hit.features).toEqual(last.features);
     expect(last).toMatchObject({ requestId, model: "co2-forecast", version: "1", cached: false });
     expect(Object.keys(last.features).sort()).toEqual([
       "horizon",

@@ -16,7 +16,7 @@ export async function sendShiftedCo2(lockFile: string, logDir: string, requests 
       LOCKSTEP_PREDICTION_LOG_DIR: logDir,
       LOCKSTEP_DRIFT_WINDOW: "100",
       LOCKSTEP_DRIFT_MIN: "50",
-      // a cached answer carries no features: every request here is its own
+      // every request here is its own: none answered from the cache
       LOCKSTEP_CACHE: "off",
     }),
     host: "127.0.0.1",

@@ -18,7 +18,7 @@ export interface MonitorResult {
     from?: string;
     to?: string;
     records: number;
-    /** Records answered from the cache: they carry predictions but no features. */
+    /** Records answered from the cache (read back from Redis, they carry no features). */
     cached: number;
     skipped: { invalid: number; otherModel: number; otherArtifact: number; older: number };
   };

@@ -26,7 +26,7 @@ export function monitorMarkdown(result: MonitorResult): string {
   return [
     `# ${result.model} v${result.version}: ${result.status}`,
     ``,
-    `Artifact \`${result.sha256.slice(0, 16)}…\`; ${w.records} predictions from ${w.from ?? "–"} to ${w.to ?? "–"} (${w.cached} from the cache, which carry no features).`,
+    `Artifact \`${result.sha256.slice(0, 16)}…\`; ${w.records} predictions from ${w.from ?? "–"} to ${w.to ?? "–"} (${w.cached} from the cache).`,
     `${Math.round(result.driftShare * 100)}% of the tested columns drifted; the window counts as drifted at ${Math.round(result.driftShareThreshold * 100)}%.`,
     `Latency: p50 ${f(result.latencyMs.p50, 2)} ms, p99 ${f(result.latencyMs.p99, 2)} ms.`,
     ``,

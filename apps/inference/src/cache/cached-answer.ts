@@ -1,3 +1,4 @@
+import type { MonitorValue } from "@lockstep/models";
 import { JsonText } from "../inference-steps/json-text.js";
 
 /**
@@ -7,10 +8,19 @@ import { JsonText } from "../inference-steps/json-text.js";
 export interface CachedAnswer {
   readonly answer: Record<string, unknown>;
   readonly json: JsonText;
+  /**
+   * The request's features as its spec's monitor names them, so the prediction log and the drift
+   * window see a cache hit too (decoding is what the cache saves). Kept in memory only: an answer
+   * read back from Redis has none.
+   */
+  readonly features?: Record<string, MonitorValue>;
 }
 
-export function cachedAnswer(answer: Record<string, unknown>): CachedAnswer {
-  return { answer, json: new JsonText(JSON.stringify(answer)) };
+export function cachedAnswer(
+  answer: Record<string, unknown>,
+  features?: Record<string, MonitorValue>,
+): CachedAnswer {
+  return { answer, json: new JsonText(JSON.stringify(answer)), ...(features ? { features } : {}) };
 }
 
 /** A stored text that is not a JSON object: the entry is dropped and counted, never served. */
