@@ -1,4 +1,5 @@
 import { MISSING_BIN, type FeatureBins } from "./binning.js";
+import { HIST, HistogramPool, SLOTS, type Histogram } from "./histogram.js";
 import type { GbdtParams } from "./params.js";
 import type { Tree, TreeNode } from "./tree.js";
 
@@ -12,22 +13,22 @@ export interface GrowInput {
   bins: FeatureBins[];
   grad: Float64Array;
   hess: Float64Array;
+  /** The rows the tree learns from, ascending. */
   rows: Uint32Array;
   features: number[];
+  /** Histograms and scratch buffers reused from tree to tree (one per training run). */
+  pool?: HistogramPool;
 }
 
 /** A tree plus, per internal node, the bin it splits after (to route binned rows quickly). */
 export interface GrownTree {
   tree: Tree;
   splitBins: Int32Array;
-}
-
-const HIST = 256;
-
-interface Histogram {
-  g: Float64Array;
-  h: Float64Array;
-  c: Uint32Array;
+  /**
+   * The rows each leaf holds, so their predictions update without routing them again. Views into
+   * the pool's row buffer: read them before the next tree grows.
+   */
+  leaves: { value: number; rows: Uint32Array }[];
 }
 
 interface Split {
@@ -39,44 +40,13 @@ interface Split {
 
 interface Leaf {
   node: number;
+  /** A view of this leaf's rows, ascending, inside the tree's row buffer. */
   rows: Uint32Array;
   depth: number;
   hist: Histogram;
   g: number;
   h: number;
   best: Split | undefined;
-}
-
-function buildHistogram(input: GrowInput, rows: Uint32Array): Histogram {
-  const width = input.features.length;
-  const g = new Float64Array(width * HIST);
-  const h = new Float64Array(width * HIST);
-  const c = new Uint32Array(width * HIST);
-  const { grad, hess } = input;
-  for (let p = 0; p < width; p++) {
-    const column = input.binned[input.features[p]!]!;
-    const offset = p * HIST;
-    for (let k = 0; k < rows.length; k++) {
-      const r = rows[k]!;
-      const b = offset + column[r]!;
-      g[b]! += grad[r]!;
-      h[b]! += hess[r]!;
-      c[b]!++;
-    }
-  }
-  return { g, h, c };
-}
-
-function subtract(parent: Histogram, child: Histogram): Histogram {
-  const g = new Float64Array(parent.g.length);
-  const h = new Float64Array(parent.h.length);
-  const c = new Uint32Array(parent.c.length);
-  for (let i = 0; i < g.length; i++) {
-    g[i] = parent.g[i]! - child.g[i]!;
-    h[i] = parent.h[i]! - child.h[i]!;
-    c[i] = parent.c[i]! - child.c[i]!;
-  }
-  return { g, h, c };
 }
 
 function bestSplit(
@@ -88,7 +58,9 @@ function bestSplit(
   const count = leaf.rows.length;
   const lambda = params.lambda;
   const parentScore = (totalG * totalG) / (totalH + lambda);
+  const { minSamplesLeaf, minHessianLeaf, minGain } = params;
   let best: Split | undefined;
+  let bestGain = 0;
   const consider = (
     gl: number,
     hl: number,
@@ -97,28 +69,35 @@ function bestSplit(
     bin: number,
     missingLeft: boolean,
   ) => {
-    const gr = totalG - gl;
-    const hr = totalH - hl;
     const cr = count - cl;
-    if (cl < params.minSamplesLeaf || cr < params.minSamplesLeaf) return;
-    if (hl < params.minHessianLeaf || hr < params.minHessianLeaf) return;
+    if (cl < minSamplesLeaf || cr < minSamplesLeaf) return;
+    const hr = totalH - hl;
+    if (hl < minHessianLeaf || hr < minHessianLeaf) return;
+    const gr = totalG - gl;
     const gain = (gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore;
-    if (gain > params.minGain && (!best || gain > best.gain)) best = { gain, position, bin, missingLeft };
+    if (gain > minGain && (!best || gain > bestGain)) {
+      best = { gain, position, bin, missingLeft };
+      bestGain = gain;
+    }
   };
   for (let p = 0; p < input.features.length; p++) {
     const bins = input.bins[input.features[p]!]!.edges.length + 1;
-    const offset = p * HIST;
-    const mg = hist.g[offset + MISSING_BIN]!;
-    const mh = hist.h[offset + MISSING_BIN]!;
-    const mc = hist.c[offset + MISSING_BIN]!;
+    const offset = p * HIST * SLOTS;
+    const m = offset + MISSING_BIN * SLOTS;
+    const mg = hist[m]!;
+    const mh = hist[m + 1]!;
+    const mc = hist[m + 2]!;
     let gl = 0;
     let hl = 0;
     let cl = 0;
     const last = mc > 0 ? bins - 1 : bins - 2;
     for (let b = 0; b <= last; b++) {
-      gl += hist.g[offset + b]!;
-      hl += hist.h[offset + b]!;
-      cl += hist.c[offset + b]!;
+      const at = offset + b * SLOTS;
+      gl += hist[at]!;
+      hl += hist[at + 1]!;
+      cl += hist[at + 2]!;
+      // counts only grow: once the right side is too small here, it is for every later bin
+      if (count - cl < minSamplesLeaf) break;
       consider(gl, hl, cl, p, b, false);
       if (mc > 0 && b < bins - 1) consider(gl + mg, hl + mh, cl + mc, p, b, true);
     }
@@ -127,24 +106,38 @@ function bestSplit(
 }
 
 /**
- * Grows one tree leaf-wise (best gain first, as LightGBM) from gradient/hessian histograms; a
- * child's histogram is the parent's minus its smaller sibling's.
+ * Grows one tree leaf-wise (best gain first, as LightGBM) from gradient/hessian histograms. Only
+ * the smaller child's histogram is built; the larger one's is the parent's minus it, in place.
+ * Rows are partitioned in place, stably, so every sum runs over the rows in the same order.
  */
 export function growTree(input: GrowInput, params: GrowParams): GrownTree {
   const nodes: TreeNode[] = [];
   const splitBins: number[] = [];
   const leafValue = (g: number, h: number) => Math.fround((-g / (h + params.lambda)) * params.learningRate);
+  const pool = input.pool ?? new HistogramPool(input.bins.length, input.grad.length);
+  const used = input.features.map((f) => input.bins[f]!.edges.length + 1);
+  const { grad, hess } = input;
+  const rowBuffer = pool.rows(input.rows);
+  const scratch = pool.scratchRows;
+  const taken: Histogram[] = [];
+  const build = (rows: Uint32Array) => {
+    const hist = pool.take(input.features.length, used);
+    taken.push(hist);
+    pool.fill(hist, input, rows);
+    return hist;
+  };
 
-  const rootHist = buildHistogram(input, input.rows);
+  const rootHist = build(rowBuffer);
   let g = 0;
   let h = 0;
-  for (const r of input.rows) {
-    g += input.grad[r]!;
-    h += input.hess[r]!;
+  for (let k = 0; k < rowBuffer.length; k++) {
+    const r = rowBuffer[k]!;
+    g += grad[r]!;
+    h += hess[r]!;
   }
   nodes.push({ kind: "leaf", value: leafValue(g, h) });
   splitBins.push(-1);
-  const root = { rows: input.rows, depth: 0, hist: rootHist, g, h };
+  const root = { rows: rowBuffer, depth: 0, hist: rootHist, g, h };
   const leaves: Leaf[] = [
     { ...root, node: 0, best: params.maxDepth > 0 ? bestSplit(input, root, params) : undefined },
   ];
@@ -161,29 +154,38 @@ export function growTree(input: GrowInput, params: GrowParams): GrownTree {
     const split = leaf.best!;
     const feature = input.features[split.position]!;
     const column = input.binned[feature]!;
-    const leftRows: number[] = [];
-    const rightRows: number[] = [];
-    for (const r of leaf.rows) {
+    // stable partition: left rows to the front of the leaf's segment, right rows after them
+    const rows = leaf.rows;
+    let nl = 0;
+    let nr = 0;
+    let lg = 0;
+    let lh = 0;
+    let rg = 0;
+    let rh = 0;
+    for (let k = 0; k < rows.length; k++) {
+      const r = rows[k]!;
       const b = column[r]!;
-      const left = b === MISSING_BIN ? split.missingLeft : b <= split.bin;
-      (left ? leftRows : rightRows).push(r);
-    }
-    const left = Uint32Array.from(leftRows);
-    const right = Uint32Array.from(rightRows);
-    const smallIsLeft = left.length <= right.length;
-    const smallHist = buildHistogram(input, smallIsLeft ? left : right);
-    const largeHist = subtract(leaf.hist, smallHist);
-    const sums = (rows: Uint32Array) => {
-      let sg = 0;
-      let sh = 0;
-      for (const r of rows) {
-        sg += input.grad[r]!;
-        sh += input.hess[r]!;
+      if (b === MISSING_BIN ? split.missingLeft : b <= split.bin) {
+        rows[nl++] = r;
+        lg += grad[r]!;
+        lh += hess[r]!;
+      } else {
+        scratch[nr++] = r;
+        rg += grad[r]!;
+        rh += hess[r]!;
       }
-      return [sg, sh] as const;
-    };
-    const [lg, lh] = sums(left);
-    const [rg, rh] = sums(right);
+    }
+    rows.set(scratch.subarray(0, nr), nl);
+    const left = rows.subarray(0, nl);
+    const right = rows.subarray(nl);
+    const depth = leaf.depth + 1;
+    // children that will not be split (the depth limit, or the last leaf allowed) need no histogram
+    const splitAgain = depth < params.maxDepth && leafCount + 1 < params.numLeaves;
+    const smallIsLeft = left.length <= right.length;
+    const smallHist = splitAgain ? build(smallIsLeft ? left : right) : leaf.hist;
+    // the parent's histogram becomes the larger child's
+    const largeHist = leaf.hist;
+    if (splitAgain) pool.subtract(largeHist, smallHist, used);
     const leftIndex = nodes.length;
     nodes.push({ kind: "leaf", value: leafValue(lg, lh) }, { kind: "leaf", value: leafValue(rg, rh) });
     splitBins.push(-1, -1);
@@ -199,7 +201,6 @@ export function growTree(input: GrowInput, params: GrowParams): GrownTree {
       gain: split.gain,
     };
     splitBins[leaf.node] = split.bin;
-    const depth = leaf.depth + 1;
     const children: Leaf[] = [
       {
         node: leftIndex,
@@ -220,11 +221,16 @@ export function growTree(input: GrowInput, params: GrowParams): GrownTree {
         best: undefined,
       },
     ];
-    for (const child of children) if (depth < params.maxDepth) child.best = bestSplit(input, child, params);
+    if (splitAgain) for (const child of children) child.best = bestSplit(input, child, params);
     leaves.splice(pick, 1, ...children);
     leafCount++;
   }
-  return { tree: { nodes }, splitBins: Int32Array.from(splitBins) };
+  for (const hist of taken) pool.release(hist);
+  return {
+    tree: { nodes },
+    splitBins: Int32Array.from(splitBins),
+    leaves: leaves.map((leaf) => ({ value: (nodes[leaf.node] as { value: number }).value, rows: leaf.rows })),
+  };
 }
 
 /** Routes a binned row through a grown tree. */

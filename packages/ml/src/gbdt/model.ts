@@ -67,3 +67,18 @@ export function softmax(scores: ArrayLike<number>): number[] {
   const sum = exps.reduce((a, b) => a + b, 0);
   return exps.map((e) => e / sum);
 }
+
+/** softmax of each row of `scores` (k per row) into `out`, with softmax's own arithmetic, allocating nothing. */
+export function softmaxRows(scores: Float64Array, k: number, out: Float64Array): void {
+  for (let start = 0; start < scores.length; start += k) {
+    let max = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < k; i++) max = Math.max(max, scores[start + i]!);
+    let sum = 0;
+    for (let i = 0; i < k; i++) {
+      const e = Math.exp(scores[start + i]! - max);
+      out[start + i] = e;
+      sum += e;
+    }
+    for (let i = 0; i < k; i++) out[start + i]! /= sum;
+  }
+}

@@ -1,7 +1,8 @@
 import { Random } from "../random.js";
 import { binColumn, fitBins } from "./binning.js";
 import { evaluateBinned, growTree } from "./grow.js";
-import { GbdtModel, softmax } from "./model.js";
+import { HistogramPool } from "./histogram.js";
+import { GbdtModel, softmax, softmaxRows } from "./model.js";
 import { checkGbdtParams, defaultGbdtParams, type GbdtParams } from "./params.js";
 import { evaluateTree, type Tree } from "./tree.js";
 
@@ -152,6 +153,10 @@ export function trainGbdt(
   let bestLoss = Number.POSITIVE_INFINITY;
   let bestIteration = -1;
   const allRows = Uint32Array.from({ length: n }, (_, i) => i);
+  const pool = new HistogramPool(width, n);
+  const inSample = new Uint8Array(n);
+  // multiclass: each round's class probabilities, row-major, rewritten in place
+  const probabilities = params.objective === "multiclass" ? new Float64Array(n * k) : undefined;
   const started = Date.now();
 
   for (let iteration = 0; iteration < params.nEstimators; iteration++) {
@@ -159,12 +164,11 @@ export function trainGbdt(
     if (params.subsample < 1) {
       const take = Math.max(1, Math.round(n * params.subsample));
       sampleRows = Uint32Array.from(random.shuffle(Array.from(allRows)).slice(0, take)).sort();
+      inSample.fill(0);
+      for (let j = 0; j < sampleRows.length; j++) inSample[sampleRows[j]!] = 1;
     }
     const iterationTrees: Tree[] = [];
-    const probabilities =
-      params.objective === "multiclass"
-        ? Array.from({ length: n }, (_, i) => softmax(raw.subarray(i * k, (i + 1) * k)))
-        : undefined;
+    if (probabilities) softmaxRows(raw, k, probabilities);
     for (let t = 0; t < k; t++) {
       for (let i = 0; i < n; i++) {
         const w = weightOf(i);
@@ -176,7 +180,7 @@ export function trainGbdt(
           grad[i] = (p - y[i]!) * w;
           hess[i] = Math.max(p * (1 - p), 1e-16) * w;
         } else {
-          const p = probabilities![i]![t]!;
+          const p = probabilities![i * k + t]!;
           grad[i] = (p - (y[i] === t ? 1 : 0)) * w;
           hess[i] = Math.max(p * (1 - p), 1e-16) * w;
         }
@@ -187,8 +191,12 @@ export function trainGbdt(
           .shuffle(features)
           .slice(0, Math.max(1, Math.round(width * params.colsample)))
           .sort((a, b) => a - b);
-      const grown = growTree({ binned, bins, grad, hess, rows: sampleRows, features }, params);
-      for (let i = 0; i < n; i++) raw[i * k + t]! += evaluateBinned(grown, binned, i);
+      const grown = growTree({ binned, bins, grad, hess, rows: sampleRows, features, pool }, params);
+      // the rows it learnt from sit in its leaves; only the others are routed through it
+      for (const leaf of grown.leaves)
+        for (let j = 0; j < leaf.rows.length; j++) raw[leaf.rows[j]! * k + t]! += leaf.value;
+      if (sampleRows !== allRows)
+        for (let i = 0; i < n; i++) if (!inSample[i]) raw[i * k + t]! += evaluateBinned(grown, binned, i);
       if (validation && validationRaw) {
         for (let i = 0; i < validation.rows.length; i++)
           validationRaw[i * k + t]! += evaluateTree(grown.tree, validation.rows[i]!);
