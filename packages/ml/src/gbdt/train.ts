@@ -7,10 +7,7 @@ import { GbdtModel, softmax, softmaxRows } from "./model.js";
 import { checkGbdtParams, defaultGbdtParams, type GbdtParams } from "./params.js";
 import { evaluateTree, type Tree } from "./tree.js";
 
-/**
- * Rows × rounds × leaves per tree below which a second thread costs more than it saves: btc-signal's
- * tuning (trees of 4–32 leaves) ran no faster with it, the 64-leaf task of bench:gbdt-xgboost 1.3x.
- */
+/** Rows × rounds × leaves per tree below which a second thread costs more than it saves (bench/RESULTS.md). */
 const PARALLEL_WORK = 20_000_000;
 
 export interface GbdtTrainOptions {
