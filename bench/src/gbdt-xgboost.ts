@@ -38,15 +38,17 @@ export const XGB_TASK_PARAMS: Partial<GbdtParams> = {
  * hessian where Lockstep (and LightGBM's binary case) takes p·(1 − p): with twice the hessian a
  * leaf is −G / (2H + λ) · η = −G / (H + λ/2) · η/2, and min_child_weight w bounds 2H ≥ w. So
  * halving η, λ and the minimum hessian gives xgboost's leaves and splits (gains scale by ½, which
- * moves no argmax).
+ * moves no argmax); and rows are drawn per tree, as xgboost draws them.
  */
 export const LOCKSTEP_TASK_PARAMS: Partial<GbdtParams> = {
   ...XGB_TASK_PARAMS,
+  // xgboost draws each tree's rows, not one sample for a round's K trees
+  rowSampling: "tree",
   learningRate: XGB_TASK_PARAMS.learningRate! / 2,
   lambda: XGB_TASK_PARAMS.lambda! / 2,
   minHessianLeaf: XGB_TASK_PARAMS.minHessianLeaf! / 2,
 };
-const SEEDS = Number(process.env.BENCH_SEEDS ?? 3);
+const SEEDS = Number(process.env.BENCH_SEEDS ?? 5);
 
 const XGB_SCRIPT = `
 import json, sys, time

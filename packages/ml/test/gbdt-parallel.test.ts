@@ -4,9 +4,9 @@ import { resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const SCRIPT = resolve(import.meta.dirname, "fixtures/parallel-train.ts");
-const train = (threads: string) => {
+const train = (threads: string, rowSampling = "round") => {
   const run = spawnSync(process.execPath, ["--import", "tsx", SCRIPT], {
-    env: { ...process.env, LOCKSTEP_GBDT_THREADS: threads },
+    env: { ...process.env, LOCKSTEP_GBDT_THREADS: threads, ROW_SAMPLING: rowSampling },
     encoding: "utf8",
   });
   expect(run.status, run.stderr).toBe(0);
@@ -22,6 +22,8 @@ describe("GBDT on a second thread", () => {
       expect(alone.helper).toBe(false);
       expect(helped.helper).toBe(true);
       expect(helped.hash).toBe(alone.hash);
+      // and with a row sample per tree, drawn before the round's trees grow
+      expect(train("2", "tree").hash).toBe(train("1", "tree").hash);
     },
     60_000,
   );

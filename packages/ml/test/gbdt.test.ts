@@ -107,6 +107,19 @@ describe("GBDT training controls", () => {
     expect(sha(a)).not.toBe(sha(c));
   });
 
+  it("draws rows per round by default, or per tree (as xgboost does) when asked: each deterministic", () => {
+    const y3 = rows.map((r) => (r[0]! > 0.3 ? 2 : r[1]! > 0 ? 1 : 0));
+    const params = { objective: "multiclass" as const, nEstimators: 10, subsample: 0.6, seed: 2 };
+    const hash = (extra: object) =>
+      sha(exportTreeEnsemble(trainGbdt(rows, y3, { ...params, ...extra }).toEnsemble()));
+    expect(hash({ rowSampling: "round" })).toBe(hash({}));
+    expect(hash({ rowSampling: "tree" })).toBe(hash({ rowSampling: "tree" }));
+    expect(hash({ rowSampling: "tree" })).not.toBe(hash({}));
+    // without subsampling there is nothing to draw: the same trees
+    expect(hash({ subsample: 1, rowSampling: "tree" })).toBe(hash({ subsample: 1 }));
+    expect(() => trainGbdt(rows, y3, { ...params, rowSampling: "leaf" as never })).toThrow(/rowSampling/);
+  });
+
   it("measures gain and split importance", () => {
     const model = trainGbdt(rows, y, { objective: "binary", nEstimators: 20 });
     const gain = model.importance.gain;

@@ -15,6 +15,8 @@ export interface GbdtParams {
   minGain: number;
   /** Share of rows each iteration trains on (without replacement). */
   subsample: number;
+  /** One row sample per round for its K trees (default), or one per tree as xgboost draws them. */
+  rowSampling?: "round" | "tree";
   /** Share of features each tree may split on. */
   colsample: number;
   maxBins: number;
@@ -71,6 +73,8 @@ export function checkGbdtParams(p: GbdtParams): void {
   ) {
     fail("earlyStoppingRounds must be an integer >= 1");
   }
+  if (p.rowSampling !== undefined && p.rowSampling !== "round" && p.rowSampling !== "tree")
+    fail(`rowSampling must be "round" or "tree", got ${String(p.rowSampling)}`);
   if (p.classWeights && p.classWeights.some((w) => !(w > 0 && Number.isFinite(w))))
     fail("class weights must be positive");
 }

@@ -158,7 +158,7 @@ export function trainGbdt(
   let bestIteration = -1;
   const allRows = Uint32Array.from({ length: n }, (_, i) => i);
   const pool = new HistogramPool(width, n);
-  const inSample = new Uint8Array(n);
+  const inSamples = Array.from({ length: params.rowSampling === "tree" ? k : 1 }, () => new Uint8Array(n));
   // a multiclass round's trees are independent: big enough runs grow one of them on a second thread
   const leavesPerTree = Math.min(params.numLeaves, 2 ** Math.min(params.maxDepth, 30));
   const thread =
@@ -169,13 +169,17 @@ export function trainGbdt(
   const started = Date.now();
 
   for (let iteration = 0; iteration < params.nEstimators; iteration++) {
-    let sampleRows = allRows;
-    if (params.subsample < 1) {
+    const drawRows = (into: Uint8Array) => {
+      if (params.subsample >= 1) return allRows;
       const take = Math.max(1, Math.round(n * params.subsample));
-      sampleRows = Uint32Array.from(random.shuffle(Array.from(allRows)).slice(0, take)).sort();
-      inSample.fill(0);
-      for (let j = 0; j < sampleRows.length; j++) inSample[sampleRows[j]!] = 1;
-    }
+      const rows = Uint32Array.from(random.shuffle(Array.from(allRows)).slice(0, take)).sort();
+      into.fill(0);
+      for (let j = 0; j < rows.length; j++) into[rows[j]!] = 1;
+      return rows;
+    };
+    const perTree = params.rowSampling === "tree";
+    // one row sample for the round's trees, or (rowSampling "tree") one per tree, drawn with its features
+    const roundRows = perTree ? allRows : drawRows(inSamples[0]!);
     if (probabilities) softmaxRows(raw, k, probabilities);
     const gradients = (t: number, g: Float64Array, h: Float64Array) => {
       for (let i = 0; i < n; i++) {
@@ -194,8 +198,10 @@ export function trainGbdt(
         }
       }
     };
-    // each tree's features, drawn in class order as growing the trees one by one would draw them
-    const featureSets = Array.from({ length: k }, () => {
+    // each tree's rows and features, drawn in class order as growing the trees one by one would draw them
+    const sampleSets: Uint32Array[] = [];
+    const featureSets = Array.from({ length: k }, (_, t) => {
+      sampleSets.push(perTree ? drawRows(inSamples[t]!) : roundRows);
       const all = Array.from({ length: width }, (_, f) => f);
       return params.colsample < 1
         ? random
@@ -208,7 +214,8 @@ export function trainGbdt(
       // the rows it learnt from sit in its leaves; only the others are routed through it
       for (const leaf of grown.leaves)
         for (let j = 0; j < leaf.rows.length; j++) raw[leaf.rows[j]! * k + t]! += leaf.value;
-      if (sampleRows !== allRows)
+      const inSample = inSamples[perTree ? t : 0]!;
+      if (sampleSets[t] !== allRows)
         for (let i = 0; i < n; i++) if (!inSample[i]) raw[i * k + t]! += evaluateBinned(grown, binned, i);
       if (validation && validationRaw) {
         for (let i = 0; i < validation.rows.length; i++)
@@ -220,14 +227,14 @@ export function trainGbdt(
     const helped = helper ? k - 1 : -1;
     if (helper) {
       gradients(helped, helper.grad, helper.hess);
-      helper.thread.begin(sampleRows, featureSets[helped]!, params);
+      helper.thread.begin(sampleSets[helped]!, featureSets[helped]!, params);
     }
     const iterationTrees: Tree[] = new Array<Tree>(k);
     for (let t = 0; t < k; t++) {
       if (t === helped) continue;
       gradients(t, grad, hess);
       const grown = growTree(
-        { binned, bins, grad, hess, rows: sampleRows, features: featureSets[t]!, pool },
+        { binned, bins, grad, hess, rows: sampleSets[t]!, features: featureSets[t]!, pool },
         params,
       );
       iterationTrees[t] = apply(t, grown);
