@@ -32,14 +32,15 @@ const WAITING = 0;
 const DONE = 1;
 /** The module a helper thread runs: this one, when it is loadable as itself (not from a bundle). */
 const SELF = import.meta.url;
-const LOADABLE =
-  /\/gbdt\/parallel\.js$/.test(SELF) || (/\/gbdt\/parallel\.ts$/.test(SELF) && resolvable("tsx/esm/api"));
+/** tsx's API as this module resolves it: the thread imports it by URL, whatever its working directory. */
+const TSX = /\/gbdt\/parallel\.ts$/.test(SELF) ? resolved("tsx/esm/api") : undefined;
+const LOADABLE = /\/gbdt\/parallel\.js$/.test(SELF) || TSX !== undefined;
 
-function resolvable(specifier: string): boolean {
+function resolved(specifier: string): string | undefined {
   try {
-    return typeof import.meta.resolve === "function" && Boolean(import.meta.resolve(specifier));
+    return typeof import.meta.resolve === "function" ? import.meta.resolve(specifier) : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }
 
@@ -73,8 +74,8 @@ export class TreeHelper {
       const flag = new Int32Array(new SharedArrayBuffer(4));
       const { port1, port2 } = new MessageChannel();
       // a .ts module under tsx registers tsx in the thread first (its --import does not reach workers on Node 20)
-      const load = SELF.endsWith(".ts")
-        ? `import("tsx/esm/api").then((tsx) => tsx.register()).then(() => import(${JSON.stringify(SELF)}))`
+      const load = TSX
+        ? `import(${JSON.stringify(TSX)}).then((tsx) => tsx.register()).then(() => import(${JSON.stringify(SELF)}))`
         : `import(${JSON.stringify(SELF)})`;
       const worker = new Worker(`${load}.catch((error) => { throw error; });`, {
         eval: true,
