@@ -121,7 +121,7 @@ export function growTree(input: GrowInput, params: GrowParams): GrownTree {
   const scratch = pool.scratchRows;
   const taken: Histogram[] = [];
   const build = (rows: Uint32Array) => {
-    const hist = pool.take(input.features.length, used);
+    const hist = pool.take(used);
     taken.push(hist);
     pool.fill(hist, input, rows);
     return hist;

@@ -46,10 +46,10 @@ export class HistogramPool {
     return this.rowBuffer.subarray(0, source.length);
   }
 
-  /** A histogram with the used bins of `width` features zeroed. */
-  take(width: number, used: number[]): Histogram {
+  /** A histogram with the used bins of each feature position (`used[p]` bins) zeroed. */
+  take(used: number[]): Histogram {
     const hist = this.free.pop() ?? new Float64Array(this.maxFeatures * HIST * SLOTS);
-    for (let p = 0; p < width; p++) {
+    for (let p = 0; p < used.length; p++) {
       const offset = p * HIST * SLOTS;
       hist.fill(0, offset, offset + used[p]! * SLOTS);
       const m = offset + MISSING_BIN * SLOTS;

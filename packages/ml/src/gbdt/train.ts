@@ -230,14 +230,25 @@ export function trainGbdt(
       helper.thread.begin(sampleSets[helped]!, featureSets[helped]!, params);
     }
     const iterationTrees: Tree[] = new Array<Tree>(k);
-    for (let t = 0; t < k; t++) {
-      if (t === helped) continue;
-      gradients(t, grad, hess);
-      const grown = growTree(
-        { binned, bins, grad, hess, rows: sampleSets[t]!, features: featureSets[t]!, pool },
-        params,
-      );
-      iterationTrees[t] = apply(t, grown);
+    try {
+      for (let t = 0; t < k; t++) {
+        if (t === helped) continue;
+        gradients(t, grad, hess);
+        const grown = growTree(
+          { binned, bins, grad, hess, rows: sampleSets[t]!, features: featureSets[t]!, pool },
+          params,
+        );
+        iterationTrees[t] = apply(t, grown);
+      }
+    } catch (error) {
+      // the helper's answer must not be left for the next run to read as its own
+      if (helper)
+        try {
+          helper.thread.end();
+        } catch {
+          // its failure is not the one to report
+        }
+      throw error;
     }
     if (helper) iterationTrees[helped] = apply(helped, helper.thread.end());
     trees.push(iterationTrees);
