@@ -115,6 +115,11 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
       "read a model's evaluation data from here instead of the pinned dataset (repeatable)",
       (value: string, previous: string[] = []) => [...previous, value],
     )
+    .option("--head <rev>", "verify the lock at this git revision (read as data), not the working file")
+    .option(
+      "--deployed",
+      "read each pin where its environment's pods load it (lockstep.deploy.json's store), not at its uri",
+    )
     .option("--json", "print every check as JSON")
     .action(async (base: string | undefined, options) => {
       state.code = (await verify(base, options, out)).exitCode;

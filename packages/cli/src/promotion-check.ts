@@ -1,33 +1,9 @@
-import { existsSync } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
-import {
-  DEPLOY_CONFIG_NAME,
-  parseDeployConfig,
-  promotionViolations,
-  type DeployConfig,
-} from "@lockstep/deploy";
+import { basename, dirname } from "node:path";
+import { promotionViolations } from "@lockstep/deploy";
 import type { LockFile } from "@lockstep/lockfile";
-import { models } from "@lockstep/models";
 import { GitRepo, lockHistory } from "@lockstep/proposal";
 import type { PinVerification } from "@lockstep/verify";
-import { readAtRevision } from "./git.js";
-
-/** The deployment config that governs a change: the base's (a pull request cannot lift its own rule). */
-async function governingConfig(base: string, lockFile: string): Promise<DeployConfig | undefined> {
-  const dir = dirname(lockFile);
-  if (base.startsWith("git:")) {
-    const revision = base.slice(4) || "HEAD";
-    const text = await readAtRevision(dir, revision, DEPLOY_CONFIG_NAME);
-    return text === undefined
-      ? undefined
-      : parseDeployConfig(text, Object.keys(models), `${DEPLOY_CONFIG_NAME}@${revision}`);
-  }
-  const path = join(dir, DEPLOY_CONFIG_NAME);
-  return existsSync(path)
-    ? parseDeployConfig(await readFile(path, "utf8"), Object.keys(models), path)
-    : undefined;
-}
+import { deployConfigAt } from "./deployed-location.js";
 
 /** The base's earlier locks, newest first; empty outside git (a shallow clone has only the base). */
 async function history(base: string, lockFile: string): Promise<LockFile[]> {
@@ -48,7 +24,8 @@ export async function checkPromotions(
   after: LockFile,
   results: PinVerification[],
 ): Promise<void> {
-  const config = await governingConfig(base, lockFile);
+  // the base's config governs: a pull request cannot lift its own rule
+  const config = await deployConfigAt(base, dirname(lockFile));
   if (!config) return;
   const promoted = results.filter((r) => config.environments[r.environment]?.promotedFrom !== undefined);
   if (promoted.length === 0) return;

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdtemp, readFile, truncate, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -154,6 +154,35 @@ describe("lockstep lock", () => {
     const fine = capture();
     expect((await run(["lock", "validate", lockFile, "--strict"], fine)).exitCode).toBe(0);
     expect(fine.errors()).toBe("");
+  });
+
+  it("under --strict refuses a pin outside every configured store, or under another hash", async () => {
+    const lock = JSON.parse(await readFile(lockFile, "utf8"));
+    const uris = {
+      relative: `file://x/sha256/${firstPin.sha256}`,
+      bucket: `s3://someone-else/models/sha256/${firstPin.sha256}`,
+      hash: `file://.lockstep/store/sha256/${"0".repeat(64)}`,
+    };
+    for (const [what, uri] of Object.entries(uris)) {
+      lock.models["co2-forecast"].pins.staging.uri = uri;
+      const path = join(dir, `outside-${what}.lock.json`);
+      await writeFile(path, JSON.stringify(lock));
+      const loose = capture();
+      expect((await run(["lock", "validate", path], loose)).exitCode, what).toBe(0);
+      const strict = capture();
+      expect((await run(["lock", "validate", path, "--strict"], strict)).exitCode, what).toBe(1);
+      expect(strict.errors()).toMatch(/\/models\/co2-forecast\/pins\/staging\/uri: .* is not <store>\/sha256\/[0-9a-f]{12}… in a configured store \(file:\/\/\.lockstep\/store\)/);
+    }
+    // a store the deployment config names is configured
+    lock.models["co2-forecast"].pins.staging.uri = `s3://lockstep-artifacts/models/sha256/${firstPin.sha256}`;
+    await writeFile(join(dir, "configured.lock.json"), JSON.stringify(lock));
+    const config = JSON.parse(await readFile(join(import.meta.dirname, "../../../lockstep.deploy.json"), "utf8"));
+    delete config.$schema;
+    await writeFile(join(dir, "lockstep.deploy.json"), JSON.stringify(config));
+    const fine = capture();
+    const code = (await run(["lock", "validate", join(dir, "configured.lock.json"), "--strict"], fine)).exitCode;
+    expect(code, fine.errors()).toBe(0);
+    await rm(join(dir, "lockstep.deploy.json"));
   });
 
   it("runs through npx without npm's warnings about the project's .npmrc", async () => {

@@ -6,7 +6,7 @@ export { resolveSettings, BASE_SETTINGS } from "./settings.js";
 export { renderManifests, GENERATED_DIRS, UNRELEASED_DIGEST, type RenderResult } from "./render.js";
 export { diffRendered, writeRendered, isClean, type RenderedDiff } from "./files.js";
 export { canaryQueries, ARGS, HASH_LABEL, type CanaryQuery } from "./queries.js";
-export { podLock, PIN_FILE } from "./objects/pin-config.js";
+export { deployedArtifactUri, podLock, PIN_FILE } from "./objects/pin-config.js";
 export {
   githubRepository,
   previewHostPatch,

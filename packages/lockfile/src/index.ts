@@ -7,5 +7,5 @@ export { serializeLock, writeLock } from "./write.js";
 export { diffLock, type MetricDelta, type PinChange } from "./diff.js";
 export { applyGate, type GateVerdict } from "./gate.js";
 export { bumpPin, emptyLock, nextVersion, SCHEMA_REF } from "./bump.js";
-export { localOnly, portabilityWarnings, type PortabilityWarning } from "./portability.js";
+export { localOnly, portabilityWarnings, storeWarnings, type PortabilityWarning } from "./portability.js";
 export { describeSchemaError, schemaIssues, type SchemaIssue } from "./schema-issues.js";

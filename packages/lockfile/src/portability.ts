@@ -28,3 +28,25 @@ export function portabilityWarnings(lock: LockFile): PortabilityWarning[] {
   }
   return warnings;
 }
+
+const trimSlashes = (uri: string) => uri.trim().replace(/\/+$/, "");
+
+/**
+ * Pins whose URI is not `<store>/sha256/<its sha256>` in one of `stores` (the environments'
+ * stores of the deployment config and the local default store): a pin may name only an object
+ * a configured store holds under its own hash, never an arbitrary file or bucket.
+ */
+export function storeWarnings(lock: LockFile, stores: readonly string[]): PortabilityWarning[] {
+  const allowed = [...new Set(stores.map(trimSlashes))];
+  const warnings: PortabilityWarning[] = [];
+  for (const [name, model] of Object.entries(lock.models)) {
+    for (const [env, pin] of Object.entries(model.pins)) {
+      if (allowed.some((store) => pin.uri === `${store}/sha256/${pin.sha256}`)) continue;
+      warnings.push({
+        pointer: `/models/${pointerSegment(name)}/pins/${pointerSegment(env)}/uri`,
+        message: `${pin.uri} is not <store>/sha256/${pin.sha256.slice(0, 12)}… in a configured store (${allowed.join(", ")})`,
+      });
+    }
+  }
+  return warnings;
+}

@@ -28,3 +28,4 @@ export {
   type ComposeOptions,
 } from "./compose.js";
 export { exposeFeatures, type ExposedFeatures } from "./expose.js";
+export { firstModelDifference } from "./model-diff.js";

@@ -33,9 +33,15 @@ export interface LockChangeResult<T> {
 export const lockAt = (text: string | undefined, source: string): LockFile =>
   text === undefined ? emptyLock() : parseLock(text, source);
 
-/** The base's lock file at each commit that changed it, newest first (at most MAX_HISTORY). */
+/**
+ * The base's lock file at each commit that changed it, newest first (at most MAX_HISTORY), along
+ * the base branch's first parents only: a pin that lived only inside a merged side branch never
+ * was the branch's pin (so it cannot vouch for a promotion or be restored by a revert).
+ */
 export async function lockHistory(git: GitRepo, from: string, lockPath: string) {
-  const commits = (await git.run(["log", `--max-count=${MAX_HISTORY}`, "--format=%H", from, "--", lockPath]))
+  const commits = (
+    await git.run(["log", "--first-parent", `--max-count=${MAX_HISTORY}`, "--format=%H", from, "--", lockPath])
+  )
     .split("\n")
     .filter(Boolean);
   const out: { commit: string; lock: LockFile }[] = [];

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { Pin } from "@lockstep/lockfile";
 import { getModel, trainModel, type ModelSpec, type TrainedModel } from "@lockstep/models";
-import type { ModelCard } from "@lockstep/onnx";
+import { firstModelDifference, type ModelCard } from "@lockstep/onnx";
 
 /**
  * The default tolerance of a re-run evaluation: each metric within 1% of the pinned value (relative),
@@ -44,8 +44,9 @@ const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest(
 
 /**
  * Re-runs the recorded evaluation: trains the model again with the params and seed in its card on
- * the pinned dataset, requires the same data fingerprint and protocol, and every pinned metric
- * within the tolerance. The evaluations re-fit models (backtests, walk-forward, cross-validation),
+ * the pinned dataset, requires the same data fingerprint and protocol, every pinned metric within
+ * the tolerance, and the rebuilt bytes equal to the pinned artifact (training is deterministic:
+ * a copied card on other bytes is caught here, with the first part that differs named). The evaluations re-fit models (backtests, walk-forward, cross-validation),
  * so re-running them means training; the cost is the training budget the pin was made with.
  */
 export async function reproduceEvaluation(
@@ -53,6 +54,7 @@ export async function reproduceEvaluation(
   pin: Pin,
   card: ModelCard,
   options: ReproduceOptions = {},
+  pinnedBytes?: Uint8Array,
 ): Promise<Reproduction> {
   const tolerance = options.tolerance ?? DEFAULT_REPRODUCE_TOLERANCE;
   const log = options.log ?? (() => {});
@@ -113,10 +115,15 @@ export async function reproduceEvaluation(
     const diff = Math.abs(pinned - trained.metrics[name]!) / Math.max(Math.abs(pinned), ABSOLUTE_FLOOR);
     return Math.max(max, diff);
   }, 0);
-  const identical = sha256(trained.onnx) === pin.sha256 ? "; the re-trained artifact is byte-identical" : "";
-  return {
-    ok: true,
-    detail: `${Object.keys(pin.metrics).length} metrics re-computed in ${seconds} s, within ${bound} (largest difference ${worst === 0 ? "0" : (worst * 100).toPrecision(2)}%)${identical}`,
-    metrics: trained.metrics,
-  };
+  const recomputed = `${Object.keys(pin.metrics).length} metrics re-computed in ${seconds} s, within ${bound} (largest difference ${worst === 0 ? "0" : (worst * 100).toPrecision(2)}%)`;
+  const rebuilt = sha256(trained.onnx);
+  if (rebuilt !== pin.sha256) {
+    const part = pinnedBytes ? firstModelDifference(pinnedBytes, trained.onnx) : undefined;
+    return {
+      ok: false,
+      detail: `${recomputed}, but the rebuilt artifact is not the pinned one: sha256 ${rebuilt.slice(0, 12)}, pinned ${pin.sha256.slice(0, 12)}${part ? `; first difference: ${part}` : ""}`,
+      metrics: trained.metrics,
+    };
+  }
+  return { ok: true, detail: `${recomputed}; the rebuilt artifact is byte-identical`, metrics: trained.metrics };
 }

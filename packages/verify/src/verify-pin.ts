@@ -14,6 +14,8 @@ import { reproduceEvaluation, type ReproduceOptions } from "./reproduce.js";
 
 export interface Check {
   name:
+    | "location"
+    | "attestation"
     | "artifact"
     | "size"
     | "card"
@@ -171,7 +173,7 @@ export async function verifyPin(
       "the rebuild above re-ran the evaluation: byte-identical artifact, metrics within tolerance",
     );
   } else if (options.reproduce) {
-    const reproduction = await reproduceEvaluation(model, pin, card, options.reproduce);
+    const reproduction = await reproduceEvaluation(model, pin, card, options.reproduce, bytes);
     (reproduction.ok ? pass : fail)("reproduction", reproduction.detail);
   }
   return result();

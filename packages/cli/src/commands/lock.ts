@@ -1,4 +1,7 @@
-import { diffLock, portabilityWarnings, type LockFile, type PinChange } from "@lockstep/lockfile";
+import { dirname, resolve } from "node:path";
+import { diffLock, portabilityWarnings, storeWarnings, type LockFile, type PinChange } from "@lockstep/lockfile";
+import { DEFAULT_STORE_URI } from "@lockstep/store";
+import { deployConfigAt } from "../deployed-location.js";
 import { EXIT } from "../errors.js";
 import { lockPath, readLockRef } from "../lock-io.js";
 import { table, type Output } from "../output.js";
@@ -18,6 +21,14 @@ export async function lockValidate(
   const lock = await loadLock(file);
   const pins = Object.values(lock.models).reduce((n, m) => n + Object.keys(m.pins).length, 0);
   const warnings = portabilityWarnings(lock);
+  if (options.strict) {
+    // --strict: every pin names an object of a configured store (the deployment config's or the local default)
+    const ref = file?.startsWith("git:") ? file : "worktree";
+    const config = await deployConfigAt(ref, dirname(ref === "worktree" && file ? resolve(file) : lockPath(undefined)));
+    const stores = [DEFAULT_STORE_URI, ...Object.values(config?.environments ?? {}).map((e) => e.store.uri)];
+    const seen = new Set(warnings.map((w) => w.pointer));
+    warnings.push(...storeWarnings(lock, stores).filter((w) => !seen.has(w.pointer)));
+  }
   const valid = !(options.strict && warnings.length > 0);
   const models = Object.keys(lock.models).length;
   if (options.json) out.json({ valid, path, models, pins, warnings });

@@ -11,6 +11,7 @@ import { dirname } from "node:path";
 import { EXIT } from "../errors.js";
 import { lockPath, readLockRef } from "../lock-io.js";
 import { checkPromotions } from "../promotion-check.js";
+import { deployConfigAt, relocateToDeployed } from "../deployed-location.js";
 import type { Output } from "../output.js";
 
 export interface VerifyCommandOptions {
@@ -20,6 +21,10 @@ export interface VerifyCommandOptions {
   tolerance?: string;
   data?: string[];
   json?: boolean;
+  /** A git revision whose lock (and deployment config) is verified, read as data: nothing of it runs. */
+  head?: string;
+  /** Verify each pin where its environment's pods load it (the deployment config's store), not at its uri. */
+  deployed?: boolean;
 }
 
 /**
@@ -36,16 +41,35 @@ export async function verify(
   const path = lockPath(options.lock, env);
   const tolerance = options.tolerance === undefined ? undefined : parseTolerance(options.tolerance);
   const data = parseDataOverrides(options.data ?? []);
-  const current = await readLockRef(path, path);
+  const headRef = options.head === undefined ? path : `git:${options.head}`;
+  const current = await readLockRef(headRef, path);
   const before: LockFile = options.all
     ? emptyLock()
     : await readLockRef(base ?? "git:HEAD", path, { missingFileIsEmpty: true });
   const baseDir = dirname(path);
-  const results = await verifyChangedPins(before, current, {
+  const relocated = options.deployed
+    ? relocateToDeployed(
+        before,
+        current,
+        await deployConfigAt(headRef, baseDir),
+        options.all ? undefined : await deployConfigAt(base ?? "git:HEAD", baseDir),
+      )
+    : undefined;
+  const verified = await verifyChangedPins(before, relocated?.lock ?? current, {
     storeOptions: { baseDir, env },
     reproduce: options.reproduce ? { tolerance, data, baseDir, env, log: out.progress } : undefined,
     log: out.progress,
   });
+  for (const result of verified) {
+    const uri = relocated?.where.get(`${result.model}/${result.environment}`);
+    if (uri)
+      result.checks.unshift({
+        name: "location",
+        ok: true,
+        detail: `read where ${result.environment}'s pods load it: ${uri}`,
+      });
+  }
+  const results = [...(relocated?.refused ?? []), ...verified];
   if (!options.all) await checkPromotions(base ?? "git:HEAD", path, before, current, results);
   if (options.json) out.json(results);
   else if (results.length === 0) out.result(verificationSummary(results));

@@ -6,19 +6,28 @@ import { commonLabels, names, waveAnnotation, WAVE, type RenderTarget } from "..
 
 export const PIN_FILE = "models.lock.json";
 
+/** Where the pods of an environment whose store is `storeUri` read the artifact `sha256`. */
+export function deployedArtifactUri(storeUri: string, sha256: string): string {
+  const base = parseStoreUri(storeUri, "/").uri.replace(/\/+$/, "");
+  return `${base}/sha256/${sha256}`;
+}
+
 /**
  * The lock a pod serves: this model's pin in this environment alone, its URI pointing into the
  * environment's store (the artifact is named by its sha256 in every store, so identity is unchanged).
  */
 export function podLock(target: RenderTarget): LockFile {
-  const store = parseStoreUri(target.env.store.uri, "/");
-  const base = store.uri.replace(/\/+$/, "");
   return {
     lockfileVersion: LOCKFILE_VERSION,
     models: {
       [target.model]: {
         gate: target.gate,
-        pins: { [target.environment]: { ...target.pin, uri: `${base}/sha256/${target.pin.sha256}` } },
+        pins: {
+          [target.environment]: {
+            ...target.pin,
+            uri: deployedArtifactUri(target.env.store.uri, target.pin.sha256),
+          },
+        },
       },
     },
   };
