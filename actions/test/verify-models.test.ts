@@ -1,4 +1,4 @@
-import { chmod, cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -7,6 +7,7 @@ import { parseLock, type LockFile } from "@lockstep/lockfile";
 import { co2Forecast } from "@lockstep/models";
 import { cardMetadata, readCard, withMetadata } from "@lockstep/onnx";
 import { fetchArtifact, openStore } from "@lockstep/store";
+import { startS3 } from "@lockstep/store/testing";
 import { buildActions } from "../scripts/build.js";
 import { booleanInput } from "../verify-models/src/main.js";
 import { exec, git, repository, runAction } from "./runner.js";
@@ -40,6 +41,9 @@ beforeAll(async () => {
 }, 180_000);
 afterAll(() => rm(work, { recursive: true, force: true }));
 
+/** The pin-level checks below read the pin's own file store: no deployment config names one. */
+const local = { deployed: "false" };
+
 const pinned = () => structuredClone(lock.models["co2-forecast"]!.pins.production!);
 
 /** Runs the action on the head with the lock (uncommitted edits are what the action reads). */
@@ -49,7 +53,7 @@ async function verifyWith(edit: ((l: LockFile) => void) | undefined, inputs: Rec
   edit?.(edited);
   await writeFile(lockFile, JSON.stringify(edited, null, 2));
   try {
-    return await runAction(action, work, clone, undefined, { base, reproduce: "false", ...inputs });
+    return await runAction(action, work, clone, undefined, { ...local, base, reproduce: "false", ...inputs });
   } finally {
     await git(clone, "checkout", "-q", "--", "models.lock.json");
   }
@@ -59,7 +63,7 @@ const errorLine = (stdout: string) => stdout.split("\n").find((l) => l.startsWit
 
 describe("the verify-models action (bundled, run as the runner runs it)", () => {
   it("passes a pull request whose new pin holds, re-running its evaluation, with outputs and a summary", async () => {
-    const result = await runAction(action, work, clone, undefined, { base });
+    const result = await runAction(action, work, clone, undefined, { ...local, base });
     expect(result.code, result.stdout).toBe(0);
     expect(result.outputs).toMatchObject({ ok: "true", verified: "1", failed: "0" });
     expect(result.stdout).toContain("re-running the evaluation of co2-forecast");
@@ -131,7 +135,7 @@ describe("the verify-models action (bundled, run as the runner runs it)", () => 
     const shallow = join(work, "shallow");
     await exec("git", ["clone", "-q", "--depth=1", "--branch", BRANCH, `file://${origin}`, shallow]);
     await expect(git(shallow, "cat-file", "-e", `${base}^{commit}`)).rejects.toThrow();
-    const result = await runAction(action, work, shallow, undefined, { base, reproduce: "false" });
+    const result = await runAction(action, work, shallow, undefined, { ...local, base, reproduce: "false" });
     expect(result.code, result.stdout).toBe(0);
     expect(result.stdout).toContain(`fetching ${base} from origin`);
     expect(result.outputs.verified).toBe("1");
@@ -139,7 +143,11 @@ describe("the verify-models action (bundled, run as the runner runs it)", () => 
 
   it("says so when nothing changed", async () => {
     const head = await git(clone, "rev-parse", "HEAD");
-    const result = await runAction(action, work, clone, undefined, { base: head, reproduce: "false" });
+    const result = await runAction(action, work, clone, undefined, {
+      ...local,
+      base: head,
+      reproduce: "false",
+    });
     expect(result.code, result.stdout).toBe(0);
     expect(result.outputs).toMatchObject({ ok: "true", verified: "0" });
     expect(result.summary).toContain("No pin was added or changed.");
@@ -156,12 +164,83 @@ describe("the verify-models action (bundled, run as the runner runs it)", () => 
     [{ data: "nope=x.csv" }, /unknown model "nope"/],
     [{ lock: "../../etc/passwd" }, /lock must be a path inside the workspace/],
     [{ lock: "missing.json" }, /does not exist/],
+    [{ head: "--upload-pack=touch /tmp/x" }, /head "--upload-pack=touch \/tmp\/x" is not a git revision/],
+    [{ head: "e".repeat(40) }, /cannot fetch the head revision/],
+    [{ deployed: "maybe" }, /deployed must be true or false/],
   ])("fails clearly on bad input %j", async (bad, message) => {
-    const result = await runAction(action, work, clone, undefined, { base, reproduce: "false", ...bad });
+    const result = await runAction(action, work, clone, undefined, {
+      ...local,
+      base,
+      reproduce: "false",
+      ...bad,
+    });
     expect(result.code).toBe(1);
     expect(errorLine(result.stdout)).toMatch(message);
     expect(result.outputs.ok).toBeUndefined();
   });
+
+  it("verifies the head's lock as data, from the base's code, where the environment's pods load it", async () => {
+    const s3 = await startS3("artifacts");
+    const pods = {
+      uri: "s3://artifacts/models",
+      endpoint: s3.endpoint,
+      region: "us-east-1",
+      secretName: "lockstep-store",
+    };
+    const credentials = { AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER" };
+    const config = JSON.parse(
+      await readFile(join(import.meta.dirname, "../../lockstep.deploy.json"), "utf8"),
+    );
+    config.environments.staging.store = pods;
+    config.environments.production.store = pods;
+    delete config.environments.production.promotedFrom; // this repository's staging pinned nothing
+    const repo = join(work, "pr");
+    await exec("git", ["clone", "-q", "--branch", "main", `file://${origin}`, repo]);
+    try {
+      await writeFile(join(repo, "lockstep.deploy.json"), JSON.stringify(config, null, 2));
+      await git(repo, "add", "lockstep.deploy.json");
+      await git(repo, "commit", "-q", "-m", "deploy from the loopback S3");
+      const prBase = await git(repo, "rev-parse", "HEAD");
+      // the head pins the trained artifact and, as an attacker would, "fixes" the verifier to pass
+      await git(repo, "checkout", "-q", "-b", "attack");
+      await writeFile(join(repo, "models.lock.json"), JSON.stringify(lock, null, 2));
+      await mkdir(join(repo, "packages/verify/src"), { recursive: true });
+      await writeFile(
+        join(repo, "packages/verify/src/verify-pin.ts"),
+        "export const verifyPin = async () => ({ ok: true, checks: [] });\n",
+      );
+      await git(repo, "add", ".");
+      await git(repo, "commit", "-q", "-m", "bump co2-forecast and trust me");
+      const head = await git(repo, "rev-parse", "HEAD");
+      await git(repo, "push", "-q", "origin", "attack");
+      // the job's checkout is the base: nothing of the head is in the workspace
+      await git(repo, "checkout", "-q", prBase);
+      await git(repo, "branch", "-q", "-D", "attack");
+      await git(repo, "update-ref", "-d", "refs/remotes/origin/attack");
+      await git(repo, "reflog", "expire", "--expire=now", "--all");
+      await git(repo, "gc", "-q", "--prune=now");
+      const inputs = { base: prBase, head, reproduce: "false" };
+
+      const absent = await runAction(action, work, repo, undefined, inputs, credentials);
+      expect(absent.code, absent.stdout).toBe(1);
+      const where = `s3://artifacts/models/sha256/${pinned().sha256}`;
+      expect(absent.stdout).toContain(`fetching ${head} from origin`);
+      expect(absent.summary).toContain(
+        `| co2-forecast | production | 1 | location | ✅ | read where production's pods load it: ${where} |`,
+      );
+      expect(absent.summary).toMatch(/\| co2-forecast \| production \| 1 \| artifact \| ❌ \|/);
+
+      await openStore(pods.uri, {
+        env: { ...credentials, AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_REGION: "us-east-1" },
+      }).put(await fetchArtifact(pinned().uri, pinned().sha256));
+      const present = await runAction(action, work, repo, undefined, inputs, credentials);
+      expect(present.code, present.stdout).toBe(0);
+      expect(present.summary).toContain(`| artifact | ✅ | fetched ${where}, SHA-256 verified |`);
+      expect(await readFile(join(repo, "models.lock.json"), "utf8").catch(() => "absent")).toBe("absent");
+    } finally {
+      await s3.close();
+    }
+  }, 60_000);
 
   it("reads boolean inputs strictly", () => {
     expect(booleanInput("x", "TRUE")).toBe(true);

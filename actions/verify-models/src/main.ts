@@ -13,21 +13,25 @@ const exec = promisify(execFile);
 export { booleanInput };
 
 /** Makes `revision` (a commit SHA or ref) available, fetching it from origin for shallow checkouts. */
-async function ensureRevision(cwd: string, revision: string): Promise<void> {
+async function ensureRevision(cwd: string, revision: string, what: "base" | "head"): Promise<void> {
   if (!/^[\w./-]+$/.test(revision) || revision.startsWith("-"))
-    throw new Error(`base ${JSON.stringify(revision.slice(0, 80))} is not a git revision`);
+    throw new Error(`${what} ${JSON.stringify(revision.slice(0, 80))} is not a git revision`);
   if (await revisionExists(cwd, revision)) return;
   core.info(`fetching ${revision} from origin`);
   await exec("git", ["fetch", "--no-tags", "--depth=1", "origin", revision], { cwd }).catch(
     (error: { stderr?: string }) => {
       throw new Error(
-        `cannot fetch the base revision ${revision}: ${error.stderr?.trim() || "git fetch failed"}`,
+        `cannot fetch the ${what} revision ${revision}: ${error.stderr?.trim() || "git fetch failed"}`,
       );
     },
   );
 }
 
-/** Reads the inputs, verifies the pins changed since the base (lockstep verify), sets the outputs and the summary. */
+/**
+ * Reads the inputs, verifies the pins the head changes since the base (lockstep verify --head
+ * --deployed: the head's lock read as data, each pin where its environment's pods load it), sets
+ * the outputs and the summary. The workflow runs this from the base commit's checkout.
+ */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const workspace = env.GITHUB_WORKSPACE ?? process.cwd();
@@ -43,8 +47,12 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         `lock must be a path inside the workspace, got ${JSON.stringify(core.getInput("lock"))}`,
       );
     const baseDir = dirname(lockFile);
+    // the head is data: its lock and deployment config are read with git show, nothing of it runs
+    const head = core.getInput("head") || undefined;
+    const deployed = booleanInput("deployed", core.getInput("deployed") || "true");
     await setUpStoreCredentials(env);
-    await ensureRevision(baseDir, base);
+    await ensureRevision(baseDir, base, "base");
+    if (head) await ensureRevision(baseDir, head, "head");
 
     const out: Output = {
       result: core.info,
@@ -61,6 +69,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
           reproduce,
           tolerance: core.getInput("tolerance") || "1%",
           data: [core.getInput("data")],
+          head,
+          deployed,
         },
         out,
         env,

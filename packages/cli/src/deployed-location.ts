@@ -36,8 +36,17 @@ export interface Relocation {
   lock: LockFile;
   /** Pins that cannot be verified where they will be loaded, already failed. */
   refused: PinVerification[];
-  /** "model/environment" → the URI read. */
-  where: Map<string, string>;
+  /** "model/environment" → the URI read and the store it is in. */
+  where: Map<string, { uri: string; store: StoreConfig }>;
+}
+
+/** The environment a store client of `store` runs with: its endpoint and region, as the pods get them. */
+export function storeEnvironment(store: StoreConfig, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return {
+    ...env,
+    ...(store.endpoint ? { AWS_ENDPOINT_URL_S3: store.endpoint } : {}),
+    ...(store.region ? { AWS_REGION: store.region } : {}),
+  };
 }
 
 const sameStore = (a: StoreConfig, b: StoreConfig) =>
@@ -57,7 +66,7 @@ export function relocateToDeployed(
 ): Relocation {
   const lock = structuredClone(after);
   const refused: PinVerification[] = [];
-  const where = new Map<string, string>();
+  const where: Relocation["where"] = new Map();
   for (const change of diffLock(before, after)) {
     if (!change.after) continue;
     const { model, environment } = change;
@@ -88,7 +97,7 @@ export function relocateToDeployed(
     }
     const uri = deployedArtifactUri(env.store.uri, change.after.sha256);
     lock.models[model]!.pins[environment] = { ...change.after, uri };
-    where.set(`${model}/${environment}`, uri);
+    where.set(`${model}/${environment}`, { uri, store: env.store });
   }
   return { lock, refused, where };
 }

@@ -171,16 +171,21 @@ describe("lockstep lock", () => {
       expect((await run(["lock", "validate", path], loose)).exitCode, what).toBe(0);
       const strict = capture();
       expect((await run(["lock", "validate", path, "--strict"], strict)).exitCode, what).toBe(1);
-      expect(strict.errors()).toMatch(/\/models\/co2-forecast\/pins\/staging\/uri: .* is not <store>\/sha256\/[0-9a-f]{12}… in a configured store \(file:\/\/\.lockstep\/store\)/);
+      expect(strict.errors()).toMatch(
+        /\/models\/co2-forecast\/pins\/staging\/uri: .* is not <store>\/sha256\/[0-9a-f]{12}… in a configured store \(file:\/\/\.lockstep\/store\)/,
+      );
     }
     // a store the deployment config names is configured
     lock.models["co2-forecast"].pins.staging.uri = `s3://lockstep-artifacts/models/sha256/${firstPin.sha256}`;
     await writeFile(join(dir, "configured.lock.json"), JSON.stringify(lock));
-    const config = JSON.parse(await readFile(join(import.meta.dirname, "../../../lockstep.deploy.json"), "utf8"));
+    const config = JSON.parse(
+      await readFile(join(import.meta.dirname, "../../../lockstep.deploy.json"), "utf8"),
+    );
     delete config.$schema;
     await writeFile(join(dir, "lockstep.deploy.json"), JSON.stringify(config));
     const fine = capture();
-    const code = (await run(["lock", "validate", join(dir, "configured.lock.json"), "--strict"], fine)).exitCode;
+    const code = (await run(["lock", "validate", join(dir, "configured.lock.json"), "--strict"], fine))
+      .exitCode;
     expect(code, fine.errors()).toBe(0);
     await rm(join(dir, "lockstep.deploy.json"));
   });

@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { co2Forecast } from "@lockstep/models";
+import { openStore } from "@lockstep/store";
+import { startS3 } from "@lockstep/store/testing";
 import { run } from "../src/index.js";
 import { capture } from "./capture.js";
 
@@ -154,4 +156,88 @@ describe("lockstep verify", () => {
       await git(dir, "checkout", "--", "lockstep.deploy.json");
     }
   });
+
+  it("with --head and --deployed reads the head's lock as data and each pin where its pods load it", async () => {
+    const s3 = await startS3("artifacts");
+    const saved = { ...process.env };
+    Object.assign(process.env, { AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER" });
+    const config = JSON.parse(
+      await readFile(new URL("../../../lockstep.deploy.json", import.meta.url), "utf8"),
+    );
+    const store = {
+      uri: "s3://artifacts/models",
+      endpoint: s3.endpoint,
+      region: "us-east-1",
+      secretName: "lockstep-store",
+    };
+    config.environments.staging.store = store;
+    config.environments.production.store = store;
+    const committed = await readFile(lockFile, "utf8");
+    let base = "HEAD";
+    try {
+      await writeFile(join(dir, "lockstep.deploy.json"), JSON.stringify(config, null, 2));
+      await writeFile(lockFile, committed);
+      await git(dir, "add", "lockstep.deploy.json", "models.lock.json");
+      await git(dir, "commit", "-qm", "deploy from the loopback S3");
+      base = (await git(dir, "rev-parse", "HEAD")).stdout.trim();
+      // the head pins staging's artifact in production, its uri pointing at a file nobody deploys
+      const lock = JSON.parse(committed);
+      const pin = lock.models["co2-forecast"].pins.staging;
+      lock.models["co2-forecast"].pins.production = {
+        ...pin,
+        uri: `file://.lockstep/store/sha256/${pin.sha256}`,
+      };
+      await git(dir, "checkout", "-qb", "head");
+      await writeFile(lockFile, JSON.stringify(lock, null, 2));
+      await git(dir, "commit", "-qm", "promote", "models.lock.json");
+      const head = (await git(dir, "rev-parse", "HEAD")).stdout.trim();
+      await git(dir, "checkout", "-q", base);
+      expect(await readFile(lockFile, "utf8")).toBe(committed);
+
+      // the pods' store does not hold it: refused, although the pin's own uri would have read it
+      const missing = await verify(`git:${base}`, "--head", head, "--deployed");
+      expect(missing.exitCode, missing.err).toBe(1);
+      const where = `s3://artifacts/models/sha256/${pin.sha256}`;
+      expect(missing.out).toContain(
+        `| co2-forecast | production | 1 | location | ✅ | read where production's pods load it: ${where} |`,
+      );
+      expect(missing.out).toMatch(/\| co2-forecast \| production \| 1 \| artifact \| ❌ \|/);
+
+      // once it is there, every check reads those bytes
+      const bytes = await readFile(join(dir, ".lockstep", "store", "sha256", pin.sha256));
+      await openStore(store.uri, {
+        env: { ...process.env, AWS_ENDPOINT_URL_S3: s3.endpoint, AWS_REGION: "us-east-1" },
+      }).put(bytes);
+      const present = await verify(`git:${base}`, "--head", head, "--deployed");
+      expect(present.exitCode, present.out).toBe(0);
+      expect(present.out).toContain(`| artifact | ✅ | fetched ${where}, SHA-256 verified |`);
+
+      // a head that also moves production's store, or deploys no such environment, is refused
+      const moved = structuredClone(config);
+      moved.environments.production.store = { ...store, uri: "s3://artifacts/elsewhere" };
+      delete moved.environments.staging;
+      delete moved.environments.production.promotedFrom;
+      delete moved.models;
+      await git(dir, "checkout", "-q", head);
+      await writeFile(join(dir, "lockstep.deploy.json"), JSON.stringify(moved, null, 2));
+      lock.models["co2-forecast"].pins.staging = { ...pin, version: "7" };
+      await writeFile(lockFile, JSON.stringify(lock, null, 2));
+      await git(dir, "commit", "-qm", "move the store", "models.lock.json", "lockstep.deploy.json");
+      const movedHead = (await git(dir, "rev-parse", "HEAD")).stdout.trim();
+      await git(dir, "checkout", "-q", base);
+      const refused = await verify(`git:${base}`, "--head", movedHead, "--deployed");
+      expect(refused.exitCode, refused.err).toBe(1);
+      expect(refused.out).toMatch(
+        /\| production \| 1 \| location \| ❌ \| this change also moves production's store \(s3:\/\/artifacts\/models .*→ s3:\/\/artifacts\/elsewhere/,
+      );
+      expect(refused.out).toMatch(
+        /\| staging \| 7 \| location \| ❌ \| no lockstep.deploy.json deploys environment "staging"/,
+      );
+    } finally {
+      process.env = saved;
+      await git(dir, "checkout", "-q", "-f", base);
+      await writeFile(lockFile, committed);
+      await s3.close();
+    }
+  }, 60_000);
 });

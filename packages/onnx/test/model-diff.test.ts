@@ -24,7 +24,9 @@ describe("firstModelDifference", () => {
   });
 
   it("names a node whose op differs", () => {
-    expect(firstModelDifference(model(), model(undefined, "Add"))).toMatch(/^graph node 0 \(MatMul.*op MatMul vs Add$/);
+    expect(firstModelDifference(model(), model(undefined, "Add"))).toMatch(
+      /^graph node 0 \(MatMul.*op MatMul vs Add$/,
+    );
   });
 
   it("names a metadata key added, removed or changed", () => {
@@ -34,13 +36,19 @@ describe("firstModelDifference", () => {
     const added = onnx.ModelProto.encode(decoded).finish();
     expect(firstModelDifference(base, added)).toBe('metadata key "extra": only in the second');
     expect(firstModelDifference(added, base)).toBe('metadata key "extra": only in the first');
-    expect(firstModelDifference(base, withMetadata(base, { card: "{ }" }))).toBe('metadata key "card": values differ');
+    expect(firstModelDifference(base, withMetadata(base, { card: "{ }" }))).toBe(
+      'metadata key "card": values differ',
+    );
   });
 
   it("names header fields and refuses what is not ONNX", () => {
     const decoded = decodeModel(model());
     decoded.producerVersion = "9.9";
-    expect(firstModelDifference(model(), onnx.ModelProto.encode(decoded).finish())).toMatch(/^producerVersion/);
-    expect(firstModelDifference(model(), new Uint8Array([0xff, 0xff, 0xff]))).toBe("the second is not an ONNX model");
+    expect(firstModelDifference(model(), onnx.ModelProto.encode(decoded).finish())).toMatch(
+      /^producerVersion/,
+    );
+    expect(firstModelDifference(model(), new Uint8Array([0xff, 0xff, 0xff]))).toBe(
+      "the second is not an ONNX model",
+    );
   });
 });

@@ -40,7 +40,15 @@ export const lockAt = (text: string | undefined, source: string): LockFile =>
  */
 export async function lockHistory(git: GitRepo, from: string, lockPath: string) {
   const commits = (
-    await git.run(["log", "--first-parent", `--max-count=${MAX_HISTORY}`, "--format=%H", from, "--", lockPath])
+    await git.run([
+      "log",
+      "--first-parent",
+      `--max-count=${MAX_HISTORY}`,
+      "--format=%H",
+      from,
+      "--",
+      lockPath,
+    ])
   )
     .split("\n")
     .filter(Boolean);

@@ -21,7 +21,12 @@ const config = {
   image: { repository: "cr.yandex/x/y", digest: `sha256:${"0".repeat(64)}` },
   environments: {
     staging: { namespace: "s", host: "s.example.com", store: { uri: "s3://b/m" } },
-    production: { namespace: "p", host: "p.example.com", promotedFrom: "staging", store: { uri: "s3://b/m" } },
+    production: {
+      namespace: "p",
+      host: "p.example.com",
+      promotedFrom: "staging",
+      store: { uri: "s3://b/m" },
+    },
   },
 } as DeployConfig;
 
@@ -34,7 +39,12 @@ const config = {
 async function sideBranchRepo(): Promise<{ git: GitRepo; lock: LockFile }> {
   const dir = await mkdtemp(join(tmpdir(), "lockstep-history-"));
   const git = new GitRepo(dir);
-  const env = { GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@x", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@x" };
+  const env = {
+    GIT_AUTHOR_NAME: "t",
+    GIT_AUTHOR_EMAIL: "t@x",
+    GIT_COMMITTER_NAME: "t",
+    GIT_COMMITTER_EMAIL: "t@x",
+  };
   const commit = async (lock: LockFile, message: string) => {
     await writeFile(join(dir, "models.lock.json"), serializeLock(lock));
     await git.run(["add", "models.lock.json"]);
@@ -45,7 +55,8 @@ async function sideBranchRepo(): Promise<{ git: GitRepo; lock: LockFile }> {
   await commit(lock, "staging pins A");
   await git.run(["checkout", "-q", "-b", "side"]);
   await commit(withStaging(lock, "f", "9"), "staging pins X (side branch only)");
-  const other = (l: LockFile, model: string, sha: string) => bumpPin(l, model, "staging", pinned(sha, "1"), candidate.gate);
+  const other = (l: LockFile, model: string, sha: string) =>
+    bumpPin(l, model, "staging", pinned(sha, "1"), candidate.gate);
   await commit(other(lock, "fish-classifier", "c"), "put A back, pin fish");
   await git.run(["checkout", "-q", "main"]);
   await commit(other(lock, "btc-signal", "b"), "pin btc");

@@ -125,5 +125,9 @@ export async function reproduceEvaluation(
       metrics: trained.metrics,
     };
   }
-  return { ok: true, detail: `${recomputed}; the rebuilt artifact is byte-identical`, metrics: trained.metrics };
+  return {
+    ok: true,
+    detail: `${recomputed}; the rebuilt artifact is byte-identical`,
+    metrics: trained.metrics,
+  };
 }

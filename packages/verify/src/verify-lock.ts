@@ -1,17 +1,25 @@
 import { diffLock, type LockFile } from "@lockstep/lockfile";
+import type { OpenStoreOptions } from "@lockstep/store";
 import { verifyPin, type PinVerification, type VerifyOptions } from "./verify-pin.js";
 
 /** Verifies every pin that `after` adds or changes relative to `before` (removed pins need nothing). */
 export async function verifyChangedPins(
   before: LockFile,
   after: LockFile,
-  options: VerifyOptions & { log?: (line: string) => void } = {},
+  options: VerifyOptions & {
+    log?: (line: string) => void;
+    /** The store options of one pin (its environment's endpoint and region), over `storeOptions`. */
+    storeOptionsFor?: (model: string, environment: string) => OpenStoreOptions | undefined;
+  } = {},
 ): Promise<PinVerification[]> {
   const results: PinVerification[] = [];
   for (const change of diffLock(before, after)) {
     if (!change.after) continue;
     options.log?.(`verifying ${change.model}@${change.environment} version ${change.after.version}`);
-    results.push(await verifyPin(change.model, change.environment, change.after, options));
+    const storeOptions = options.storeOptionsFor?.(change.model, change.environment) ?? options.storeOptions;
+    results.push(
+      await verifyPin(change.model, change.environment, change.after, { ...options, storeOptions }),
+    );
   }
   return results;
 }

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bumpPin, emptyLock, type LockFile, type Pin } from "@lockstep/lockfile";
 import { co2Forecast, getModel, trainCandidate } from "@lockstep/models";
-import { cardMetadata, readCard, withMetadata } from "@lockstep/onnx";
+import { cardMetadata, decodeModel, readCard, withMetadata } from "@lockstep/onnx";
 import { readDataUri } from "@lockstep/data";
 import { fetchArtifact, openStore } from "@lockstep/store";
 import {
@@ -137,6 +137,22 @@ describe("re-running the recorded evaluation", () => {
     const result = await verifyPin("co2-forecast", "staging", forgedPin, reproduce());
     expect(failed(result)).toEqual(["reproduction"]);
     expect(detail(result)).toMatch(/^outside 1% relative: mape_h12: pinned [\d.]+, re-run [\d.]+$/);
+  }, 120_000);
+
+  it("catches other bytes under a copied card: the rebuild must equal the pin, and the first difference is named", async () => {
+    // one metadata entry appended: a new sha256, the same graph, card and metrics
+    const bytes = await fetchArtifact(pin.uri, pin.sha256, { baseDir: dir });
+    const entries = decodeModel(bytes).metadataProps.map((p) => [p.key, p.value] as const);
+    const appended = withMetadata(bytes, { ...Object.fromEntries(entries), note: "appended" });
+    const stored = await openStore(undefined, { baseDir: dir }).put(appended);
+    const appendedPin = { ...pin, ...stored };
+    expect(appendedPin.sha256).not.toBe(pin.sha256);
+    expect(failed(await verifyPin("co2-forecast", "staging", appendedPin, options()))).toEqual([]);
+    const result = await verifyPin("co2-forecast", "staging", appendedPin, reproduce());
+    expect(failed(result)).toEqual(["reproduction"]);
+    expect(detail(result)).toMatch(
+      /^14 metrics re-computed in [\d.]+ s, within 1% relative .*, but the rebuilt artifact is not the pinned one: sha256 [0-9a-f]{12}, pinned [0-9a-f]{12}; first difference: metadata key "note": only in the first$/,
+    );
   }, 120_000);
 
   it("catches evaluation data that changed since the pin, and data it cannot read", async () => {

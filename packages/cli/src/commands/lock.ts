@@ -1,5 +1,11 @@
 import { dirname, resolve } from "node:path";
-import { diffLock, portabilityWarnings, storeWarnings, type LockFile, type PinChange } from "@lockstep/lockfile";
+import {
+  diffLock,
+  portabilityWarnings,
+  storeWarnings,
+  type LockFile,
+  type PinChange,
+} from "@lockstep/lockfile";
 import { DEFAULT_STORE_URI } from "@lockstep/store";
 import { deployConfigAt } from "../deployed-location.js";
 import { EXIT } from "../errors.js";
@@ -24,7 +30,10 @@ export async function lockValidate(
   if (options.strict) {
     // --strict: every pin names an object of a configured store (the deployment config's or the local default)
     const ref = file?.startsWith("git:") ? file : "worktree";
-    const config = await deployConfigAt(ref, dirname(ref === "worktree" && file ? resolve(file) : lockPath(undefined)));
+    const config = await deployConfigAt(
+      ref,
+      dirname(ref === "worktree" && file ? resolve(file) : lockPath(undefined)),
+    );
     const stores = [DEFAULT_STORE_URI, ...Object.values(config?.environments ?? {}).map((e) => e.store.uri)];
     const seen = new Set(warnings.map((w) => w.pointer));
     warnings.push(...storeWarnings(lock, stores).filter((w) => !seen.has(w.pointer)));

@@ -11,7 +11,7 @@ import { dirname } from "node:path";
 import { EXIT } from "../errors.js";
 import { lockPath, readLockRef } from "../lock-io.js";
 import { checkPromotions } from "../promotion-check.js";
-import { deployConfigAt, relocateToDeployed } from "../deployed-location.js";
+import { deployConfigAt, relocateToDeployed, storeEnvironment } from "../deployed-location.js";
 import type { Output } from "../output.js";
 
 export interface VerifyCommandOptions {
@@ -57,11 +57,15 @@ export async function verify(
     : undefined;
   const verified = await verifyChangedPins(before, relocated?.lock ?? current, {
     storeOptions: { baseDir, env },
+    storeOptionsFor: (model, environment) => {
+      const at = relocated?.where.get(`${model}/${environment}`);
+      return at && { baseDir, env: storeEnvironment(at.store, env) };
+    },
     reproduce: options.reproduce ? { tolerance, data, baseDir, env, log: out.progress } : undefined,
     log: out.progress,
   });
   for (const result of verified) {
-    const uri = relocated?.where.get(`${result.model}/${result.environment}`);
+    const uri = relocated?.where.get(`${result.model}/${result.environment}`)?.uri;
     if (uri)
       result.checks.unshift({
         name: "location",
