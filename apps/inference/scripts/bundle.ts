@@ -5,6 +5,7 @@ import { cp, mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { build } from "esbuild";
 import { NODE_BUNDLE } from "../../../scripts/esbuild-node.js";
+import { productionLock, type PackageLock } from "./production-lock.js";
 
 export const NATIVE = ["onnxruntime-node", "sharp"];
 
@@ -31,16 +32,15 @@ export async function bundle(
   // the onnxruntime session worker is plain JavaScript importing only onnxruntime-node
   await cp(join(root, "src/runtime/session-worker.mjs"), join(dirname(main), "session-worker.mjs"));
   await cp(join(root, "web"), join(outDir, "web"), { recursive: true });
-  const lock = JSON.parse(await readFile(resolve(root, "../../package-lock.json"), "utf8")) as {
-    packages: Record<string, { version?: string }>;
-  };
-  const dependencies = Object.fromEntries(
-    NATIVE.map((name) => [name, lock.packages[`node_modules/${name}`]!.version!]),
-  );
+  const lock = JSON.parse(await readFile(resolve(root, "../../package-lock.json"), "utf8")) as PackageLock;
+  // the image installs these with `npm ci` from a lockfile cut from the repository's
+  const production = productionLock(lock, "lockstep-inference", NATIVE);
+  const dependencies = production.packages[""]!.dependencies!;
   await writeFile(
     join(outDir, "package.json"),
     `${JSON.stringify({ name: "lockstep-inference", private: true, type: "module", dependencies }, null, 2)}\n`,
   );
+  await writeFile(join(outDir, "package-lock.json"), `${JSON.stringify(production, null, 2)}\n`);
   return { main, monitor: join(dirname(main), "lockstep.mjs"), dependencies };
 }
 
