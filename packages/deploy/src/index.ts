@@ -9,7 +9,6 @@ export { canaryQueries, ARGS, HASH_LABEL, type CanaryQuery } from "./queries.js"
 export { deployedArtifactUri, podLock, PIN_FILE } from "./objects/pin-config.js";
 export {
   githubRepository,
-  previewHostPatch,
   modelPath,
   namespacePath,
   NAMESPACED_KINDS,
@@ -17,6 +16,24 @@ export {
   REVERT_EVENT,
 } from "./objects/argocd.js";
 export { parseManifests, MODELS, type Manifest } from "./validate.js";
+export {
+  globMatch,
+  isDestinationPermitted,
+  isGroupKindPermitted,
+  isNamespaced,
+  syncRefusal,
+  type ManagedObject,
+  type ProjectSpec,
+} from "./argocd-permissions.js";
+export {
+  PREVIEW_ENVIRONMENT,
+  PREVIEW_KINDS,
+  PREVIEW_NAMESPACES_PROJECT,
+  PREVIEW_PROJECT,
+  PREVIEW_STORE_SECRET,
+  previewPath,
+  previewStore,
+} from "./objects/previews.js";
 export {
   promotePin,
   revertPin,

@@ -11,8 +11,20 @@ import {
   namespaceApplication,
   namespacePath,
   notificationsConfigMap,
-  previewApplicationSet,
 } from "./objects/argocd.js";
+import {
+  PREVIEW_ENVIRONMENT,
+  PREVIEW_NAMESPACE_PLACEHOLDER,
+  PREVIEW_SOURCE,
+  PREVIEWS_DIR,
+  previewApplicationSet,
+  previewEnvironment,
+  previewNamespaceApplicationSet,
+  previewNamespacePath,
+  previewNamespacesProject,
+  previewPath,
+  previewProject,
+} from "./objects/previews.js";
 import { modelDashboard } from "./dashboards/model-dashboard.js";
 import { overviewDashboard } from "./dashboards/overview-dashboard.js";
 import { dashboardConfigMap } from "./objects/dashboard.js";
@@ -29,7 +41,7 @@ import { commonLabels, MAX_MODEL_NAME, type RenderTarget } from "./target.js";
 import { toYaml } from "./yaml.js";
 
 /** The folders `render` owns: every file in them is generated, and files it no longer makes are removed. */
-export const GENERATED_DIRS = ["argocd/bootstrap", "argocd/envs"] as const;
+export const GENERATED_DIRS = ["argocd/bootstrap", "argocd/envs", PREVIEWS_DIR] as const;
 export const UNRELEASED_DIGEST = `sha256:${"0".repeat(64)}`;
 
 interface Validatable {
@@ -120,6 +132,64 @@ function renderModel(files: Map<string, string>, target: RenderTarget): void {
   kustomization(files, dir, written);
 }
 
+/**
+ * Previews: per model pinned in staging, a folder its pull requests' heads are synced from (the
+ * staging pin under the preview's own name, store and credentials: no canary, autoscaler, alert,
+ * dashboard or monitor), the namespace folder, and the projects and ApplicationSets that keep a
+ * pull request inside its own namespace. Returns the bootstrap files it wrote.
+ */
+function renderPreviews(
+  files: Map<string, string>,
+  lock: LockFile,
+  config: DeployConfig,
+  specs: Record<string, ModelSpec>,
+): string[] {
+  const env = previewEnvironment(config);
+  const nsDir = previewNamespacePath();
+  kustomization(files, nsDir, [
+    file(files, `${nsDir}/namespace.yaml`, namespace(PREVIEW_NAMESPACE_PLACEHOLDER, PREVIEW_ENVIRONMENT)),
+    file(files, `${nsDir}/networkpolicy-default-deny.yaml`, defaultDeny(PREVIEW_ENVIRONMENT)),
+  ]);
+  for (const model of Object.keys(lock.models).sort()) {
+    const entry = lock.models[model]!;
+    const pin = entry.pins[PREVIEW_SOURCE];
+    const spec = specs[model];
+    if (!pin || !spec) continue;
+    const staging = resolveSettings(config, spec, PREVIEW_SOURCE);
+    const settings = { ...staging, hpa: { ...staging.hpa, minReplicas: 1, maxReplicas: 1 } };
+    const target: RenderTarget = {
+      model,
+      environment: PREVIEW_ENVIRONMENT,
+      spec,
+      pin,
+      gate: entry.gate,
+      settings,
+      config,
+      env,
+    };
+    const dir = previewPath(model);
+    const pinMap = pinConfigMap(target);
+    kustomization(files, dir, [
+      file(files, `${dir}/serviceaccount.yaml`, serviceAccount(target)),
+      file(files, `${dir}/configmap-pin.yaml`, pinMap),
+      file(files, `${dir}/service.yaml`, services(target)[0]!),
+      file(files, `${dir}/networkpolicy.yaml`, networkPolicy(target)),
+      file(files, `${dir}/rollout.yaml`, rollout(target, pinMap, { analysed: false })),
+      file(files, `${dir}/ingress.yaml`, ingress(target)),
+    ]);
+  }
+  return [
+    file(files, "argocd/bootstrap/appproject-previews.yaml", previewProject(config)),
+    file(files, "argocd/bootstrap/appproject-preview-namespaces.yaml", previewNamespacesProject(config)),
+    file(files, "argocd/bootstrap/applicationset-previews.yaml", previewApplicationSet(config)),
+    file(
+      files,
+      "argocd/bootstrap/applicationset-preview-namespaces.yaml",
+      previewNamespaceApplicationSet(config),
+    ),
+  ];
+}
+
 export interface RenderOptions {
   /** The model specs (default: every model Lockstep knows). */
   models?: Record<string, ModelSpec>;
@@ -206,8 +276,8 @@ export function renderManifests(
       ),
     );
   }
-  const previews = config.environments.staging ? previewApplicationSet(config, "staging") : undefined;
-  if (previews) bootstrap.push(file(files, "argocd/bootstrap/applicationset-previews.yaml", previews));
+  if (config.previews && config.environments[PREVIEW_SOURCE])
+    bootstrap.push(...renderPreviews(files, lock, config, specs));
   kustomization(files, "argocd/bootstrap", bootstrap);
   return { files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), warnings };
 }

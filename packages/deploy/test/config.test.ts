@@ -112,6 +112,7 @@ describe("deployment config", () => {
       configWith((c) => {
         c.environments.production.promotedFrom = "qa";
         c.environments.staging.promotedFrom = "staging";
+        c.environments.production.store.uri = "s3://lockstep-production/models";
       }),
     );
     expect(issues).toEqual([
@@ -121,6 +122,55 @@ describe("deployment config", () => {
         message: expect.stringContaining('unknown environment "qa"'),
       },
     ]);
+  });
+
+  it("refuses a config that lets an environment act as another, or a preview write it, with pointers", () => {
+    const issues = issuesOf(
+      configWith((c) => {
+        c.environments.staging.store.endpoint = "http://storage.yandexcloud.net";
+        c.previews.store = { uri: "s3://lockstep-artifacts/models", endpoint: "http://evil.example.com" };
+        c.environments.production.namespace = "lockstep-pr-7";
+        c.environments.qa = {
+          namespace: "argocd",
+          host: "qa.example.com",
+          store: { uri: "s3://lockstep-artifacts/models/qa", endpoint: "http://127.0.0.1:9000" },
+        };
+      }),
+    );
+    expect(issues).toEqual([
+      {
+        pointer: "/previews/store/endpoint",
+        message: expect.stringContaining('"http://evil.example.com" is not HTTPS'),
+      },
+      {
+        pointer: "/environments/staging/store/endpoint",
+        message: expect.stringContaining("http:// is for loopback only"),
+      },
+      {
+        pointer: "/environments/production/namespace",
+        message: expect.stringContaining("a preview's namespace"),
+      },
+      { pointer: "/environments/qa/namespace", message: '"argocd" is Argo CD\'s namespace' },
+      {
+        pointer: "/environments/qa/store/uri",
+        message: expect.stringMatching(
+          /shares keys with staging's store .* neither is promoted from the other/,
+        ),
+      },
+      {
+        pointer: "/environments/qa/store/uri",
+        message: expect.stringMatching(/shares keys with production's store/),
+      },
+    ]);
+    // loopback in the clear is fine (tests, a laptop); promotion-linked environments may share a store
+    const loopback = configWith((c) => {
+      c.environments.staging.store.endpoint = "http://127.0.0.1:9000";
+      c.environments.production.store.endpoint = "http://localhost:9000";
+    });
+    expect(() => validateDeployConfig(loopback, known)).not.toThrow();
+    expect(
+      issuesOf(configWith((c) => delete c.environments.production.promotedFrom)).map((i) => i.pointer),
+    ).toEqual(["/environments/production/store/uri"]);
   });
 
   it("refuses canary weights that do not increase and settings for unknown environments", () => {

@@ -13,7 +13,7 @@ const objects: { path: string; object: Manifest }[] = [...files].flatMap(([path,
   parseManifests(text, path).map((object) => ({ path, object })),
 );
 const ofKind = (kind: string) => objects.filter((o) => o.object.kind === kind);
-const servers = ofKind("Rollout").map(({ path, object }) => ({
+const rollouts = ofKind("Rollout").map(({ path, object }) => ({
   path,
   spec: (object.spec as any).template.spec,
 }));
@@ -21,14 +21,18 @@ const monitors = ofKind("CronJob").map(({ path, object }) => ({
   path,
   spec: (object.spec as any).jobTemplate.spec.template.spec,
 }));
-/** Every pod template rendered: the servers and the monitor jobs. */
-const pods = [...servers, ...monitors];
+/** The environments' servers; previews' apart. */
+const servers = rollouts.filter((r) => r.path.startsWith("argocd/envs/"));
+const previews = rollouts.filter((r) => r.path.startsWith("argocd/previews/"));
+/** Every pod template rendered: the servers, the previews and the monitor jobs. */
+const pods = [...rollouts, ...monitors];
 const has = (command: string) =>
   spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
 
 describe("policy over everything rendered", () => {
   it("renders workloads to check", () => {
     expect(servers.length).toBe(3);
+    expect(previews.length).toBe(3);
     expect(monitors.length).toBe(3);
   });
 
@@ -38,7 +42,7 @@ describe("policy over everything rendered", () => {
         expect(c.resources.requests.cpu && c.resources.requests.memory).toBeTruthy();
         expect(c.resources.limits.cpu && c.resources.limits.memory).toBeTruthy();
       }
-    for (const { spec } of servers)
+    for (const { spec } of rollouts)
       for (const c of spec.containers) {
         expect(c.startupProbe.httpGet.path).toBe("/healthz");
         expect(c.livenessProbe.httpGet.path).toBe("/healthz");
@@ -81,7 +85,9 @@ describe("policy over everything rendered", () => {
       );
       expect(deny!.object.spec as any).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
     }
-    const policies = ofKind("NetworkPolicy").filter((o) => !o.path.includes("/namespace/"));
+    const policies = ofKind("NetworkPolicy").filter(
+      (o) => !o.path.includes("/namespace/") && o.path.startsWith("argocd/envs/"),
+    );
     for (const { object } of policies.filter((o) => !o.path.endsWith("networkpolicy-monitor.yaml"))) {
       const from = (object.spec as any).ingress[0].from.map(
         (f: any) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"],
@@ -103,7 +109,13 @@ describe("policy over everything rendered", () => {
         /AWS_SECRET_ACCESS_KEY|AKIA[0-9A-Z]{16}|BEGIN [A-Z ]*PRIVATE KEY|ghp_[A-Za-z0-9]{20,}/,
       );
     }
-    for (const { spec } of pods) {
+    for (const { spec } of previews) {
+      // previews read with credentials of their own, and log nowhere
+      expect(spec.containers[0].envFrom).toEqual([{ secretRef: { name: "lockstep-store-preview" } }]);
+      expect(spec.containers[0].env.map((e: any) => e.name)).not.toContain("LOCKSTEP_CLICKHOUSE_URL");
+      expect(spec.containers[0].env).toContainEqual({ name: "LOCKSTEP_ENV", value: "preview" });
+    }
+    for (const { spec } of [...servers, ...monitors]) {
       expect(spec.containers[0].envFrom).toEqual([{ secretRef: { name: "lockstep-store" } }]);
       const clickhouse = spec.containers[0].env.find((e: any) => e.name === "LOCKSTEP_CLICKHOUSE_URL");
       expect(clickhouse.valueFrom).toEqual({ secretKeyRef: { name: "lockstep-clickhouse", key: "url" } });
@@ -111,7 +123,7 @@ describe("policy over everything rendered", () => {
   });
 
   it("every object a model folder holds is a kind the AppProject admits", () => {
-    const project = ofKind("AppProject")[0]!.object.spec as any;
+    const project = ofKind("AppProject").find((o) => o.object.metadata.name === "lockstep")!.object.spec as any;
     const admitted = new Set(project.namespaceResourceWhitelist.map((k: any) => `${k.group}/${k.kind}`));
     expect(admitted.size).toBe(NAMESPACED_KINDS.length);
     for (const { path, object } of objects.filter((o) => o.path.startsWith("argocd/envs/"))) {
@@ -124,7 +136,7 @@ describe("policy over everything rendered", () => {
 
   it("the ApplicationSets' paths are exactly the rendered model folders", () => {
     const appPaths = ofKind("ApplicationSet")
-      .filter((o) => o.object.metadata.name !== "lockstep-previews")
+      .filter((o) => !o.object.metadata.name.startsWith("lockstep-preview"))
       .flatMap((o) => (o.object.spec as any).generators[0].list.elements.map((e: any) => e.path))
       .sort();
     const folders = [...new Set([...files.keys()].map((p) => dirname(p)))]
@@ -190,7 +202,7 @@ describe("real tools over what is rendered", () => {
   });
 
   it.skipIf(!has("kubectl"))(
-    "a preview is the staging folder with its own Ingress host, as Argo CD patches it",
+    "a preview is its model's preview folder with its own Ingress host, as Argo CD patches it",
     () => {
       const previews = ofKind("ApplicationSet").find((o) => o.object.metadata.name === "lockstep-previews")!;
       const source = (previews.object.spec as any).template.spec.source;
@@ -198,11 +210,11 @@ describe("real tools over what is rendered", () => {
       const overlay = join(dir, "preview-overlay");
       mkdirSync(overlay);
       const model = "co2-forecast";
-      expect(source.path).toBe('argocd/envs/staging/{{ index (splitList "/" .branch) 1 }}');
+      expect(source.path).toBe('argocd/previews/{{ index (splitList "/" .branch) 1 }}');
       writeFileSync(
         join(overlay, "kustomization.yaml"),
         stringify({
-          resources: [`../argocd/envs/staging/${model}`],
+          resources: [`../argocd/previews/${model}`],
           patches: [
             {
               target: patch.target,
@@ -215,7 +227,7 @@ describe("real tools over what is rendered", () => {
       const ingress = built.split(/^---$/m).find((d) => /^kind: Ingress$/m.test(d))!;
       expect(ingress).toContain("host: lockstep-co2-forecast-staging.preview.lockstep.example.com");
       expect(ingress).not.toContain("tls:");
-      expect(built.split(/^---$/m).length).toBe(15);
+      expect(built.split(/^---$/m).length).toBe(6);
     },
   );
 

@@ -33,13 +33,14 @@ describe("lockstep render", () => {
     const after = renderManifests(bumped, config).files;
     const changed = changedPaths(before, after);
     expect(changed.length).toBeGreaterThan(0);
-    expect(changed.every((p) => p.startsWith("argocd/envs/staging/co2-forecast/"))).toBe(true);
     // the content-named ConfigMap is replaced, so the Rollout's pod template changes and its pods
-    // roll, and the monitor job reads the new pin
+    // roll, and the monitor job reads the new pin; the pull request's preview shows it too
     expect(changed).toEqual([
       "argocd/envs/staging/co2-forecast/configmap-pin.yaml",
       "argocd/envs/staging/co2-forecast/cronjob-monitor.yaml",
       "argocd/envs/staging/co2-forecast/rollout.yaml",
+      "argocd/previews/co2-forecast/configmap-pin.yaml",
+      "argocd/previews/co2-forecast/rollout.yaml",
     ]);
     const monitorPin = (files: Map<string, string>) =>
       (objectAt(files, "argocd/envs/staging/co2-forecast/cronjob-monitor.yaml").spec as any).jobTemplate.spec

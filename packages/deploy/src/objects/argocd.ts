@@ -51,7 +51,7 @@ export function githubRepository(config: DeployConfig): { owner: string; repo: s
   return { owner, repo };
 }
 
-/** Least privilege: this repository, the environments' (and previews') namespaces, the kinds rendered. */
+/** Least privilege: this repository, the environments' namespaces (never a preview's), the kinds rendered. */
 export function appProject(config: DeployConfig): AppProject {
   return new AppProject({
     metadata: { name: projectName(config), namespace: argocdNamespace(config), labels },
@@ -63,7 +63,6 @@ export function appProject(config: DeployConfig): AppProject {
           server: IN_CLUSTER,
           namespace: env.namespace,
         })),
-        ...(config.previews ? [{ server: IN_CLUSTER, namespace: `${PREVIEW_NAMESPACE_PREFIX}*` }] : []),
       ],
       clusterResourceWhitelist: [{ group: "", kind: "Namespace" }],
       namespaceResourceWhitelist: NAMESPACED_KINDS.map(([group, kind]) => ({ group, kind })),
@@ -131,71 +130,6 @@ export function environmentApplicationSet(
           source: gitSource(config, "{{.path}}"),
           destination: { server: IN_CLUSTER, namespace: env.namespace },
           syncPolicy: syncPolicy(auto),
-          ignoreDifferences: ignoreReplicas,
-        },
-      },
-    },
-  });
-}
-
-/** The preview's Ingress answers on its own host (no TLS secret of the environment's is reused). */
-export function previewHostPatch(config: DeployConfig, environment: string): string {
-  const host = `{{.branch_slug}}.${config.previews!.domain}`;
-  const tls = config.environments[environment]?.tlsSecretName ? "- op: remove\n  path: /spec/tls\n" : "";
-  return `- op: replace\n  path: /spec/rules/0/host\n  value: "${host}"\n${tls}`;
-}
-
-/** Each open model-bump pull request's candidate, in its own namespace, gone when the PR closes. */
-export function previewApplicationSet(config: DeployConfig, environment: string): ApplicationSet | undefined {
-  if (!config.previews) return undefined;
-  const { owner, repo } = githubRepository(config);
-  return new ApplicationSet({
-    metadata: { name: "lockstep-previews", namespace: argocdNamespace(config), labels },
-    spec: {
-      goTemplate: true,
-      goTemplateOptions: ["missingkey=error"],
-      generators: [
-        {
-          pullRequest: {
-            github: {
-              owner,
-              repo,
-              labels: [config.previews.label ?? PREVIEW_LABEL],
-              tokenRef: { secretName: GITHUB_TOKEN_SECRET, key: "token" },
-            },
-            // proposal branches are lockstep/<model>/<environment>
-            filters: [{ branchMatch: `^lockstep/[a-z0-9-]+/${environment}$` }],
-            requeueAfterSeconds: 120,
-          },
-        },
-      ],
-      template: {
-        metadata: {
-          name: "preview-{{.number}}",
-          labels: { ...labels, "lockstep.dev/preview": "{{.number}}" },
-          finalizers: ["resources-finalizer.argocd.argoproj.io"],
-        },
-        spec: {
-          project: projectName(config),
-          source: {
-            repoURL: config.repository.url,
-            targetRevision: "{{.head_sha}}",
-            path: `${envPath(environment)}/{{ index (splitList "/" .branch) 1 }}`,
-            kustomize: {
-              patches: [
-                {
-                  target: { kind: "Ingress" },
-                  patch: previewHostPatch(config, environment),
-                },
-              ],
-            },
-          },
-          destination: { server: IN_CLUSTER, namespace: `${PREVIEW_NAMESPACE_PREFIX}{{.number}}` },
-          syncPolicy: {
-            automated: { prune: true, selfHeal: true },
-            syncOptions: ["CreateNamespace=true"],
-            managedNamespaceMetadata: { labels: { "pod-security.kubernetes.io/enforce": "restricted" } },
-          },
           ignoreDifferences: ignoreReplicas,
         },
       },

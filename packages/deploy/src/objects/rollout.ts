@@ -45,12 +45,26 @@ function canarySteps(target: RenderTarget) {
   return target.settings.canary.weights.flatMap((weight) => [{ setWeight: weight }, { analysis }]);
 }
 
-/** The model's workload: an Argo Rollouts canary whose pod template names the pin. */
-export function rollout(target: RenderTarget, pin: ConfigMap): Rollout {
+/** The canary a pin change rolls through: each weight, analysed, behind the environment's Services. */
+function canaryStrategy(target: RenderTarget) {
+  const nginx = (target.config.cluster?.trafficRouting ?? "nginx") === "nginx";
+  return {
+    canaryService: names.canary(target.model),
+    stableService: names.stable(target.model),
+    ...(nginx ? { trafficRouting: { nginx: { stableIngress: names.stable(target.model) } } } : {}),
+    abortScaleDownDelaySeconds: 30,
+    steps: canarySteps(target),
+  };
+}
+
+/**
+ * The model's workload: an Argo Rollouts canary whose pod template names the pin. A preview
+ * (`analysed: false`) has no canary steps: its one pod is replaced at once.
+ */
+export function rollout(target: RenderTarget, pin: ConfigMap, options: { analysed?: boolean } = {}): Rollout {
   const { settings, config } = target;
   const image = `${config.image.repository}@${config.image.digest}`;
   const mounted = pinVolumes(pin, "256Mi");
-  const nginx = (config.cluster?.trafficRouting ?? "nginx") === "nginx";
   const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
     httpGet: { path, port: "http" },
     periodSeconds,
@@ -113,15 +127,7 @@ export function rollout(target: RenderTarget, pin: ConfigMap): Rollout {
           volumes: mounted.volumes,
         },
       },
-      strategy: {
-        canary: {
-          canaryService: names.canary(target.model),
-          stableService: names.stable(target.model),
-          ...(nginx ? { trafficRouting: { nginx: { stableIngress: names.stable(target.model) } } } : {}),
-          abortScaleDownDelaySeconds: 30,
-          steps: canarySteps(target),
-        },
-      },
+      strategy: { canary: options.analysed === false ? { steps: [] } : canaryStrategy(target) },
     },
   });
 }

@@ -1,0 +1,193 @@
+import { ApplicationSet, AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1";
+import type { DeployConfig, EnvironmentConfig, StoreConfig } from "../config.js";
+import { MANAGED_BY, PART_OF } from "../target.js";
+import {
+  argocdNamespace,
+  githubRepository,
+  GITHUB_TOKEN_SECRET,
+  IN_CLUSTER,
+  PREVIEW_LABEL,
+  PREVIEW_NAMESPACE_PREFIX,
+} from "./argocd.js";
+
+/** Previews show a pull request's staging pin: staging's settings, their own identity. */
+export const PREVIEW_SOURCE = "staging";
+/** The environment name preview pods run under (never staging's: no log, report or alert of staging's). */
+export const PREVIEW_ENVIRONMENT = "preview";
+/** The project of a preview's workload, synced from the pull request's head: its namespaces only. */
+export const PREVIEW_PROJECT = "lockstep-previews";
+/** The project that makes preview namespaces, synced from the configured revision (main) only. */
+export const PREVIEW_NAMESPACES_PROJECT = "lockstep-preview-namespaces";
+export const PREVIEW_STORE_SECRET = "lockstep-store-preview";
+/** The name the rendered preview namespace carries until its Application names it per pull request. */
+export const PREVIEW_NAMESPACE_PLACEHOLDER = `${PREVIEW_NAMESPACE_PREFIX}0`;
+export const PREVIEWS_DIR = "argocd/previews";
+export const previewPath = (model: string) => `${PREVIEWS_DIR}/${model}`;
+export const previewNamespacePath = () => `${PREVIEWS_DIR}/namespace`;
+
+/** Every kind a preview's folder holds: its project admits these, namespaced, and no cluster-scoped kind. */
+export const PREVIEW_KINDS: [string, string][] = [
+  ["", "ConfigMap"],
+  ["", "Service"],
+  ["", "ServiceAccount"],
+  ["argoproj.io", "Rollout"],
+  ["networking.k8s.io", "NetworkPolicy"],
+  ["networking.k8s.io", "Ingress"],
+];
+
+const labels = { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/managed-by": MANAGED_BY };
+const previewNamespaces = { server: IN_CLUSTER, namespace: `${PREVIEW_NAMESPACE_PREFIX}*` };
+
+/** The store previews read: their own (read-only) credentials, staging's bucket unless configured. */
+export function previewStore(config: DeployConfig): StoreConfig {
+  const staging = config.environments[PREVIEW_SOURCE]!.store;
+  const own = config.previews?.store;
+  return {
+    uri: own?.uri ?? staging.uri,
+    ...((own?.endpoint ?? staging.endpoint) ? { endpoint: own?.endpoint ?? staging.endpoint } : {}),
+    ...((own?.region ?? staging.region) ? { region: own?.region ?? staging.region } : {}),
+    secretName: own?.secretName ?? PREVIEW_STORE_SECRET,
+    ...(own?.serviceAccountAnnotations ? { serviceAccountAnnotations: own.serviceAccountAnnotations } : {}),
+  };
+}
+
+/** A preview as an environment: its own name and store, no TLS secret of staging's, no monitoring. */
+export function previewEnvironment(config: DeployConfig): EnvironmentConfig {
+  return {
+    namespace: PREVIEW_NAMESPACE_PLACEHOLDER,
+    host: `preview.${config.previews!.domain}`,
+    sync: "auto",
+    store: previewStore(config),
+  };
+}
+
+/** A preview's workload project: pull-request namespaces only, the preview kinds only, nothing cluster-scoped. */
+export function previewProject(config: DeployConfig): AppProject {
+  return new AppProject({
+    metadata: { name: PREVIEW_PROJECT, namespace: argocdNamespace(config), labels },
+    spec: {
+      description: "Lockstep previews: a pull request's head, in its own lockstep-pr-* namespace only",
+      sourceRepos: [config.repository.url],
+      destinations: [previewNamespaces],
+      // empty, not absent: Argo CD admits no cluster-scoped kind at all
+      clusterResourceWhitelist: [],
+      namespaceResourceWhitelist: PREVIEW_KINDS.map(([group, kind]) => ({ group, kind })),
+      orphanedResources: { warn: true },
+    },
+  });
+}
+
+/** The project that creates preview namespaces: Namespace and its default-deny policy, from main only. */
+export function previewNamespacesProject(config: DeployConfig): AppProject {
+  return new AppProject({
+    metadata: { name: PREVIEW_NAMESPACES_PROJECT, namespace: argocdNamespace(config), labels },
+    spec: {
+      description: "Lockstep preview namespaces, from the configured revision: no pull request's files",
+      sourceRepos: [config.repository.url],
+      destinations: [previewNamespaces],
+      clusterResourceWhitelist: [{ group: "", kind: "Namespace" }],
+      namespaceResourceWhitelist: [{ group: "networking.k8s.io", kind: "NetworkPolicy" }],
+      orphanedResources: { warn: true },
+    },
+  });
+}
+
+/** Open model-bump pull requests for the preview source environment (proposal branches lockstep/<model>/staging). */
+function pullRequests(config: DeployConfig) {
+  const { owner, repo } = githubRepository(config);
+  return [
+    {
+      pullRequest: {
+        github: {
+          owner,
+          repo,
+          labels: [config.previews!.label ?? PREVIEW_LABEL],
+          tokenRef: { secretName: GITHUB_TOKEN_SECRET, key: "token" },
+        },
+        filters: [{ branchMatch: `^lockstep/[a-z0-9-]+/${PREVIEW_SOURCE}$` }],
+        requeueAfterSeconds: 120,
+      },
+    },
+  ];
+}
+
+const retry = { limit: 10, backoff: { duration: "10s", factor: 2, maxDuration: "5m" } };
+
+/** Each preview's namespace, made from the configured revision's folder (never the pull request's). */
+export function previewNamespaceApplicationSet(config: DeployConfig): ApplicationSet {
+  return new ApplicationSet({
+    metadata: { name: "lockstep-preview-namespaces", namespace: argocdNamespace(config), labels },
+    spec: {
+      goTemplate: true,
+      goTemplateOptions: ["missingkey=error"],
+      generators: pullRequests(config),
+      template: {
+        metadata: {
+          name: "preview-{{.number}}-namespace",
+          labels: { ...labels, "lockstep.dev/preview": "{{.number}}" },
+          finalizers: ["resources-finalizer.argocd.argoproj.io"],
+        },
+        spec: {
+          project: PREVIEW_NAMESPACES_PROJECT,
+          source: {
+            repoURL: config.repository.url,
+            targetRevision: config.repository.revision ?? "main",
+            path: previewNamespacePath(),
+            kustomize: {
+              patches: [
+                {
+                  target: { kind: "Namespace", name: PREVIEW_NAMESPACE_PLACEHOLDER },
+                  patch: `- op: replace\n  path: /metadata/name\n  value: "${PREVIEW_NAMESPACE_PREFIX}{{.number}}"\n`,
+                },
+              ],
+            },
+          },
+          destination: { server: IN_CLUSTER, namespace: `${PREVIEW_NAMESPACE_PREFIX}{{.number}}` },
+          syncPolicy: { automated: { prune: true, selfHeal: true }, retry },
+        },
+      },
+    },
+  });
+}
+
+/** Each open model-bump pull request's head, in its own namespace, gone when the pull request closes. */
+export function previewApplicationSet(config: DeployConfig): ApplicationSet {
+  return new ApplicationSet({
+    metadata: { name: "lockstep-previews", namespace: argocdNamespace(config), labels },
+    spec: {
+      goTemplate: true,
+      goTemplateOptions: ["missingkey=error"],
+      generators: pullRequests(config),
+      template: {
+        metadata: {
+          name: "preview-{{.number}}",
+          labels: { ...labels, "lockstep.dev/preview": "{{.number}}" },
+          finalizers: ["resources-finalizer.argocd.argoproj.io"],
+        },
+        spec: {
+          project: PREVIEW_PROJECT,
+          source: {
+            repoURL: config.repository.url,
+            targetRevision: "{{.head_sha}}",
+            path: `${PREVIEWS_DIR}/{{ index (splitList "/" .branch) 1 }}`,
+            kustomize: {
+              patches: [
+                {
+                  target: { kind: "Ingress" },
+                  patch: `- op: replace\n  path: /spec/rules/0/host\n  value: "{{.branch_slug}}.${config.previews!.domain}"\n`,
+                },
+              ],
+            },
+          },
+          destination: { server: IN_CLUSTER, namespace: `${PREVIEW_NAMESPACE_PREFIX}{{.number}}` },
+          syncPolicy: {
+            automated: { prune: true, selfHeal: true },
+            // the namespace is the other Application's: wait for it, never create it; never take another's object
+            syncOptions: ["CreateNamespace=false", "FailOnSharedResource=true"],
+            retry,
+          },
+        },
+      },
+    },
+  });
+}
