@@ -10,6 +10,8 @@ export function githubContext(env: NodeJS.ProcessEnv): {
 } {
   const token = core.getInput("token", { required: true });
   core.setSecret(token);
+  // checkouts persist no credentials: git's pushes and fetches take the token from here alone
+  process.env.LOCKSTEP_GIT_TOKEN = token;
   const repository = env.GITHUB_REPOSITORY;
   if (!repository) throw new Error("GITHUB_REPOSITORY is not set: this action runs in a GitHub workflow");
   const runUrl =

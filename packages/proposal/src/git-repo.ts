@@ -15,6 +15,24 @@ export class GitError extends Error {
 }
 
 const REF = /^(?!-)(?!.*\.\.)[\w./-]+$/;
+const REMOTE_COMMANDS = new Set(["push", "fetch", "ls-remote"]);
+
+/**
+ * The token for a remote command, as git config in the environment (never on a command line, never
+ * in .git/config): checkouts keep no credentials, and only the commands that talk to the remote
+ * carry LOCKSTEP_GIT_TOKEN (or GITHUB_TOKEN) as an extra header for the GitHub server.
+ */
+export function remoteAuthEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const token = env.LOCKSTEP_GIT_TOKEN || env.GITHUB_TOKEN;
+  if (!token) return {};
+  const server = (env.GITHUB_SERVER_URL || "https://github.com").replace(/\/+$/, "");
+  const index = Number(env.GIT_CONFIG_COUNT ?? 0) || 0;
+  return {
+    GIT_CONFIG_COUNT: String(index + 1),
+    [`GIT_CONFIG_KEY_${index}`]: `http.${server}/.extraheader`,
+    [`GIT_CONFIG_VALUE_${index}`]: `AUTHORIZATION: basic ${Buffer.from(`x-access-token:${token}`).toString("base64")}`,
+  };
+}
 
 /** The git plumbing a proposal needs, run in one repository without touching its working tree. */
 export class GitRepo {
@@ -25,7 +43,15 @@ export class GitRepo {
       const child = execFile(
         "git",
         args,
-        { cwd: this.dir, env: { ...process.env, ...options.env }, maxBuffer: 64 * 1024 * 1024 },
+        {
+          cwd: this.dir,
+          env: {
+            ...process.env,
+            ...(REMOTE_COMMANDS.has(args[0] ?? "") ? remoteAuthEnvironment(process.env) : {}),
+            ...options.env,
+          },
+          maxBuffer: 64 * 1024 * 1024,
+        },
         // git push --porcelain reports rejected refs on stdout: keep both for the caller to read
         (error, stdout, stderr) =>
           error

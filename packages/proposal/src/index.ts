@@ -19,7 +19,7 @@ export {
   type ProposalInput,
   type PullRequestDraft,
 } from "./pull-request.js";
-export { GitError, GitRepo } from "./git-repo.js";
+export { GitError, GitRepo, remoteAuthEnvironment } from "./git-repo.js";
 export { proposeCandidate, type ProposeOptions, type ProposeOutcome } from "./propose.js";
 export {
   defaultCandidatePath,

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { bumpPin, emptyLock, serializeLock, type LockFile } from "@lockstep/lockfile";
 import { promotionViolations, revertPin, type DeployConfig } from "@lockstep/deploy";
-import { GitRepo, lockHistory } from "../src/index.js";
+import { GitRepo, lockHistory, remoteAuthEnvironment } from "../src/index.js";
 import { candidate, currentPin } from "./fixture.js";
 
 const pinned = (sha: string, version: string) => ({
@@ -80,5 +80,29 @@ describe("lockHistory", () => {
     ]);
     // and a revert of staging has no earlier pin to restore
     expect(() => revertPin(lock, revisions, "co2-forecast", "staging")).toThrow();
+  });
+});
+
+describe("remoteAuthEnvironment", () => {
+  it("hands git the token as config in the environment, for the GitHub server only, and nothing without one", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "lockstep-auth-"));
+    const git = new GitRepo(dir);
+    await git.run(["init", "-q"]);
+    const env = remoteAuthEnvironment({
+      GITHUB_TOKEN: "t0ken",
+      GITHUB_SERVER_URL: "https://github.example.com/",
+    });
+    const seen = await git.run(["config", "--get-regexp", "extraheader"], { env });
+    expect(seen.trim()).toBe(
+      `http.https://github.example.com/.extraheader AUTHORIZATION: basic ${Buffer.from("x-access-token:t0ken").toString("base64")}`,
+    );
+    expect(remoteAuthEnvironment({})).toEqual({});
+    // an existing GIT_CONFIG_COUNT is extended, not overwritten
+    expect(remoteAuthEnvironment({ LOCKSTEP_GIT_TOKEN: "x", GIT_CONFIG_COUNT: "2" })).toMatchObject({
+      GIT_CONFIG_COUNT: "3",
+      GIT_CONFIG_KEY_2: "http.https://github.com/.extraheader",
+    });
+    // and nothing is written to the repository's config
+    await expect(git.run(["config", "--get-regexp", "extraheader"])).rejects.toThrow();
   });
 });
