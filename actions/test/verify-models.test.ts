@@ -8,6 +8,7 @@ import { co2Forecast } from "@lockstep/models";
 import { cardMetadata, readCard, withMetadata } from "@lockstep/onnx";
 import { fetchArtifact, openStore } from "@lockstep/store";
 import { startS3 } from "@lockstep/store/testing";
+import { FakeGitHub } from "@lockstep/github/testing";
 import { buildActions } from "../scripts/build.js";
 import { booleanInput } from "../verify-models/src/main.js";
 import { exec, git, repository, runAction } from "./runner.js";
@@ -42,7 +43,7 @@ beforeAll(async () => {
 afterAll(() => rm(work, { recursive: true, force: true }));
 
 /** The pin-level checks below read the pin's own file store: no deployment config names one. */
-const local = { deployed: "false" };
+const local = { deployed: "false", attestation: "off" };
 
 const pinned = () => structuredClone(lock.models["co2-forecast"]!.pins.production!);
 
@@ -191,7 +192,7 @@ describe("the verify-models action (bundled, run as the runner runs it)", () => 
     const config = JSON.parse(
       await readFile(join(import.meta.dirname, "../../lockstep.deploy.json"), "utf8"),
     );
-    config.environments.staging.store = pods;
+    config.environments.staging.store = { ...pods, uri: "s3://artifacts/staging" };
     config.environments.production.store = pods;
     delete config.environments.production.promotedFrom; // this repository's staging pinned nothing
     const repo = join(work, "pr");
@@ -219,10 +220,11 @@ describe("the verify-models action (bundled, run as the runner runs it)", () => 
       await git(repo, "update-ref", "-d", "refs/remotes/origin/attack");
       await git(repo, "reflog", "expire", "--expire=now", "--all");
       await git(repo, "gc", "-q", "--prune=now");
-      const inputs = { base: prBase, head, reproduce: "false" };
+      const inputs = { base: prBase, head, reproduce: "false", attestation: "off" };
 
       const absent = await runAction(action, work, repo, undefined, inputs, credentials);
       expect(absent.code, absent.stdout).toBe(1);
+      expect(absent.summary, absent.stdout).not.toBe("");
       const where = `s3://artifacts/models/sha256/${pinned().sha256}`;
       expect(absent.stdout).toContain(`fetching ${head} from origin`);
       expect(absent.summary).toContain(
@@ -241,6 +243,84 @@ describe("the verify-models action (bundled, run as the runner runs it)", () => 
       await s3.close();
     }
   }, 60_000);
+
+  it("requires each changed pin's build provenance: train.yml of this repository at main, for its sha256", async () => {
+    const github = new FakeGitHub({ owner: "acme", repo: "models", token: "t0ken" });
+    await github.start();
+    const pin = pinned();
+    const statement = (workflow: string) => ({
+      _type: "https://in-toto.io/Statement/v1",
+      subject: [{ name: `${pin.sha256}.onnx`, digest: { sha256: pin.sha256 } }],
+      predicateType: "https://slsa.dev/provenance/v1",
+      predicate: {
+        buildDefinition: {
+          externalParameters: {
+            workflow: {
+              ref: "refs/heads/main",
+              repository: "https://github.com/acme/models",
+              path: workflow,
+            },
+          },
+        },
+        runDetails: {
+          metadata: { invocationId: "https://github.com/acme/models/actions/runs/42/attempts/1" },
+        },
+      },
+    });
+    const attested = (l: LockFile) => {
+      l.models["co2-forecast"]!.pins.production!.source.attestation =
+        "https://github.com/acme/models/attestations/9";
+    };
+    const env = { GITHUB_TOKEN: "t0ken" };
+    try {
+      const withFake = async (edit: (l: LockFile) => void) => {
+        const lockFile = join(clone, "models.lock.json");
+        const edited = structuredClone(lock);
+        edit(edited);
+        await writeFile(lockFile, JSON.stringify(edited, null, 2));
+        try {
+          return await runAction(
+            action,
+            work,
+            clone,
+            github,
+            { ...local, base, reproduce: "false", attestation: "required" },
+            env,
+          );
+        } finally {
+          await git(clone, "checkout", "-q", "--", "models.lock.json");
+        }
+      };
+      // none recorded yet, and a pin that names none
+      const missing = await withFake(attested);
+      expect(missing.code).toBe(1);
+      expect(missing.summary).toMatch(
+        /\| attestation \| ❌ \| acme\/models holds no build-provenance attestation for sha256:/,
+      );
+      expect((await withFake(() => {})).summary).toMatch(
+        /\| attestation \| ❌ \| the pin names no build-provenance attestation/,
+      );
+      // made by another workflow of this repository: refused
+      github.addAttestation(statement(".github/workflows/release.yml"));
+      const other = await withFake(attested);
+      expect(other.code).toBe(1);
+      expect(other.summary).toMatch(
+        /\| attestation \| ❌ \| no attestation names .*release\.yml@refs\/heads\/main/,
+      );
+      // made by train.yml at main: holds
+      github.addAttestation(statement(".github/workflows/train.yml"));
+      const held = await withFake(attested);
+      expect(held.code, held.stdout).toBe(0);
+      expect(held.summary).toMatch(
+        /\| attestation \| ✅ \| built by \.github\/workflows\/train\.yml@refs\/heads\/main in acme\/models, https:\/\/github.com\/acme\/models\/actions\/runs\/42/,
+      );
+      expect(
+        github.calls.some((c) => c.path.startsWith(`/repos/acme/models/attestations/sha256:${pin.sha256}`)),
+      ).toBe(true);
+    } finally {
+      await github.stop();
+    }
+  });
 
   it("reads boolean inputs strictly", () => {
     expect(booleanInput("x", "TRUE")).toBe(true);

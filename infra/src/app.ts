@@ -51,6 +51,7 @@ export function buildApp(options: BuildOptions): { app: App; stacks: Stacks } {
   const registry = new RegistryStack(app, base);
   const identity = new IdentityStack(app, base, {
     artifacts: storage.artifacts,
+    state: storage.state,
     key: storage.key,
     registry: registry.registry,
   });

@@ -7,6 +7,11 @@ beforeAll(() => {
 });
 
 const PRIMITIVE = new Set(["admin", "editor", "viewer", "resource-manager.clouds.owner"]);
+/** The only accounts a primitive role is documented for: infra apply administers, infra plan reads. */
+const PRIMITIVE_HOLDERS: Record<string, string> = {
+  "lockstep-infra": "admin",
+  "lockstep-infra-plan": "viewer",
+};
 
 /** Each account's roles as `role@resource kind`, read from every binding and member synthesized. */
 function rolesByAccount(): Record<string, string[]> {
@@ -15,7 +20,7 @@ function rolesByAccount(): Record<string, string[]> {
     accounts.set(value.name, value.name);
   const byRef = (member: string): string => {
     // a member is serviceAccount:${yandex_iam_service_account.<component>_account_<hash>.id}
-    const match = /yandex_iam_service_account\.([a-z]+)_account_/.exec(member);
+    const match = /yandex_iam_service_account\.([a-z-]+)_account_/.exec(member);
     if (!match) throw new Error(`member ${member} is not one of the stack's service accounts`);
     return `lockstep-${match[1]}`;
   };
@@ -25,10 +30,14 @@ function rolesByAccount(): Record<string, string[]> {
     ["yandex_storage_bucket_iam_binding", "bucket"],
     ["yandex_container_registry_iam_binding", "registry"],
   ] as const)
-    for (const { value } of resources(result, type)) for (const m of value.members) add(m, value.role, on);
+    for (const { value } of resources(result, type))
+      for (const m of value.members)
+        // the state bucket apart: only the plan account may read it
+        add(m, value.role, /state_bucket/.test(String(value.bucket)) ? "state-bucket" : on);
   for (const [type, on] of [
     ["yandex_kms_symmetric_key_iam_member", "kms-key"],
     ["yandex_resourcemanager_folder_iam_member", "folder"],
+    ["yandex_iam_service_account_iam_member", "itself"],
   ] as const)
     for (const { value } of resources(result, type)) add(value.member, value.role, on);
   for (const roles of Object.values(out)) roles.sort();
@@ -39,7 +48,11 @@ function rolesByAccount(): Record<string, string[]> {
 describe("identity", () => {
   it("gives no service account a primitive role", () => {
     for (const [account, roles] of Object.entries(rolesByAccount()))
-      for (const role of roles) expect(PRIMITIVE.has(role.split("@")[0]!), `${account}: ${role}`).toBe(false);
+      for (const role of roles) {
+        const name = role.split("@")[0]!;
+        if (PRIMITIVE_HOLDERS[account] === name) continue;
+        expect(PRIMITIVE.has(name), `${account}: ${role}`).toBe(false);
+      }
   });
 
   it("gives each service account exactly its documented roles, each on its resource", () => {
@@ -50,7 +63,16 @@ describe("identity", () => {
         "vpc.publicAdmin@folder",
       ],
       "lockstep-inference": ["kms.keys.decrypter@kms-key", "storage.viewer@bucket"],
+      "lockstep-infra": ["admin@folder"],
+      "lockstep-infra-plan": [
+        "iam.serviceAccounts.accessKeyAdmin@itself",
+        "kms.keys.decrypter@kms-key",
+        "storage.viewer@state-bucket",
+        "viewer@folder",
+      ],
+      "lockstep-monitor": ["kms.keys.decrypter@kms-key", "storage.viewer@bucket"],
       "lockstep-nodes": ["container-registry.images.puller@registry"],
+      "lockstep-preview": ["kms.keys.decrypter@kms-key", "storage.viewer@bucket"],
       "lockstep-release": ["container-registry.images.pusher@registry"],
       "lockstep-trainer": [
         "kms.keys.encrypterDecrypter@kms-key",
@@ -67,12 +89,13 @@ describe("identity", () => {
       b.value.members.length,
     ]);
     expect(bindings).toEqual([
+      ["storage.viewer", 1], // the state bucket: the plan account alone
       ["storage.uploader", 1],
-      ["storage.viewer", 3],
+      ["storage.viewer", 5],
     ]);
   });
 
-  it("federates GitHub Actions: train and release on main, verify on pull requests, no static key for CI", () => {
+  it("federates GitHub Actions: each workflow's subject at main to exactly one account; pull requests to none", () => {
     const [federation] = resources(result, "yandex_iam_workload_identity_oidc_federation");
     expect(federation!.value).toMatchObject({
       issuer: "https://token.actions.githubusercontent.com",
@@ -81,20 +104,32 @@ describe("identity", () => {
     });
     const credentials = resources(result, "yandex_iam_workload_identity_federated_credential").map((c) => [
       c.value.external_subject_id,
-      /service_account\.([a-z]+)_account/.exec(c.value.service_account_id)![1],
+      /service_account\.([a-z-]+)_account/.exec(c.value.service_account_id)![1],
     ]);
-    expect(credentials.sort()).toEqual([
-      ["repo:lockstep-dev/lockstep:pull_request", "verifier"],
-      ["repo:lockstep-dev/lockstep:ref:refs/heads/main", "release"],
-      ["repo:lockstep-dev/lockstep:ref:refs/heads/main", "trainer"],
-    ]);
-    // the one static key is the inference pods', written to Lockbox and never to the state
+    const at = (context: string, workflow: string) =>
+      `repo:lockstep-dev/lockstep:${context}:job_workflow_ref:lockstep-dev/lockstep/.github/workflows/${workflow}@refs/heads/main`;
+    expect(credentials.sort()).toEqual(
+      [
+        [at("environment:infrastructure", "infra.yml"), "infra"],
+        [at("environment:models-verify", "verify-models.yml"), "verifier"],
+        [at("ref:refs/heads/main", "infra.yml"), "infra-plan"],
+        [at("ref:refs/heads/main", "monitor.yml"), "monitor"],
+        [at("ref:refs/heads/main", "release.yml"), "release"],
+        [at("ref:refs/heads/main", "train.yml"), "trainer"],
+      ].sort(),
+    );
+    // one subject, one account; no pull_request subject at all
+    expect(new Set(credentials.map(([subject]) => subject)).size).toBe(credentials.length);
+    expect(credentials.some(([subject]) => subject!.includes("pull_request"))).toBe(false);
+    // the static keys are the pods' (environments' and previews', apart), written to Lockbox, never to the state
     const keys = resources(result, "yandex_iam_service_account_static_access_key");
-    expect(keys).toHaveLength(1);
-    expect(keys[0]!.value.service_account_id).toMatch(/inference_account/);
-    expect(keys[0]!.value.output_to_lockbox[0]).toMatchObject({
-      entry_for_access_key: "AWS_ACCESS_KEY_ID",
-      entry_for_secret_key: "AWS_SECRET_ACCESS_KEY",
-    });
+    expect(
+      keys.map((k) => /service_account\.([a-z-]+)_account/.exec(k.value.service_account_id)![1]).sort(),
+    ).toEqual(["inference", "preview"]);
+    for (const key of keys)
+      expect(key.value.output_to_lockbox[0]).toMatchObject({
+        entry_for_access_key: "AWS_ACCESS_KEY_ID",
+        entry_for_secret_key: "AWS_SECRET_ACCESS_KEY",
+      });
   });
 });

@@ -15,6 +15,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         remote: "origin",
         github,
         runUrl,
+        attestation: core.getInput("attestation") || undefined,
         log: core.info,
       }),
     );

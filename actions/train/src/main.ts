@@ -1,5 +1,5 @@
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import * as core from "@actions/core";
 import { parseParamsJson, train, type Output } from "@lockstep/cli";
 import { setUpStoreCredentials } from "../../shared/store-credentials.js";
@@ -54,6 +54,11 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     core.setOutput("verdict", verdict.reason);
     core.setOutput("report-path", outcome.reportPath);
     core.setOutput("candidate-path", outcome.candidatePath);
+    // the artifact's bytes as a file: the attestation step binds its sha256 to this run
+    const artifactPath = join(workspace, ".lockstep", "artifacts", `${pin.sha256}.onnx`);
+    await mkdir(dirname(artifactPath), { recursive: true });
+    await writeFile(artifactPath, outcome.candidate.trained.onnx);
+    core.setOutput("artifact-path", artifactPath);
     await core.group("summary", async () => {
       const report = await readFile(outcome.reportPath, "utf8");
       await core.summary

@@ -50,6 +50,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     // the head is data: its lock and deployment config are read with git show, nothing of it runs
     const head = core.getInput("head") || undefined;
     const deployed = booleanInput("deployed", core.getInput("deployed") || "true");
+    const attestation = core.getInput("attestation") || "required";
+    if (attestation !== "required" && attestation !== "off")
+      throw new Error(`attestation must be required or off, got ${JSON.stringify(attestation.slice(0, 40))}`);
     await setUpStoreCredentials(env);
     await ensureRevision(baseDir, base, "base");
     if (head) await ensureRevision(baseDir, head, "head");
@@ -71,6 +74,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
           data: [core.getInput("data")],
           head,
           deployed,
+          attestation,
         },
         out,
         env,

@@ -4,6 +4,23 @@ import type { ServiceAccount } from "./service-account.js";
 
 export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
 
+/**
+ * The `sub` claim of a job of `workflow` at the default branch, under the repository's custom
+ * subject template `["repo", "context", "job_workflow_ref"]` (docs/security.md; `lockstep doctor
+ * github` checks it): `context` is `ref:refs/heads/<branch>`, or `environment:<name>` for a job
+ * that names a GitHub environment. No other workflow, branch or environment yields it.
+ */
+export function workflowSubject(
+  at: { repository: string; branch: string },
+  workflow: string,
+  context: string,
+): string {
+  return `repo:${at.repository}:${context}:job_workflow_ref:${at.repository}/.github/workflows/${workflow}@refs/heads/${at.branch}`;
+}
+
+/** The subject template those subjects need, as `PUT /repos/{owner}/{repo}/actions/oidc/customization/sub` takes it. */
+export const SUBJECT_CLAIM_KEYS = ["repo", "context", "job_workflow_ref"] as const;
+
 /** A workflow subject (the `sub` claim GitHub puts in a job's OIDC token) and who it acts as. */
 export interface FederatedSubject {
   subject: string;

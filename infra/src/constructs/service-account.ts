@@ -1,11 +1,14 @@
 import { Construct } from "constructs";
 import { ContainerRegistryIamBinding } from "../yandex/registry.js";
-import { FolderIamMember, IamServiceAccount } from "../yandex/iam.js";
+import { FolderIamMember, IamServiceAccount, ServiceAccountIamMember } from "../yandex/iam.js";
 import { KmsSymmetricKeyIamMember, StorageBucketIamBinding } from "../yandex/storage.js";
 
 /** Where a role is granted: the narrowest resource Yandex lets a role be bound on. */
 export type RoleScope =
-  | { on: "bucket"; bucket: string }
+  /** `label` names the binding when a role is bound on more than one bucket. */
+  | { on: "bucket"; bucket: string; label?: string }
+  /** The account itself (e.g. access keys of its own and no other's). */
+  | { on: "itself" }
   | { on: "kms-key"; keyId: string }
   | { on: "registry"; registryId: string }
   | { on: "folder"; folderId: string };
@@ -60,6 +63,12 @@ export function grantRoles(scope: Construct, accounts: readonly ServiceAccount[]
           role,
           member: account.member,
         });
+      } else if (where.on === "itself") {
+        new ServiceAccountIamMember(account, `itself-${slug(role)}`, {
+          service_account_id: account.id,
+          role,
+          member: account.member,
+        });
       } else if (where.on === "folder") {
         new FolderIamMember(account, slug(role), { folder_id: where.folderId, role, member: account.member });
       } else {
@@ -68,7 +77,7 @@ export function grantRoles(scope: Construct, accounts: readonly ServiceAccount[]
           scope: where,
           role,
           members: [],
-          id: `${where.on}-${slug(role)}`,
+          id: `${where.on}-${where.on === "bucket" && where.label ? `${where.label}-` : ""}${slug(role)}`,
         };
         entry.members.push(account.member);
         bindings.set(key, entry);

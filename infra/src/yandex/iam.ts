@@ -23,6 +23,19 @@ export class FolderIamMember extends YandexResource<FolderIamMemberConfig> {
   }
 }
 
+export interface ServiceAccountIamMemberConfig {
+  service_account_id: string;
+  role: string;
+  member: string;
+}
+
+/** A role on one service account (e.g. making access keys of that account alone). */
+export class ServiceAccountIamMember extends YandexResource<ServiceAccountIamMemberConfig> {
+  constructor(scope: Construct, id: string, config: ServiceAccountIamMemberConfig) {
+    super(scope, id, "yandex_iam_service_account_iam_member", config);
+  }
+}
+
 export interface OidcFederationConfig {
   name: string;
   folder_id: string;

@@ -120,6 +120,10 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
       "--deployed",
       "read each pin where its environment's pods load it (lockstep.deploy.json's store), not at its uri",
     )
+    .option(
+      "--attestation <required|off>",
+      "required: each changed pin needs a build-provenance attestation by this repository's train.yml at main (GitHub API: GITHUB_REPOSITORY, GITHUB_TOKEN)",
+    )
     .option("--json", "print every check as JSON")
     .action(async (base: string | undefined, options) => {
       state.code = (await verify(base, options, out)).exitCode;

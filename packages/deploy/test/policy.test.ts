@@ -123,7 +123,8 @@ describe("policy over everything rendered", () => {
   });
 
   it("every object a model folder holds is a kind the AppProject admits", () => {
-    const project = ofKind("AppProject").find((o) => o.object.metadata.name === "lockstep")!.object.spec as any;
+    const project = ofKind("AppProject").find((o) => o.object.metadata.name === "lockstep")!.object
+      .spec as any;
     const admitted = new Set(project.namespaceResourceWhitelist.map((k: any) => `${k.group}/${k.kind}`));
     expect(admitted.size).toBe(NAMESPACED_KINDS.length);
     for (const { path, object } of objects.filter((o) => o.path.startsWith("argocd/envs/"))) {

@@ -37,6 +37,12 @@ const MAX_PAGES = 50;
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
 /** The pull request and label calls Lockstep makes, with pagination and GitHub's error bodies. */
+/** A Sigstore bundle as the attestations API lists it; the statement is the DSSE envelope's payload. */
+export interface AttestationBundle {
+  mediaType?: string;
+  dsseEnvelope?: { payload?: string; payloadType?: string };
+}
+
 export class GitHubClient {
   readonly owner: string;
   readonly repo: string;
@@ -158,6 +164,25 @@ export class GitHubClient {
       ref,
       inputs,
     });
+  }
+
+  /**
+   * The attestation bundles GitHub holds for an artifact (GET /repos/{o}/{r}/attestations/sha256:<hex>),
+   * first page (up to 100); none when it holds none (404).
+   */
+  async attestations(sha256: string): Promise<AttestationBundle[]> {
+    if (!/^[0-9a-f]{64}$/.test(sha256))
+      throw new TypeError(`not a sha256: ${JSON.stringify(sha256.slice(0, 80))}`);
+    try {
+      const { data } = await this.call<{ attestations?: { bundle?: AttestationBundle }[] }>(
+        "GET",
+        `${this.base}/attestations/sha256:${sha256}?per_page=100`,
+      );
+      return (data?.attestations ?? []).flatMap((a) => (a.bundle ? [a.bundle] : []));
+    } catch (error) {
+      if (error instanceof GitHubApiError && error.status === 404) return [];
+      throw error;
+    }
   }
 
   /** Adds labels (existing ones stay; GitHub creates unknown labels). */

@@ -1,5 +1,11 @@
 export { GitHubApiError, type GitHubValidationError } from "./errors.js";
-export { GitHubClient, type GitHubClientOptions, type Issue, type PullRequest } from "./client.js";
+export {
+  GitHubClient,
+  type AttestationBundle,
+  type GitHubClientOptions,
+  type Issue,
+  type PullRequest,
+} from "./client.js";
 export { upsertPullRequest, type PullRequestContent, type UpsertResult } from "./upsert-pull-request.js";
 export {
   upsertDriftIssue,

@@ -30,10 +30,23 @@ export interface RecordedCall {
   body?: unknown;
 }
 
+/** What a workflow file declares for dispatches: its workflow_dispatch inputs and repository_dispatch types. */
+export interface DeclaredWorkflow {
+  /** Absent: the workflow has no workflow_dispatch trigger. */
+  dispatch?: { inputs: Record<string, { required?: boolean; options?: string[] }> };
+  /** Absent: no repository_dispatch trigger; empty: any type. */
+  repositoryDispatchTypes?: string[];
+}
+
 export interface FakeGitHubOptions {
   owner: string;
   repo: string;
   token: string;
+  /**
+   * The repository's workflows by file name (declaredWorkflows(root) reads them from
+   * .github/workflows): dispatches are then checked as GitHub checks them. Absent: any is taken.
+   */
+  workflows?: Record<string, DeclaredWorkflow>;
   /** Branches that exist (a pull request from any other head is refused with 422). */
   branchExists?: (branch: string) => boolean | Promise<boolean>;
 }
@@ -44,12 +57,38 @@ export class FakeGitHub {
   readonly pulls: FakePull[] = [];
   readonly issues: FakeIssue[] = [];
   readonly dispatches: { workflow: string; ref: string; inputs: Record<string, string> }[] = [];
+  readonly repositoryDispatches: { event_type: string; client_payload: unknown }[] = [];
+  /** Attestation bundles by subject digest ("sha256:<hex>"), as GET /attestations/{digest} lists them. */
+  readonly attestations = new Map<string, unknown[]>();
   readonly calls: RecordedCall[] = [];
   private server: Server | undefined;
   private failures: { method: string; path: RegExp; status: number; body: unknown }[] = [];
   url = "";
 
   constructor(private readonly options: FakeGitHubOptions) {}
+
+  get declared(): Record<string, DeclaredWorkflow> | undefined {
+    return this.options.workflows;
+  }
+
+  /** Records an attestation as actions/attest-build-provenance would: a DSSE envelope over an in-toto statement. */
+  addAttestation(
+    statement: { subject: { name: string; digest: { sha256: string } }[] } & Record<string, unknown>,
+  ): void {
+    const bundle = {
+      mediaType: "application/vnd.dev.sigstore.bundle.v0.3+json",
+      verificationMaterial: {},
+      dsseEnvelope: {
+        payload: Buffer.from(JSON.stringify(statement)).toString("base64"),
+        payloadType: "application/vnd.in-toto+json",
+        signatures: [{ sig: "" }],
+      },
+    };
+    for (const subject of statement.subject) {
+      const digest = `sha256:${subject.digest.sha256}`;
+      this.attestations.set(digest, [...(this.attestations.get(digest) ?? []), bundle]);
+    }
+  }
 
   get repository(): { owner: string; repo: string } {
     return { owner: this.options.owner, repo: this.options.repo };
@@ -292,12 +331,72 @@ function issueRoutes(
   const dispatch = /^\/actions\/workflows\/([^/]+)\/dispatches$/.exec(path);
   if (dispatch && method === "POST") {
     if (typeof input.ref !== "string") return invalid("Invalid request: ref is missing");
+    const refused = dispatchRefusal(fake.declared, decodeURIComponent(dispatch[1]!), input.inputs);
+    if (refused) return refused;
     fake.dispatches.push({
       workflow: decodeURIComponent(dispatch[1]!),
       ref: input.ref,
       inputs: (input.inputs ?? {}) as Record<string, string>,
     });
     return { status: 204, body: "" };
+  }
+  if (path === "/dispatches" && method === "POST") {
+    if (typeof input.event_type !== "string" || !input.event_type)
+      return invalid("Invalid request: event_type is missing");
+    const declared = Object.values(fake.declared ?? {});
+    if (
+      fake.declared &&
+      !declared.some(
+        (w) =>
+          w.repositoryDispatchTypes &&
+          (w.repositoryDispatchTypes.length === 0 ||
+            w.repositoryDispatchTypes.includes(input.event_type as string)),
+      )
+    )
+      // GitHub answers 204 and starts nothing; the fake refuses so a test sees the mistake
+      return invalid(`No workflow listens for repository_dispatch type "${input.event_type}"`);
+    fake.repositoryDispatches.push({
+      event_type: input.event_type,
+      client_payload: input.client_payload ?? {},
+    });
+    return { status: 204, body: "" };
+  }
+  const attestation = /^\/attestations\/([^/]+)$/.exec(path);
+  if (attestation && method === "GET") {
+    const digest = decodeURIComponent(attestation[1]!);
+    if (!/^sha256:[0-9a-f]{64}$/.test(digest)) return invalid("Invalid subject digest");
+    const bundles = fake.attestations.get(digest);
+    if (!bundles?.length)
+      return { status: 404, body: { message: "Not Found", documentation_url: DOCS, status: "404" } };
+    return {
+      status: 200,
+      body: { attestations: bundles.map((bundle) => ({ bundle, repository_id: 1, bundle_url: null })) },
+    };
+  }
+  return undefined;
+}
+
+/** GitHub's answers to a workflow_dispatch it would refuse: no such workflow, no trigger, inputs it does not declare. */
+function dispatchRefusal(
+  declared: Record<string, DeclaredWorkflow> | undefined,
+  workflow: string,
+  given: unknown,
+): { status: number; body: unknown } | undefined {
+  if (!declared) return undefined;
+  const file = declared[workflow];
+  if (!file) return { status: 404, body: { message: "Not Found", documentation_url: DOCS, status: "404" } };
+  if (!file.dispatch) return invalid("Workflow does not have 'workflow_dispatch' trigger");
+  const inputs = (given ?? {}) as Record<string, unknown>;
+  const unexpected = Object.keys(inputs).filter((name) => !Object.hasOwn(file.dispatch!.inputs, name));
+  if (unexpected.length > 0) return invalid(`Unexpected inputs provided: ${JSON.stringify(unexpected)}`);
+  for (const [name, spec] of Object.entries(file.dispatch.inputs)) {
+    const value = inputs[name];
+    if (spec.required && (value === undefined || value === ""))
+      return invalid(`Required input '${name}' not provided`);
+    if (value !== undefined && spec.options && !spec.options.includes(String(value)))
+      return invalid(
+        `Provided value '${String(value)}' for input '${name}' not in the list of allowed values`,
+      );
   }
   return undefined;
 }
@@ -325,3 +424,4 @@ function send(
   res.writeHead(status, { "content-type": "application/json; charset=utf-8", ...headers });
   res.end(JSON.stringify(body));
 }
+export { declaredWorkflows } from "./declared-workflows.js";

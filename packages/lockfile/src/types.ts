@@ -25,6 +25,8 @@ export interface Evaluation {
 export interface PinSource {
   commit?: string;
   runUrl?: string;
+  /** The build-provenance attestation of the artifact (a GitHub attestation URL), when CI trained it. */
+  attestation?: string;
 }
 
 export interface Pin {

@@ -18,7 +18,7 @@ function ordered<T extends object>(value: T, keys: readonly (keyof T)[]): Partia
 
 const gateOrder: (keyof Gate)[] = ["metric", "goal", "minImprovement"];
 const evaluationOrder: (keyof Evaluation)[] = ["protocol", "dataset", "datasetSha256"];
-const sourceOrder: (keyof PinSource)[] = ["commit", "runUrl"];
+const sourceOrder: (keyof PinSource)[] = ["commit", "runUrl", "attestation"];
 
 function canonicalPin(pin: Pin): unknown {
   return {

@@ -7,6 +7,8 @@ import { ProposalError } from "./errors.js";
 import { proposeCandidate, type ProposeOutcome } from "./propose.js";
 import { renderPullRequest, type PullRequestDraft } from "./pull-request.js";
 
+const ATTESTATION_URL = /^https:\/\/[^\s]{1,2000}\/attestations\/[0-9]{1,20}$/;
+
 export interface RunProposalOptions {
   dir: string;
   /** The candidate file training wrote. */
@@ -18,6 +20,8 @@ export interface RunProposalOptions {
   remote?: string;
   github?: GitHubClient;
   runUrl?: string;
+  /** The artifact's build-provenance attestation (a GitHub attestation URL): the pin names it. */
+  attestation?: string;
   /** Refuse a candidate file for another model or environment than the caller asked for. */
   expect?: { model: string; environment: string };
   log?: (line: string) => void;
@@ -47,7 +51,18 @@ export async function runProposal(options: RunProposalOptions): Promise<Proposal
         : `cannot read the candidate file ${options.candidatePath}: ${error.code ?? error.message}`,
     );
   });
-  const candidate = parseCandidate(text, options.candidatePath);
+  const parsed = parseCandidate(text, options.candidatePath);
+  if (options.attestation !== undefined && !ATTESTATION_URL.test(options.attestation))
+    throw new ProposalError(
+      "CANDIDATE_INVALID",
+      `attestation must be a GitHub attestation URL (https://…/attestations/<id>), got ${JSON.stringify(options.attestation.slice(0, 120))}`,
+    );
+  const candidate: CandidateFile = options.attestation
+    ? {
+        ...parsed,
+        pin: { ...parsed.pin, source: { ...parsed.pin.source, attestation: options.attestation } },
+      }
+    : parsed;
   const { expect } = options;
   if (expect && (candidate.model !== expect.model || candidate.environment !== expect.environment))
     throw new ProposalError(

@@ -10,3 +10,12 @@ export {
 } from "./reproduce.js";
 export { parseDataOverrides, parseTolerance } from "./inputs.js";
 export { VerifyError, type VerifyErrorCode } from "./errors.js";
+export {
+  bundleStatements,
+  provenanceCheck,
+  SLSA_PROVENANCE_V1,
+  TRAIN_WORKFLOW,
+  type ProvenancePolicy,
+  type ProvenanceSource,
+  type ProvenanceStatement,
+} from "./provenance.js";

@@ -1,5 +1,10 @@
 import { emptyLock, type LockFile } from "@lockstep/lockfile";
+import { GitHubClient } from "@lockstep/github";
 import {
+  bundleStatements,
+  provenanceCheck,
+  type ProvenancePolicy,
+  type ProvenanceSource,
   parseDataOverrides,
   parseTolerance,
   verificationSummary,
@@ -8,7 +13,7 @@ import {
   type PinVerification,
 } from "@lockstep/verify";
 import { dirname } from "node:path";
-import { EXIT } from "../errors.js";
+import { CliError, EXIT } from "../errors.js";
 import { lockPath, readLockRef } from "../lock-io.js";
 import { checkPromotions } from "../promotion-check.js";
 import { deployConfigAt, relocateToDeployed, storeEnvironment } from "../deployed-location.js";
@@ -25,6 +30,29 @@ export interface VerifyCommandOptions {
   head?: string;
   /** Verify each pin where its environment's pods load it (the deployment config's store), not at its uri. */
   deployed?: boolean;
+  /** "required": every changed pin needs a build-provenance attestation by this repository's train.yml. */
+  attestation?: string;
+  /** Where attestations are read (default: the GitHub API, by GITHUB_REPOSITORY and GITHUB_TOKEN). */
+  provenance?: { source: ProvenanceSource; policy: ProvenancePolicy };
+}
+
+/** The attestations of GITHUB_REPOSITORY through the GitHub API, and its train.yml at main as the only builder. */
+function githubProvenance(env: NodeJS.ProcessEnv): { source: ProvenanceSource; policy: ProvenancePolicy } {
+  const repository = env.GITHUB_REPOSITORY;
+  const token = env.GITHUB_TOKEN;
+  if (!repository || !token)
+    throw new CliError(
+      "--attestation required reads attestations through the GitHub API: set GITHUB_REPOSITORY and GITHUB_TOKEN",
+    );
+  const client = new GitHubClient({ repository, token, apiUrl: env.GITHUB_API_URL });
+  return {
+    source: { statements: async (sha256) => bundleStatements(await client.attestations(sha256)) },
+    policy: {
+      repository,
+      serverUrl: env.GITHUB_SERVER_URL,
+      ref: env.LOCKSTEP_ATTESTATION_REF || "refs/heads/main",
+    },
+  };
 }
 
 /**
@@ -39,6 +67,12 @@ export async function verify(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ exitCode: number; results: PinVerification[] }> {
   const path = lockPath(options.lock, env);
+  const attestation = options.attestation ?? "off";
+  if (attestation !== "required" && attestation !== "off")
+    throw new CliError(
+      `--attestation must be required or off, got ${JSON.stringify(attestation.slice(0, 40))}`,
+    );
+  const provenance = attestation === "required" ? (options.provenance ?? githubProvenance(env)) : undefined;
   const tolerance = options.tolerance === undefined ? undefined : parseTolerance(options.tolerance);
   const data = parseDataOverrides(options.data ?? []);
   const headRef = options.head === undefined ? path : `git:${options.head}`;
@@ -73,6 +107,13 @@ export async function verify(
         detail: `read where ${result.environment}'s pods load it: ${uri}`,
       });
   }
+  if (provenance)
+    for (const result of verified) {
+      const pin = (relocated?.lock ?? current).models[result.model]!.pins[result.environment]!;
+      const check = await provenanceCheck(pin, provenance.source, provenance.policy);
+      result.checks.splice(relocated ? 1 : 0, 0, check);
+      if (!check.ok) result.ok = false;
+    }
   const results = [...(relocated?.refused ?? []), ...verified];
   if (!options.all) await checkPromotions(base ?? "git:HEAD", path, before, current, results);
   if (options.json) out.json(results);
