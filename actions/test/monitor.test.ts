@@ -1,15 +1,17 @@
 import { mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { run } from "@lockstep/cli";
 import { sendShiftedCo2, trainedProject } from "@lockstep/inference/testing";
-import { FakeGitHub } from "@lockstep/github/testing";
+import { declaredWorkflows, FakeGitHub } from "@lockstep/github/testing";
 import { writeLock, type Pin } from "@lockstep/lockfile";
 import { readCard } from "@lockstep/onnx";
 import { fetchArtifact } from "@lockstep/store";
 import { buildActions } from "../scripts/build.js";
 import { runAction } from "./runner.js";
+
+const ROOT = resolve(import.meta.dirname, "../..");
 
 const TOKEN = "ghs_secret_token_value";
 let action: string;
@@ -79,7 +81,13 @@ async function log(name: string, shifted: boolean): Promise<string> {
 
 let github: FakeGitHub;
 beforeEach(async () => {
-  github = new FakeGitHub({ owner: "acme", repo: "models", token: TOKEN });
+  // dispatches are checked against what .github/workflows declares, as GitHub checks them
+  github = new FakeGitHub({
+    owner: "acme",
+    repo: "models",
+    token: TOKEN,
+    workflows: await declaredWorkflows(ROOT),
+  });
   await github.start();
   return () => github.stop();
 });
@@ -108,7 +116,9 @@ describe("the monitor action", () => {
       title: "Drift: co2-forecast in staging",
       labels: ["drift"],
     });
-    expect(issue.body).toContain("<!-- lockstep:drift model=co2-forecast environment=staging healthy=0 -->");
+    expect(issue.body).toMatch(
+      /<!-- lockstep:drift model=co2-forecast environment=staging healthy=0 retrained=\d{4}-\d\d-\d\dT[\d:.]+Z -->/,
+    );
     expect(issue.body).toContain("| monthly_change | numeric | ks |");
     expect(github.dispatches).toEqual([
       { workflow: "train.yml", ref: "main", inputs: { model: "co2-forecast", environment: "staging" } },
@@ -128,6 +138,13 @@ describe("the monitor action", () => {
     expect(github.issues).toHaveLength(1); // no duplicate
     expect(github.calls.filter((c) => c.path.includes("/comments"))).toEqual([]); // no comment spam
     expect(github.dispatches).toHaveLength(1); // retraining only when asked
+    // asked again within the cooldown: drift shaped by traffic cannot dispatch training every run
+    const again = await monitorRun(drifting, { retrain: "true", "close-after": "2" });
+    expect(again.code, again.stdout).toBe(0);
+    expect(github.dispatches).toHaveLength(1);
+    expect(again.stdout).toMatch(
+      /::notice::co2-forecast: drifting, but retraining was dispatched within 168 h: next after /,
+    );
 
     const calm = await monitorRun(healthy, { "close-after": "2" });
     expect(calm.outputs.drifted).toBe("");

@@ -51,7 +51,8 @@ describe("workflows", () => {
     expect(train.jobs.train.permissions).toEqual({
       contents: "write",
       "pull-requests": "write",
-      "id-token": "write", // an OIDC token for the store, no repository access
+      "id-token": "write", // an OIDC token for the store and the attestation's signature, no repository access
+      attestations: "write",
     });
     const steps = train.jobs.train.steps as { uses?: string; run?: string }[];
     const build = steps.findIndex((s) => s.run?.includes("npm run build -w actions"));
@@ -60,28 +61,53 @@ describe("workflows", () => {
     expect(build).toBeGreaterThan(-1);
     expect(trainStep).toBeGreaterThan(build); // built before use
     expect(propose).toBeGreaterThan(trainStep);
+    // the artifact's provenance is attested between training and the pull request, which names it
+    const attest = steps.findIndex((s) => s.uses?.startsWith("actions/attest-build-provenance@"));
+    expect(attest).toBeGreaterThan(trainStep);
+    expect(propose).toBeGreaterThan(attest);
+    expect((steps[attest] as Yaml).with["subject-path"]).toBe("${{ steps.train.outputs.artifact-path }}");
+    expect((steps[propose] as Yaml).with.attestation).toBe("${{ steps.attest.outputs.attestation-url }}");
   });
 
-  it("verify-models runs the built verify action on pull requests that touch the lock, read-only", async () => {
+  it("verify-models runs the base's verify action on the head's lock as data, read-only", async () => {
     const verify = await workflow("verify-models.yml");
-    expect(verify.on.pull_request.paths).toEqual(["models.lock.json"]);
-    expect(verify.permissions).toEqual({ contents: "read" });
+    expect(verify.on.pull_request_target.paths).toEqual(["models.lock.json", "lockstep.deploy.json"]);
+    expect(verify.on.pull_request).toBeUndefined();
+    expect(verify.permissions).toEqual({});
     expect(Object.keys(verify.jobs)).toEqual(["verify", "notify"]); // verify: the required check's name
-    expect(verify.jobs.verify.permissions).toEqual({ contents: "read", "id-token": "write" });
+    expect(verify.jobs.verify.permissions).toEqual({
+      contents: "read",
+      "id-token": "write",
+      attestations: "read",
+    });
+    expect(verify.jobs.verify.environment).toBe("models-verify");
     const steps = verify.jobs.verify.steps as { uses?: string; run?: string; with?: Yaml }[];
+    expect(steps[0]!.with).toMatchObject({
+      ref: "${{ github.event.pull_request.base.sha }}",
+      "persist-credentials": false,
+    });
     const build = steps.findIndex((s) => s.run?.includes("npm run build -w actions"));
     const action = steps.findIndex((s) => s.uses === "./actions/verify-models");
     expect(action).toBeGreaterThan(build);
     expect(build).toBeGreaterThan(-1);
-    expect(steps[action]!.with.base).toBe("${{ github.event.pull_request.base.sha }}");
+    expect(steps[action]!.with).toMatchObject({
+      base: "${{ github.event.pull_request.base.sha }}",
+      head: "${{ github.event.pull_request.head.sha }}",
+      deployed: "true",
+    });
   });
 
-  it("store credentials come from variables and secrets, never literals", async () => {
-    for (const name of ["train.yml", "verify-models.yml"]) {
-      const env = Object.values((await workflow(name)).jobs)[0] as Yaml;
-      expect(env.env.AWS_SECRET_ACCESS_KEY, name).toMatch(/^\$\{\{ secrets\./);
-      expect(env.env.AWS_ACCESS_KEY_ID, name).toMatch(/^\$\{\{ secrets\./);
-      expect(env.env.LOCKSTEP_YC_SERVICE_ACCOUNT_ID, name).toMatch(/^\$\{\{ vars\./);
+  it("store credentials come from workload identity federation, never a stored key", async () => {
+    for (const [name, variable] of [
+      ["train.yml", "LOCKSTEP_YC_TRAIN_SERVICE_ACCOUNT_ID"],
+      ["verify-models.yml", "LOCKSTEP_YC_VERIFY_SERVICE_ACCOUNT_ID"],
+      ["monitor.yml", "LOCKSTEP_YC_MONITOR_SERVICE_ACCOUNT_ID"],
+    ] as const) {
+      const job = Object.values((await workflow(name)).jobs)[0] as Yaml;
+      expect(job.env.AWS_SECRET_ACCESS_KEY, name).toBeUndefined();
+      expect(job.env.AWS_ACCESS_KEY_ID, name).toBeUndefined();
+      expect(job.env.LOCKSTEP_YC_SERVICE_ACCOUNT_ID, name).toBe(`\${{ vars.${variable} }}`);
+      expect(job.permissions["id-token"], name).toBe("write");
     }
   });
 
@@ -106,11 +132,16 @@ describe("workflows", () => {
     expect(Object.keys(monitor.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
     expect(monitor.permissions).toEqual({ contents: "read" });
     const job = monitor.jobs.monitor;
-    expect(job.permissions).toEqual({ contents: "read", issues: "write", actions: "write" });
+    expect(job.permissions).toEqual({
+      contents: "read",
+      issues: "write",
+      actions: "write",
+      "id-token": "write",
+    });
     const steps = job.steps as Yaml[];
     const uses = steps.map((s: Yaml) => s.uses).filter(Boolean);
     expect(uses).toContain("./actions/monitor");
-    const keep = steps.find((s: Yaml) => s.uses === "actions/upload-artifact@v4");
+    const keep = steps.find((s: Yaml) => s.uses?.startsWith("actions/upload-artifact@"));
     expect(keep.if).toBe("always()");
     expect(keep.with.path).toBe(".lockstep/monitor/");
     // the ClickHouse URL carries a password: a secret, never a variable or a literal
@@ -183,7 +214,7 @@ describe("workflows", () => {
     expect(steps.at(-1)!.run).toContain('npx lockstep release "$DIGEST"');
     expect(JSON.stringify(release)).not.toMatch(/secrets\./);
   });
-  it("infra plans every stack on pull requests and applies on main behind a protected environment", async () => {
+  it("infra validates pull requests without an identity, plans main read-only, applies behind a protected environment", async () => {
     const infra = await workflow("infra.yml");
     expect(infra.on.pull_request.paths).toEqual([
       "infra/**",
@@ -193,9 +224,17 @@ describe("workflows", () => {
     expect(infra.on.push).toEqual({ branches: ["main"], paths: infra.on.pull_request.paths });
     expect(infra.permissions).toEqual({ contents: "read" });
     expect(infra.concurrency["cancel-in-progress"]).toBe(false);
-    const { plan, apply } = infra.jobs;
+    const { validate, plan, apply } = infra.jobs;
     for (const job of [plan, apply])
       expect(job.permissions).toEqual({ contents: "read", "id-token": "write" });
+    // the pull request's own code: no OIDC token, no secret, no backend
+    expect(validate.if).toBe("github.event_name == 'pull_request'");
+    expect(validate.permissions).toEqual({ contents: "read" });
+    expect(JSON.stringify(validate)).not.toMatch(/secrets\.|yc-credentials/);
+    expect((validate.steps as { run?: string }[]).map((s) => s.run ?? "").join("\n")).toContain(
+      "init -no-color -backend=false",
+    );
+    expect(plan.if).toBe("github.event_name != 'pull_request' && github.ref == 'refs/heads/main'");
     expect(apply.needs).toBe("plan");
     expect(apply.environment).toBe("infrastructure");
     expect(apply.if).toBe("github.event_name != 'pull_request' && github.ref == 'refs/heads/main'");
@@ -206,7 +245,7 @@ describe("workflows", () => {
     expect(account(apply)).toBe("${{ vars.LOCKSTEP_YC_INFRA_SERVICE_ACCOUNT_ID }}");
     const planScript = (plan.steps as { run?: string }[]).map((s) => s.run ?? "").join("\n");
     expect(planScript).toMatch(/terraform -chdir="\$dir" validate/);
-    expect(planScript).toMatch(/terraform -chdir="\$dir" plan .*-out=plan.tfplan/);
+    expect(planScript).toMatch(/terraform -chdir="\$dir" plan .*-lock=false .*-out=plan.tfplan/);
     expect(planScript).toContain("GITHUB_STEP_SUMMARY");
     expect(planScript).not.toContain("apply");
     expect(infra.env.STACKS.split(" ")).toEqual([

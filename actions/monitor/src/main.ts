@@ -4,6 +4,7 @@ import { EXIT, monitor, type Output } from "@lockstep/cli";
 import { upsertDriftIssue } from "@lockstep/github";
 import { readLock } from "@lockstep/lockfile";
 import { githubContext } from "../../shared/github-context.js";
+import { setUpStoreCredentials } from "../../shared/store-credentials.js";
 
 const MODEL = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
@@ -18,9 +19,12 @@ function count(name: string, value: string): number {
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const { github, dir, runUrl } = githubContext(env);
+    // the store's read-only credentials: the monitor account by workload identity federation
+    await setUpStoreCredentials(env);
     const environment = core.getInput("environment") || "staging";
     const closeAfter = count("close-after", core.getInput("close-after") || "3");
     const retrain = (core.getInput("retrain") || "false") === "true";
+    const cooldownHours = count("retrain-cooldown-hours", core.getInput("retrain-cooldown-hours") || "168");
     const workflow = core.getInput("retrain-workflow") || "train.yml";
     if (!/^[\w.-]+\.ya?ml$/.test(workflow))
       throw new Error(`retrain-workflow must be a workflow file name, got "${workflow}"`);
@@ -87,17 +91,20 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
           summary: printed.join("\n").replace(/\nReport: .*$/m, ""),
           ...(runUrl ? { runUrl } : {}),
         },
-        { closeAfter },
+        { closeAfter, ...(retrain ? { retrain: { cooldownMs: cooldownHours * 3_600_000 } } : {}) },
       );
       if (outcome.action !== "none") {
         issues.push({ model, action: outcome.action, ...outcome.issue });
         core.info(`${model}: drift issue #${outcome.issue?.number} ${outcome.action}`);
       }
-      if (retrain && result.result.status !== "healthy") {
+      if (outcome.retrain?.due) {
         // events made with the workflow's token start no runs; a dispatch does
         await github.dispatchWorkflow(workflow, core.getInput("ref") || "main", { model, environment });
         core.info(`${model}: dispatched ${workflow} to retrain`);
-      }
+      } else if (outcome.retrain)
+        core.notice(
+          `${model}: drifting, but retraining was dispatched within ${cooldownHours} h: next after ${outcome.retrain.after}`,
+        );
     }
     core.setOutput("drifted", drifted.join(","));
     core.setOutput("issues", JSON.stringify(issues));

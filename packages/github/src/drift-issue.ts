@@ -5,16 +5,26 @@ export interface DriftMarker {
   model: string;
   environment: string;
   healthyRuns: number;
+  /** When this drift last dispatched retraining (ISO time). */
+  retrainedAt?: string;
 }
 
-const MARKER = /<!-- lockstep:drift model=([a-z0-9-]+) environment=([a-z0-9-]+) healthy=(\d+) -->/;
+const MARKER =
+  /<!-- lockstep:drift model=([a-z0-9-]+) environment=([a-z0-9-]+) healthy=(\d+)(?: retrained=(\d{4}-\d\d-\d\dT[\d:.]+Z))? -->/;
 
 export const driftMarker = (m: DriftMarker) =>
-  `<!-- lockstep:drift model=${m.model} environment=${m.environment} healthy=${m.healthyRuns} -->`;
+  `<!-- lockstep:drift model=${m.model} environment=${m.environment} healthy=${m.healthyRuns}${m.retrainedAt ? ` retrained=${m.retrainedAt}` : ""} -->`;
 
 export function readDriftMarker(body: string | null | undefined): DriftMarker | undefined {
   const match = MARKER.exec(body ?? "");
-  return match ? { model: match[1]!, environment: match[2]!, healthyRuns: Number(match[3]) } : undefined;
+  return match
+    ? {
+        model: match[1]!,
+        environment: match[2]!,
+        healthyRuns: Number(match[3]),
+        ...(match[4] ? { retrainedAt: match[4] } : {}),
+      }
+    : undefined;
 }
 
 export interface DriftReport {
@@ -31,6 +41,8 @@ export interface DriftReport {
 export interface DriftIssueOutcome {
   action: "opened" | "updated" | "closed" | "unchanged" | "none";
   issue?: { number: number; url: string };
+  /** With `retrain`: whether this run may dispatch retraining (recorded in the marker), or when it may next. */
+  retrain?: { due: true } | { due: false; after: string };
 }
 
 /**
@@ -41,7 +53,12 @@ export interface DriftIssueOutcome {
 export async function upsertDriftIssue(
   github: GitHubClient,
   report: DriftReport,
-  options: { closeAfter?: number; label?: string } = {},
+  options: {
+    closeAfter?: number;
+    label?: string;
+    /** Retraining on drift, at most once per `cooldownMs` per model and environment (traffic shaped to drift cannot spin it). */
+    retrain?: { cooldownMs: number; now?: Date };
+  } = {},
 ): Promise<DriftIssueOutcome> {
   const label = options.label ?? "drift";
   const closeAfter = options.closeAfter ?? 3;
@@ -51,9 +68,25 @@ export async function upsertDriftIssue(
     return marker?.model === report.model && marker.environment === report.environment;
   });
   const title = `${report.status === "degraded" ? "Degraded" : "Drift"}: ${report.model} in ${report.environment}`;
+  const previous = readDriftMarker(existing?.body)?.retrainedAt;
+  let retrain: DriftIssueOutcome["retrain"];
+  let retrainedAt = previous;
+  if (options.retrain && report.status !== "healthy") {
+    const now = options.retrain.now ?? new Date();
+    const next = previous ? Date.parse(previous) + options.retrain.cooldownMs : -Infinity;
+    if (now.getTime() >= next) {
+      retrain = { due: true };
+      retrainedAt = now.toISOString();
+    } else retrain = { due: false, after: new Date(next).toISOString() };
+  }
   const body = (healthyRuns: number, note: string) =>
     [
-      driftMarker({ model: report.model, environment: report.environment, healthyRuns }),
+      driftMarker({
+        model: report.model,
+        environment: report.environment,
+        healthyRuns,
+        ...(retrainedAt ? { retrainedAt } : {}),
+      }),
       note,
       "",
       report.summary.trim(),
@@ -70,10 +103,18 @@ export async function upsertDriftIssue(
     );
     if (existing) {
       const updated = await github.updateIssue(existing.number, { title, body: text });
-      return { action: "updated", issue: { number: updated.number, url: updated.html_url } };
+      return {
+        action: "updated",
+        issue: { number: updated.number, url: updated.html_url },
+        ...(retrain ? { retrain } : {}),
+      };
     }
     const created = await github.createIssue({ title, body: text, labels: [label] });
-    return { action: "opened", issue: { number: created.number, url: created.html_url } };
+    return {
+      action: "opened",
+      issue: { number: created.number, url: created.html_url },
+      ...(retrain ? { retrain } : {}),
+    };
   }
   if (!existing) return { action: "none" };
   const healthy = (readDriftMarker(existing.body)?.healthyRuns ?? 0) + 1;
