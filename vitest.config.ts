@@ -8,6 +8,7 @@ export default defineConfig({
       "actions/test/**/*.test.ts",
       "bench/test/**/*.test.ts",
       "infra/test/**/*.test.ts",
+      "test/**/*.test.ts",
     ],
     testTimeout: 60_000,
     hookTimeout: 60_000,

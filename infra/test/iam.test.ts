@@ -1,4 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import { accountRoles } from "./roles.js";
 import { resources, synthAll, type SynthResult } from "./synth.js";
 
 let result: SynthResult;
@@ -13,37 +14,12 @@ const PRIMITIVE_HOLDERS: Record<string, string> = {
   "lockstep-infra-plan": "viewer",
 };
 
-/** Each account's roles as `role@resource kind`, read from every binding and member synthesized. */
-function rolesByAccount(): Record<string, string[]> {
-  const accounts = new Map<string, string>(); // "${...account_XXXX.id}" reference → account name
-  for (const { value } of resources(result, "yandex_iam_service_account"))
-    accounts.set(value.name, value.name);
-  const byRef = (member: string): string => {
-    // a member is serviceAccount:${yandex_iam_service_account.<component>_account_<hash>.id}
-    const match = /yandex_iam_service_account\.([a-z-]+)_account_/.exec(member);
-    if (!match) throw new Error(`member ${member} is not one of the stack's service accounts`);
-    return `lockstep-${match[1]}`;
-  };
-  const out: Record<string, string[]> = {};
-  const add = (member: string, role: string, on: string) => (out[byRef(member)] ??= []).push(`${role}@${on}`);
-  for (const [type, on] of [
-    ["yandex_storage_bucket_iam_binding", "bucket"],
-    ["yandex_container_registry_iam_binding", "registry"],
-  ] as const)
-    for (const { value } of resources(result, type))
-      for (const m of value.members)
-        // the state bucket apart: only the plan account may read it
-        add(m, value.role, /state_bucket/.test(String(value.bucket)) ? "state-bucket" : on);
-  for (const [type, on] of [
-    ["yandex_kms_symmetric_key_iam_member", "kms-key"],
-    ["yandex_resourcemanager_folder_iam_member", "folder"],
-    ["yandex_iam_service_account_iam_member", "itself"],
-  ] as const)
-    for (const { value } of resources(result, type)) add(value.member, value.role, on);
-  for (const roles of Object.values(out)) roles.sort();
-  expect([...accounts.keys()].sort()).toEqual(Object.keys(out).sort());
-  return out;
-}
+const rolesByAccount = () => {
+  const roles = accountRoles(result);
+  const accounts = resources(result, "yandex_iam_service_account").map(({ value }) => value.name as string);
+  expect(accounts.sort()).toEqual(Object.keys(roles).sort());
+  return roles;
+};
 
 describe("identity", () => {
   it("gives no service account a primitive role", () => {

@@ -1,2 +1,8 @@
 export { closedPort, startFaultyProxy, startS3 } from "./s3-server.js";
-export { startFakeOidc, startIamTokenGate, type FakeOidc } from "./yandex-cloud.js";
+export {
+  startFakeOidc,
+  startIamTokenGate,
+  type FakeFederation,
+  type FakeOidc,
+  type FakeOidcOptions,
+} from "./yandex-cloud.js";

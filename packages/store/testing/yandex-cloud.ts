@@ -26,17 +26,36 @@ export interface FakeOidc {
   close: () => Promise<void>;
 }
 
+/** A workload identity federation as infra/ declares it: trusted audiences, and a subject per account. */
+export interface FakeFederation {
+  audiences: string[];
+  credentials: { subject: string; serviceAccountId: string }[];
+}
+
+export interface FakeOidcOptions {
+  /** The `sub` claim of the job's ID token (default: a push to main under GitHub's default template). */
+  subject?: string;
+  /**
+   * Check exchanges as Yandex Cloud does against this federation: the token's `aud` must be one of
+   * its audiences and a credential must link exactly the token's `sub` to the service account asked
+   * for. Absent: any token this fake issued may act as `serviceAccountId`.
+   */
+  federation?: FakeFederation;
+}
+
 /**
  * GitHub's job ID token endpoint and Yandex Cloud's token exchange, shaped like the real ones:
  * GET ?api-version=2.0&audience=… with the runner's bearer token → {"value": jwt}; POST
  * x-www-form-urlencoded RFC 8693 → {"access_token", "token_type", "expires_in"} or 400
- * {"error", "error_description"}. The exchange trusts only ID tokens this fake issued for
- * `serviceAccountId`.
+ * {"error", "error_description"}. The exchange trusts only ID tokens this fake issued.
  */
-export async function startFakeOidc(serviceAccountId: string): Promise<FakeOidc> {
+export async function startFakeOidc(
+  serviceAccountId: string,
+  options: FakeOidcOptions = {},
+): Promise<FakeOidc> {
   const requestToken = "runner-request-token";
   const iamToken = "t1.fake-iam-token-for-tests";
-  const issued = new Set<string>();
+  const issued = new Map<string, { sub: string; aud: string }>();
   const exchanges: URLSearchParams[] = [];
   const server = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -47,16 +66,16 @@ export async function startFakeOidc(serviceAccountId: string): Promise<FakeOidc>
     if (req.method === "GET" && url.pathname === "/github/idtoken") {
       if (req.headers.authorization !== `Bearer ${requestToken}`)
         return json(401, { message: "Unauthorized" });
+      const claims = {
+        sub: options.subject ?? "repo:acme/models:ref:refs/heads/main",
+        aud: url.searchParams.get("audience") ?? "https://github.com/acme",
+      };
       const jwt = [
         base64url({ alg: "RS256", typ: "JWT" }),
-        base64url({
-          iss: "https://token.actions.githubusercontent.com",
-          sub: "repo:acme/models:ref:refs/heads/main",
-          aud: url.searchParams.get("audience") ?? "https://github.com/acme",
-        }),
+        base64url({ iss: "https://token.actions.githubusercontent.com", ...claims }),
         "signature",
       ].join(".");
-      issued.add(jwt);
+      issued.set(jwt, claims);
       return json(200, { value: jwt });
     }
     if (req.method === "POST" && url.pathname === "/yandex/oauth/token") {
@@ -68,8 +87,17 @@ export async function startFakeOidc(serviceAccountId: string): Promise<FakeOidc>
         return invalid("unsupported grant_type");
       if (form.get("subject_token_type") !== "urn:ietf:params:oauth:token-type:id_token")
         return invalid("unsupported subject_token_type");
-      if (!issued.has(form.get("subject_token") ?? "")) return invalid("subject token is not trusted");
-      if (form.get("audience") !== serviceAccountId)
+      const claims = issued.get(form.get("subject_token") ?? "");
+      if (!claims) return invalid("subject token is not trusted");
+      const federation = options.federation;
+      if (federation) {
+        if (!federation.audiences.includes(claims.aud))
+          return invalid(`audience ${claims.aud} is not trusted`);
+        const linked = federation.credentials.some(
+          (c) => c.subject === claims.sub && c.serviceAccountId === form.get("audience"),
+        );
+        if (!linked) return invalid("no federated credential links this subject to the service account");
+      } else if (form.get("audience") !== serviceAccountId)
         return invalid("no federated credential links this subject to the service account");
       return json(200, { access_token: iamToken, token_type: "Bearer", expires_in: 43200 });
     }
