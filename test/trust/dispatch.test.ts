@@ -1,7 +1,8 @@
 // The GitHub fake checks dispatches as GitHub does, from what .github/workflows declares: a test
 // that dispatches a workflow or inputs the repository does not have fails as it would for real.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GitHubApiError, GitHubClient } from "@lockstep/github";
+import type { GitHubApiError } from "@lockstep/github";
+import { GitHubClient } from "@lockstep/github";
 import { declaredWorkflows, FakeGitHub } from "@lockstep/github/testing";
 import { REVERT_EVENT } from "@lockstep/deploy";
 import { ROOT } from "./workflows.js";

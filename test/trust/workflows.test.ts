@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- workflow YAML is walked freely */
 // The trust policy over every workflow (docs/security.md): who runs what, holding which identity.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
