@@ -9,6 +9,7 @@ import { serve } from "./commands/serve.js";
 import { train } from "./commands/train.js";
 import { verify } from "./commands/verify.js";
 import { monitorCommand } from "./commands/monitor-command.js";
+import { doctorGithub } from "./commands/doctor.js";
 import { runProgram, type RunResult } from "./run-program.js";
 import { VERSION } from "./version.js";
 import { consoleOutput, type Output } from "./output.js";
@@ -192,6 +193,20 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
     .option("--json", "print the outcome as JSON")
     .action(async (digest: string, options) => {
       await release(digest, options, out);
+    });
+
+  program
+    .command("doctor")
+    .description("check what Lockstep's trust model needs of its surroundings")
+    .command("github")
+    .description(
+      "read the repository's settings through the GitHub API (GITHUB_TOKEN) and list what docs/security.md asks that is still open; exit 1 while anything is",
+    )
+    .option("--repo <owner/name>", "the repository (default $GITHUB_REPOSITORY or lockstep.deploy.json's)")
+    .option("--branch <name>", "the default branch (default main)")
+    .option("--json", "print every finding as JSON")
+    .action(async (options) => {
+      state.code = await doctorGithub(options, out);
     });
 
   program

@@ -185,6 +185,18 @@ export class GitHubClient {
     }
   }
 
+  /** One repository resource (`path` under /repos/{o}/{r}); undefined when GitHub answers 404. */
+  async repositoryGet<T>(path: string): Promise<T | undefined> {
+    if (!path.startsWith("/") || path.includes(".."))
+      throw new TypeError(`not a repository path: ${JSON.stringify(path.slice(0, 80))}`);
+    try {
+      return (await this.call<T>("GET", `${this.base}${path}`)).data;
+    } catch (error) {
+      if (error instanceof GitHubApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+
   /** Adds labels (existing ones stay; GitHub creates unknown labels). */
   async addLabels(issueNumber: number, labels: string[]): Promise<void> {
     await this.call("POST", `${this.base}/issues/${issueNumber}/labels`, { labels });

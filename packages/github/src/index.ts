@@ -17,3 +17,9 @@ export {
 } from "./drift-issue.js";
 export { upsertFailureIssue, type FailureReport } from "./failure-issue.js";
 export { postChatMessage, type ChatTarget } from "./chat-notify.js";
+export {
+  repositoryFindings,
+  SECURITY_POLICY,
+  type SettingFinding,
+  type SettingsPolicy,
+} from "./repository-settings.js";

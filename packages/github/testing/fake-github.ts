@@ -58,6 +58,8 @@ export class FakeGitHub {
   readonly issues: FakeIssue[] = [];
   readonly dispatches: { workflow: string; ref: string; inputs: Record<string, string> }[] = [];
   readonly repositoryDispatches: { event_type: string; client_payload: unknown }[] = [];
+  /** Settings resources by path under /repos/{o}/{r} (e.g. "/environments"), as the settings endpoints answer. */
+  readonly settings = new Map<string, unknown>();
   /** Attestation bundles by subject digest ("sha256:<hex>"), as GET /attestations/{digest} lists them. */
   readonly attestations = new Map<string, unknown[]>();
   readonly calls: RecordedCall[] = [];
@@ -239,6 +241,9 @@ export class FakeGitHub {
     }
     const issueAnswer = issueRoutes(this, req.method!, path, url, body);
     if (issueAnswer) return send(res, issueAnswer.status, issueAnswer.body);
+    // repository settings a test sets, answered as GitHub answers them (absent: 404)
+    if (req.method === "GET" && this.settings.has(decodeURIComponent(path)))
+      return send(res, 200, this.settings.get(decodeURIComponent(path)));
     const one = /^\/pulls\/(\d+)$/.exec(path);
     const labels = /^\/issues\/(\d+)\/labels$/.exec(path);
     const pull = this.pulls.find((p) => p.number === Number((one ?? labels)?.[1]));
