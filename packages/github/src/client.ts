@@ -1,3 +1,6 @@
+import { getOctokit } from "@actions/github";
+import { retry } from "@octokit/plugin-retry";
+import { throttling } from "@octokit/plugin-throttling";
 import { GitHubApiError, type GitHubValidationError } from "./errors.js";
 
 export interface GitHubClientOptions {
@@ -9,7 +12,34 @@ export interface GitHubClientOptions {
   userAgent?: string;
   /** Abort each call after this long (default 30 s). */
   timeoutMs?: number;
+  /** Attempts after a transient failure (5xx, network), with Octokit's backoff (default 3). */
+  retries?: number;
+  /** The retry backoff's base, in ms (Octokit's default 1000: waits of 1 s, 4 s, 9 s). */
+  retryBaseMs?: number;
+  /**
+   * Octokit's throttling: writes one at a time a second apart, waits out primary and secondary
+   * rate limits as GitHub asks (retry-after, x-ratelimit-reset) and tries again. Default on, off
+   * for an API on loopback (the local fake, where GitHub's limits do not exist).
+   */
+  throttle?: boolean;
+  /** Where throttling and retries are told about (default: nowhere). */
+  log?: (line: string) => void;
 }
+
+/** Rate-limit waits a call sits out before it fails (GitHub's primary limit, then its secondary ones). */
+export const RATE_LIMIT_RETRIES = 2;
+export const SECONDARY_LIMIT_RETRIES = 1;
+
+const isLoopback = (url: string) =>
+  /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/.test(url);
+
+interface RequestFailure {
+  status: number;
+  response?: { data?: unknown; headers?: Record<string, string | undefined> };
+  message: string;
+}
+const isRequestFailure = (error: unknown): error is RequestFailure =>
+  typeof error === "object" && error !== null && typeof (error as { status?: unknown }).status === "number";
 
 export interface PullRequest {
   number: number;
@@ -48,47 +78,83 @@ export class GitHubClient {
   readonly repo: string;
   private readonly apiUrl: string;
 
+  private readonly octokit: ReturnType<typeof getOctokit>;
+
   constructor(private readonly options: GitHubClientOptions) {
     if (!REPOSITORY.test(options.repository))
       throw new TypeError(`repository must be "owner/name", got ${JSON.stringify(options.repository)}`);
     if (!options.token) throw new TypeError("a GitHub token is required");
     [this.owner, this.repo] = options.repository.split("/") as [string, string];
-    this.apiUrl = (options.apiUrl ?? "https://api.github.com").replace(/\/+$/, "");
+    this.apiUrl = (options.apiUrl || "https://api.github.com").replace(/\/+$/, "");
+    const log = options.log ?? (() => {});
+    const settings = {
+      baseUrl: this.apiUrl,
+      userAgent: options.userAgent ?? "lockstep",
+      retry: {
+        retries: options.retries ?? 3,
+        ...(options.retryBaseMs === undefined ? {} : { retryAfterBaseValue: options.retryBaseMs }),
+      },
+      throttle: {
+        enabled: options.throttle ?? !isLoopback(this.apiUrl),
+        onRateLimit: (after: number, request: { method: string; url: string }, _: unknown, count: number) => {
+          log(
+            `GitHub's rate limit: ${request.method} ${request.url} waits ${after} s (attempt ${count + 1})`,
+          );
+          return count < RATE_LIMIT_RETRIES;
+        },
+        onSecondaryRateLimit: (
+          after: number,
+          request: { method: string; url: string },
+          _: unknown,
+          count: number,
+        ) => {
+          log(`GitHub's secondary rate limit: ${request.method} ${request.url} waits ${after} s`);
+          return count < SECONDARY_LIMIT_RETRIES;
+        },
+      },
+    };
+    this.octokit = getOctokit(options.token, settings as Parameters<typeof getOctokit>[1], retry, throttling);
   }
 
+  /** Every call goes through Octokit (@actions/github) with the retry and throttling plugins. */
   private async call<T>(method: string, path: string, body?: unknown): Promise<{ data: T; link?: string }> {
-    const response = await fetch(`${this.apiUrl}${path}`, {
-      method,
-      headers: {
-        accept: "application/vnd.github+json",
-        authorization: `Bearer ${this.options.token}`,
-        "user-agent": this.options.userAgent ?? "lockstep",
-        "x-github-api-version": "2022-11-28",
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000),
-    });
-    const text = await response.text();
-    let data: unknown;
+    let response: { status: number; data: unknown; headers: Record<string, string | number | undefined> };
     try {
-      data = text ? JSON.parse(text) : undefined;
-    } catch {
-      data = undefined;
-    }
-    if (!response.ok) {
-      const error = (data ?? {}) as { message?: unknown; errors?: unknown };
+      response = await this.octokit.request({
+        method,
+        url: path,
+        headers: { "x-github-api-version": "2022-11-28" },
+        ...(body === undefined ? {} : { data: body }),
+        request: { signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000) },
+      });
+    } catch (error) {
+      if (!isRequestFailure(error)) throw error;
+      const data = error.response?.data;
+      const answer = (typeof data === "object" && data !== null ? data : {}) as {
+        message?: unknown;
+        errors?: unknown;
+      };
+      const statusText =
+        typeof data === "string"
+          ? (/<title>([^<]*)<\/title>|<body>([^<]*)</i.exec(data)?.slice(1).find(Boolean) ?? "")
+          : "";
       throw new GitHubApiError(
-        response.status,
+        error.status,
         method,
         path,
-        typeof error.message === "string" ? error.message : response.statusText || "no message",
-        Array.isArray(error.errors) ? (error.errors as GitHubValidationError[]) : [],
+        typeof answer.message === "string"
+          ? answer.message
+          : statusText.trim() || error.message || "no message",
+        Array.isArray(answer.errors) ? (answer.errors as GitHubValidationError[]) : [],
       );
     }
-    if (data === undefined && text)
+    if (typeof response.data === "string" && response.data !== "")
       throw new GitHubApiError(response.status, method, path, "the answer is not JSON");
-    return { data: data as T, link: response.headers.get("link") ?? undefined };
+    const link = response.headers.link;
+    return {
+      data: (response.data === "" ? undefined : response.data) as T,
+      ...(link ? { link: String(link) } : {}),
+    };
   }
 
   private get base(): string {

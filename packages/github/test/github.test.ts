@@ -11,7 +11,8 @@ let client: GitHubClient;
 beforeEach(async () => {
   github = new FakeGitHub({ owner: "acme", repo: "models", token: TOKEN });
   const apiUrl = await github.start();
-  client = new GitHubClient({ repository: "acme/models", token: TOKEN, apiUrl });
+  // Octokit's retries, with a 1 ms backoff base so a test does not sit out GitHub's seconds
+  client = new GitHubClient({ repository: "acme/models", token: TOKEN, apiUrl, retryBaseMs: 1 });
 });
 afterEach(() => github.stop());
 
@@ -89,12 +90,40 @@ describe("upsertPullRequest", () => {
     [401, "Bad credentials", /401: Bad credentials — the token is missing/],
     [500, "Server Error", /500: Server Error/],
   ])("fails with a clear message on %i", async (status, message, expected) => {
-    github.failNext("POST", /\/pulls$/, status, message);
+    // a 5xx is retried (three times): it fails only when it persists
+    for (let i = 0; i < (status >= 500 ? 4 : 1); i++) github.failNext("POST", /\/pulls$/, status, message);
     const error = await upsertPullRequest(client, content(), "main").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(GitHubApiError);
     expect((error as GitHubApiError).status).toBe(status);
     expect((error as Error).message).toMatch(expected);
     expect((error as Error).message).not.toContain(TOKEN);
+  });
+
+  it("retries a transient failure and a secondary rate limit, waits out the primary one, as GitHub documents", async () => {
+    github.failNext("POST", /\/pulls$/, 502, "Bad Gateway");
+    expect((await upsertPullRequest(client, content(), "main")).action).toBe("created");
+    expect(github.calls.filter((c) => c.method === "POST" && c.path.endsWith("/pulls"))).toHaveLength(2);
+    // rate limits are Octokit throttling's: waits as retry-after / x-ratelimit-reset say, then tries again
+    const waits: string[] = [];
+    const throttled = new GitHubClient({
+      repository: "acme/models",
+      token: TOKEN,
+      apiUrl: github.url,
+      throttle: true,
+      log: (line) => waits.push(line),
+    });
+    github.secondaryLimitNext("PATCH", /\/pulls\/1$/, 1);
+    expect((await throttled.updatePullRequest(1, { body: "again" })).body).toBe("again");
+    github.rateLimitNext("GET", /\/pulls$/, 1);
+    expect(await throttled.openPullRequests("lockstep/co2-forecast/production")).toHaveLength(1);
+    expect(waits).toEqual([
+      expect.stringMatching(/^GitHub's secondary rate limit: PATCH .*\/pulls\/1 waits 1 s$/),
+      expect.stringMatching(/^GitHub's rate limit: GET .*\/pulls.* waits \d s \(attempt 1\)$/),
+    ]);
+    // a 404 or 422 is an answer, never retried
+    github.failNext("PATCH", /\/pulls\/1$/, 404, "Not Found");
+    await expect(client.updatePullRequest(1, { body: "x" })).rejects.toMatchObject({ status: 404 });
+    expect(github.calls.filter((c) => c.method === "PATCH")).toHaveLength(3);
   });
 
   it("reports GitHub's validation errors (422) in the message", async () => {
@@ -126,6 +155,7 @@ describe("upsertPullRequest", () => {
         repository: "acme/models",
         token: TOKEN,
         apiUrl: `http://127.0.0.1:${port}`,
+        retryBaseMs: 1,
       });
       await expect(behind.openPullRequests("x")).rejects.toThrow(
         /GET \/repos\/acme\/models\/pulls.* answered 502: Bad Gateway/,

@@ -64,7 +64,13 @@ export class FakeGitHub {
   readonly attestations = new Map<string, unknown[]>();
   readonly calls: RecordedCall[] = [];
   private server: Server | undefined;
-  private failures: { method: string; path: RegExp; status: number; body: unknown }[] = [];
+  private failures: {
+    method: string;
+    path: RegExp;
+    status: number;
+    body: unknown;
+    headers: Record<string, string>;
+  }[] = [];
   url = "";
 
   constructor(private readonly options: FakeGitHubOptions) {}
@@ -97,13 +103,42 @@ export class FakeGitHub {
   }
 
   /** The next call matching method and path gets this status and body instead (once). */
-  failNext(method: string, path: RegExp, status: number, message: string, errors?: unknown[]): void {
+  failNext(
+    method: string,
+    path: RegExp,
+    status: number,
+    message: string,
+    errors?: unknown[],
+    headers: Record<string, string> = {},
+  ): void {
     this.failures.push({
       method,
       path,
       status,
       body: { message, ...(errors ? { errors } : {}), documentation_url: DOCS, status: String(status) },
+      headers,
     });
+  }
+
+  /** GitHub's primary rate limit on the next matching call: 403, x-ratelimit-remaining 0 and a reset time. */
+  rateLimitNext(method: string, path: RegExp, resetInSeconds = 1): void {
+    this.failNext(method, path, 403, "API rate limit exceeded for installation.", undefined, {
+      "x-ratelimit-limit": "5000",
+      "x-ratelimit-remaining": "0",
+      "x-ratelimit-reset": String(Math.ceil(Date.now() / 1000) + resetInSeconds),
+    });
+  }
+
+  /** A secondary rate limit on the next matching call: 403 with retry-after, as GitHub sends it. */
+  secondaryLimitNext(method: string, path: RegExp, retryAfterSeconds = 1): void {
+    this.failNext(
+      method,
+      path,
+      403,
+      "You have exceeded a secondary rate limit. Please wait a few minutes before you try again.",
+      undefined,
+      { "retry-after": String(retryAfterSeconds) },
+    );
   }
 
   async start(): Promise<string> {
@@ -159,7 +194,7 @@ export class FakeGitHub {
     const failure = this.failures.findIndex((f) => f.method === req.method && f.path.test(url.pathname));
     if (failure >= 0) {
       const [f] = this.failures.splice(failure, 1);
-      return send(res, f!.status, f!.body);
+      return send(res, f!.status, f!.body, f!.headers);
     }
     const { owner, repo } = this.options;
     const prefix = `/repos/${owner}/${repo}`;
