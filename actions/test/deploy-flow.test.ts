@@ -156,6 +156,8 @@ describe("train → propose → promote → revert, against the GitHub API fake"
       "argocd/envs/staging/co2-forecast/configmap-pin.yaml",
       "argocd/envs/staging/co2-forecast/cronjob-monitor.yaml",
       "argocd/envs/staging/co2-forecast/rollout.yaml",
+      "argocd/previews/co2-forecast/configmap-pin.yaml",
+      "argocd/previews/co2-forecast/rollout.yaml",
       "models.lock.json",
     ]);
     const restored = parseLock(await git(clone, "show", `origin/${outcome.branch}:models.lock.json`));
@@ -227,6 +229,9 @@ describe("train → propose → promote → revert, against the GitHub API fake"
       "argocd/envs/staging/co2-forecast/rollout.yaml",
       "argocd/envs/staging/fish-classifier/cronjob-monitor.yaml",
       "argocd/envs/staging/fish-classifier/rollout.yaml",
+      "argocd/previews/btc-signal/rollout.yaml",
+      "argocd/previews/co2-forecast/rollout.yaml",
+      "argocd/previews/fish-classifier/rollout.yaml",
       "lockstep.deploy.json",
     ]);
     const config = await git(clone, "show", `origin/${branch}:lockstep.deploy.json`);

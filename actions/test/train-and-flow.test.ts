@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -166,26 +167,66 @@ describe("train → propose → verify, end to end (co2-forecast)", () => {
       store,
     });
     expect(trained.code, trained.stdout).toBe(0);
+    // the artifact as a file, for the attestation step: its bytes are the pinned sha256
+    const artifact = await readFile(trained.outputs["artifact-path"]!);
+    expect(createHash("sha256").update(artifact).digest("hex")).toBe(trained.outputs.sha256);
+    // what actions/attest-build-provenance records for it on GitHub (SLSA provenance, this workflow)
+    github.addAttestation({
+      _type: "https://in-toto.io/Statement/v1",
+      subject: [{ name: `${trained.outputs.sha256}.onnx`, digest: { sha256: trained.outputs.sha256! } }],
+      predicateType: "https://slsa.dev/provenance/v1",
+      predicate: {
+        buildDefinition: {
+          externalParameters: {
+            workflow: {
+              ref: "refs/heads/main",
+              repository: "https://github.com/acme/models",
+              path: ".github/workflows/train.yml",
+            },
+          },
+        },
+        runDetails: {
+          metadata: { invocationId: "https://github.com/acme/models/actions/runs/42/attempts/1" },
+        },
+      },
+    });
+    const attestation = "https://github.com/acme/models/attestations/4242";
     const proposed = await runAction(propose, work, clone, github, {
       candidate: trained.outputs["candidate-path"]!,
       report: trained.outputs["report-path"]!,
       token: TOKEN,
+      attestation,
     });
     expect(proposed.code, proposed.stdout).toBe(0);
     const pull = github.pulls.find((p) => String(p.number) === proposed.outputs["pull-request-number"])!;
     expect(pull.title).toMatch(/^co2-forecast \(production\): first pin, v1, mape_h12 [\d.]+$/);
     expect(stable(pull.body!)).toMatchSnapshot();
 
-    // what verify-models.yml runs on the pull request: a fresh checkout of its head
-    const head = join(work, "pull-request-head");
-    await git(work, "clone", "-q", "--branch", proposed.outputs.branch!, origin, head);
-    const lock = parseLock(await readFile(join(head, "models.lock.json"), "utf8"));
+    // what verify-models.yml runs on the pull request: a checkout of the base, the head read as data
+    const checkout = join(work, "pull-request-base");
+    await git(work, "clone", "-q", "--branch", "main", origin, checkout);
+    const head = proposed.outputs.commit!;
+    const lock = parseLock(
+      await git(checkout, "show", `origin/${proposed.outputs.branch!}:models.lock.json`),
+    );
     expect(lock.models["co2-forecast"]!.pins.production!.sha256).toBe(trained.outputs.sha256);
-    const verified = await runAction(verify, work, head, undefined, { base });
+    expect(lock.models["co2-forecast"]!.pins.production!.source.attestation).toBe(attestation);
+    // this repository deploys nothing (no lockstep.deploy.json): the pin's own store is read
+    const verified = await runAction(
+      verify,
+      work,
+      checkout,
+      github,
+      { base, head, deployed: "false" },
+      { GITHUB_TOKEN: TOKEN },
+    );
     expect(verified.code, verified.stdout).toBe(0);
     expect(verified.outputs).toMatchObject({ ok: "true", verified: "1", failed: "0" });
     expect(verified.summary).toMatch(
       /\| co2-forecast \| production \| 1 \| reproduction \| ✅ \| 14 metrics re-computed .*byte-identical/,
+    );
+    expect(verified.summary).toMatch(
+      /\| co2-forecast \| production \| 1 \| attestation \| ✅ \| built by \.github\/workflows\/train\.yml@refs\/heads\/main in acme\/models/,
     );
   }, 120_000);
 });

@@ -315,7 +315,9 @@ describe("the verify-models action (bundled, run as the runner runs it)", () => 
         /\| attestation \| ✅ \| built by \.github\/workflows\/train\.yml@refs\/heads\/main in acme\/models, https:\/\/github.com\/acme\/models\/actions\/runs\/42/,
       );
       expect(
-        github.calls.some((c) => c.path.startsWith(`/repos/acme/models/attestations/sha256:${pin.sha256}`)),
+        github.calls.some((c) =>
+          decodeURIComponent(c.path).startsWith(`/repos/acme/models/attestations/sha256:${pin.sha256}`),
+        ),
       ).toBe(true);
     } finally {
       await github.stop();

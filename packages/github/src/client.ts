@@ -242,7 +242,8 @@ export class GitHubClient {
     try {
       const { data } = await this.call<{ attestations?: { bundle?: AttestationBundle }[] }>(
         "GET",
-        `${this.base}/attestations/sha256:${sha256}?per_page=100`,
+        // the colon encoded: Octokit reads `:name` in a URL as a parameter to fill in
+        `${this.base}/attestations/sha256%3A${sha256}?per_page=100`,
       );
       return (data?.attestations ?? []).flatMap((a) => (a.bundle ? [a.bundle] : []));
     } catch (error) {
