@@ -210,6 +210,16 @@ function isolationIssues(config: DeployConfig): ConfigIssue[] {
       });
   };
   endpoint(config.previews?.store?.endpoint, "/previews/store/endpoint");
+  // the canary analysis trusts what this answers: Prometheus in the cluster, or over HTTPS
+  const prometheus = config.cluster?.prometheusAddress;
+  if (prometheus !== undefined) {
+    const host = URL.canParse(prometheus) ? new URL(prometheus).hostname : "";
+    if (!prometheus.startsWith("https://") && !/\.svc(\.cluster\.local)?$/.test(host))
+      issues.push({
+        pointer: "/cluster/prometheusAddress",
+        message: `"${prometheus}" is neither a cluster Service (<name>.<namespace>.svc) nor HTTPS: the canary analysis would trust an answer from outside the cluster in the clear`,
+      });
+  }
   const platform = new Map<string, string>([
     [config.argocd?.namespace ?? "argocd", "Argo CD's namespace"],
     [config.cluster?.ingressNamespace ?? "ingress-nginx", "the ingress controller's namespace"],

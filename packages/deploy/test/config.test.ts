@@ -128,6 +128,7 @@ describe("deployment config", () => {
     const issues = issuesOf(
       configWith((c) => {
         c.environments.staging.store.endpoint = "http://storage.yandexcloud.net";
+        c.cluster.prometheusAddress = "http://prometheus.example.com:9090";
         c.previews.store = { uri: "s3://lockstep-artifacts/models", endpoint: "http://evil.example.com" };
         c.environments.production.namespace = "lockstep-pr-7";
         c.environments.qa = {
