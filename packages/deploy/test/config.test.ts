@@ -144,6 +144,10 @@ describe("deployment config", () => {
         message: expect.stringContaining('"http://evil.example.com" is not HTTPS'),
       },
       {
+        pointer: "/cluster/prometheusAddress",
+        message: expect.stringContaining("neither a cluster Service"),
+      },
+      {
         pointer: "/environments/staging/store/endpoint",
         message: expect.stringContaining("http:// is for loopback only"),
       },
