@@ -3,7 +3,7 @@ import { mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FakeGitHub } from "@lockstep/github/testing";
+import { FakeGitHub, provenanceStatement } from "@lockstep/github/testing";
 import { parseLock } from "@lockstep/lockfile";
 import { co2Forecast } from "@lockstep/models";
 import { parseCandidate } from "@lockstep/proposal";
@@ -171,25 +171,7 @@ describe("train → propose → verify, end to end (co2-forecast)", () => {
     const artifact = await readFile(trained.outputs["artifact-path"]!);
     expect(createHash("sha256").update(artifact).digest("hex")).toBe(trained.outputs.sha256);
     // what actions/attest-build-provenance records for it on GitHub (SLSA provenance, this workflow)
-    github.addAttestation({
-      _type: "https://in-toto.io/Statement/v1",
-      subject: [{ name: `${trained.outputs.sha256}.onnx`, digest: { sha256: trained.outputs.sha256! } }],
-      predicateType: "https://slsa.dev/provenance/v1",
-      predicate: {
-        buildDefinition: {
-          externalParameters: {
-            workflow: {
-              ref: "refs/heads/main",
-              repository: "https://github.com/acme/models",
-              path: ".github/workflows/train.yml",
-            },
-          },
-        },
-        runDetails: {
-          metadata: { invocationId: "https://github.com/acme/models/actions/runs/42/attempts/1" },
-        },
-      },
-    });
+    github.addAttestation(provenanceStatement(trained.outputs.sha256!));
     const attestation = "https://github.com/acme/models/attestations/4242";
     const proposed = await runAction(propose, work, clone, github, {
       candidate: trained.outputs["candidate-path"]!,

@@ -8,7 +8,7 @@ import { co2Forecast } from "@lockstep/models";
 import { cardMetadata, readCard, withMetadata } from "@lockstep/onnx";
 import { fetchArtifact, openStore } from "@lockstep/store";
 import { startS3 } from "@lockstep/store/testing";
-import { FakeGitHub } from "@lockstep/github/testing";
+import { FakeGitHub, provenanceStatement } from "@lockstep/github/testing";
 import { buildActions } from "../scripts/build.js";
 import { booleanInput } from "../verify-models/src/main.js";
 import { exec, git, repository, runAction } from "./runner.js";
@@ -248,25 +248,7 @@ describe("the verify-models action (bundled, run as the runner runs it)", () => 
     const github = new FakeGitHub({ owner: "acme", repo: "models", token: "t0ken" });
     await github.start();
     const pin = pinned();
-    const statement = (workflow: string) => ({
-      _type: "https://in-toto.io/Statement/v1",
-      subject: [{ name: `${pin.sha256}.onnx`, digest: { sha256: pin.sha256 } }],
-      predicateType: "https://slsa.dev/provenance/v1",
-      predicate: {
-        buildDefinition: {
-          externalParameters: {
-            workflow: {
-              ref: "refs/heads/main",
-              repository: "https://github.com/acme/models",
-              path: workflow,
-            },
-          },
-        },
-        runDetails: {
-          metadata: { invocationId: "https://github.com/acme/models/actions/runs/42/attempts/1" },
-        },
-      },
-    });
+    const statement = (workflow: string) => provenanceStatement(pin.sha256, { workflow });
     const attested = (l: LockFile) => {
       l.models["co2-forecast"]!.pins.production!.source.attestation =
         "https://github.com/acme/models/attestations/9";

@@ -113,81 +113,79 @@ function pullRequests(config: DeployConfig) {
 
 const retry = { limit: 10, backoff: { duration: "10s", factor: 2, maxDuration: "5m" } };
 
-/** Each preview's namespace, made from the configured revision's folder (never the pull request's). */
-export function previewNamespaceApplicationSet(config: DeployConfig): ApplicationSet {
+type TemplateSpec = NonNullable<ConstructorParameters<typeof ApplicationSet>[0]>["spec"]["template"]["spec"];
+
+/** One Application per open model-bump pull request, named `preview-<number><suffix>`, in its namespace. */
+function perPullRequest(
+  config: DeployConfig,
+  name: string,
+  suffix: string,
+  spec: Omit<TemplateSpec, "destination">,
+): ApplicationSet {
   return new ApplicationSet({
-    metadata: { name: "lockstep-preview-namespaces", namespace: argocdNamespace(config), labels },
+    metadata: { name, namespace: argocdNamespace(config), labels },
     spec: {
       goTemplate: true,
       goTemplateOptions: ["missingkey=error"],
       generators: pullRequests(config),
       template: {
         metadata: {
-          name: "preview-{{.number}}-namespace",
+          name: `preview-{{.number}}${suffix}`,
           labels: { ...labels, "lockstep.dev/preview": "{{.number}}" },
           finalizers: ["resources-finalizer.argocd.argoproj.io"],
         },
         spec: {
-          project: PREVIEW_NAMESPACES_PROJECT,
-          source: {
-            repoURL: config.repository.url,
-            targetRevision: config.repository.revision ?? "main",
-            path: previewNamespacePath(),
-            kustomize: {
-              patches: [
-                {
-                  target: { kind: "Namespace", name: PREVIEW_NAMESPACE_PLACEHOLDER },
-                  patch: `- op: replace\n  path: /metadata/name\n  value: "${PREVIEW_NAMESPACE_PREFIX}{{.number}}"\n`,
-                },
-              ],
-            },
-          },
+          ...spec,
           destination: { server: IN_CLUSTER, namespace: `${PREVIEW_NAMESPACE_PREFIX}{{.number}}` },
-          syncPolicy: { automated: { prune: true, selfHeal: true }, retry },
         },
       },
     },
   });
 }
 
+/** Each preview's namespace, made from the configured revision's folder (never the pull request's). */
+export function previewNamespaceApplicationSet(config: DeployConfig): ApplicationSet {
+  return perPullRequest(config, "lockstep-preview-namespaces", "-namespace", {
+    project: PREVIEW_NAMESPACES_PROJECT,
+    source: {
+      repoURL: config.repository.url,
+      targetRevision: config.repository.revision ?? "main",
+      path: previewNamespacePath(),
+      kustomize: {
+        patches: [
+          {
+            target: { kind: "Namespace", name: PREVIEW_NAMESPACE_PLACEHOLDER },
+            patch: `- op: replace\n  path: /metadata/name\n  value: "${PREVIEW_NAMESPACE_PREFIX}{{.number}}"\n`,
+          },
+        ],
+      },
+    },
+    syncPolicy: { automated: { prune: true, selfHeal: true }, retry },
+  });
+}
+
 /** Each open model-bump pull request's head, in its own namespace, gone when the pull request closes. */
 export function previewApplicationSet(config: DeployConfig): ApplicationSet {
-  return new ApplicationSet({
-    metadata: { name: "lockstep-previews", namespace: argocdNamespace(config), labels },
-    spec: {
-      goTemplate: true,
-      goTemplateOptions: ["missingkey=error"],
-      generators: pullRequests(config),
-      template: {
-        metadata: {
-          name: "preview-{{.number}}",
-          labels: { ...labels, "lockstep.dev/preview": "{{.number}}" },
-          finalizers: ["resources-finalizer.argocd.argoproj.io"],
-        },
-        spec: {
-          project: PREVIEW_PROJECT,
-          source: {
-            repoURL: config.repository.url,
-            targetRevision: "{{.head_sha}}",
-            path: `${PREVIEWS_DIR}/{{ index (splitList "/" .branch) 1 }}`,
-            kustomize: {
-              patches: [
-                {
-                  target: { kind: "Ingress" },
-                  patch: `- op: replace\n  path: /spec/rules/0/host\n  value: "{{.branch_slug}}.${config.previews!.domain}"\n`,
-                },
-              ],
-            },
+  return perPullRequest(config, "lockstep-previews", "", {
+    project: PREVIEW_PROJECT,
+    source: {
+      repoURL: config.repository.url,
+      targetRevision: "{{.head_sha}}",
+      path: `${PREVIEWS_DIR}/{{ index (splitList "/" .branch) 1 }}`,
+      kustomize: {
+        patches: [
+          {
+            target: { kind: "Ingress" },
+            patch: `- op: replace\n  path: /spec/rules/0/host\n  value: "{{.branch_slug}}.${config.previews!.domain}"\n`,
           },
-          destination: { server: IN_CLUSTER, namespace: `${PREVIEW_NAMESPACE_PREFIX}{{.number}}` },
-          syncPolicy: {
-            automated: { prune: true, selfHeal: true },
-            // the namespace is the other Application's: wait for it, never create it; never take another's object
-            syncOptions: ["CreateNamespace=false", "FailOnSharedResource=true"],
-            retry,
-          },
-        },
+        ],
       },
+    },
+    syncPolicy: {
+      automated: { prune: true, selfHeal: true },
+      // the namespace is the other Application's: wait for it, never create it; never take another's object
+      syncOptions: ["CreateNamespace=false", "FailOnSharedResource=true"],
+      retry,
     },
   });
 }
