@@ -4,6 +4,7 @@ import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import * as core from "@actions/core";
 import { revisionExists, verify, type Output } from "@lockstep/cli";
+import { remoteAuthEnvironment } from "@lockstep/proposal";
 import { verificationSummary, verificationTable } from "@lockstep/verify";
 import { booleanInput } from "../../shared/inputs.js";
 import { setUpStoreCredentials } from "../../shared/store-credentials.js";
@@ -18,7 +19,9 @@ async function ensureRevision(cwd: string, revision: string, what: "base" | "hea
     throw new Error(`${what} ${JSON.stringify(revision.slice(0, 80))} is not a git revision`);
   if (await revisionExists(cwd, revision)) return;
   core.info(`fetching ${revision} from origin`);
-  await exec("git", ["fetch", "--no-tags", "--depth=1", "origin", revision], { cwd }).catch(
+  // the checkout keeps no token: a private repository's fetch takes GITHUB_TOKEN from the environment
+  const env = { ...process.env, ...remoteAuthEnvironment(process.env) };
+  await exec("git", ["fetch", "--no-tags", "--depth=1", "origin", revision], { cwd, env }).catch(
     (error: { stderr?: string }) => {
       throw new Error(
         `cannot fetch the ${what} revision ${revision}: ${error.stderr?.trim() || "git fetch failed"}`,
