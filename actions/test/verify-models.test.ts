@@ -204,7 +204,11 @@ describe("the verify-models action (bundled, run as the runner runs it)", () => 
       const prBase = await git(repo, "rev-parse", "HEAD");
       // the head pins the trained artifact and, as an attacker would, "fixes" the verifier to pass
       await git(repo, "checkout", "-q", "-b", "attack");
-      await writeFile(join(repo, "models.lock.json"), JSON.stringify(lock, null, 2));
+      // pinned where production's pods read it (lock validate --strict holds the head to its stores)
+      const headLock = structuredClone(lock);
+      const headPin = headLock.models["co2-forecast"]!.pins.production!;
+      headPin.uri = `${pods.uri}/sha256/${headPin.sha256}`;
+      await writeFile(join(repo, "models.lock.json"), JSON.stringify(headLock, null, 2));
       await mkdir(join(repo, "packages/verify/src"), { recursive: true });
       await writeFile(
         join(repo, "packages/verify/src/verify-pin.ts"),
@@ -239,6 +243,26 @@ describe("the verify-models action (bundled, run as the runner runs it)", () => 
       expect(present.code, present.stdout).toBe(0);
       expect(present.summary).toContain(`| artifact | ✅ | fetched ${where}, SHA-256 verified |`);
       expect(await readFile(join(repo, "models.lock.json"), "utf8").catch(() => "absent")).toBe("absent");
+
+      // a head whose pin names a file outside every configured store fails before anything is read
+      await git(repo, "checkout", "-q", "-b", "outside", head);
+      headPin.uri = `file://x/sha256/${headPin.sha256}`;
+      await writeFile(join(repo, "models.lock.json"), JSON.stringify(headLock, null, 2));
+      await git(repo, "commit", "-q", "-am", "pin a file");
+      const outside = await git(repo, "rev-parse", "HEAD");
+      await git(repo, "checkout", "-q", prBase);
+      const refused = await runAction(
+        action,
+        work,
+        repo,
+        undefined,
+        { ...inputs, head: outside },
+        credentials,
+      );
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toMatch(
+        /::error::the head's models.lock.json is not valid under --strict:.*\/models\/co2-forecast\/pins\/production\/uri: file:\/\/x\/sha256\/[0-9a-f]{64} is not <store>\/sha256\//,
+      );
     } finally {
       await s3.close();
     }

@@ -3,7 +3,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import * as core from "@actions/core";
-import { revisionExists, verify, type Output } from "@lockstep/cli";
+import { lockValidate, revisionExists, verify, type Output } from "@lockstep/cli";
 import { remoteAuthEnvironment } from "@lockstep/proposal";
 import { verificationSummary, verificationTable } from "@lockstep/verify";
 import { booleanInput } from "../../shared/inputs.js";
@@ -67,6 +67,13 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       warn: core.warning,
       error: core.error,
     };
+    // the head's lock as `lock validate --strict` sees it: every pin an object of a configured store
+    if (head && deployed) {
+      const problems: string[] = [];
+      const strict = { ...out, result: () => {}, error: (line: string) => problems.push(line) };
+      if ((await lockValidate(`git:${head}`, { strict: true }, strict)) !== 0)
+        throw new Error(`the head's models.lock.json is not valid under --strict:\n${problems.join("\n")}`);
+    }
     const { results } = await core.group("verify", () =>
       verify(
         `git:${base}`,

@@ -6,3 +6,4 @@ export { verify, type VerifyCommandOptions } from "./commands/verify.js";
 export { revisionExists } from "./git.js";
 export { parseParamsJson } from "./params.js";
 export { monitor, parseSince, type MonitorCommandOptions } from "./commands/monitor.js";
+export { lockValidate } from "./commands/lock.js";
