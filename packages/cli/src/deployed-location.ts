@@ -52,11 +52,33 @@ export function storeEnvironment(store: StoreConfig, env: NodeJS.ProcessEnv): No
 const sameStore = (a: StoreConfig, b: StoreConfig) =>
   a.uri === b.uri && (a.endpoint ?? "") === (b.endpoint ?? "") && (a.region ?? "") === (b.region ?? "");
 
+/** The store endpoints a config names (`default` for the SDK's own): where credentials may be sent. */
+const endpoints = (config: DeployConfig) =>
+  new Set(Object.values(config.environments).map((e) => e.store.endpoint ?? "default"));
+
 /**
- * Points every pin `after` adds or changes at the object its environment's pods will load
- * (`<environment store>/sha256/<sha256>` in the deployment config that ships with the lock), so
- * verification reads those bytes, not whatever the pin's own `uri` names. A pin whose environment
- * no config deploys, or whose store the same change moves (the base deploys it elsewhere), is refused.
+ * The stores a lock may name: the trusted config's (the base's), and the head's where it moves a
+ * store within an endpoint the base already names.
+ */
+export function trustedStores(head: DeployConfig | undefined, base: DeployConfig | undefined): string[] {
+  const trusted = base ?? head;
+  if (!trusted) return [];
+  const known = endpoints(trusted);
+  return [
+    ...Object.values(trusted.environments).map((e) => e.store.uri),
+    ...Object.values(head?.environments ?? {})
+      .filter((e) => known.has(e.store.endpoint ?? "default"))
+      .map((e) => e.store.uri),
+  ];
+}
+
+/**
+ * Points every pin `after` adds or changes, and every pin of an environment whose store the head
+ * moves, at the object its environment's pods will load (`<environment store>/sha256/<sha256>`
+ * in the head's deployment config), so verification reads those bytes, not whatever the pin's own
+ * `uri` names. The base's config is the one trusted (a pull request's cannot widen it): a pin of
+ * an environment the base does not deploy, or whose store sits at an endpoint the base never
+ * names, is refused without a request, so no credential goes where the head points.
  */
 export function relocateToDeployed(
   before: LockFile,
@@ -67,15 +89,28 @@ export function relocateToDeployed(
   const lock = structuredClone(after);
   const refused: PinVerification[] = [];
   const where: Relocation["where"] = new Map();
-  for (const change of diffLock(before, after)) {
-    if (!change.after) continue;
-    const { model, environment } = change;
+  const known = baseConfig ? endpoints(baseConfig) : undefined;
+  const moved = new Set(
+    Object.entries(config?.environments ?? {})
+      .filter(([name, env]) => {
+        const was = baseConfig?.environments[name];
+        return was !== undefined && !sameStore(was.store, env.store);
+      })
+      .map(([name]) => name),
+  );
+  const changed = new Map(diffLock(before, after).map((c) => [`${c.model}/${c.environment}`, c.after]));
+  for (const [model, entry] of Object.entries(after.models))
+    for (const [environment, pin] of Object.entries(entry.pins))
+      if (moved.has(environment)) changed.set(`${model}/${environment}`, pin);
+  for (const [key, pin] of changed) {
+    if (!pin) continue;
+    const [model, environment] = key.split("/") as [string, string];
     const refuse = (detail: string) => {
       refused.push({
         model,
         environment,
-        version: change.after!.version,
-        sha256: change.after!.sha256,
+        version: pin.version,
+        sha256: pin.sha256,
         ok: false,
         checks: [{ name: "location", ok: false, detail }],
       });
@@ -88,16 +123,21 @@ export function relocateToDeployed(
       );
       continue;
     }
-    const was = baseConfig?.environments[environment];
-    if (was && !sameStore(was.store, env.store)) {
+    if (baseConfig && !baseConfig.environments[environment]) {
       refuse(
-        `this change also moves ${environment}'s store (${was.store.uri} at ${was.store.endpoint ?? "the default endpoint"} → ${env.store.uri} at ${env.store.endpoint ?? "the default endpoint"}): move the store in a pull request of its own, then pin`,
+        `the base deploys no environment "${environment}": add the environment in a change of its own, then pin (verification sends credentials only to stores the base names)`,
       );
       continue;
     }
-    const uri = deployedArtifactUri(env.store.uri, change.after.sha256);
-    lock.models[model]!.pins[environment] = { ...change.after, uri };
-    where.set(`${model}/${environment}`, { uri, store: env.store });
+    if (known && !known.has(env.store.endpoint ?? "default")) {
+      refuse(
+        `${environment}'s store endpoint ${env.store.endpoint ?? "(the default)"} is not one the base names: verification sends no credentials there (a new endpoint is an administrator's change, reviewed on its own)`,
+      );
+      continue;
+    }
+    const uri = deployedArtifactUri(env.store.uri, pin.sha256);
+    lock.models[model]!.pins[environment] = { ...pin, uri };
+    where.set(key, { uri, store: env.store });
   }
   return { lock, refused, where };
 }

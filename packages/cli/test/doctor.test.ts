@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeGitHub } from "@lockstep/github/testing";
 import { run } from "../src/index.js";
@@ -13,16 +15,8 @@ beforeAll(async () => {
 });
 afterAll(() => github.stop());
 
-const codeowners = [
-  "/.github/ @acme/maintainers",
-  "/actions/ @acme/maintainers",
-  "/packages/verify/ @acme/maintainers",
-  "/packages/deploy/ @acme/maintainers",
-  "/packages/lockfile/ @acme/maintainers",
-  "/packages/cli/ @acme/maintainers",
-  "/lockstep.deploy.json @acme/maintainers",
-  "/argocd/bootstrap/ @acme/maintainers",
-].join("\n");
+// the repository's own CODEOWNERS must satisfy the doctor
+const codeowners = readFileSync(join(import.meta.dirname, "../../../.github/CODEOWNERS"), "utf8");
 
 /** Everything docs/security.md asks, in the shapes GitHub's settings endpoints answer. */
 function applyEverything(): void {
@@ -103,7 +97,9 @@ describe("lockstep doctor github", () => {
       "fork pull requests wait for approval",
     ])
       expect(text).toMatch(new RegExp(`OPEN +${name}`));
-    expect(text).toMatch(/- OIDC subject template: gh api -X PUT .*include_claim_keys\[\]=job_workflow_ref/);
+    expect(text).toMatch(
+      /- OIDC subject template: gh api -X PUT .*-F use_default=false .*include_claim_keys\[\]=job_workflow_ref/,
+    );
     expect(text).toMatch(/acme\/models: 9 of 9 settings open/);
   });
 
@@ -114,6 +110,11 @@ describe("lockstep doctor github", () => {
     expect(JSON.parse(out.text())).toMatchObject({ repository: "acme/models", ok: true });
 
     github.settings.set("/actions/oidc/customization/sub", { use_default: true });
+    // a CODEOWNERS that leaves the verifier and the lockfile to anyone
+    github.settings.set("/contents/.github/CODEOWNERS", {
+      encoding: "base64",
+      content: Buffer.from("/.github/ @a\n/actions/ @a\n/packages/deploy/ @a\n").toString("base64"),
+    });
     github.settings.set("/environments/infrastructure/deployment-branch-policies", {
       total_count: 2,
       branch_policies: [{ name: "main" }, { name: "release/*" }],
@@ -122,7 +123,10 @@ describe("lockstep doctor github", () => {
     expect(await doctorGithub({ repo: "acme/models" }, drift, env)).toBe(1);
     expect(drift.text()).toMatch(/OPEN +OIDC subject template +GitHub's default/);
     expect(drift.text()).toMatch(/OPEN +environment infrastructure +deployment branches: main, release\/\*/);
-    expect(drift.text()).toMatch(/2 of 9 settings open/);
+    expect(drift.text()).toMatch(
+      /- CODEOWNERS: add owners for \/packages\/verify\/, \/packages\/lockfile\/, \/packages\/cli\//,
+    );
+    expect(drift.text()).toMatch(/3 of 9 settings open/);
   });
 
   it("reads classic branch protection where there is no ruleset", async () => {

@@ -1,6 +1,8 @@
 import { execFile } from "node:child_process";
 import { mkdtemp, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -212,27 +214,67 @@ describe("lockstep verify", () => {
       expect(present.exitCode, present.out).toBe(0);
       expect(present.out).toContain(`| artifact | ✅ | fetched ${where}, SHA-256 verified |`);
 
-      // a head that also moves production's store, or deploys no such environment, is refused
+      // a head that moves production's store within the base's endpoint: every production pin is
+      // verified at the new place (none is there yet); staging no longer deployed: refused
       const moved = structuredClone(config);
       moved.environments.production.store = { ...store, uri: "s3://artifacts/elsewhere" };
       delete moved.environments.staging;
       delete moved.environments.production.promotedFrom;
       delete moved.models;
-      await git(dir, "checkout", "-q", head);
-      await writeFile(join(dir, "lockstep.deploy.json"), JSON.stringify(moved, null, 2));
-      lock.models["co2-forecast"].pins.staging = { ...pin, version: "7" };
-      await writeFile(lockFile, JSON.stringify(lock, null, 2));
-      await git(dir, "commit", "-qm", "move the store", "models.lock.json", "lockstep.deploy.json");
-      const movedHead = (await git(dir, "rev-parse", "HEAD")).stdout.trim();
-      await git(dir, "checkout", "-q", base);
+      const commitHead = async (message: string, deploy: object, edit: (l: typeof lock) => void) => {
+        await git(dir, "checkout", "-q", head);
+        await writeFile(join(dir, "lockstep.deploy.json"), JSON.stringify(deploy, null, 2));
+        const edited = structuredClone(lock);
+        edit(edited);
+        await writeFile(lockFile, JSON.stringify(edited, null, 2));
+        await git(dir, "commit", "-qm", message, "models.lock.json", "lockstep.deploy.json");
+        const sha = (await git(dir, "rev-parse", "HEAD")).stdout.trim();
+        await git(dir, "checkout", "-q", "-f", base);
+        return sha;
+      };
+      const movedHead = await commitHead("move the store", moved, (l) => {
+        l.models["co2-forecast"].pins.staging = { ...pin, version: "7" };
+      });
       const refused = await verify(`git:${base}`, "--head", movedHead, "--deployed");
       expect(refused.exitCode, refused.err).toBe(1);
-      expect(refused.out).toMatch(
-        /\| production \| 1 \| location \| ❌ \| this change also moves production's store \(s3:\/\/artifacts\/models .*→ s3:\/\/artifacts\/elsewhere/,
+      expect(refused.out).toContain(
+        `| co2-forecast | production | 1 | location | ✅ | read where production's pods load it: s3://artifacts/elsewhere/sha256/${pin.sha256} |`,
       );
+      expect(refused.out).toMatch(/\| co2-forecast \| production \| 1 \| artifact \| ❌ \|/);
       expect(refused.out).toMatch(
         /\| staging \| 7 \| location \| ❌ \| no lockstep.deploy.json deploys environment "staging"/,
       );
+
+      // a head that points a store, or a new environment's, at an endpoint the base never names is
+      // refused before any request: the verifier's credentials never go where a pull request says
+      const listener = createServer((_, res) => res.writeHead(500).end());
+      await new Promise<void>((resolve) => listener.listen(0, "127.0.0.1", resolve));
+      let requests = 0;
+      listener.on("request", () => (requests += 1));
+      const elsewhere = `http://127.0.0.1:${(listener.address() as AddressInfo).port}`;
+      const hostile = structuredClone(config);
+      hostile.environments.production.store = { ...store, endpoint: elsewhere };
+      hostile.environments.evil = {
+        namespace: "lockstep-evil",
+        host: "evil.example.com",
+        store: { uri: "s3://evil/models", endpoint: elsewhere },
+      };
+      const hostileHead = await commitHead("send the token elsewhere", hostile, (l) => {
+        l.models["co2-forecast"].pins.evil = { ...pin, version: "8" };
+      });
+      try {
+        const stolen = await verify(`git:${base}`, "--head", hostileHead, "--deployed");
+        expect(stolen.exitCode, stolen.err).toBe(1);
+        expect(stolen.out).toMatch(
+          /\| production \| 1 \| location \| ❌ \| production's store endpoint http:\/\/127\.0\.0\.1:\d+ is not one the base names: verification sends no credentials there/,
+        );
+        expect(stolen.out).toMatch(
+          /\| evil \| 8 \| location \| ❌ \| the base deploys no environment "evil"/,
+        );
+        expect(requests).toBe(0);
+      } finally {
+        listener.close();
+      }
     } finally {
       process.env = saved;
       await git(dir, "checkout", "-q", "-f", base);

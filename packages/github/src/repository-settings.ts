@@ -34,6 +34,9 @@ export const SECURITY_POLICY: SettingsPolicy = {
     "/packages/cli/",
     "/lockstep.deploy.json",
     "/argocd/bootstrap/",
+    "/infra/",
+    "/package.json",
+    "/package-lock.json",
   ],
 };
 
@@ -139,7 +142,10 @@ export async function repositoryFindings(
       .filter((parts) => parts.length >= 2 && parts[0])
       .map((parts) => parts[0]!),
   );
-  const unowned = policy.codeOwned.filter((path) => !owned.has(path));
+  // a path is owned by its own line or by a folder's that holds it (/packages/ owns /packages/cli/)
+  const unowned = policy.codeOwned.filter(
+    (path) => ![...owned].some((o) => o === path || (o.endsWith("/") && path.startsWith(o))),
+  );
   add(
     "CODEOWNERS",
     owners !== undefined && unowned.length === 0,
@@ -183,7 +189,7 @@ export async function repositoryFindings(
         ? "GitHub's default"
         : `include_claim_keys ${JSON.stringify(keys)}`
       : "not readable",
-    `gh api -X PUT repos/{owner}/{repo}/actions/oidc/customization/sub -f use_default=false ${policy.subjectClaimKeys.map((k) => `-f 'include_claim_keys[]=${k}'`).join(" ")}`,
+    `gh api -X PUT repos/{owner}/{repo}/actions/oidc/customization/sub -F use_default=false ${policy.subjectClaimKeys.map((k) => `-f 'include_claim_keys[]=${k}'`).join(" ")}`,
   );
   const workflow = await github.repositoryGet<{
     default_workflow_permissions?: string;
@@ -191,9 +197,9 @@ export async function repositoryFindings(
   }>("/actions/permissions/workflow");
   add(
     "default workflow permissions",
-    workflow?.default_workflow_permissions === "read" && workflow.can_approve_pull_request_reviews === false,
-    `default: ${workflow?.default_workflow_permissions ?? "unknown"}; workflows may approve pull requests: ${workflow?.can_approve_pull_request_reviews ?? "unknown"}`,
-    "Settings → Actions → General → Workflow permissions: read repository contents; do not allow GitHub Actions to approve pull requests",
+    workflow?.default_workflow_permissions === "read",
+    `default: ${workflow?.default_workflow_permissions ?? "unknown"}; Actions may create and approve pull requests: ${workflow?.can_approve_pull_request_reviews ?? "unknown"} (train, promote, revert and release need it; code-owner review keeps a bot's approval from merging)`,
+    "Settings → Actions → General → Workflow permissions: read repository contents and packages permissions",
   );
   const forks = await github.repositoryGet<{ approval_policy?: string }>(
     "/actions/permissions/fork-pr-contributor-approval",

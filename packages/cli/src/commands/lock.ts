@@ -7,7 +7,7 @@ import {
   type PinChange,
 } from "@lockstep/lockfile";
 import { DEFAULT_STORE_URI } from "@lockstep/store";
-import { deployConfigAt } from "../deployed-location.js";
+import { deployConfigAt, trustedStores } from "../deployed-location.js";
 import { EXIT } from "../errors.js";
 import { lockPath, readLockRef } from "../lock-io.js";
 import { table, type Output } from "../output.js";
@@ -20,7 +20,7 @@ function loadLock(file: string | undefined): Promise<LockFile> {
 
 export async function lockValidate(
   file: string | undefined,
-  options: { json?: boolean; strict?: boolean },
+  options: { json?: boolean; strict?: boolean; trustedConfig?: string },
   out: Output,
 ): Promise<number> {
   const path = file ?? lockPath(undefined);
@@ -28,13 +28,13 @@ export async function lockValidate(
   const pins = Object.values(lock.models).reduce((n, m) => n + Object.keys(m.pins).length, 0);
   const warnings = portabilityWarnings(lock);
   if (options.strict) {
-    // --strict: every pin names an object of a configured store (the deployment config's or the local default)
+    // --strict: every pin names an object of a configured store (the deployment config's or the local
+    // default); with `trustedConfig` (a pull request's base), that config decides which stores count
     const ref = file?.startsWith("git:") ? file : "worktree";
-    const config = await deployConfigAt(
-      ref,
-      dirname(ref === "worktree" && file ? resolve(file) : lockPath(undefined)),
-    );
-    const stores = [DEFAULT_STORE_URI, ...Object.values(config?.environments ?? {}).map((e) => e.store.uri)];
+    const dir = dirname(ref === "worktree" && file ? resolve(file) : lockPath(undefined));
+    const config = await deployConfigAt(ref, dir);
+    const trusted = options.trustedConfig ? await deployConfigAt(options.trustedConfig, dir) : config;
+    const stores = [DEFAULT_STORE_URI, ...trustedStores(config, trusted)];
     const seen = new Set(warnings.map((w) => w.pointer));
     warnings.push(...storeWarnings(lock, stores).filter((w) => !seen.has(w.pointer)));
   }

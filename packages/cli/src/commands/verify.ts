@@ -12,7 +12,9 @@ import {
   verifyChangedPins,
   type PinVerification,
 } from "@lockstep/verify";
-import { dirname } from "node:path";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { CliError, EXIT } from "../errors.js";
 import { lockPath, readLockRef } from "../lock-io.js";
 import { checkPromotions } from "../promotion-check.js";
@@ -89,11 +91,13 @@ export async function verify(
         options.all ? undefined : await deployConfigAt(base ?? "git:HEAD", baseDir),
       )
     : undefined;
+  // where the pods load it means fetched from there: a cache of earlier reads never stands in
+  const freshCache = relocated ? await mkdtemp(join(tmpdir(), "lockstep-verify-")) : undefined;
   const verified = await verifyChangedPins(before, relocated?.lock ?? current, {
     storeOptions: { baseDir, env },
     storeOptionsFor: (model, environment) => {
       const at = relocated?.where.get(`${model}/${environment}`);
-      return at && { baseDir, env: storeEnvironment(at.store, env) };
+      return at && { baseDir, env: storeEnvironment(at.store, env), cacheDir: freshCache };
     },
     reproduce: options.reproduce ? { tolerance, data, baseDir, env, log: out.progress } : undefined,
     log: out.progress,
@@ -114,6 +118,7 @@ export async function verify(
       result.checks.splice(relocated ? 1 : 0, 0, check);
       if (!check.ok) result.ok = false;
     }
+  if (freshCache) await rm(freshCache, { recursive: true, force: true });
   const results = [...(relocated?.refused ?? []), ...verified];
   if (!options.all) await checkPromotions(base ?? "git:HEAD", path, before, current, results);
   if (options.json) out.json(results);
