@@ -157,6 +157,12 @@ describe("the monitor action", () => {
     const quiet = await monitorRun(healthy);
     expect(JSON.parse(quiet.outputs.issues!)).toEqual([]);
     expect(github.issues).toHaveLength(1);
+    // drifting again, with the last issue closed: a new issue, and still no second dispatch (the
+    // cooldown reads the closed issue's marker too)
+    const relapse = await monitorRun(drifting, { retrain: "true", "close-after": "2" });
+    expect(relapse.code, relapse.stdout).toBe(0);
+    expect(github.issues).toHaveLength(2);
+    expect(github.dispatches).toHaveLength(1);
   }, 120_000);
 
   it("end to end: served shifted traffic moves the gauge, lockstep monitor exits 1, the action opens one issue and then updates it", async () => {

@@ -29,16 +29,23 @@ describe("previews cannot reach staging or production", () => {
         `namespace ${env.namespace} is not permitted in project '${name}'`,
       );
     }
-    for (const kind of ["Namespace", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"])
+    for (const [apiVersion, kind] of [
+      ["v1", "Namespace"],
+      ["rbac.authorization.k8s.io/v1", "ClusterRole"],
+      ["rbac.authorization.k8s.io/v1", "ClusterRoleBinding"],
+      ["apiextensions.k8s.io/v1", "CustomResourceDefinition"],
+    ])
       expect(
         syncRefusal(
           name,
           project,
           { server, namespace: "lockstep-pr-1" },
-          { apiVersion: "v1", kind, metadata: { name: "x" } },
+          { apiVersion: apiVersion!, kind: kind!, metadata: { name: "x" } },
         ),
         kind,
-      ).toMatch(/is not permitted in project/);
+      ).toBe(
+        `resource ${apiVersion!.includes("/") ? apiVersion!.split("/")[0] : ""}:${kind} is not permitted in project ${name}`,
+      );
   });
 
   it("no project that a pull request's revision can reach names an environment's namespace", () => {

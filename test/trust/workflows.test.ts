@@ -43,6 +43,29 @@ describe("every workflow job, against the documented policy", () => {
   });
 
   it("no pull_request_target or workflow_run job checks out, fetches or runs the head; head values reach no script", () => {
+    // the classifier itself: a checkout of the head, or a fetch of it for a script, is caught
+    const probe = (step: object) =>
+      checksOutHead({
+        key: "x",
+        file: "x",
+        id: "x",
+        job: { steps: [step] },
+        triggers: ["pull_request_target"],
+      });
+    expect(
+      probe({
+        uses: "actions/checkout@" + "0".repeat(40),
+        with: { ref: "${{ github.event.pull_request.head.sha }}" },
+      }),
+    ).toBe(true);
+    expect(probe({ run: "git fetch origin refs/pull/1/head && git checkout FETCH_HEAD" })).toBe(true);
+    expect(probe({ run: "gh pr checkout 1" })).toBe(true);
+    expect(
+      probe({
+        uses: "actions/checkout@" + "0".repeat(40),
+        with: { ref: "${{ github.event.pull_request.base.sha }}" },
+      }),
+    ).toBe(false);
     const privileged = all.filter((j) =>
       j.triggers.some((t) => t === "pull_request_target" || t === "workflow_run"),
     );
@@ -55,8 +78,14 @@ describe("every workflow job, against the documented policy", () => {
       for (const step of job.job.steps) {
         if (String(step.uses ?? "").startsWith("actions/checkout@"))
           expect(step.with?.ref, job.key).toBe("${{ github.event.pull_request.base.sha }}");
-        // the head's sha reaches only the verify action's `head` input, which reads it as data
-        expect(JSON.stringify(step.run ?? ""), job.key).not.toMatch(/pull_request\.head|github\.head_ref/);
+        // the head's sha reaches only the verify action's `head` input, which reads it as data: no
+        // script, and no environment a script could read, carries anything of the head
+        expect(JSON.stringify(step.run ?? ""), job.key).not.toMatch(
+          /pull_request\.(head|title|body)|github\.head_ref/,
+        );
+        expect(JSON.stringify(step.env ?? {}), job.key).not.toMatch(
+          /pull_request\.(head|title|body)|github\.head_ref/,
+        );
         const mentions = JSON.stringify(step.with ?? {}).match(/pull_request\.head\.[a-z_.]+/g) ?? [];
         if (mentions.length > 0) {
           expect(step.uses, job.key).toBe("./actions/verify-models");

@@ -87,8 +87,14 @@ export class GitHubClient {
     [this.owner, this.repo] = options.repository.split("/") as [string, string];
     this.apiUrl = (options.apiUrl || "https://api.github.com").replace(/\/+$/, "");
     const log = options.log ?? (() => {});
+    const timeoutMs = options.timeoutMs ?? 30_000;
     const settings = {
       baseUrl: this.apiUrl,
+      // each attempt gets its own timeout: retries and rate-limit waits start the clock again
+      request: {
+        fetch: (url: string, init: RequestInit = {}) =>
+          fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
+      },
       userAgent: options.userAgent ?? "lockstep",
       retry: {
         retries: options.retries ?? 3,
@@ -125,7 +131,6 @@ export class GitHubClient {
         url: path,
         headers: { "x-github-api-version": "2022-11-28" },
         ...(body === undefined ? {} : { data: body }),
-        request: { signal: AbortSignal.timeout(this.options.timeoutMs ?? 30_000) },
       });
     } catch (error) {
       if (!isRequestFailure(error)) throw error;
@@ -204,6 +209,19 @@ export class GitHubClient {
     return (await this.list<Issue>(`${this.base}/issues?${query}`)).filter(
       (i) => i.pull_request === undefined,
     );
+  }
+
+  /** The most recently updated issues with a label, open and closed (the first page: up to 30), pull requests left out. */
+  async recentIssues(label: string): Promise<Issue[]> {
+    const query = new URLSearchParams({
+      state: "all",
+      labels: label,
+      sort: "updated",
+      direction: "desc",
+      per_page: "30",
+    });
+    const { data } = await this.call<Issue[]>("GET", `${this.base}/issues?${query}`);
+    return (Array.isArray(data) ? data : []).filter((i) => i.pull_request === undefined);
   }
 
   /** The oldest open issue with a label whose body satisfies `matches` (a hidden marker). */

@@ -68,8 +68,16 @@ export async function upsertDriftIssue(
     return marker?.model === report.model && marker.environment === report.environment;
   });
   const title = `${report.status === "degraded" ? "Degraded" : "Drift"}: ${report.model} in ${report.environment}`;
-  const previous = readDriftMarker(existing?.body)?.retrainedAt;
   let retrain: DriftIssueOutcome["retrain"];
+  // the last dispatch counts across issues: one closed after healthy runs still holds it
+  const previous = options.retrain
+    ? [existing, ...(await github.recentIssues(label))]
+        .map((issue) => readDriftMarker(issue?.body))
+        .filter((m) => m?.model === report.model && m.environment === report.environment && m.retrainedAt)
+        .map((m) => m!.retrainedAt!)
+        .sort()
+        .at(-1)
+    : readDriftMarker(existing?.body)?.retrainedAt;
   let retrainedAt = previous;
   if (options.retrain && report.status !== "healthy") {
     const now = options.retrain.now ?? new Date();

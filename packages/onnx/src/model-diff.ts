@@ -37,11 +37,12 @@ function graphDifference(a: Graph, b: Graph, at: string): string | undefined {
     if (node.opType !== other.opType) return `${label}: op ${node.opType} vs ${other.opType}`;
     for (const attribute of node.attribute ?? []) {
       const match = (other.attribute ?? []).find((x) => x.name === attribute.name);
-      if (!match || text(match) !== text(attribute)) return `${label} attribute "${attribute.name}"`;
-      if (attribute.g && match.g) {
+      // a subgraph (If, Loop, Scan) is searched first, so the difference is named inside it
+      if (attribute.g && match?.g) {
         const inner = graphDifference(attribute.g, match.g, `${label} attribute "${attribute.name}" `);
         if (inner) return inner;
       }
+      if (!match || text(match) !== text(attribute)) return `${label} attribute "${attribute.name}"`;
     }
     if (text(node) !== text(other)) return label;
   }

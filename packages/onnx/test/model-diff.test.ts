@@ -51,4 +51,24 @@ describe("firstModelDifference", () => {
       "the second is not an ONNX model",
     );
   });
+
+  it("names a difference inside a subgraph (If, Loop) where it is", () => {
+    const withBranch = (value: number) => {
+      const decoded = decodeModel(model());
+      const branch = onnx.GraphProto.create({
+        name: "then",
+        initializer: [onnx.TensorProto.create({ name: "k", dims: [1], dataType: 1, floatData: [value] })],
+      });
+      decoded.graph!.node!.push(
+        onnx.NodeProto.create({
+          opType: "If",
+          attribute: [onnx.AttributeProto.create({ name: "then_branch", type: 5, g: branch })],
+        }),
+      );
+      return onnx.ModelProto.encode(decoded).finish();
+    };
+    expect(firstModelDifference(withBranch(1), withBranch(2))).toMatch(
+      /^graph node \d+ \(If\) attribute "then_branch" initializer "k": values differ/,
+    );
+  });
 });

@@ -2,6 +2,8 @@ export { verifyPin, type Check, type PinVerification, type VerifyOptions } from 
 export { verificationSummary, verificationTable, verifyChangedPins } from "./verify-lock.js";
 export {
   DEFAULT_REPRODUCE_TOLERANCE,
+  evaluationData,
+  isLocalData,
   reproduceEvaluation,
   trainingParams,
   withinTolerance,

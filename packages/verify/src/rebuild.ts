@@ -1,7 +1,12 @@
 import type { Pin } from "@lockstep/lockfile";
 import { trainCandidate } from "@lockstep/models";
 import { parseArtifactUri, type OpenStoreOptions } from "@lockstep/store";
-import { DEFAULT_REPRODUCE_TOLERANCE, withinTolerance, type ReproduceOptions } from "./reproduce.js";
+import {
+  DEFAULT_REPRODUCE_TOLERANCE,
+  evaluationData,
+  withinTolerance,
+  type ReproduceOptions,
+} from "./reproduce.js";
 
 export interface Rebuild {
   ok: boolean;
@@ -19,7 +24,8 @@ export async function rebuildArtifact(
   options: ReproduceOptions & { storeOptions?: OpenStoreOptions },
 ): Promise<Rebuild> {
   const log = options.log ?? (() => {});
-  const data = options.data?.[model] ?? pin.evaluation.dataset;
+  const { dataset: data, refused } = evaluationData(model, pin, options);
+  if (refused) return { ok: false, detail: `not in the store, and not rebuilt: ${refused}` };
   log(`  ${model} v${pin.version} is not in its store: rebuilding it from ${data ?? "its default data"}`);
   const started = Date.now();
   let candidate: Awaited<ReturnType<typeof trainCandidate>>;

@@ -20,6 +20,31 @@ export interface ReproduceOptions {
   baseDir?: string;
   env?: NodeJS.ProcessEnv;
   log?: (line: string) => void;
+  /**
+   * The pins come from a pull request (its head, read as data): a dataset it names as a local
+   * path (file:// or no scheme) is not read, so a pull request cannot make the verifier read files
+   * of its runner; give a mirror in `data` instead.
+   */
+  untrustedPins?: boolean;
+}
+
+/** A data URI that names the local filesystem (file://, or a plain path). */
+export const isLocalData = (uri: string) => uri.startsWith("file:") || !/^[a-z][a-z0-9+.-]*:/i.test(uri);
+
+/** The dataset a re-run reads, or why it will not read the pin's. */
+export function evaluationData(
+  model: string,
+  pin: Pin,
+  options: Pick<ReproduceOptions, "data" | "untrustedPins">,
+): { dataset?: string; refused?: string } {
+  const mirror = options.data?.[model];
+  if (mirror) return { dataset: mirror };
+  const dataset = pin.evaluation.dataset;
+  if (dataset && options.untrustedPins && isLocalData(dataset))
+    return {
+      refused: `the pin's dataset ${JSON.stringify(dataset.slice(0, 200))} is a local path, which a pull request's pin may not make the verifier read: give a mirror (${model}=<uri>)`,
+    };
+  return { dataset };
 }
 
 export interface Reproduction {
@@ -65,7 +90,8 @@ export async function reproduceEvaluation(
   } catch (error) {
     return { ok: false, detail: `the card's params cannot be used again: ${(error as Error).message}` };
   }
-  const dataset = options.data?.[model] ?? pin.evaluation.dataset;
+  const { dataset, refused } = evaluationData(model, pin, options);
+  if (refused) return { ok: false, detail: refused };
   if (!dataset)
     return {
       ok: false,

@@ -99,7 +99,9 @@ export async function verify(
       const at = relocated?.where.get(`${model}/${environment}`);
       return at && { baseDir, env: storeEnvironment(at.store, env), cacheDir: freshCache };
     },
-    reproduce: options.reproduce ? { tolerance, data, baseDir, env, log: out.progress } : undefined,
+    reproduce: options.reproduce
+      ? { tolerance, data, baseDir, env, log: out.progress, untrustedPins: options.head !== undefined }
+      : undefined,
     log: out.progress,
   });
   for (const result of verified) {

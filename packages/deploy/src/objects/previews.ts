@@ -55,7 +55,8 @@ export function previewStore(config: DeployConfig): StoreConfig {
 export function previewEnvironment(config: DeployConfig): EnvironmentConfig {
   return {
     namespace: PREVIEW_NAMESPACE_PLACEHOLDER,
-    host: `preview.${config.previews!.domain}`,
+    // replaced per pull request by the ApplicationSet's patch (<branch slug>.<domain>)
+    host: `pr.${config.previews!.domain}`,
     sync: "auto",
     store: previewStore(config),
   };
