@@ -19,11 +19,11 @@ import {
   PREVIEWS_DIR,
   previewApplicationSet,
   previewEnvironment,
-  previewNamespaceApplicationSet,
-  previewNamespacePath,
-  previewNamespacesProject,
   previewPath,
   previewProject,
+  previewSandboxApplicationSet,
+  previewSandboxPath,
+  previewSandboxProject,
 } from "./objects/previews.js";
 import { modelDashboard } from "./dashboards/model-dashboard.js";
 import { overviewDashboard } from "./dashboards/overview-dashboard.js";
@@ -133,10 +133,11 @@ function renderModel(files: Map<string, string>, target: RenderTarget): void {
 }
 
 /**
- * Previews: per model pinned in staging, a folder its pull requests' heads are synced from (the
- * staging pin under the preview's own name, store and credentials: no canary, autoscaler, alert,
- * dashboard or monitor), the namespace folder, and the projects and ApplicationSets that keep a
- * pull request inside its own namespace. Returns the bootstrap files it wrote.
+ * Previews: per model pinned in staging, the folder its pull requests' heads are synced from (the
+ * staging pin under the preview's own name and store credentials: pin, service account, one pod,
+ * no canary, autoscaler, alert, dashboard or monitor) and, inside it, the sandbox main syncs
+ * around it (namespace, default deny, the model's policy, Service and Ingress); the projects and
+ * ApplicationSets that keep a pull request inside its own namespace. Returns the bootstrap files.
  */
 function renderPreviews(
   files: Map<string, string>,
@@ -145,11 +146,6 @@ function renderPreviews(
   specs: Record<string, ModelSpec>,
 ): string[] {
   const env = previewEnvironment(config);
-  const nsDir = previewNamespacePath();
-  kustomization(files, nsDir, [
-    file(files, `${nsDir}/namespace.yaml`, namespace(PREVIEW_NAMESPACE_PLACEHOLDER, PREVIEW_ENVIRONMENT)),
-    file(files, `${nsDir}/networkpolicy-default-deny.yaml`, defaultDeny(PREVIEW_ENVIRONMENT)),
-  ]);
   for (const model of Object.keys(lock.models).sort()) {
     const entry = lock.models[model]!;
     const pin = entry.pins[PREVIEW_SOURCE];
@@ -172,20 +168,25 @@ function renderPreviews(
     kustomization(files, dir, [
       file(files, `${dir}/serviceaccount.yaml`, serviceAccount(target)),
       file(files, `${dir}/configmap-pin.yaml`, pinMap),
-      file(files, `${dir}/service.yaml`, services(target)[0]!),
-      file(files, `${dir}/networkpolicy.yaml`, networkPolicy(target)),
       file(files, `${dir}/rollout.yaml`, rollout(target, pinMap, { analysed: false })),
-      file(files, `${dir}/ingress.yaml`, ingress(target)),
+    ]);
+    const sandbox = previewSandboxPath(model);
+    kustomization(files, sandbox, [
+      file(files, `${sandbox}/namespace.yaml`, namespace(PREVIEW_NAMESPACE_PLACEHOLDER, PREVIEW_ENVIRONMENT)),
+      file(files, `${sandbox}/networkpolicy-default-deny.yaml`, defaultDeny(PREVIEW_ENVIRONMENT)),
+      file(files, `${sandbox}/networkpolicy.yaml`, networkPolicy(target)),
+      file(files, `${sandbox}/service.yaml`, services(target)[0]!),
+      file(files, `${sandbox}/ingress.yaml`, ingress(target)),
     ]);
   }
   return [
     file(files, "argocd/bootstrap/appproject-previews.yaml", previewProject(config)),
-    file(files, "argocd/bootstrap/appproject-preview-namespaces.yaml", previewNamespacesProject(config)),
+    file(files, "argocd/bootstrap/appproject-preview-sandboxes.yaml", previewSandboxProject(config)),
     file(files, "argocd/bootstrap/applicationset-previews.yaml", previewApplicationSet(config)),
     file(
       files,
-      "argocd/bootstrap/applicationset-preview-namespaces.yaml",
-      previewNamespaceApplicationSet(config),
+      "argocd/bootstrap/applicationset-preview-sandboxes.yaml",
+      previewSandboxApplicationSet(config),
     ),
   ];
 }

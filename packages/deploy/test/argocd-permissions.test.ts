@@ -167,12 +167,12 @@ describe.skipIf(!hasKubectl)("the rendered projects, evaluated as Argo CD does",
       "lockstep-previews",
       "lockstep-previews",
     ]);
-    // the namespaces come from the configured revision, never from a pull request's files
+    // the sandboxes (namespace, policies, routing) come from the configured revision, never from a pull request's files
     for (const app of previews.filter((a) => !fromHead.includes(a))) {
-      expect(app.spec.project).toBe("lockstep-preview-namespaces");
+      expect(app.spec.project).toBe("lockstep-preview-sandboxes");
       expect(app.spec.source.targetRevision).toBe(config.repository.revision ?? "main");
     }
-    for (const name of ["lockstep-previews", "lockstep-preview-namespaces"]) {
+    for (const name of ["lockstep-previews", "lockstep-preview-sandboxes"]) {
       const project = projects.get(name)!;
       for (const env of Object.values(config.environments))
         expect(
@@ -195,7 +195,7 @@ describe.skipIf(!hasKubectl)("the rendered projects, evaluated as Argo CD does",
       expect(app.spec.syncPolicy.syncOptions).toContain("FailOnSharedResource=true");
   });
 
-  it("a pull request whose preview folder names lockstep-production, or adds cluster-scoped objects, is refused", () => {
+  it("a pull request whose preview folder names lockstep-production, adds cluster-scoped objects, routing or policy, is refused", () => {
     const app = applications().find(
       (a) => a.metadata.name === "preview-42" && a.spec.source.path.endsWith("/co2-forecast"),
     )!;
@@ -224,6 +224,21 @@ describe.skipIf(!hasKubectl)("the rendered projects, evaluated as Argo CD does",
           subjects: [],
         },
         { apiVersion: "v1", kind: "Secret", metadata: { name: "lockstep-store" } },
+        // routing and policy are the sandbox's: an Ingress could claim production's host, a
+        // NetworkPolicy could undo the default deny, a LoadBalancer Service could take an address
+        {
+          apiVersion: "networking.k8s.io/v1",
+          kind: "Ingress",
+          metadata: { name: "steal" },
+          spec: { rules: [{ host: "lockstep.example.com" }] },
+        },
+        {
+          apiVersion: "networking.k8s.io/v1",
+          kind: "NetworkPolicy",
+          metadata: { name: "allow-all" },
+          spec: {},
+        },
+        { apiVersion: "v1", kind: "Service", metadata: { name: "lb" }, spec: { type: "LoadBalancer" } },
       ];
       writeFileSync(join(head, "evil.yaml"), hostile.map((o) => stringify(o)).join("---\n"));
       const kustomization = join(head, "kustomization.yaml");
@@ -236,6 +251,9 @@ describe.skipIf(!hasKubectl)("the rendered projects, evaluated as Argo CD does",
         "namespace lockstep-staging is not permitted in project 'lockstep-previews'",
         "resource :Namespace is not permitted in project lockstep-previews",
         "resource :Secret is not permitted in project lockstep-previews",
+        "resource :Service is not permitted in project lockstep-previews",
+        "resource networking.k8s.io:Ingress is not permitted in project lockstep-previews",
+        "resource networking.k8s.io:NetworkPolicy is not permitted in project lockstep-previews",
         "resource rbac.authorization.k8s.io:ClusterRoleBinding is not permitted in project lockstep-previews",
       ]);
     } finally {

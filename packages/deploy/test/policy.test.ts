@@ -203,32 +203,33 @@ describe("real tools over what is rendered", () => {
   });
 
   it.skipIf(!has("kubectl"))(
-    "a preview is its model's preview folder with its own Ingress host, as Argo CD patches it",
+    "a preview's sandbox gets its pull request's namespace and Ingress host, as Argo CD patches it",
     () => {
-      const previews = ofKind("ApplicationSet").find((o) => o.object.metadata.name === "lockstep-previews")!;
-      const source = (previews.object.spec as any).template.spec.source;
-      const patch = source.kustomize.patches[0];
-      const overlay = join(dir, "preview-overlay");
+      const sandboxes = ofKind("ApplicationSet").find(
+        (o) => o.object.metadata.name === "lockstep-preview-sandboxes",
+      )!;
+      const source = (sandboxes.object.spec as any).template.spec.source;
+      const overlay = join(dir, "sandbox-overlay");
       mkdirSync(overlay);
       const model = "co2-forecast";
-      expect(source.path).toBe('argocd/previews/{{ index (splitList "/" .branch) 1 }}');
+      expect(source.path).toBe('argocd/previews/{{ index (splitList "/" .branch) 1 }}/sandbox');
+      const fill = (text: string) =>
+        text.replace("{{.branch_slug}}", "lockstep-co2-forecast-staging").replace("{{.number}}", "42");
       writeFileSync(
         join(overlay, "kustomization.yaml"),
         stringify({
-          resources: [`../argocd/previews/${model}`],
-          patches: [
-            {
-              target: patch.target,
-              patch: patch.patch.replace("{{.branch_slug}}", "lockstep-co2-forecast-staging"),
-            },
-          ],
+          resources: [`../argocd/previews/${model}/sandbox`],
+          patches: source.kustomize.patches.map((p: any) => ({ target: p.target, patch: fill(p.patch) })),
         }),
       );
       const built = execFileSync("kubectl", ["kustomize", overlay], { encoding: "utf8" });
-      const ingress = built.split(/^---$/m).find((d) => /^kind: Ingress$/m.test(d))!;
-      expect(ingress).toContain("host: lockstep-co2-forecast-staging.preview.lockstep.example.com");
-      expect(ingress).not.toContain("tls:");
-      expect(built.split(/^---$/m).length).toBe(6);
+      const docs = built.split(/^---$/m);
+      expect(docs.find((d) => /^kind: Ingress$/m.test(d))).toContain(
+        "host: lockstep-co2-forecast-staging.preview.lockstep.example.com",
+      );
+      expect(docs.find((d) => /^kind: Namespace$/m.test(d))).toMatch(/^ {2}name: lockstep-pr-42$/m);
+      expect(built).not.toContain("tls:");
+      expect(docs.length).toBe(5);
     },
   );
 

@@ -16,21 +16,31 @@ export const PREVIEW_SOURCE = "staging";
 export const PREVIEW_ENVIRONMENT = "preview";
 /** The project of a preview's workload, synced from the pull request's head: its namespaces only. */
 export const PREVIEW_PROJECT = "lockstep-previews";
-/** The project that makes preview namespaces, synced from the configured revision (main) only. */
-export const PREVIEW_NAMESPACES_PROJECT = "lockstep-preview-namespaces";
+/** The project of a preview's sandbox (namespace, policies, routing), synced from the configured revision (main) only. */
+export const PREVIEW_SANDBOX_PROJECT = "lockstep-preview-sandboxes";
 export const PREVIEW_STORE_SECRET = "lockstep-store-preview";
 /** The name the rendered preview namespace carries until its Application names it per pull request. */
 export const PREVIEW_NAMESPACE_PLACEHOLDER = `${PREVIEW_NAMESPACE_PREFIX}0`;
 export const PREVIEWS_DIR = "argocd/previews";
 export const previewPath = (model: string) => `${PREVIEWS_DIR}/${model}`;
-export const previewNamespacePath = () => `${PREVIEWS_DIR}/namespace`;
+/** A model's preview sandbox: what main renders around a pull request's workload, never the head. */
+export const previewSandboxPath = (model: string) => `${previewPath(model)}/sandbox`;
 
-/** Every kind a preview's folder holds: its project admits these, namespaced, and no cluster-scoped kind. */
+/**
+ * What a pull request's head supplies: its pin, a service account and the workload. Its project
+ * admits these kinds and nothing else: no routing (an Ingress could claim another host), no
+ * network policy (policies add up: one could undo the sandbox's default deny), nothing
+ * cluster-scoped.
+ */
 export const PREVIEW_KINDS: [string, string][] = [
   ["", "ConfigMap"],
-  ["", "Service"],
   ["", "ServiceAccount"],
   ["argoproj.io", "Rollout"],
+];
+
+/** What main supplies around it: the namespace (cluster-scoped), its policies, the Service and the Ingress. */
+export const SANDBOX_KINDS: [string, string][] = [
+  ["", "Service"],
   ["networking.k8s.io", "NetworkPolicy"],
   ["networking.k8s.io", "Ingress"],
 ];
@@ -67,7 +77,7 @@ export function previewProject(config: DeployConfig): AppProject {
   return new AppProject({
     metadata: { name: PREVIEW_PROJECT, namespace: argocdNamespace(config), labels },
     spec: {
-      description: "Lockstep previews: a pull request's head, in its own lockstep-pr-* namespace only",
+      description: "Lockstep previews: a pull request's head, in lockstep-pr-* namespaces only",
       sourceRepos: [config.repository.url],
       destinations: [previewNamespaces],
       // empty, not absent: Argo CD admits no cluster-scoped kind at all
@@ -78,16 +88,16 @@ export function previewProject(config: DeployConfig): AppProject {
   });
 }
 
-/** The project that creates preview namespaces: Namespace and its default-deny policy, from main only. */
-export function previewNamespacesProject(config: DeployConfig): AppProject {
+/** The project of the sandboxes: Namespace, policies and routing, from main only. */
+export function previewSandboxProject(config: DeployConfig): AppProject {
   return new AppProject({
-    metadata: { name: PREVIEW_NAMESPACES_PROJECT, namespace: argocdNamespace(config), labels },
+    metadata: { name: PREVIEW_SANDBOX_PROJECT, namespace: argocdNamespace(config), labels },
     spec: {
-      description: "Lockstep preview namespaces, from the configured revision: no pull request's files",
+      description: "Lockstep preview sandboxes, from the configured revision: no pull request's files",
       sourceRepos: [config.repository.url],
       destinations: [previewNamespaces],
       clusterResourceWhitelist: [{ group: "", kind: "Namespace" }],
-      namespaceResourceWhitelist: [{ group: "networking.k8s.io", kind: "NetworkPolicy" }],
+      namespaceResourceWhitelist: SANDBOX_KINDS.map(([group, kind]) => ({ group, kind })),
       orphanedResources: { warn: true },
     },
   });
@@ -144,19 +154,23 @@ function perPullRequest(
   });
 }
 
-/** Each preview's namespace, made from the configured revision's folder (never the pull request's). */
-export function previewNamespaceApplicationSet(config: DeployConfig): ApplicationSet {
-  return perPullRequest(config, "lockstep-preview-namespaces", "-namespace", {
-    project: PREVIEW_NAMESPACES_PROJECT,
+/** Each preview's sandbox, from the configured revision's folder (never the pull request's): its namespace and host per pull request. */
+export function previewSandboxApplicationSet(config: DeployConfig): ApplicationSet {
+  return perPullRequest(config, "lockstep-preview-sandboxes", "-sandbox", {
+    project: PREVIEW_SANDBOX_PROJECT,
     source: {
       repoURL: config.repository.url,
       targetRevision: config.repository.revision ?? "main",
-      path: previewNamespacePath(),
+      path: `${PREVIEWS_DIR}/{{ index (splitList "/" .branch) 1 }}/sandbox`,
       kustomize: {
         patches: [
           {
             target: { kind: "Namespace", name: PREVIEW_NAMESPACE_PLACEHOLDER },
             patch: `- op: replace\n  path: /metadata/name\n  value: "${PREVIEW_NAMESPACE_PREFIX}{{.number}}"\n`,
+          },
+          {
+            target: { kind: "Ingress" },
+            patch: `- op: replace\n  path: /spec/rules/0/host\n  value: "{{.branch_slug}}.${config.previews!.domain}"\n`,
           },
         ],
       },
@@ -173,18 +187,10 @@ export function previewApplicationSet(config: DeployConfig): ApplicationSet {
       repoURL: config.repository.url,
       targetRevision: "{{.head_sha}}",
       path: `${PREVIEWS_DIR}/{{ index (splitList "/" .branch) 1 }}`,
-      kustomize: {
-        patches: [
-          {
-            target: { kind: "Ingress" },
-            patch: `- op: replace\n  path: /spec/rules/0/host\n  value: "{{.branch_slug}}.${config.previews!.domain}"\n`,
-          },
-        ],
-      },
     },
     syncPolicy: {
       automated: { prune: true, selfHeal: true },
-      // the namespace is the other Application's: wait for it, never create it; never take another's object
+      // the namespace is the sandbox's: wait for it, never create it; never take another's object
       syncOptions: ["CreateNamespace=false", "FailOnSharedResource=true"],
       retry,
     },
