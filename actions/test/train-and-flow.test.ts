@@ -210,5 +210,14 @@ describe("train → propose → verify, end to end (co2-forecast)", () => {
     expect(verified.summary).toMatch(
       /\| co2-forecast \| production \| 1 \| attestation \| ✅ \| built by \.github\/workflows\/train\.yml@refs\/heads\/main in acme\/models/,
     );
+    // the verdict is the head commit's status, where the ruleset reads it
+    expect(github.statuses.get(head)).toEqual([
+      {
+        state: "success",
+        context: "lockstep/verify",
+        description: "1 pin verified, all checks held",
+        target_url: "https://github.com/acme/models/actions/runs/42",
+      },
+    ]);
   }, 120_000);
 });

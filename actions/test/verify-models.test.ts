@@ -214,6 +214,9 @@ describe("the verify-models action (bundled, run as the runner runs it)", () => 
         join(repo, "packages/verify/src/verify-pin.ts"),
         "export const verifyPin = async () => ({ ok: true, checks: [] });\n",
       );
+      // the rendered manifests that ship with the lock, as `lockstep render` writes them
+      const quiet = { result() {}, json() {}, progress() {}, warn() {}, error() {} };
+      expect((await lockstep(["render", "--lock", join(repo, "models.lock.json")], quiet)).exitCode).toBe(0);
       await git(repo, "add", ".");
       await git(repo, "commit", "-q", "-m", "bump co2-forecast and trust me");
       const head = await git(repo, "rev-parse", "HEAD");
@@ -243,6 +246,30 @@ describe("the verify-models action (bundled, run as the runner runs it)", () => 
       expect(present.code, present.stdout).toBe(0);
       expect(present.summary).toContain(`| artifact | ✅ | fetched ${where}, SHA-256 verified |`);
       expect(await readFile(join(repo, "models.lock.json"), "utf8").catch(() => "absent")).toBe("absent");
+      expect(present.summary).toMatch(/argocd\/ at [0-9a-f]{40} is up to date/);
+
+      // a head whose argocd/ is edited by hand past its lock fails: Argo CD applies only what this code renders
+      await git(repo, "checkout", "-q", "-b", "edited", head);
+      const rollout = join(repo, "argocd/envs/production/co2-forecast/rollout.yaml");
+      await writeFile(
+        rollout,
+        (await readFile(rollout, "utf8")).replace(/image: .*/, "image: evil.example.com/miner:latest"),
+      );
+      await git(repo, "commit", "-q", "-am", "a faster image");
+      const edited = await git(repo, "rev-parse", "HEAD");
+      await git(repo, "checkout", "-q", prBase);
+      const handEdited = await runAction(
+        action,
+        work,
+        repo,
+        undefined,
+        { ...inputs, head: edited },
+        credentials,
+      );
+      expect(handEdited.code).toBe(1);
+      expect(handEdited.summary).toMatch(
+        /\| argocd\/ \| \* \| - \| rendered \| ❌ \| argocd\/ at [0-9a-f]{40} is stale: .*changed +argocd\/envs\/production\/co2-forecast\/rollout.yaml/,
+      );
 
       // a head whose pin names a file outside every configured store fails before anything is read
       await git(repo, "checkout", "-q", "-b", "outside", head);

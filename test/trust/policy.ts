@@ -47,7 +47,7 @@ export const JOBS: Record<string, JobPolicy> = {
   },
   "train.yml/notify": notify,
   "verify-models.yml/verify": {
-    permissions: { contents: "read", "id-token": "write", attestations: "read" },
+    permissions: { contents: "read", "id-token": "write", attestations: "read", statuses: "write" },
     account: "LOCKSTEP_YC_VERIFY_SERVICE_ACCOUNT_ID",
     environment: "models-verify",
   },

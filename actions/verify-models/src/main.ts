@@ -3,13 +3,17 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import * as core from "@actions/core";
-import { lockValidate, revisionExists, verify, type Output } from "@lockstep/cli";
+import { lockValidate, render, revisionExists, verify, type Output } from "@lockstep/cli";
+import { GitHubClient } from "@lockstep/github";
 import { remoteAuthEnvironment } from "@lockstep/proposal";
 import { verificationSummary, verificationTable } from "@lockstep/verify";
 import { booleanInput } from "../../shared/inputs.js";
 import { setUpStoreCredentials } from "../../shared/store-credentials.js";
 
 const exec = promisify(execFile);
+
+/** The commit status this action sets on the head: the ruleset's required status (docs/security.md). */
+export const VERIFY_STATUS = "lockstep/verify";
 
 export { booleanInput };
 
@@ -91,6 +95,24 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       ),
     );
 
+    // what Argo CD will apply is what this code renders from the head's lock and config, byte for
+    // byte: a pull request cannot hand-edit argocd/ past its own pins
+    let renderedNote = "";
+    if (head && deployed) {
+      const lines: string[] = [];
+      const collect = { ...out, result: (line: string) => lines.push(line), warn: () => {} };
+      const rendered = await render({ lock: lockFile, check: true, at: head }, collect, env);
+      renderedNote = lines.join("\n");
+      if (rendered.exitCode !== 0)
+        results.push({
+          model: "argocd/",
+          environment: "*",
+          version: "-",
+          sha256: "",
+          ok: false,
+          checks: [{ name: "rendered", ok: false, detail: renderedNote.replace(/\n\s*/g, "; ") }],
+        });
+    }
     const resultsPath = join(baseDir, ".lockstep", "verification.json");
     await mkdir(dirname(resultsPath), { recursive: true });
     await writeFile(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
@@ -101,11 +123,31 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     core.setOutput("results-path", resultsPath);
 
     const summary = verificationSummary(results);
+    // the verdict on the head commit itself, as the status the ruleset requires (this job runs on the base)
+    if (head && env.GITHUB_TOKEN && env.GITHUB_REPOSITORY && /^[0-9a-f]{40}$/.test(head)) {
+      const github = new GitHubClient({
+        repository: env.GITHUB_REPOSITORY,
+        token: env.GITHUB_TOKEN,
+        apiUrl: env.GITHUB_API_URL,
+      });
+      const runUrl =
+        env.GITHUB_SERVER_URL && env.GITHUB_RUN_ID
+          ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
+          : undefined;
+      await github.setCommitStatus(head, {
+        state: failed > 0 ? "failure" : "success",
+        context: VERIFY_STATUS,
+        description: summary,
+        ...(runUrl ? { targetUrl: runUrl } : {}),
+      });
+      core.info(`status ${VERIFY_STATUS} set on ${head}`);
+    }
     const table = verificationTable(results);
     await core.summary
       .addHeading("Model verification", 2)
       .addRaw(`${summary}.\n\n${table}\n\n`)
       .addRaw(reproduce ? "" : "Evaluations were not re-run (reproduce: false).\n")
+      .addRaw(renderedNote ? `\n${renderedNote}\n` : "")
       .write();
     if (failed > 0) core.setFailed(`${summary}\n${table}`);
   } catch (error) {

@@ -41,3 +41,14 @@ export async function readAtRevision(
   if (!safeRevision(revision)) return undefined;
   return git(["show", `${revision}:${path}`], cwd);
 }
+
+/** Every file under `dir` at a git revision (repository paths), or undefined when the revision does not exist. */
+export async function listAtRevision(
+  cwd: string,
+  revision: string,
+  dir: string,
+): Promise<string[] | undefined> {
+  if (!safeRevision(revision) || dir.startsWith("-")) return undefined;
+  const out = await git(["ls-tree", "-r", "--name-only", revision, "--", dir], cwd);
+  return out?.split("\n").filter(Boolean);
+}

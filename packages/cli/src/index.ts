@@ -7,3 +7,4 @@ export { revisionExists } from "./git.js";
 export { parseParamsJson } from "./params.js";
 export { monitor, parseSince, type MonitorCommandOptions } from "./commands/monitor.js";
 export { lockValidate } from "./commands/lock.js";
+export { render, type RenderCommandOptions } from "./commands/render.js";

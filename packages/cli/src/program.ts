@@ -141,6 +141,10 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
     .option("--config <file>", "deployment config (default lockstep.deploy.json beside the lock)")
     .option("--dir <dir>", "repository root to write argocd/ under (default the lock's folder)")
     .option("--check", "write nothing; exit 1 when the committed argocd/ files are stale")
+    .option(
+      "--at <rev>",
+      "with --check: check this git revision's lock, config and argocd/, read as data (a pull request's head)",
+    )
     .option("--json", "print what changed as JSON")
     .action(async (options) => {
       state.code = (await render(options, out)).exitCode;

@@ -37,7 +37,7 @@ function applyEverything(): void {
     {
       type: "required_status_checks",
       parameters: {
-        required_status_checks: [{ context: "check" }, { context: "verify" }],
+        required_status_checks: [{ context: "check" }, { context: "lockstep/verify" }],
         strict_required_status_checks_policy: true,
       },
     },
@@ -133,7 +133,7 @@ describe("lockstep doctor github", () => {
     applyEverything();
     github.settings.delete("/rules/branches/main");
     github.settings.set("/branches/main/protection", {
-      required_status_checks: { strict: true, contexts: ["check", "verify"] },
+      required_status_checks: { strict: true, contexts: ["check", "lockstep/verify"] },
       required_pull_request_reviews: {
         required_approving_review_count: 2,
         require_code_owner_reviews: true,

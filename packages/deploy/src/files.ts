@@ -27,18 +27,38 @@ async function listFiles(root: string, dir: string): Promise<string[]> {
   return out;
 }
 
-/** What differs between the rendered files and those under `root` (nothing is written). */
-export async function diffRendered(root: string, files: Map<string, string>): Promise<RenderedDiff> {
+/** Where committed files are read from: a working tree, or a git revision (read as data). */
+export interface CommittedFiles {
+  read(path: string): Promise<string | undefined>;
+  /** Every file under a folder, as repository paths. */
+  list(dir: string): Promise<string[]>;
+}
+
+/** The files under `root` on disk. */
+export const workingTree = (root: string): CommittedFiles => ({
+  read: (path) => readFile(join(root, path), "utf8").catch(() => undefined),
+  list: (dir) => listFiles(root, dir),
+});
+
+/** What differs between the rendered files and the committed ones (nothing is written). */
+export async function diffCommitted(
+  committed: CommittedFiles,
+  files: Map<string, string>,
+): Promise<RenderedDiff> {
   const diff: RenderedDiff = { changed: [], missing: [], extra: [] };
   for (const [path, text] of files) {
-    const current = await readFile(join(root, path), "utf8").catch(() => undefined);
+    const current = await committed.read(path);
     if (current === undefined) diff.missing.push(path);
     else if (current !== text) diff.changed.push(path);
   }
   for (const dir of GENERATED_DIRS)
-    for (const path of await listFiles(root, dir)) if (!files.has(path)) diff.extra.push(path);
+    for (const path of await committed.list(dir)) if (!files.has(path)) diff.extra.push(path);
   return diff;
 }
+
+/** What differs between the rendered files and those under `root` (nothing is written). */
+export const diffRendered = (root: string, files: Map<string, string>) =>
+  diffCommitted(workingTree(root), files);
 
 export const isClean = (diff: RenderedDiff) =>
   diff.changed.length + diff.missing.length + diff.extra.length === 0;

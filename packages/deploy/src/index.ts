@@ -4,7 +4,15 @@ export { readDeployConfig } from "./load.js";
 export { isDnsLabel, quantityValue, branchSlug } from "./names.js";
 export { resolveSettings, BASE_SETTINGS } from "./settings.js";
 export { renderManifests, GENERATED_DIRS, UNRELEASED_DIGEST, type RenderResult } from "./render.js";
-export { diffRendered, writeRendered, isClean, type RenderedDiff } from "./files.js";
+export {
+  diffCommitted,
+  diffRendered,
+  writeRendered,
+  isClean,
+  workingTree,
+  type CommittedFiles,
+  type RenderedDiff,
+} from "./files.js";
 export { canaryQueries, ARGS, HASH_LABEL, type CanaryQuery } from "./queries.js";
 export { deployedArtifactUri, podLock, PIN_FILE } from "./objects/pin-config.js";
 export {

@@ -282,6 +282,29 @@ export class GitHubClient {
     }
   }
 
+  /**
+   * Sets a commit status (POST /repos/{o}/{r}/statuses/{sha}): how a job that runs on the base
+   * reports its verdict on a pull request's head commit, where required checks are read.
+   */
+  async setCommitStatus(
+    sha: string,
+    status: {
+      state: "success" | "failure" | "error" | "pending";
+      context: string;
+      description: string;
+      targetUrl?: string;
+    },
+  ): Promise<void> {
+    if (!/^[0-9a-f]{40}$/.test(sha))
+      throw new TypeError(`not a commit id: ${JSON.stringify(sha.slice(0, 80))}`);
+    await this.call("POST", `${this.base}/statuses/${sha}`, {
+      state: status.state,
+      context: status.context,
+      description: status.description.slice(0, 140),
+      ...(status.targetUrl ? { target_url: status.targetUrl } : {}),
+    });
+  }
+
   /** Adds labels (existing ones stay; GitHub creates unknown labels). */
   async addLabels(issueNumber: number, labels: string[]): Promise<void> {
     await this.call("POST", `${this.base}/issues/${issueNumber}/labels`, { labels });

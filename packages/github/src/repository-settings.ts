@@ -21,7 +21,7 @@ export interface SettingsPolicy {
 
 export const SECURITY_POLICY: SettingsPolicy = {
   branch: "main",
-  requiredChecks: ["check", "verify"],
+  requiredChecks: ["check", "lockstep/verify"],
   environments: ["models-verify", "infrastructure"],
   reviewed: ["infrastructure"],
   subjectClaimKeys: ["repo", "context", "job_workflow_ref"],

@@ -58,6 +58,11 @@ export class FakeGitHub {
   readonly issues: FakeIssue[] = [];
   readonly dispatches: { workflow: string; ref: string; inputs: Record<string, string> }[] = [];
   readonly repositoryDispatches: { event_type: string; client_payload: unknown }[] = [];
+  /** Commit statuses by sha, newest last, as POST /statuses/{sha} records them. */
+  readonly statuses = new Map<
+    string,
+    { state: string; context: string; description: string; target_url?: string }[]
+  >();
   /** Settings resources by path under /repos/{o}/{r} (e.g. "/environments"), as the settings endpoints answer. */
   readonly settings = new Map<string, unknown>();
   /** Attestation bundles by subject digest ("sha256:<hex>"), as GET /attestations/{digest} lists them. */
@@ -400,6 +405,21 @@ function issueRoutes(
       client_payload: input.client_payload ?? {},
     });
     return { status: 204, body: "" };
+  }
+  const status = /^\/statuses\/([0-9a-f]{40})$/.exec(path);
+  if (status && method === "POST") {
+    if (!["success", "failure", "error", "pending"].includes(String(input.state)))
+      return invalid("Validation Failed: state is not included in the list");
+    if (typeof input.description === "string" && input.description.length > 140)
+      return invalid("Validation Failed: description is too long (maximum is 140 characters)");
+    const entry = {
+      state: String(input.state),
+      context: typeof input.context === "string" ? input.context : "default",
+      description: String(input.description ?? ""),
+      ...(typeof input.target_url === "string" ? { target_url: input.target_url } : {}),
+    };
+    fake.statuses.set(status[1]!, [...(fake.statuses.get(status[1]!) ?? []), entry]);
+    return { status: 201, body: { id: 1, ...entry } };
   }
   const attestation = /^\/attestations\/([^/]+)$/.exec(path);
   if (attestation && method === "GET") {

@@ -14,6 +14,7 @@ import { reproduceEvaluation, type ReproduceOptions } from "./reproduce.js";
 
 export interface Check {
   name:
+    | "rendered"
     | "location"
     | "attestation"
     | "artifact"

@@ -2,15 +2,19 @@ import { dirname, join, resolve } from "node:path";
 import { readLock } from "@lockstep/lockfile";
 import {
   DEPLOY_CONFIG_NAME,
-  diffRendered,
+  diffCommitted,
   isClean,
+  workingTree,
+  type CommittedFiles,
   readDeployConfig,
   renderManifests,
   writeRendered,
   type RenderedDiff,
 } from "@lockstep/deploy";
-import { EXIT } from "../errors.js";
-import { lockPath } from "../lock-io.js";
+import { CliError, EXIT } from "../errors.js";
+import { deployConfigAt } from "../deployed-location.js";
+import { listAtRevision, readAtRevision } from "../git.js";
+import { lockPath, readLockRef } from "../lock-io.js";
 import type { Output } from "../output.js";
 
 export interface RenderCommandOptions {
@@ -20,6 +24,19 @@ export interface RenderCommandOptions {
   dir?: string;
   check?: boolean;
   json?: boolean;
+  /**
+   * With --check: a git revision whose lock, deployment config and argocd/ are read as data (git
+   * show) and checked with this code, e.g. a pull request's head from its base's checkout.
+   */
+  at?: string;
+}
+
+/** A revision's files, read with git (never checked out). */
+function atRevision(root: string, revision: string): CommittedFiles {
+  return {
+    read: (path) => readAtRevision(root, revision, path),
+    list: async (dir) => ((await listAtRevision(root, revision, dir)) ?? []).filter(Boolean),
+  };
 }
 
 function describe(diff: RenderedDiff): string[] {
@@ -43,10 +60,17 @@ export async function render(
   const root = resolve(options.dir ?? dirname(path));
   const configPath = resolve(options.config ?? join(root, DEPLOY_CONFIG_NAME));
   const started = performance.now();
-  const result = renderManifests(await readLock(path), await readDeployConfig(configPath));
+  if (options.at !== undefined && !options.check)
+    throw new CliError("--at reads a revision to check it: use it with --check");
+  const at = options.at;
+  const lock = at === undefined ? await readLock(path) : await readLockRef(`git:${at}`, path);
+  const config =
+    at === undefined ? await readDeployConfig(configPath) : await deployConfigAt(`git:${at}`, root);
+  if (!config) throw new CliError(`there is no ${DEPLOY_CONFIG_NAME} at ${at}`);
+  const result = renderManifests(lock, config);
   for (const warning of result.warnings) out.warn(warning);
   const diff = options.check
-    ? await diffRendered(root, result.files)
+    ? await diffCommitted(at === undefined ? workingTree(root) : atRevision(root, at), result.files)
     : await writeRendered(root, result.files);
   const ms = (performance.now() - started).toFixed(0);
   const clean = isClean(diff);
@@ -54,9 +78,9 @@ export async function render(
   else if (options.check)
     out.result(
       clean
-        ? `argocd/ is up to date: ${result.files.size} files match the lock and ${DEPLOY_CONFIG_NAME} (${ms} ms)`
+        ? `argocd/${at === undefined ? "" : ` at ${at}`} is up to date: ${result.files.size} files match the lock and ${DEPLOY_CONFIG_NAME} (${ms} ms)`
         : [
-            `argocd/ is stale: run \`npm run lockstep -- render\` and commit the result`,
+            `argocd/${at === undefined ? "" : ` at ${at}`} is stale: run \`npm run lockstep -- render\` and commit the result`,
             ...describe(diff),
           ].join("\n"),
     );
