@@ -21,3 +21,4 @@ export {
   type ProvenanceSource,
   type ProvenanceStatement,
 } from "./provenance.js";
+export { ACTIONS_ISSUER, verifiedStatements } from "./sigstore.js";

@@ -13,12 +13,16 @@ export interface ProvenanceStatement {
     };
     runDetails?: { metadata?: { invocationId?: string } };
   };
+  /** The workflow whose Sigstore certificate signed the statement (its subject), once verified. */
+  signer?: string;
+  /** Why the statement's signature did not verify. */
+  refusal?: string;
 }
 
 /**
  * Where attested statements come from. The real one lists a repository's attestations through the
- * GitHub API and decodes their DSSE payloads; it trusts GitHub's answer for the statement (the
- * Sigstore signature over it is `gh attestation verify`'s to check, which needs the network).
+ * GitHub API and verifies each bundle's Sigstore signature offline (`verifiedStatements`), so a
+ * statement carries the workflow its certificate names (`signer`).
  */
 export interface ProvenanceSource {
   statements(sha256: string): Promise<ProvenanceStatement[]>;
@@ -34,6 +38,11 @@ export interface ProvenancePolicy {
   workflow?: string;
   /** default refs/heads/main */
   ref?: string;
+  /**
+   * Count only statements whose Sigstore signature verified and whose certificate names the
+   * workflow (`signer`): a statement's predicate is whatever its signer wrote. Default true.
+   */
+  signed?: boolean;
 }
 
 export const SLSA_PROVENANCE_V1 = "https://slsa.dev/provenance/v1";
@@ -95,7 +104,16 @@ export async function provenanceCheck(
       `${policy.repository} holds no build-provenance attestation for sha256:${pin.sha256.slice(0, 12)}…`,
     );
   const claims: string[] = [];
+  const identity = `${repository}/${workflow}@${ref}`;
   for (const statement of forPin) {
+    if ((policy.signed ?? true) && statement.signer !== identity) {
+      claims.push(
+        statement.signer
+          ? `signed by ${statement.signer}`
+          : `unsigned (${statement.refusal ?? "no verified Sigstore signature"})`,
+      );
+      continue;
+    }
     const built = statement.predicate?.buildDefinition;
     const w = built?.externalParameters?.workflow ?? {};
     const commit = built?.resolvedDependencies?.find((d) => d.digest?.gitCommit)?.digest?.gitCommit;
@@ -111,5 +129,5 @@ export async function provenanceCheck(
       `${w.repository ?? "no repository"} ${w.path ?? "no workflow"}@${w.ref ?? "no ref"}${commit ? ` at ${commit.slice(0, 12)}` : ""}${sameCommit ? "" : ` (the pin says ${pin.source.commit!.slice(0, 12)})`}`,
     );
   }
-  return fail(`no attestation names ${repository} ${workflow}@${ref}: ${claims.join("; ")}`);
+  return fail(`no attestation signed by ${identity} vouches for it: ${claims.join("; ")}`);
 }

@@ -41,6 +41,8 @@ function statement(
       },
       runDetails: { metadata: { invocationId: "https://github.com/acme/models/actions/runs/7/attempts/1" } },
     },
+    // what a verified Sigstore certificate names (verifiedStatements sets it)
+    signer: "https://github.com/acme/models/.github/workflows/train.yml@refs/heads/main",
   };
 }
 const source = (...statements: ProvenanceStatement[]) => ({ statements: async () => statements });
@@ -72,9 +74,37 @@ describe("provenanceCheck", () => {
     const check = await provenanceCheck(pin, source(other), policy);
     expect(check.ok).toBe(false);
     expect(check.detail).toMatch(
-      /^no attestation names https:\/\/github.com\/acme\/models \.github\/workflows\/train\.yml@refs\/heads\/main: /,
+      /^no attestation signed by https:\/\/github.com\/acme\/models\/\.github\/workflows\/train\.yml@refs\/heads\/main vouches for it: /,
     );
     expect(check.detail).toMatch(claim);
+  });
+
+  it("counts only statements whose verified certificate names train.yml at main: the predicate is the signer's word", async () => {
+    // a collaborator's own workflow can write a predicate that claims train.yml: its certificate says who signed
+    const forged = {
+      ...statement(),
+      signer: "https://github.com/acme/models/.github/workflows/pr.yml@refs/pull/9/merge",
+    };
+    const unsigned = {
+      ...statement(),
+      signer: undefined,
+      refusal: "its signature does not verify (DSSE payload hash mismatch)",
+    };
+    const check = await provenanceCheck(pin, source(forged, unsigned), policy);
+    expect(check.ok).toBe(false);
+    expect(check.detail).toContain(
+      "signed by https://github.com/acme/models/.github/workflows/pr.yml@refs/pull/9/merge",
+    );
+    expect(check.detail).toContain("unsigned (its signature does not verify (DSSE payload hash mismatch))");
+    // the decision alone, without signatures, is what a test against the fake exercises
+    expect(
+      (
+        await provenanceCheck(pin, source({ ...statement(), signer: undefined }), {
+          ...policy,
+          signed: false,
+        })
+      ).ok,
+    ).toBe(true);
   });
 
   it("fails when the pin names no attestation, GitHub holds none for this sha256, or the source fails", async () => {

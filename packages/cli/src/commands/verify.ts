@@ -1,7 +1,7 @@
 import { emptyLock, type LockFile } from "@lockstep/lockfile";
 import { GitHubClient } from "@lockstep/github";
 import {
-  bundleStatements,
+  verifiedStatements,
   provenanceCheck,
   type ProvenancePolicy,
   type ProvenanceSource,
@@ -48,7 +48,7 @@ function githubProvenance(env: NodeJS.ProcessEnv): { source: ProvenanceSource; p
     );
   const client = new GitHubClient({ repository, token, apiUrl: env.GITHUB_API_URL });
   return {
-    source: { statements: async (sha256) => bundleStatements(await client.attestations(sha256)) },
+    source: { statements: async (sha256) => verifiedStatements(await client.attestations(sha256)) },
     policy: {
       repository,
       serverUrl: env.GITHUB_SERVER_URL,
