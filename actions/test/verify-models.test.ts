@@ -248,23 +248,23 @@ describe("the verify-models action (bundled, run as the runner runs it)", () => 
       expect(await readFile(join(repo, "models.lock.json"), "utf8").catch(() => "absent")).toBe("absent");
       expect(present.summary).toMatch(/argocd\/ at [0-9a-f]{40} is up to date/);
 
+      /** A head branched from the verified one, with one edit, committed; the workspace back on the base. */
+      const headWith = async (branch: string, edit: () => Promise<void>) => {
+        await git(repo, "checkout", "-q", "-b", branch, head);
+        await edit();
+        await git(repo, "commit", "-q", "-am", branch);
+        const sha = await git(repo, "rev-parse", "HEAD");
+        await git(repo, "checkout", "-q", prBase);
+        return runAction(action, work, repo, undefined, { ...inputs, head: sha }, credentials);
+      };
+
       // a head whose argocd/ is edited by hand past its lock fails: Argo CD applies only what this code renders
-      await git(repo, "checkout", "-q", "-b", "edited", head);
       const rollout = join(repo, "argocd/envs/production/co2-forecast/rollout.yaml");
-      await writeFile(
-        rollout,
-        (await readFile(rollout, "utf8")).replace(/image: .*/, "image: evil.example.com/miner:latest"),
-      );
-      await git(repo, "commit", "-q", "-am", "a faster image");
-      const edited = await git(repo, "rev-parse", "HEAD");
-      await git(repo, "checkout", "-q", prBase);
-      const handEdited = await runAction(
-        action,
-        work,
-        repo,
-        undefined,
-        { ...inputs, head: edited },
-        credentials,
+      const handEdited = await headWith("edited", async () =>
+        writeFile(
+          rollout,
+          (await readFile(rollout, "utf8")).replace(/image: .*/, "image: evil.example.com/miner:latest"),
+        ),
       );
       expect(handEdited.code).toBe(1);
       expect(handEdited.summary).toMatch(
@@ -272,20 +272,10 @@ describe("the verify-models action (bundled, run as the runner runs it)", () => 
       );
 
       // a head whose pin names a file outside every configured store fails before anything is read
-      await git(repo, "checkout", "-q", "-b", "outside", head);
-      headPin.uri = `file://x/sha256/${headPin.sha256}`;
-      await writeFile(join(repo, "models.lock.json"), JSON.stringify(headLock, null, 2));
-      await git(repo, "commit", "-q", "-am", "pin a file");
-      const outside = await git(repo, "rev-parse", "HEAD");
-      await git(repo, "checkout", "-q", prBase);
-      const refused = await runAction(
-        action,
-        work,
-        repo,
-        undefined,
-        { ...inputs, head: outside },
-        credentials,
-      );
+      const refused = await headWith("outside", async () => {
+        headPin.uri = `file://x/sha256/${headPin.sha256}`;
+        await writeFile(join(repo, "models.lock.json"), JSON.stringify(headLock, null, 2));
+      });
       expect(refused.code).toBe(1);
       expect(refused.stdout).toMatch(
         /::error::the head's models.lock.json is not valid under --strict:.*\/models\/co2-forecast\/pins\/production\/uri: file:\/\/x\/sha256\/[0-9a-f]{64} is not <store>\/sha256\//,
