@@ -332,6 +332,24 @@ describe("the verify-models action (bundled, run as the runner runs it)", () => 
       expect(forged.summary).toMatch(
         /\| attestation \| ❌ \| no attestation signed by https:\/\/github.com\/acme\/models\/\.github\/workflows\/train\.yml@refs\/heads\/main vouches for it: unsigned \(.*\); unsigned \(/,
       );
+      // a verify that cannot run is an error on the head, never a missing status
+      const unknownHead = "e".repeat(40);
+      const broken = await runAction(
+        action,
+        work,
+        clone,
+        github,
+        { ...local, base, head: unknownHead, reproduce: "false" },
+        env,
+      );
+      expect(broken.code).toBe(1);
+      expect(github.statuses.get(unknownHead)).toEqual([
+        expect.objectContaining({
+          state: "error",
+          context: "lockstep/verify",
+          description: expect.stringMatching(/cannot fetch the head revision/),
+        }),
+      ]);
       expect(
         github.calls.some((c) =>
           decodeURIComponent(c.path).startsWith(`/repos/acme/models/attestations/sha256:${pin.sha256}`),

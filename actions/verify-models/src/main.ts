@@ -8,6 +8,7 @@ import { GitHubClient } from "@lockstep/github";
 import { remoteAuthEnvironment } from "@lockstep/proposal";
 import { verificationSummary, verificationTable } from "@lockstep/verify";
 import { booleanInput } from "../../shared/inputs.js";
+import { runUrlOf } from "../../shared/github-context.js";
 import { setUpStoreCredentials } from "../../shared/store-credentials.js";
 
 const exec = promisify(execFile);
@@ -123,25 +124,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     core.setOutput("results-path", resultsPath);
 
     const summary = verificationSummary(results);
-    // the verdict on the head commit itself, as the status the ruleset requires (this job runs on the base)
-    if (head && env.GITHUB_TOKEN && env.GITHUB_REPOSITORY && /^[0-9a-f]{40}$/.test(head)) {
-      const github = new GitHubClient({
-        repository: env.GITHUB_REPOSITORY,
-        token: env.GITHUB_TOKEN,
-        apiUrl: env.GITHUB_API_URL,
-      });
-      const runUrl =
-        env.GITHUB_SERVER_URL && env.GITHUB_RUN_ID
-          ? `${env.GITHUB_SERVER_URL}/${env.GITHUB_REPOSITORY}/actions/runs/${env.GITHUB_RUN_ID}`
-          : undefined;
-      await github.setCommitStatus(head, {
-        state: failed > 0 ? "failure" : "success",
-        context: VERIFY_STATUS,
-        description: summary,
-        ...(runUrl ? { targetUrl: runUrl } : {}),
-      });
-      core.info(`status ${VERIFY_STATUS} set on ${head}`);
-    }
+    await setVerdict(env, head, failed > 0 ? "failure" : "success", summary);
     const table = verificationTable(results);
     await core.summary
       .addHeading("Model verification", 2)
@@ -152,5 +135,32 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     if (failed > 0) core.setFailed(`${summary}\n${table}`);
   } catch (error) {
     core.setFailed((error as Error).message);
+    // a verify that could not run is a failed verdict, not a missing one
+    await setVerdict(env, core.getInput("head") || undefined, "error", (error as Error).message).catch(
+      (again: Error) => core.warning(`could not set ${VERIFY_STATUS}: ${again.message}`),
+    );
   }
+}
+
+/** The verdict on the head commit itself, as the status the ruleset requires (this job runs on the base). */
+async function setVerdict(
+  env: NodeJS.ProcessEnv,
+  head: string | undefined,
+  state: "success" | "failure" | "error",
+  description: string,
+): Promise<void> {
+  if (!head || !env.GITHUB_TOKEN || !env.GITHUB_REPOSITORY || !/^[0-9a-f]{40}$/.test(head)) return;
+  const github = new GitHubClient({
+    repository: env.GITHUB_REPOSITORY,
+    token: env.GITHUB_TOKEN,
+    apiUrl: env.GITHUB_API_URL,
+  });
+  const targetUrl = runUrlOf(env);
+  await github.setCommitStatus(head, {
+    state,
+    context: VERIFY_STATUS,
+    description,
+    ...(targetUrl ? { targetUrl } : {}),
+  });
+  core.info(`status ${VERIFY_STATUS} (${state}) set on ${head}`);
 }

@@ -93,34 +93,38 @@ export async function verify(
     : undefined;
   // where the pods load it means fetched from there: a cache of earlier reads never stands in
   const freshCache = relocated ? await mkdtemp(join(tmpdir(), "lockstep-verify-")) : undefined;
-  const verified = await verifyChangedPins(before, relocated?.lock ?? current, {
-    storeOptions: { baseDir, env },
-    storeOptionsFor: (model, environment) => {
-      const at = relocated?.where.get(`${model}/${environment}`);
-      return at && { baseDir, env: storeEnvironment(at.store, env), cacheDir: freshCache };
-    },
-    reproduce: options.reproduce
-      ? { tolerance, data, baseDir, env, log: out.progress, untrustedPins: options.head !== undefined }
-      : undefined,
-    log: out.progress,
-  });
-  for (const result of verified) {
-    const uri = relocated?.where.get(`${result.model}/${result.environment}`)?.uri;
-    if (uri)
-      result.checks.unshift({
-        name: "location",
-        ok: true,
-        detail: `read where ${result.environment}'s pods load it: ${uri}`,
-      });
-  }
-  if (provenance)
+  let verified: PinVerification[];
+  try {
+    verified = await verifyChangedPins(before, relocated?.lock ?? current, {
+      storeOptions: { baseDir, env },
+      storeOptionsFor: (model, environment) => {
+        const at = relocated?.where.get(`${model}/${environment}`);
+        return at && { baseDir, env: storeEnvironment(at.store, env), cacheDir: freshCache };
+      },
+      reproduce: options.reproduce
+        ? { tolerance, data, baseDir, env, log: out.progress, untrustedPins: options.head !== undefined }
+        : undefined,
+      log: out.progress,
+    });
     for (const result of verified) {
-      const pin = (relocated?.lock ?? current).models[result.model]!.pins[result.environment]!;
-      const check = await provenanceCheck(pin, provenance.source, provenance.policy);
-      result.checks.splice(relocated ? 1 : 0, 0, check);
-      if (!check.ok) result.ok = false;
+      const uri = relocated?.where.get(`${result.model}/${result.environment}`)?.uri;
+      if (uri)
+        result.checks.unshift({
+          name: "location",
+          ok: true,
+          detail: `read where ${result.environment}'s pods load it: ${uri}`,
+        });
     }
-  if (freshCache) await rm(freshCache, { recursive: true, force: true });
+    if (provenance)
+      for (const result of verified) {
+        const pin = (relocated?.lock ?? current).models[result.model]!.pins[result.environment]!;
+        const check = await provenanceCheck(pin, provenance.source, provenance.policy);
+        result.checks.splice(relocated ? 1 : 0, 0, check);
+        if (!check.ok) result.ok = false;
+      }
+  } finally {
+    if (freshCache) await rm(freshCache, { recursive: true, force: true });
+  }
   const results = [...(relocated?.refused ?? []), ...verified];
   if (!options.all) await checkPromotions(base ?? "git:HEAD", path, before, current, results);
   if (options.json) out.json(results);

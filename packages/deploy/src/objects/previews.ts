@@ -72,36 +72,48 @@ export function previewEnvironment(config: DeployConfig): EnvironmentConfig {
   };
 }
 
-/** A preview's workload project: pull-request namespaces only, the preview kinds only, nothing cluster-scoped. */
-export function previewProject(config: DeployConfig): AppProject {
+/** A project of this repository over the pull-request namespaces, admitting exactly these kinds. */
+function pullRequestProject(
+  config: DeployConfig,
+  name: string,
+  description: string,
+  kinds: { cluster: [string, string][]; namespaced: [string, string][] },
+): AppProject {
+  const list = (pairs: [string, string][]) => pairs.map(([group, kind]) => ({ group, kind }));
   return new AppProject({
-    metadata: { name: PREVIEW_PROJECT, namespace: argocdNamespace(config), labels },
+    metadata: { name, namespace: argocdNamespace(config), labels },
     spec: {
-      description: "Lockstep previews: a pull request's head, in lockstep-pr-* namespaces only",
+      description,
       sourceRepos: [config.repository.url],
       destinations: [previewNamespaces],
-      // empty, not absent: Argo CD admits no cluster-scoped kind at all
-      clusterResourceWhitelist: [],
-      namespaceResourceWhitelist: PREVIEW_KINDS.map(([group, kind]) => ({ group, kind })),
+      // an empty list, not an absent one: Argo CD then admits no cluster-scoped kind at all
+      clusterResourceWhitelist: list(kinds.cluster),
+      namespaceResourceWhitelist: list(kinds.namespaced),
       orphanedResources: { warn: true },
     },
   });
 }
 
-/** The project of the sandboxes: Namespace, policies and routing, from main only. */
-export function previewSandboxProject(config: DeployConfig): AppProject {
-  return new AppProject({
-    metadata: { name: PREVIEW_SANDBOX_PROJECT, namespace: argocdNamespace(config), labels },
-    spec: {
-      description: "Lockstep preview sandboxes, from the configured revision: no pull request's files",
-      sourceRepos: [config.repository.url],
-      destinations: [previewNamespaces],
-      clusterResourceWhitelist: [{ group: "", kind: "Namespace" }],
-      namespaceResourceWhitelist: SANDBOX_KINDS.map(([group, kind]) => ({ group, kind })),
-      orphanedResources: { warn: true },
+/** A preview's workload project: pull-request namespaces only, the preview kinds only, nothing cluster-scoped. */
+export const previewProject = (config: DeployConfig) =>
+  pullRequestProject(
+    config,
+    PREVIEW_PROJECT,
+    "Lockstep previews: a pull request's head, in lockstep-pr-* namespaces only",
+    {
+      cluster: [],
+      namespaced: PREVIEW_KINDS,
     },
-  });
-}
+  );
+
+/** The project of the sandboxes: Namespace, policies and routing, from main only. */
+export const previewSandboxProject = (config: DeployConfig) =>
+  pullRequestProject(
+    config,
+    PREVIEW_SANDBOX_PROJECT,
+    "Lockstep preview sandboxes, from the configured revision: no pull request's files",
+    { cluster: [["", "Namespace"]], namespaced: SANDBOX_KINDS },
+  );
 
 /** Open model-bump pull requests for the preview source environment (proposal branches lockstep/<model>/staging). */
 function pullRequests(config: DeployConfig) {
