@@ -44,6 +44,23 @@ const latency = (slowBucket: string) =>
     values: Number(le) >= Number(slowBucket) || le === "+Inf" ? "0+100x30" : "0+0x30",
   }));
 
+const INFERENCE_POD = "co2-forecast-7c9d8f6b5-x2k4p";
+const EVICTED_POD = "co2-forecast-7c9d8f6b5-m9v4t";
+const MONITOR_POD = "co2-forecast-monitor-28912345-b7xqz";
+const MONITOR_FAILED_POD = "co2-forecast-monitor-28912405-zq2lp";
+const PHASES = ["Pending", "Running", "Succeeded", "Failed", "Unknown"];
+/** What kube-state-metrics 2.x exports of a pod's readiness and phase, over 20 minutes. */
+const podStatus = (pod: string, status: { ready: boolean; phase: string }) => [
+  ...["true", "false", "unknown"].map((condition) => ({
+    series: `kube_pod_status_ready{namespace="${NS}",pod="${pod}",uid="uid-${pod}",condition="${condition}"}`,
+    values: `${Number(condition === String(status.ready))}x20`,
+  })),
+  ...PHASES.map((phase) => ({
+    series: `kube_pod_status_phase{namespace="${NS}",pod="${pod}",uid="uid-${pod}",phase="${phase}"}`,
+    values: `${Number(phase === status.phase)}x20`,
+  })),
+];
+
 // every alert, firing and not: the expected annotations come from the same rule objects
 const CASES: Case[] = [
   { alert: "LockstepErrorBudgetBurnFast", fires: true, at: "70m", series: requests(980, 20, 80) },
@@ -64,15 +81,36 @@ const CASES: Case[] = [
     at: "10m",
     series: [{ series: `up{${POD},pod="co2-forecast-1"}`, values: "1x15" }],
   },
+  // the Rollout's pods are <rollout>-<pod-template-hash>-<5 random>; the monitor CronJob's are
+  // <model>-monitor-<schedule>-<5 random>, and a finished one stays Ready=false, phase Succeeded
+  {
+    alert: "LockstepPodNotReady",
+    fires: true,
+    at: "15m",
+    series: podStatus(INFERENCE_POD, { ready: false, phase: "Running" }),
+  },
   {
     alert: "LockstepPodNotReady",
     fires: true,
     at: "15m",
     series: [
-      {
-        series: `kube_pod_status_ready{namespace="${NS}",pod="co2-forecast-7c9-x",condition="false"}`,
-        values: "1x20",
-      },
+      ...podStatus(INFERENCE_POD, { ready: false, phase: "Running" }),
+      ...podStatus(MONITOR_POD, { ready: false, phase: "Succeeded" }),
+    ],
+  },
+  {
+    alert: "LockstepPodNotReady",
+    fires: false,
+    at: "15m",
+    series: podStatus(INFERENCE_POD, { ready: true, phase: "Running" }),
+  },
+  {
+    alert: "LockstepPodNotReady",
+    fires: false,
+    at: "15m",
+    series: [
+      ...podStatus(INFERENCE_POD, { ready: true, phase: "Running" }),
+      ...podStatus(MONITOR_POD, { ready: false, phase: "Succeeded" }),
     ],
   },
   {
@@ -80,11 +118,26 @@ const CASES: Case[] = [
     fires: false,
     at: "15m",
     series: [
-      {
-        series: `kube_pod_status_ready{namespace="${NS}",pod="co2-forecast-7c9-x",condition="false"}`,
-        values: "0x20",
-      },
+      ...podStatus(INFERENCE_POD, { ready: true, phase: "Running" }),
+      ...podStatus(MONITOR_FAILED_POD, { ready: false, phase: "Failed" }),
     ],
+  },
+  {
+    // an evicted Rollout pod lingers, phase Failed, until it is collected: its replacement serves
+    alert: "LockstepPodNotReady",
+    fires: false,
+    at: "15m",
+    series: [
+      ...podStatus(INFERENCE_POD, { ready: true, phase: "Running" }),
+      ...podStatus(EVICTED_POD, { ready: false, phase: "Failed" }),
+    ],
+  },
+  {
+    // another model whose name starts with this one's is not this one
+    alert: "LockstepPodNotReady",
+    fires: false,
+    at: "15m",
+    series: podStatus("co2-forecast-v2-6d8f9b7c4-q7w2z", { ready: false, phase: "Running" }),
   },
   {
     alert: "LockstepModelVersionSkew",

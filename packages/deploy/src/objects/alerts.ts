@@ -19,6 +19,22 @@ export interface AlertRule {
 
 const MODEL_ROUTES = `route=~"/v[12]/models/.*"`;
 
+/**
+ * The inference Rollout's pods that stay unready, from kube-state-metrics' default series. Only the
+ * Rollout's pods are named `<rollout>-<pod-template-hash>-<5 random>` (the monitor CronJob's are
+ * `<model>-monitor-<schedule>-<5 random>`; another model's, `<model>-<more>-<hash>-<random>`), and a
+ * pod that has finished (phase Succeeded or Failed: a completed Job's, an evicted one) stays
+ * Ready=false forever while it serves nothing, so it is left out. (`kube_pod_labels` would name the
+ * model only for allow-listed labels, which kube-prometheus-stack does not list by default.)
+ */
+function podNotReady(namespace: string, model: string): string {
+  const pods = `namespace="${namespace}",pod=~"${model}-[a-z0-9]+-[a-z0-9]{5}"`;
+  return (
+    `sum(kube_pod_status_ready{${pods},condition="false"} == 1` +
+    ` unless on (namespace, pod) (kube_pod_status_phase{${pods},phase=~"Succeeded|Failed"} == 1)) > 0`
+  );
+}
+
 /** Every alert of one model in one environment: symptoms, each with a runbook section. */
 export function alertRules(
   target: Pick<RenderTarget, "model" | "environment" | "settings" | "env">,
@@ -73,7 +89,7 @@ export function alertRules(
     },
     {
       alert: "LockstepPodNotReady",
-      expr: `sum(kube_pod_status_ready{namespace="${target.env.namespace}",condition="false",pod=~"${target.model}-.*"}) > 0`,
+      expr: podNotReady(target.env.namespace, target.model),
       for: "10m",
       severity: "warning",
       summary: `${who} has pods that stay unready`,
