@@ -7,9 +7,8 @@ import { describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { alertRules, parseManifests, renderManifests } from "../src/index.js";
 import { committedConfig, committedLock } from "./fixtures.js";
+import { itWith } from "./tools.js";
 
-const has = (command: string) =>
-  spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
 const ROOT = resolve(import.meta.dirname, "../../..");
 const { files } = renderManifests(committedLock(), committedConfig());
 const path = "argocd/envs/staging/co2-forecast/prometheusrule.yaml";
@@ -260,7 +259,7 @@ describe("the alert rules rendered beside each model", () => {
     }
   });
 
-  it.skipIf(!has("promtool"))(
+  itWith("promtool")(
     "pass promtool test rules: each alert fires on its symptom and stays quiet without it",
     () => {
       const dir = mkdtempSync(join(tmpdir(), "lockstep-alerts-"));
@@ -297,7 +296,7 @@ describe("the alert rules rendered beside each model", () => {
     },
   );
 
-  it.skipIf(!has("amtool"))("the Alertmanager example routes them and passes amtool check-config", () => {
+  itWith("amtool")("the Alertmanager example routes them and passes amtool check-config", () => {
     const file = join(ROOT, "docs/alertmanager.example.yaml");
     const result = spawnSync("amtool", ["check-config", file], { encoding: "utf8" });
     expect(result.stdout + result.stderr).toContain("SUCCESS");

@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered YAML is read back untyped, as Argo CD reads it */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -15,8 +15,8 @@ import {
   type ProjectSpec,
 } from "../src/index.js";
 import { committedConfig, committedLock } from "./fixtures.js";
+import { describeWith } from "./tools.js";
 
-const hasKubectl = spawnSync("sh", ["-c", "command -v kubectl"], { stdio: "ignore" }).status === 0;
 const config = committedConfig();
 const { files } = renderManifests(committedLock(), config);
 const tree = mkdtempSync(join(tmpdir(), "lockstep-argocd-"));
@@ -150,7 +150,7 @@ describe("Argo CD's permission decisions, as ported", () => {
   });
 });
 
-describe.skipIf(!hasKubectl)("the rendered projects, evaluated as Argo CD does", () => {
+describeWith("kubectl")("the rendered projects, evaluated as Argo CD does", () => {
   it("every object of every Application is permitted by that Application's project", () => {
     const apps = applications();
     const pinned = (env: string) => Object.values(committedLock().models).filter((m) => m.pins[env]).length;

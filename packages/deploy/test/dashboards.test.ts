@@ -13,9 +13,8 @@ import {
   renderManifests,
 } from "../src/index.js";
 import { committedConfig, committedLock } from "./fixtures.js";
+import { itWith } from "./tools.js";
 
-const has = (command: string) =>
-  spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
 const { files } = renderManifests(committedLock(), committedConfig());
 const dashboardFiles = [...files.keys()].filter((path) => path.includes("configmap-dashboard"));
 
@@ -100,7 +99,7 @@ describe("dashboards as code", () => {
     expect(long).not.toBe(dashboardUid("production", "a-model-name-that-is-rather-long-indeee"));
   });
 
-  it.skipIf(!has("promtool"))("every dashboard query parses: promtool check rules", () => {
+  itWith("promtool")("every dashboard query parses: promtool check rules", () => {
     const dir = mkdtempSync(join(tmpdir(), "lockstep-dashboards-"));
     const queries = dashboardFiles.flatMap((path) => panelQueries(dashboardAt(path)));
     expect(queries.length).toBeGreaterThan(60);
@@ -117,7 +116,7 @@ describe("dashboards as code", () => {
     expect(check(["sum(rate(lockstep_http_requests_total[5m])"]).status).not.toBe(0);
   });
 
-  it.skipIf(!has("promtool"))("the queries answer what their panels say: promtool test rules", () => {
+  itWith("promtool")("the queries answer what their panels say: promtool test rules", () => {
     const co2 = dashboardAt("argocd/envs/staging/co2-forecast/configmap-dashboard.yaml");
     const btc = dashboardAt("argocd/envs/staging/btc-signal/configmap-dashboard.yaml");
     const overview = dashboardAt("argocd/envs/staging/namespace/configmap-dashboard-overview.yaml");

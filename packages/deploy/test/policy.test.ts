@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { NAMESPACED_KINDS, parseManifests, renderManifests, type Manifest } from "../src/index.js";
 import { committedConfig, committedLock } from "./fixtures.js";
+import { itWith } from "./tools.js";
 
 const { files } = renderManifests(committedLock(), committedConfig());
 const objects: { path: string; object: Manifest }[] = [...files].flatMap(([path, text]) =>
@@ -26,8 +27,6 @@ const servers = rollouts.filter((r) => r.path.startsWith("argocd/envs/"));
 const previews = rollouts.filter((r) => r.path.startsWith("argocd/previews/"));
 /** Every pod template rendered: the servers, the previews and the monitor jobs. */
 const pods = [...rollouts, ...monitors];
-const has = (command: string) =>
-  spawnSync("sh", ["-c", `command -v ${command}`], { stdio: "ignore" }).status === 0;
 
 describe("policy over everything rendered", () => {
   it("renders workloads to check", () => {
@@ -190,7 +189,7 @@ describe("real tools over what is rendered", () => {
   }
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it.skipIf(!has("kubectl"))("kubectl kustomize builds every folder to exactly its files' objects", () => {
+  itWith("kubectl")("kubectl kustomize builds every folder to exactly its files' objects", () => {
     const dirs = [...new Set([...files.keys()].map((p) => dirname(p)))];
     expect(dirs.length).toBeGreaterThan(5);
     for (const d of dirs) {
@@ -202,7 +201,7 @@ describe("real tools over what is rendered", () => {
     }
   });
 
-  it.skipIf(!has("kubectl"))(
+  itWith("kubectl")(
     "a preview's sandbox gets its pull request's namespace and Ingress host, as Argo CD patches it",
     () => {
       const sandboxes = ofKind("ApplicationSet").find(
@@ -233,37 +232,34 @@ describe("real tools over what is rendered", () => {
     },
   );
 
-  it.skipIf(!has("promtool"))(
-    "promtool parses every analysis query (as recording rules, args filled in)",
-    () => {
-      const queries = ofKind("AnalysisTemplate").flatMap((o) =>
-        (o.object.spec as any).metrics.map((m: any) => ({
-          name: `${o.object.metadata.name}:${m.name}`,
-          query: m.provider.prometheus.query,
-        })),
-      );
-      expect(queries.length).toBe(3 * 2 + 3);
-      const rules = {
-        groups: [
-          {
-            name: "analysis",
-            rules: queries.map((q: any) => ({
-              record: `lockstep:${q.name.replace(/[^a-zA-Z0-9_:]/g, "_")}`,
-              expr: q.query.replace(/\{\{args\.([a-z-]+)\}\}/g, "$1-value"),
-            })),
-          },
-        ],
-      };
-      const file = join(dir, "analysis-rules.yaml");
-      writeFileSync(file, stringify(rules));
-      const result = spawnSync("promtool", ["check", "rules", file], { encoding: "utf8" });
-      expect(result.stdout + result.stderr).toContain(`SUCCESS: ${queries.length} rules found`);
-      // and it does refuse a broken query
-      writeFileSync(
-        file,
-        stringify({ groups: [{ name: "x", rules: [{ record: "x", expr: "sum(rate(x[2m])" }] }] }),
-      );
-      expect(spawnSync("promtool", ["check", "rules", file]).status).not.toBe(0);
-    },
-  );
+  itWith("promtool")("promtool parses every analysis query (as recording rules, args filled in)", () => {
+    const queries = ofKind("AnalysisTemplate").flatMap((o) =>
+      (o.object.spec as any).metrics.map((m: any) => ({
+        name: `${o.object.metadata.name}:${m.name}`,
+        query: m.provider.prometheus.query,
+      })),
+    );
+    expect(queries.length).toBe(3 * 2 + 3);
+    const rules = {
+      groups: [
+        {
+          name: "analysis",
+          rules: queries.map((q: any) => ({
+            record: `lockstep:${q.name.replace(/[^a-zA-Z0-9_:]/g, "_")}`,
+            expr: q.query.replace(/\{\{args\.([a-z-]+)\}\}/g, "$1-value"),
+          })),
+        },
+      ],
+    };
+    const file = join(dir, "analysis-rules.yaml");
+    writeFileSync(file, stringify(rules));
+    const result = spawnSync("promtool", ["check", "rules", file], { encoding: "utf8" });
+    expect(result.stdout + result.stderr).toContain(`SUCCESS: ${queries.length} rules found`);
+    // and it does refuse a broken query
+    writeFileSync(
+      file,
+      stringify({ groups: [{ name: "x", rules: [{ record: "x", expr: "sum(rate(x[2m])" }] }] }),
+    );
+    expect(spawnSync("promtool", ["check", "rules", file]).status).not.toBe(0);
+  });
 });
