@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parse, stringify } from "yaml";
+import { stringify } from "yaml";
 import { alertRules, parseManifests, renderManifests } from "../src/index.js";
 import { committedConfig, committedLock } from "./fixtures.js";
 import { itWith } from "./tools.js";
@@ -18,6 +18,23 @@ const NS = "lockstep-staging";
 const POD = `namespace="${NS}",lockstep_dev_model="co2-forecast"`;
 const METRIC = `namespace="${NS}",model="co2-forecast"`;
 const ROUTE = `route="/v1/models/:name/predict"`;
+
+const ALERTMANAGER = join(ROOT, "docs/alertmanager.example.yaml");
+/** Every rendered alert and its severity, written out: a change here is a decision, made in review. */
+const SEVERITY: Record<string, "critical" | "warning"> = {
+  LockstepErrorBudgetBurnFast: "critical",
+  LockstepErrorBudgetBurnSlow: "warning",
+  LockstepLatencyHigh: "warning",
+  LockstepTargetDown: "critical",
+  LockstepPodNotReady: "warning",
+  LockstepModelVersionSkew: "warning",
+  LockstepFeatureDrift: "warning",
+  LockstepPredictionDrift: "warning",
+  LockstepPredictionLogDropping: "warning",
+  LockstepCacheErrors: "warning",
+};
+/** Where each severity must reach (docs/alertmanager.example.yaml's receivers). */
+const RECEIVER = { critical: "pager", warning: "chat" };
 
 interface Case {
   alert: string;
@@ -296,14 +313,53 @@ describe("the alert rules rendered beside each model", () => {
     },
   );
 
-  itWith("amtool")("the Alertmanager example routes them and passes amtool check-config", () => {
-    const file = join(ROOT, "docs/alertmanager.example.yaml");
-    const result = spawnSync("amtool", ["check-config", file], { encoding: "utf8" });
+  it("carry the severity this table pins, every alert of every model and environment", () => {
+    const rendered = [...files.keys()].filter((p) => p.endsWith("/prometheusrule.yaml"));
+    expect(rendered.length).toBe(3);
+    for (const p of rendered) {
+      const rules = (parseManifests(files.get(p)!, p)[0]!.spec as any).groups[0].rules;
+      expect(Object.fromEntries(rules.map((r: any) => [r.alert, r.labels.severity])), p).toStrictEqual(
+        SEVERITY,
+      );
+      expect(rules.length, p).toBe(Object.keys(SEVERITY).length);
+    }
+  });
+
+  itWith("amtool")("the Alertmanager example passes amtool check-config", () => {
+    const result = spawnSync("amtool", ["check-config", ALERTMANAGER], { encoding: "utf8" });
     expect(result.stdout + result.stderr).toContain("SUCCESS");
     expect(result.status).toBe(0);
-    const config = parse(readFileSync(file, "utf8"));
-    expect(JSON.stringify(config.route)).toContain("critical");
   });
+
+  itWith("amtool")(
+    "the Alertmanager example routes each rendered alert by its severity: critical pages, warnings go to chat",
+    () => {
+      const receiverOf = (labels: Record<string, string>) => {
+        const result = spawnSync(
+          "amtool",
+          [
+            "config",
+            "routes",
+            "test",
+            `--config.file=${ALERTMANAGER}`,
+            ...Object.entries(labels).map(([k, v]) => `${k}=${v}`),
+          ],
+          { encoding: "utf8" },
+        );
+        expect(result.status, result.stderr).toBe(0);
+        return result.stdout.trim();
+      };
+      const routed = [...files.keys()]
+        .filter((p) => p.endsWith("/prometheusrule.yaml"))
+        .flatMap((p) => (parseManifests(files.get(p)!, p)[0]!.spec as any).groups[0].rules)
+        .map((r: any) => ({ alert: r.alert, receiver: receiverOf({ alertname: r.alert, ...r.labels }) }));
+      expect(routed.length).toBe(3 * Object.keys(SEVERITY).length);
+      for (const { alert, receiver } of routed) expect(receiver, alert).toBe(RECEIVER[SEVERITY[alert]!]);
+      // the literal answers, so that a table and a config that agree on the wrong thing still fail
+      expect(receiverOf({ alertname: "LockstepTargetDown", severity: "critical" })).toBe("pager");
+      expect(receiverOf({ alertname: "LockstepCacheErrors", severity: "warning" })).toBe("chat");
+    },
+  );
 });
 
 function target() {
