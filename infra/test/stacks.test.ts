@@ -161,10 +161,13 @@ describe("the decisions that matter", () => {
       "ru-central1-b",
       "ru-central1-d",
     ]);
-    for (const { value } of groups) {
-      expect(value.scale_policy).toEqual([{ auto_scale: [{ min: 1, max: 2, initial: 1 }] }]);
-      expect(value.instance_template[0].network_interface[0].nat).toBe(false);
-    }
+    // the committed 1–4 nodes, split so that the groups add up to exactly that (cluster.test.ts)
+    expect(groups.map((g) => g.value.scale_policy)).toEqual([
+      [{ auto_scale: [{ min: 1, max: 2, initial: 1 }] }],
+      [{ auto_scale: [{ min: 0, max: 1, initial: 0 }] }],
+      [{ auto_scale: [{ min: 0, max: 1, initial: 0 }] }],
+    ]);
+    for (const { value } of groups) expect(value.instance_template[0].network_interface[0].nat).toBe(false);
     expect(resources(result, "yandex_vpc_gateway")).toHaveLength(1);
     const [routes] = resources(result, "yandex_vpc_route_table");
     expect(routes!.value.static_route).toEqual([

@@ -19,8 +19,25 @@ export interface ClusterProps {
 }
 
 /**
+ * The config's node bounds split over the zones so that the groups add up to exactly them: each
+ * zone gets the quotient, the first zones one more each for the remainder (min 1, max 4 over three
+ * zones: a 1–2, b 0–1, d 0–1). Yandex autoscales a group within one zone, hence a group per zone.
+ */
+export function zoneBounds<Z extends string>(
+  min: number,
+  max: number,
+  zones: readonly Z[],
+): Record<Z, { min: number; max: number }> {
+  const share = (total: number, i: number) =>
+    Math.floor(total / zones.length) + (i < total % zones.length ? 1 : 0);
+  return Object.fromEntries(
+    zones.map((zone, i) => [zone, { min: share(min, i), max: share(max, i) }]),
+  ) as Record<Z, { min: number; max: number }>;
+}
+
+/**
  * Managed Kubernetes with a regional master (one per zone) and one autoscaling node group per
- * zone (Yandex autoscales a group within one zone), nodes without public addresses by default.
+ * zone that may hold a node (`zoneBounds`), nodes without public addresses by default.
  */
 export class ClusterStack extends LockstepStack {
   readonly cluster: KubernetesCluster;
@@ -64,43 +81,40 @@ export class ClusterStack extends LockstepStack {
       workload_identity_federation: [{ enabled: true }],
     });
     const nodes = settings.nodes;
-    // the group's bounds are the config's, split over the zones (at least 1 per zone when min > 0)
-    const perZone = (n: number) => Math.ceil(n / zones.length);
-    this.nodeGroups = zones.map(
-      (zone) =>
-        new KubernetesNodeGroup(this, `nodes-${zone}`, {
-          name: this.named(`nodes-${zone.slice(-1)}`),
-          cluster_id: this.cluster.id,
-          version: settings.version,
-          node_labels: { "lockstep.dev/zone": zone },
-          instance_template: [
-            {
-              platform_id: nodes.platform ?? "standard-v3",
-              resources: [
-                { cores: nodes.cores, memory: nodes.memoryGb, core_fraction: nodes.coreFraction ?? 100 },
-              ],
-              boot_disk: [{ type: "network-ssd", size: nodes.diskGb ?? 64 }],
-              network_interface: [
-                {
-                  subnet_ids: [props.subnets[zone]!.id],
-                  security_group_ids: [props.clusterGroup.id, props.ingressGroup.id],
-                  nat: nodes.publicIp ?? false,
-                },
-              ],
-              scheduling_policy: [{ preemptible: nodes.preemptible ?? false }],
-              container_runtime: [{ type: "containerd" }],
-            },
-          ],
-          scale_policy: [
-            {
-              auto_scale: [{ min: perZone(nodes.min), max: perZone(nodes.max), initial: perZone(nodes.min) }],
-            },
-          ],
-          allocation_policy: [{ location: [{ zone }] }],
-          maintenance_policy: [{ auto_upgrade: true, auto_repair: true }],
-          deploy_policy: [{ max_expansion: 1, max_unavailable: 0 }],
-        }),
-    );
+    const bounds = zoneBounds(nodes.min, nodes.max, zones);
+    this.nodeGroups = zones
+      .filter((zone) => bounds[zone].max > 0) // a group that could never hold a node is not made
+      .map(
+        (zone) =>
+          new KubernetesNodeGroup(this, `nodes-${zone}`, {
+            name: this.named(`nodes-${zone.slice(-1)}`),
+            cluster_id: this.cluster.id,
+            version: settings.version,
+            node_labels: { "lockstep.dev/zone": zone },
+            instance_template: [
+              {
+                platform_id: nodes.platform ?? "standard-v3",
+                resources: [
+                  { cores: nodes.cores, memory: nodes.memoryGb, core_fraction: nodes.coreFraction ?? 100 },
+                ],
+                boot_disk: [{ type: "network-ssd", size: nodes.diskGb ?? 64 }],
+                network_interface: [
+                  {
+                    subnet_ids: [props.subnets[zone]!.id],
+                    security_group_ids: [props.clusterGroup.id, props.ingressGroup.id],
+                    nat: nodes.publicIp ?? false,
+                  },
+                ],
+                scheduling_policy: [{ preemptible: nodes.preemptible ?? false }],
+                container_runtime: [{ type: "containerd" }],
+              },
+            ],
+            scale_policy: [{ auto_scale: [{ ...bounds[zone], initial: bounds[zone].min }] }],
+            allocation_policy: [{ location: [{ zone }] }],
+            maintenance_policy: [{ auto_upgrade: true, auto_repair: true }],
+            deploy_policy: [{ max_expansion: 1, max_unavailable: 0 }],
+          }),
+      );
     output(
       this,
       "cluster_id",

@@ -1,0 +1,48 @@
+import { describe, expect, it } from "vitest";
+import { committedConfig, resources, synthAll } from "./synth.js";
+
+const groupsOf = (min: number, max: number) => {
+  const config = committedConfig();
+  Object.assign(config.cluster.nodes, { min, max });
+  return resources(synthAll(config), "yandex_kubernetes_node_group").map(({ value }) => ({
+    zone: value.allocation_policy[0].location[0].zone as string,
+    ...(value.scale_policy[0].auto_scale[0] as { min: number; max: number; initial: number }),
+  }));
+};
+
+describe("the node groups", () => {
+  it.each([
+    [1, 4],
+    [3, 9],
+    [2, 2],
+    [0, 1],
+    [1, 1],
+    [4, 5],
+    [7, 11],
+  ])("add up to exactly the configured %i–%i nodes across the zones", (min, max) => {
+    const groups = groupsOf(min, max);
+    const sum = (key: "min" | "max" | "initial") => groups.reduce((n, g) => n + g[key], 0);
+    expect(sum("min"), "min").toBe(min);
+    expect(sum("max"), "max").toBe(max);
+    expect(sum("initial"), "initial").toBe(min);
+    for (const group of groups) {
+      // a group that may never hold a node is not made at all
+      expect(group.max, group.zone).toBeGreaterThanOrEqual(1);
+      expect(group.min, group.zone).toBeLessThanOrEqual(group.max);
+      expect(group.initial, group.zone).toBe(group.min);
+    }
+    // the remainder goes to the first zones: no zone holds two more than another
+    const spread = (key: "min" | "max") =>
+      Math.max(...groups.map((g) => g[key])) - Math.min(...groups.map((g) => g[key]));
+    if (groups.length === 3) expect(spread("max")).toBeLessThanOrEqual(1);
+  });
+
+  it("splits the committed 1–4 as a 1–2, b 0–1, d 0–1", () => {
+    expect(groupsOf(1, 4)).toEqual([
+      { zone: "ru-central1-a", min: 1, max: 2, initial: 1 },
+      { zone: "ru-central1-b", min: 0, max: 1, initial: 0 },
+      { zone: "ru-central1-d", min: 0, max: 1, initial: 0 },
+    ]);
+    expect(groupsOf(2, 2).map((g) => g.zone)).toEqual(["ru-central1-a", "ru-central1-b"]);
+  });
+});
