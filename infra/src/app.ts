@@ -70,6 +70,7 @@ export function buildApp(options: BuildOptions): { app: App; stacks: Stacks } {
     subnets: network.subnets,
     redisGroup: network.redisGroup,
     key: storage.key,
+    planAccount: identity.accounts.infraPlan,
   });
   const platform = new PlatformStack(app, base, {
     endpoint: cluster.endpoint,

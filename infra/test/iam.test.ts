@@ -33,16 +33,22 @@ describe("identity", () => {
 
   it("gives each service account exactly its documented roles, each on its resource", () => {
     expect(rolesByAccount()).toEqual({
+      // a public network load balancer (ingress-nginx's Service) needs load-balancer.admin beside
+      // k8s.clusters.agent, its public address vpc.publicAdmin (Yandex docs: k8s.clusters.agent)
       "lockstep-cluster": [
         "k8s.clusters.agent@folder",
         "kms.keys.encrypterDecrypter@kms-key",
+        "load-balancer.admin@folder",
         "vpc.publicAdmin@folder",
       ],
       "lockstep-inference": ["kms.keys.decrypter@kms-key", "storage.viewer@bucket"],
       "lockstep-infra": ["admin@folder"],
+      // reads the SSE-KMS state (decrypter on the key that encrypts it) and the Redis password the
+      // cache stack's plan reads from Lockbox; writes nothing (plans with -lock=false)
       "lockstep-infra-plan": [
         "iam.serviceAccounts.accessKeyAdmin@itself",
         "kms.keys.decrypter@kms-key",
+        "lockbox.payloadViewer@lockbox-secret:redis-password",
         "storage.viewer@state-bucket",
         "viewer@folder",
       ],

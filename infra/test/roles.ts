@@ -2,12 +2,13 @@ import { resources, type SynthResult } from "./synth.js";
 
 /**
  * Each service account's roles as `role@resource` (bucket, state-bucket, registry, kms-key,
- * folder, itself), read from every binding and member synthesized: what the account can do.
+ * folder, itself, lockbox-secret:<name>), read from every binding and member synthesized: what the account can do.
  */
 export function accountRoles(result: SynthResult): Record<string, string[]> {
   const byRef = (member: string): string => {
     // a member is serviceAccount:${yandex_iam_service_account.<component>_account_<hash>.id}
-    const match = /yandex_iam_service_account\.([a-z-]+)_account_/.exec(member);
+    // (from another stack: ${data.terraform_remote_state…cross-stack-output-yandex_iam_service_account<component>_account_<hash>id})
+    const match = /yandex_iam_service_account\.?([a-z-]+)_account_/.exec(member);
     if (!match) throw new Error(`member ${member} is not one of the stack's service accounts`);
     return `lockstep-${match[1]}`;
   };
@@ -27,6 +28,13 @@ export function accountRoles(result: SynthResult): Record<string, string[]> {
     ["yandex_iam_service_account_iam_member", "itself"],
   ] as const)
     for (const { value } of resources(result, type)) add(value.member, value.role, on);
+  // a Lockbox secret by its name without the prefix: lockbox-secret:redis-password
+  for (const { stack, value } of resources(result, "yandex_lockbox_secret_iam_member")) {
+    const local = /^\$\{yandex_lockbox_secret\.([\w-]+)\.id\}$/.exec(value.secret_id);
+    if (!local) throw new Error(`secret ${value.secret_id} is not one of its stack's secrets`);
+    const secret = (result.json[stack].resource?.yandex_lockbox_secret ?? {})[local[1]!] as { name: string };
+    add(value.member, value.role, `lockbox-secret:${secret.name.replace(/^lockstep-/, "")}`);
+  }
   for (const roles of Object.values(out)) roles.sort();
   return out;
 }

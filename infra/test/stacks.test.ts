@@ -50,7 +50,7 @@ describe("synthesized stacks", () => {
         t.startsWith("yandex_"),
       ),
     );
-    expect(checked.size).toBe(23);
+    expect(checked.size).toBe(24);
   });
 
   it("has a schema check that fails on what the provider would refuse", () => {

@@ -1,6 +1,7 @@
 import type { Construct } from "constructs";
 import type { Zone } from "../config.js";
-import { DataLockboxSecretVersion, LockboxSecret } from "../yandex/lockbox.js";
+import type { ServiceAccount } from "../constructs/service-account.js";
+import { DataLockboxSecretVersion, LockboxSecret, LockboxSecretIamMember } from "../yandex/lockbox.js";
 import { RedisCluster } from "../yandex/redis.js";
 import type { KmsSymmetricKey } from "../yandex/storage.js";
 import type { VpcNetwork, VpcSecurityGroup, VpcSubnet } from "../yandex/vpc.js";
@@ -12,6 +13,8 @@ export interface CacheProps {
   subnets: Partial<Record<Zone, VpcSubnet>>;
   redisGroup: VpcSecurityGroup;
   key: KmsSymmetricKey;
+  /** infra.yml's read-only plan account: this stack's plan reads the password's current version. */
+  planAccount: ServiceAccount;
 }
 
 /**
@@ -32,6 +35,13 @@ export class CacheStack extends LockstepStack {
       kms_key_id: props.key.id,
       deletion_protection: true,
       password_payload_specification: [{ password_key: "password", length: 32, include_punctuation: false }],
+    });
+    // the plan reads the payload (the data source below): lockbox.payloadViewer on this secret
+    // alone (the secret is encrypted with the storage key, which the plan account may decrypt)
+    new LockboxSecretIamMember(this, "password-plan-reader", {
+      secret_id: this.password.id,
+      role: "lockbox.payloadViewer",
+      member: props.planAccount.member,
     });
     const current = new DataLockboxSecretVersion(this, "password-version", { secret_id: this.password.id });
     const zones = (Object.keys(props.subnets) as Zone[]).sort();

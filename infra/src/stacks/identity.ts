@@ -97,6 +97,9 @@ export class IdentityStack extends LockstepStack {
       infraPlan: {
         description:
           "infra.yml's plan at main: reads the folder and the state, never writes it (plans without a lock)",
+        // viewer reads resources; the state bucket is SSE-KMS, so reading it needs decrypter on the
+        // key; storage.viewer cannot write or delete, hence -lock=false. The Redis password's Lockbox
+        // payload (read by the cache stack's plan) is granted on that one secret, in the cache stack.
         grants: [
           { role: "viewer", scope: folder },
           { role: "storage.viewer", scope: stateBucket },
@@ -112,8 +115,13 @@ export class IdentityStack extends LockstepStack {
       },
       cluster: {
         description: "the Kubernetes master: manages nodes, load balancers and addresses",
+        // k8s.clusters.agent makes nodes, disks and internal load balancers; a network load balancer
+        // with a public address (ingress-nginx's LoadBalancer Service) also needs load-balancer.admin,
+        // and public addresses vpc.publicAdmin (Yandex docs: roles k8s.clusters.agent, Managed
+        // Kubernetes "cluster service accounts")
         grants: [
           { role: "k8s.clusters.agent", scope: folder },
+          { role: "load-balancer.admin", scope: folder },
           { role: "vpc.publicAdmin", scope: folder },
           { role: "kms.keys.encrypterDecrypter", scope: key },
         ],
