@@ -40,12 +40,12 @@ export async function renderBench(): Promise<void> {
   // every model in both environments: what the repository holds once each is promoted
   for (const model of Object.keys(lock.models)) lock = promotePin(lock, model, "staging", "production").lock;
   let t = performance.now();
-  renderManifests(lock, config);
+  renderManifests(lock, config, { dryRun: true });
   const cold = performance.now() - t;
-  const baseline = median(() => renderManifests(emptyLock(), config));
+  const baseline = median(() => renderManifests(emptyLock(), config, { dryRun: true }));
   const kustomize = spawnSync("sh", ["-c", "command -v kubectl"]).status === 0;
   const dir = mkdtempSync(join(tmpdir(), "lockstep-bench-render-"));
-  const all = renderManifests(lock, config).files;
+  const all = renderManifests(lock, config, { dryRun: true }).files;
   for (const [path, text] of all) {
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), text);
@@ -57,10 +57,10 @@ export async function renderBench(): Promise<void> {
   for (const environment of Object.keys(config.environments).sort())
     for (const model of Object.keys(lock.models).sort()) {
       const one = only(lock, model, environment);
-      const files = [...renderManifests(one, config).files.keys()].filter((p) =>
+      const files = [...renderManifests(one, config, { dryRun: true }).files.keys()].filter((p) =>
         p.includes(`/${environment}/${model}/`),
       ).length;
-      const ms = median(() => renderManifests(one, config)) - baseline;
+      const ms = median(() => renderManifests(one, config, { dryRun: true })) - baseline;
       let reference = "";
       let ratio = "";
       if (kustomize) {
@@ -71,7 +71,7 @@ export async function renderBench(): Promise<void> {
       }
       console.log(`| ${model} | ${environment} | ${files} | ${ms.toFixed(2)} | ${reference} | ${ratio} |`);
     }
-  const whole = median(() => renderManifests(lock, config));
+  const whole = median(() => renderManifests(lock, config, { dryRun: true }));
   console.log(
     `\nwhole lock (${Object.keys(lock.models).length} models x ${Object.keys(config.environments).length} environments, ${all.size} files): ${whole.toFixed(1)} ms warm, ${cold.toFixed(0)} ms on the first call (the model packages' validators load); bootstrap and namespaces alone ${baseline.toFixed(1)} ms`,
   );

@@ -145,6 +145,10 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
       "--at <rev>",
       "with --check: check this git revision's lock, config and argocd/, read as data (a pull request's head)",
     )
+    .option(
+      "--dry-run",
+      "allow the unreleased placeholder image digest: the ApplicationSets then generate no Application",
+    )
     .option("--json", "print what changed as JSON")
     .action(async (options) => {
       state.code = (await render(options, out)).exitCode;

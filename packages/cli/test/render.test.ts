@@ -43,18 +43,51 @@ describe("lockstep render", () => {
     expect(out.text()).toMatch(/argocd\/ is up to date: \d+ files/);
   });
 
+  it("refuses the unreleased placeholder digest unless asked for a dry run, which generates no Application", async () => {
+    const refused = capture();
+    expect((await run(args("render"), refused)).exitCode).toBe(2);
+    expect(refused.errors()).toContain("IMAGE_UNRELEASED");
+    expect(refused.errors()).toContain("--dry-run");
+    const dry = capture();
+    expect((await run(args("render", "--dry-run"), dry)).exitCode).toBe(0);
+    expect(dry.errors()).toContain("dry run");
+    const appSet = parse(await readFile(join(dir, "argocd/bootstrap/applicationset-staging.yaml"), "utf8"));
+    expect(appSet.spec.generators[0].list.elements).toEqual([]);
+    expect(appSet.metadata.annotations["lockstep.dev/held"]).toMatch(/placeholder/);
+    const bootstrap = await readFile(join(dir, "argocd/bootstrap/kustomization.yaml"), "utf8");
+    expect(bootstrap).not.toContain("applicationset-previews.yaml");
+    // released: every pinned model is generated, and previews are on
+    const config = JSON.parse(await readFile(join(dir, "lockstep.deploy.json"), "utf8"));
+    config.image.digest = `sha256:${"2".repeat(64)}`;
+    const released = join(dir, "released.json");
+    await writeFile(released, JSON.stringify(config));
+    const out = capture();
+    expect((await run(args("render", "--config", released), out)).exitCode).toBe(0);
+    const live = parse(await readFile(join(dir, "argocd/bootstrap/applicationset-staging.yaml"), "utf8"));
+    expect(live.spec.generators[0].list.elements.map((e: { model: string }) => e.model)).toEqual([
+      "btc-signal",
+      "co2-forecast",
+      "fish-classifier",
+    ]);
+    expect(live.metadata.annotations).toBeUndefined();
+    expect(await readFile(join(dir, "argocd/bootstrap/kustomization.yaml"), "utf8")).toContain(
+      "applicationset-previews.yaml",
+    );
+    await rm(join(dir, "argocd"), { recursive: true });
+  });
+
   it("writes the files, then finds nothing to change", async () => {
     const first = capture();
-    expect((await run(args("render"), first)).exitCode).toBe(0);
+    expect((await run(args("render", "--dry-run"), first)).exitCode).toBe(0);
     expect(first.text()).toContain("missing  argocd/envs/staging/co2-forecast/rollout.yaml");
     const second = capture();
-    expect((await run(args("render"), second)).exitCode).toBe(0);
+    expect((await run(args("render", "--dry-run"), second)).exitCode).toBe(0);
     expect(second.text()).toContain("nothing changed");
     expect((await run(args("render", "--check"), capture())).exitCode).toBe(0);
   });
 
   it("--check exits 1 on an edited, a missing and a stray file, and names each; render repairs them", async () => {
-    await run(args("render"), capture());
+    await run(args("render", "--dry-run"), capture());
     const rollout = join(dir, "argocd/envs/staging/btc-signal/rollout.yaml");
     await writeFile(rollout, (await readFile(rollout, "utf8")).replace("replicas: 2", "replicas: 9"));
     await rm(join(dir, "argocd/envs/staging/btc-signal/pdb.yaml"));
@@ -65,7 +98,7 @@ describe("lockstep render", () => {
     expect(out.text()).toContain("changed  argocd/envs/staging/btc-signal/rollout.yaml");
     expect(out.text()).toContain("missing  argocd/envs/staging/btc-signal/pdb.yaml");
     expect(out.text()).toContain("extra    argocd/envs/staging/btc-signal/by-hand.yaml");
-    expect((await run(args("render"), capture())).exitCode).toBe(0);
+    expect((await run(args("render", "--dry-run"), capture())).exitCode).toBe(0);
     expect((await run(args("render", "--check"), capture())).exitCode).toBe(0);
   });
 

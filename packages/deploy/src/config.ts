@@ -16,6 +16,13 @@ export interface Quantities {
 export interface CanaryAnalysis {
   interval: string;
   count: number;
+  /**
+   * Inconclusive (thin-traffic) measurements tolerated: one more pauses the rollout. Below `count`,
+   * or an all-empty analysis would pass (Argo Rollouts counts Inconclusive only above the limit).
+   */
+  inconclusiveLimit: number;
+  /** Wait before the first measurement (default: the window, so the first query sees a full one). */
+  initialDelay?: string;
   /** The PromQL range each query looks back over. */
   window: string;
   /** Fewer canary requests than this in the window: inconclusive, never a pass. */
@@ -60,6 +67,13 @@ export interface MonitoringConfig {
   window?: string;
 }
 
+/** The response cache: Redis reached with the URL in a Secret. */
+export interface CacheConfig {
+  redisSecret: string;
+  redisSecretKey?: string;
+  redisPort?: number;
+}
+
 export interface EnvironmentConfig {
   namespace: string;
   host: string;
@@ -69,6 +83,8 @@ export interface EnvironmentConfig {
   tlsSecretName?: string;
   /** Prediction logging to ClickHouse and the monitor CronJobs; absent: pods log nothing. */
   monitoring?: MonitoringConfig;
+  /** The shared response cache; absent: each pod caches in its own memory. */
+  cache?: CacheConfig;
   store: StoreConfig;
 }
 

@@ -23,6 +23,15 @@ export {
   PREVIEW_LABEL,
   REVERT_EVENT,
 } from "./objects/argocd.js";
+export {
+  rolloutsNotificationsConfigMap,
+  REVERT_PAYLOAD,
+  REVERT_SUBSCRIPTION,
+  REVERT_TRIGGER,
+  ROLLOUTS_NOTIFICATION_CONFIGMAP,
+  ROLLOUTS_NOTIFICATION_SECRET,
+  ROLLOUTS_NOTIFICATION_TOKEN_KEY,
+} from "./objects/notifications.js";
 export { parseManifests, MODELS, type Manifest } from "./validate.js";
 export {
   globMatch,

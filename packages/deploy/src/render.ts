@@ -10,8 +10,8 @@ import {
   modelPath,
   namespaceApplication,
   namespacePath,
-  notificationsConfigMap,
 } from "./objects/argocd.js";
+import { rolloutsNotificationsConfigMap } from "./objects/notifications.js";
 import {
   PREVIEW_ENVIRONMENT,
   PREVIEW_NAMESPACE_PLACEHOLDER,
@@ -88,6 +88,15 @@ function settingsChecks(target: RenderTarget): void {
       `${at}/hpa: maxReplicas ${hpa.maxReplicas} is below minReplicas ${hpa.minReplicas}`,
       [{ pointer: `${at}/hpa/maxReplicas`, message: "below minReplicas" }],
     );
+  const { analysis } = target.settings.canary;
+  // Argo Rollouts ends a metric Inconclusive only when its inconclusive measurements exceed the
+  // limit (analysis/analysis.go): at `count` or above, an analysis that measured nothing passes
+  if (analysis.inconclusiveLimit >= analysis.count)
+    throw new DeployError(
+      "DEPLOY_CONFIG_INVALID",
+      `${at}/canary/analysis: inconclusiveLimit ${analysis.inconclusiveLimit} must be below count ${analysis.count}, or a canary with no traffic would be promoted unchecked`,
+      [{ pointer: `${at}/canary/analysis/inconclusiveLimit`, message: "not below count" }],
+    );
   for (const resource of ["cpu", "memory"] as const) {
     const request = quantityValue(resources.requests[resource])!;
     const limit = quantityValue(resources.limits[resource])!;
@@ -144,6 +153,7 @@ function renderPreviews(
   lock: LockFile,
   config: DeployConfig,
   specs: Record<string, ModelSpec>,
+  held: boolean,
 ): string[] {
   const env = previewEnvironment(config);
   for (const model of Object.keys(lock.models).sort()) {
@@ -179,9 +189,14 @@ function renderPreviews(
       file(files, `${sandbox}/ingress.yaml`, ingress(target)),
     ]);
   }
-  return [
+  const projects = [
     file(files, "argocd/bootstrap/appproject-previews.yaml", previewProject(config)),
     file(files, "argocd/bootstrap/appproject-preview-sandboxes.yaml", previewSandboxProject(config)),
+  ];
+  // a dry run generates no preview either: no pull request's pod pulls the placeholder image
+  if (held) return projects;
+  return [
+    ...projects,
     file(files, "argocd/bootstrap/applicationset-previews.yaml", previewApplicationSet(config)),
     file(
       files,
@@ -194,7 +209,14 @@ function renderPreviews(
 export interface RenderOptions {
   /** The model specs (default: every model Lockstep knows). */
   models?: Record<string, ModelSpec>;
+  /**
+   * Render even with the unreleased placeholder digest. Such a render reaches no cluster: its
+   * ApplicationSets generate no Application and it has no previews.
+   */
+  dryRun?: boolean;
 }
+
+const HELD_REASON = "image.digest is the unreleased placeholder: release.yml sets the real digest";
 
 /**
  * The lock and the deployment config as plain manifests: per environment, a namespace folder and
@@ -208,21 +230,31 @@ export function renderManifests(
   const specs = options.models ?? registry;
   const files = new Map<string, string>();
   const warnings: string[] = [];
-  if (config.image.digest === UNRELEASED_DIGEST)
+  const held = config.image.digest === UNRELEASED_DIGEST;
+  if (held && !options.dryRun)
+    throw new DeployError(
+      "IMAGE_UNRELEASED",
+      "image.digest is the unreleased placeholder: no pod could pull it. Run the release workflow (release.yml) to build the image and set its digest, or render with --dry-run (nothing is deployed)",
+    );
+  if (held)
     warnings.push(
-      "image.digest is the unreleased placeholder: release.yml sets the real digest on its first run",
+      "dry run: image.digest is the unreleased placeholder, so the ApplicationSets generate no Application and previews are off until release.yml sets the real digest",
     );
   const bootstrap: string[] = [];
   bootstrap.push(file(files, "argocd/bootstrap/appproject.yaml", appProject(config)));
   bootstrap.push(
-    file(files, "argocd/bootstrap/argocd-notifications-cm.yaml", notificationsConfigMap(config)),
+    file(
+      files,
+      "argocd/bootstrap/argo-rollouts-notification-configmap.yaml",
+      rolloutsNotificationsConfigMap(config),
+    ),
   );
 
   for (const environment of Object.keys(config.environments).sort()) {
     const env = config.environments[environment]!;
     const nsDir = namespacePath(environment);
     kustomization(files, nsDir, [
-      file(files, `${nsDir}/namespace.yaml`, namespace(env.namespace, environment)),
+      file(files, `${nsDir}/namespace.yaml`, namespace(env.namespace, environment, { keep: true })),
       file(files, `${nsDir}/networkpolicy-default-deny.yaml`, defaultDeny(environment)),
       file(
         files,
@@ -273,12 +305,12 @@ export function renderManifests(
       file(
         files,
         `argocd/bootstrap/applicationset-${environment}.yaml`,
-        environmentApplicationSet(config, environment, pinned),
+        environmentApplicationSet(config, environment, held ? [] : pinned, held ? HELD_REASON : undefined),
       ),
     );
   }
   if (config.previews && config.environments[PREVIEW_SOURCE])
-    bootstrap.push(...renderPreviews(files, lock, config, specs));
+    bootstrap.push(...renderPreviews(files, lock, config, specs, held));
   kustomization(files, "argocd/bootstrap", bootstrap);
   return { files: new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))), warnings };
 }

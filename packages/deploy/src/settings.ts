@@ -14,6 +14,7 @@ export const BASE_SETTINGS: Settings = {
     analysis: {
       interval: "1m",
       count: 5,
+      inconclusiveLimit: 1,
       window: "2m",
       minRequests: 50,
       errorRatio: 0.01,

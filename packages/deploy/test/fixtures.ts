@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseLock, type LockFile, type Pin } from "@lockstep/lockfile";
 import { models } from "@lockstep/models";
-import { parseDeployConfig, type DeployConfig } from "../src/index.js";
+import { parseDeployConfig, UNRELEASED_DIGEST, type DeployConfig } from "../src/index.js";
 
 export const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 
@@ -15,13 +15,20 @@ export function committedConfigText(): string {
   return readFileSync(`${ROOT}lockstep.deploy.json`, "utf8");
 }
 
+/** A digest standing in for a released image, so tests render what a cluster would get. */
+export const TEST_IMAGE_DIGEST = `sha256:${"1".repeat(64)}`;
+
+/** The committed config, released: its placeholder digest (if still there) replaced by TEST_IMAGE_DIGEST. */
 export function committedConfig(): DeployConfig {
-  return parseDeployConfig(committedConfigText(), Object.keys(models));
+  const config = parseDeployConfig(committedConfigText(), Object.keys(models));
+  if (config.image.digest === UNRELEASED_DIGEST) config.image.digest = TEST_IMAGE_DIGEST;
+  return config;
 }
 
 /** A config with one change made by `edit` on a deep copy of the committed one. */
 export function configWith(edit: (config: Record<string, any>) => void): unknown {
   const config = JSON.parse(committedConfigText());
+  if (config.image.digest === UNRELEASED_DIGEST) config.image.digest = TEST_IMAGE_DIGEST;
   edit(config);
   return config;
 }

@@ -107,7 +107,8 @@ describe("the monitor CronJob", () => {
       LOCKSTEP_PREDICTION_LOG_SAMPLE: "0.25",
     });
     const ports = (path: string) => objectAt(files, path).spec.egress[1].ports.map((p: any) => p.port);
-    expect(ports(`${DIR}/networkpolicy.yaml`)).toEqual([443, 8123]);
+    // the store, ClickHouse, and the response cache's Redis (the committed config has one)
+    expect(ports(`${DIR}/networkpolicy.yaml`)).toEqual([443, 8123, 6380]);
     expect(ports(`${DIR}/networkpolicy-monitor.yaml`)).toEqual([443, 8123]);
     const cronJob = objectAt(files, `${DIR}/cronjob-monitor.yaml`);
     expect(cronJob.spec.schedule).toBe("@hourly");
@@ -122,6 +123,7 @@ describe("the monitor CronJob", () => {
     expect(serverEnv(files).LOCKSTEP_PREDICTION_LOG).toBeUndefined();
     expect(objectAt(files, `${DIR}/networkpolicy.yaml`).spec.egress[1].ports).toEqual([
       { port: 443, protocol: "TCP" },
+      { port: 6380, protocol: "TCP" },
     ]);
   });
 

@@ -92,8 +92,8 @@ describe("policy over everything rendered", () => {
         (f: any) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"],
       );
       expect(from).toEqual(["ingress-nginx", "monitoring"]);
-      // the store over HTTPS, and ClickHouse's HTTPS port for the prediction log
-      expect((object.spec as any).egress[1].ports.map((p: any) => p.port)).toEqual([443, 8443]);
+      // the store over HTTPS, ClickHouse's HTTPS port for the prediction log, managed Redis over TLS
+      expect((object.spec as any).egress[1].ports.map((p: any) => p.port)).toEqual([443, 8443, 6380]);
     }
     // the monitor jobs take no traffic at all
     const jobs = policies.filter((o) => o.path.endsWith("networkpolicy-monitor.yaml"));

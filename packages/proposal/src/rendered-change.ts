@@ -41,7 +41,8 @@ export async function lockChange(
     Object.keys(models),
     `${root}${DEPLOY_CONFIG_NAME} at ${baseCommit.slice(0, 12)}`,
   );
-  const rendered = renderManifests(lock, config).files;
+  // a pull request reaches no cluster: with the unreleased digest its ApplicationSets hold every model
+  const rendered = renderManifests(lock, config, { dryRun: true }).files;
   const existing = await git.treeFiles(
     baseCommit,
     GENERATED_DIRS.map((d) => `${root}${d}`),

@@ -29,6 +29,11 @@ export interface RenderCommandOptions {
    * show) and checked with this code, e.g. a pull request's head from its base's checkout.
    */
   at?: string;
+  /**
+   * Render with the unreleased placeholder image digest: the ApplicationSets then generate no
+   * Application (nothing reaches a cluster). --check always allows it: it writes nothing.
+   */
+  dryRun?: boolean;
 }
 
 /** A revision's files, read with git (never checked out). */
@@ -67,7 +72,7 @@ export async function render(
   const config =
     at === undefined ? await readDeployConfig(configPath) : await deployConfigAt(`git:${at}`, root);
   if (!config) throw new CliError(`there is no ${DEPLOY_CONFIG_NAME} at ${at}`);
-  const result = renderManifests(lock, config);
+  const result = renderManifests(lock, config, { dryRun: options.dryRun === true || options.check === true });
   for (const warning of result.warnings) out.warn(warning);
   const diff = options.check
     ? await diffCommitted(at === undefined ? workingTree(root) : atRevision(root, at), result.files)

@@ -6,7 +6,9 @@ export const DEFAULT_PROMETHEUS = "http://prometheus-operated.monitoring.svc:909
 
 /**
  * The canary's checks on Prometheus: SLO (errors, p99) and behaviour against the stable pods. An
- * empty result is neither a pass nor a failure (inconclusive: the rollout pauses for a person).
+ * empty result is neither a pass nor a failure: more than `inconclusiveLimit` of them and the
+ * analysis ends Inconclusive, which pauses the rollout for a person. The first measurement waits
+ * a full query window (`initialDelay`), so it never judges the canary on the seconds after it starts.
  */
 export function analysisTemplate(target: RenderTarget): AnalysisTemplate {
   const { analysis } = target.settings.canary;
@@ -22,9 +24,10 @@ export function analysisTemplate(target: RenderTarget): AnalysisTemplate {
       metrics: canaryQueries(target.spec, analysis).map((q) => ({
         name: q.name,
         interval: analysis.interval,
+        initialDelay: analysis.initialDelay ?? analysis.window,
         count: analysis.count,
         failureLimit: 1,
-        inconclusiveLimit: analysis.count,
+        inconclusiveLimit: analysis.inconclusiveLimit,
         successCondition: `len(result) > 0 && result[0] <= ${q.max}`,
         failureCondition: `len(result) > 0 && result[0] > ${q.max}`,
         provider: { prometheus: { address, query: q.query } },

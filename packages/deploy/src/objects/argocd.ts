@@ -1,5 +1,4 @@
 import { Application, ApplicationSet, AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1";
-import { ConfigMap } from "kubernetes-models/v1";
 import type { DeployConfig } from "../config.js";
 import { MANAGED_BY, PART_OF } from "../target.js";
 
@@ -82,7 +81,12 @@ function syncPolicy(auto: boolean) {
 /** The HPA owns a Rollout's replica count: Argo CD must not reset it to the rendered one. */
 const ignoreReplicas = [{ group: "argoproj.io", kind: "Rollout", jsonPointers: ["/spec/replicas"] }];
 
-/** The namespace folder of an environment, synced before any model (sync wave -2). */
+/**
+ * The namespace folder of an environment, synced before any model: wave -2 of the root Application,
+ * which waits for it to be Healthy before creating the ApplicationSets (wave 0) once Argo CD assesses
+ * Applications' health (the platform stack restores that check in argocd-cm). No resources
+ * finalizer: deleting this Application leaves the namespace and the Secrets made in it by hand.
+ */
 export function namespaceApplication(config: DeployConfig, environment: string): Application {
   const env = config.environments[environment]!;
   return new Application({
@@ -91,7 +95,6 @@ export function namespaceApplication(config: DeployConfig, environment: string):
       namespace: argocdNamespace(config),
       labels: { ...labels, "lockstep.dev/environment": environment },
       annotations: { "argocd.argoproj.io/sync-wave": "-2" },
-      finalizers: ["resources-finalizer.argocd.argoproj.io"],
     },
     spec: {
       project: projectName(config),
@@ -107,11 +110,18 @@ export function environmentApplicationSet(
   config: DeployConfig,
   environment: string,
   models: string[],
+  /** Why no model is generated (a dry run), shown on the ApplicationSet. */
+  held?: string,
 ): ApplicationSet {
   const env = config.environments[environment]!;
   const auto = (env.sync ?? (environment === "production" ? "manual" : "auto")) === "auto";
   return new ApplicationSet({
-    metadata: { name: `lockstep-${environment}`, namespace: argocdNamespace(config), labels },
+    metadata: {
+      name: `lockstep-${environment}`,
+      namespace: argocdNamespace(config),
+      labels,
+      ...(held ? { annotations: { "lockstep.dev/held": held } } : {}),
+    },
     spec: {
       goTemplate: true,
       goTemplateOptions: ["missingkey=error"],
@@ -122,7 +132,6 @@ export function environmentApplicationSet(
         metadata: {
           name: `${environment}-{{.model}}`,
           labels: { ...labels, "lockstep.dev/environment": environment, "lockstep.dev/model": "{{.model}}" },
-          annotations: { "notifications.argoproj.io/subscribe.on-canary-failed.github-dispatch": "" },
           finalizers: ["resources-finalizer.argocd.argoproj.io"],
         },
         spec: {
@@ -133,48 +142,6 @@ export function environmentApplicationSet(
           ignoreDifferences: ignoreReplicas,
         },
       },
-    },
-  });
-}
-
-/** Argo CD Notifications: a degraded model Application (a failed canary) dispatches revert.yml. */
-export function notificationsConfigMap(config: DeployConfig): ConfigMap {
-  const { owner, repo } = githubRepository(config);
-  const payload =
-    `{"event_type": "${REVERT_EVENT}", "client_payload": {` +
-    `"model": {{ index .app.metadata.labels "lockstep.dev/model" | toJson }}, ` +
-    `"environment": {{ index .app.metadata.labels "lockstep.dev/environment" | toJson }}, ` +
-    `"application": {{ .app.metadata.name | toJson }}, ` +
-    `"revision": {{ .app.status.sync.revision | toJson }}, ` +
-    `"health": {{ .app.status.health.status | toJson }}}}`;
-  return new ConfigMap({
-    metadata: { name: "argocd-notifications-cm", namespace: argocdNamespace(config), labels },
-    data: {
-      "service.webhook.github-dispatch": [
-        "url: https://api.github.com",
-        "headers:",
-        "  - name: Authorization",
-        "    value: Bearer $github-token",
-        "  - name: Accept",
-        "    value: application/vnd.github+json",
-        "",
-      ].join("\n"),
-      "template.dispatch-revert": [
-        "webhook:",
-        "  github-dispatch:",
-        "    method: POST",
-        `    path: /repos/${owner}/${repo}/dispatches`,
-        "    body: |",
-        `      ${payload}`,
-        "",
-      ].join("\n"),
-      "trigger.on-canary-failed": [
-        "- description: the model's rollout is degraded: a canary analysis failed and the rollout aborted",
-        "  send: [dispatch-revert]",
-        "  when: app.status.health.status == 'Degraded'",
-        "  oncePer: app.status.sync.revision",
-        "",
-      ].join("\n"),
     },
   });
 }

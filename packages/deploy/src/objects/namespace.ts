@@ -8,8 +8,12 @@ const labels = (environment: string) => ({
   "lockstep.dev/environment": environment,
 });
 
-/** The environment's namespace, held to the restricted Pod Security Standard. */
-export function namespace(name: string, environment: string): Namespace {
+/**
+ * The environment's namespace, held to the restricted Pod Security Standard. `keep`: never deleted
+ * by Argo CD, whatever happens to its Application (it holds the Secrets an operator created by
+ * hand); a preview's namespace goes with its pull request.
+ */
+export function namespace(name: string, environment: string, options: { keep?: boolean } = {}): Namespace {
   return new Namespace({
     metadata: {
       name,
@@ -18,7 +22,11 @@ export function namespace(name: string, environment: string): Namespace {
         "pod-security.kubernetes.io/enforce": "restricted",
         "pod-security.kubernetes.io/enforce-version": "latest",
       },
-      annotations: waveAnnotation(WAVE.namespace),
+      annotations: {
+        ...waveAnnotation(WAVE.namespace),
+        // gitops-engine's Delete=false: skipped on cascade delete and prune (controller/appcontroller.go:1102-1106)
+        ...(options.keep ? { "argocd.argoproj.io/sync-options": "Delete=false" } : {}),
+      },
     },
   });
 }

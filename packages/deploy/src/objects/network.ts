@@ -1,3 +1,4 @@
+import { redisPort } from "./cache.js";
 import { MONITOR_DEFAULTS } from "./monitor-job.js";
 import { Service, ServiceAccount } from "kubernetes-models/v1";
 import { Ingress, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
@@ -72,14 +73,19 @@ export function ingress(target: RenderTarget): Ingress {
   });
 }
 
-/** HTTPS for the store, and ClickHouse's port when predictions are logged there. */
+/** HTTPS for the store, ClickHouse's port when predictions are logged there, Redis's with a cache. */
 function egressPorts(target: RenderTarget): number[] {
-  const monitoring = target.env.monitoring;
-  if (!monitoring) return [443];
-  return [...new Set([443, monitoring.clickhousePort ?? MONITOR_DEFAULTS.clickhousePort])];
+  const { monitoring, cache } = target.env;
+  return [
+    ...new Set([
+      443,
+      ...(monitoring ? [monitoring.clickhousePort ?? MONITOR_DEFAULTS.clickhousePort] : []),
+      ...(cache ? [redisPort(cache)] : []),
+    ]),
+  ];
 }
 
-/** Only the ingress controller and Prometheus reach the pods; they reach DNS, the store and ClickHouse. */
+/** Only the ingress controller and Prometheus reach the pods; they reach DNS, the store, ClickHouse and Redis. */
 export function networkPolicy(target: RenderTarget): NetworkPolicy {
   const cluster = target.config.cluster ?? {};
   const from = (namespace: string) => ({

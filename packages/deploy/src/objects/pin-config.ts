@@ -44,8 +44,10 @@ export function pinConfigMap(target: RenderTarget): ConfigMap {
       labels: { ...commonLabels(target), "lockstep.dev/pin": target.pin.sha256.slice(0, 63) },
       annotations: {
         ...waveAnnotation(WAVE.config),
-        // pods of the stable ReplicaSet still mount the previous pin while a canary runs
+        // pods of the stable ReplicaSet still mount the previous pin while a canary runs: never
+        // pruned, and not counted as OutOfSync once the lock moves on (controller/state.go:780-784)
         "argocd.argoproj.io/sync-options": "Prune=false",
+        "argocd.argoproj.io/compare-options": "IgnoreExtraneous",
         "lockstep.dev/sha256": target.pin.sha256,
         "lockstep.dev/version": target.pin.version,
       },

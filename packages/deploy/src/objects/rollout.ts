@@ -1,7 +1,9 @@
 import { Rollout } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1";
 import type { IEnvVar } from "kubernetes-models/v1";
 import type { ConfigMap } from "kubernetes-models/v1";
+import { redisUrlVar } from "./cache.js";
 import { clickhouseUrlVar } from "./monitor-job.js";
+import { REVERT_SUBSCRIPTION } from "./notifications.js";
 import { CONTAINER_SECURITY, pinEnvironment, pinVolumes, POD_SECURITY, storeSecret } from "./pod-security.js";
 import {
   commonLabels,
@@ -29,6 +31,7 @@ function environmentVariables(target: RenderTarget): IEnvVar[] {
     if (monitoring.sample !== undefined)
       vars.push({ name: "LOCKSTEP_PREDICTION_LOG_SAMPLE", value: String(monitoring.sample) });
   }
+  if (target.env.cache) vars.push(redisUrlVar(target.env.cache));
   return vars;
 }
 
@@ -75,7 +78,11 @@ export function rollout(target: RenderTarget, pin: ConfigMap, options: { analyse
     metadata: {
       name: names.stable(target.model),
       labels: commonLabels(target),
-      annotations: waveAnnotation(WAVE.workload),
+      annotations: {
+        ...waveAnnotation(WAVE.workload),
+        // an aborted canary dispatches revert.yml (a preview has no canary to abort)
+        ...(options.analysed === false ? {} : { [REVERT_SUBSCRIPTION]: "" }),
+      },
     },
     spec: {
       // the HPA owns the replica count; this is the count before it first acts
