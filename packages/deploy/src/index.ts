@@ -34,6 +34,13 @@ export {
 } from "./objects/notifications.js";
 export { parseManifests, MODELS, type Manifest } from "./validate.js";
 export {
+  cascades,
+  deletedWithApplication,
+  syncStatus,
+  syncWithPrune,
+  type TrackedObject,
+} from "./argocd-sync.js";
+export {
   globMatch,
   isDestinationPermitted,
   isGroupKindPermitted,
