@@ -27,6 +27,7 @@ export interface InfraConfig {
     subnets: Partial<Record<Zone, string>>;
     clusterIpv4Range: string;
     serviceIpv4Range: string;
+    /** Who reaches the Kubernetes API from outside the VPC (required when cluster.publicApi). */
     apiAllowedCidrs?: string[];
   };
   storage: {
@@ -39,6 +40,7 @@ export interface InfraConfig {
   cluster: {
     version: string;
     releaseChannel?: "RAPID" | "REGULAR" | "STABLE";
+    /** A public address for the master; then network.apiAllowedCidrs must list who reaches it. */
     publicApi?: boolean;
     nodes: {
       platform?: string;
@@ -98,6 +100,16 @@ function semanticIssues(config: InfraConfig): SchemaIssue[] {
     });
   cidr(config.network.clusterIpv4Range, "/network/clusterIpv4Range");
   cidr(config.network.serviceIpv4Range, "/network/serviceIpv4Range");
+  // a public master admits only these (and the VPC): whoever applies the platform stack (Helm talks
+  // to the API) or runs kubectl from outside the VPC must be listed, or there is no way in
+  if ((config.cluster.publicApi ?? false) && (config.network.apiAllowedCidrs ?? []).length === 0)
+    issues.push({
+      pointer: "/network/apiAllowedCidrs",
+      message:
+        "the Kubernetes API has a public address (cluster.publicApi): list the CIDRs it is reached from " +
+        "(where the platform stack is applied: an operator's or a runner's static egress address), " +
+        "or set cluster.publicApi false and apply from a runner inside the VPC",
+    });
   for (const [i, value] of (config.network.apiAllowedCidrs ?? []).entries()) {
     if (!cidrRange(value))
       issues.push({ pointer: `/network/apiAllowedCidrs/${i}`, message: `"${value}" is not an IPv4 CIDR` });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { committedConfig, resources, synthAll } from "./synth.js";
 
+/* eslint-disable @typescript-eslint/no-explicit-any -- synthesized JSON is read back untyped, as a reviewer reads it */
+
 const groupsOf = (min: number, max: number) => {
   const config = committedConfig();
   Object.assign(config.cluster.nodes, { min, max });
@@ -44,5 +46,44 @@ describe("the node groups", () => {
       { zone: "ru-central1-d", min: 0, max: 1, initial: 0 },
     ]);
     expect(groupsOf(2, 2).map((g) => g.zone)).toEqual(["ru-central1-a", "ru-central1-b"]);
+  });
+});
+
+describe("the Kubernetes API", () => {
+  const apiRules = (config = committedConfig()) => {
+    const result = synthAll(config);
+    const [api] = resources(result, "yandex_vpc_security_group").filter(
+      (g) => g.value.name === "lockstep-api",
+    );
+    const host = (result.json.platform as any).provider.helm[0].kubernetes.host as string;
+    return {
+      rules: api!.value.ingress as any[],
+      host,
+      cluster: resources(result, "yandex_kubernetes_cluster")[0]!.value,
+    };
+  };
+  const vpc = ["10.10.0.0/20", "10.10.16.0/20", "10.10.32.0/20"];
+
+  it("admits the configured apiAllowedCidrs and the VPC on 443 and 6443, nothing else", () => {
+    const config = committedConfig();
+    config.network.apiAllowedCidrs = ["203.0.113.7/32", "198.51.100.0/28"];
+    const { rules, host, cluster } = apiRules(config);
+    expect(rules.map((r) => [r.protocol, r.port, r.v4_cidr_blocks])).toEqual([
+      ["TCP", 443, [...vpc, "203.0.113.7/32", "198.51.100.0/28"]],
+      ["TCP", 6443, [...vpc, "203.0.113.7/32", "198.51.100.0/28"]],
+    ]);
+    // the platform stack's Helm talks to the public endpoint the listed CIDRs reach
+    expect(cluster.master[0].public_ip).toBe(true);
+    expect(host).toMatch(/master0external_v4_endpoint}$/);
+  });
+
+  it("is reached from inside the VPC only when it has no public address", () => {
+    const config = committedConfig();
+    config.cluster.publicApi = false;
+    delete config.network.apiAllowedCidrs;
+    const { rules, host, cluster } = apiRules(config);
+    expect(rules.map((r) => r.v4_cidr_blocks)).toEqual([vpc, vpc]);
+    expect(cluster.master[0].public_ip).toBe(false);
+    expect(host).toMatch(/master0internal_v4_endpoint}$/);
   });
 });

@@ -77,6 +77,36 @@ describe("the infrastructure config", () => {
     ]);
   });
 
+  it("requires apiAllowedCidrs when the Kubernetes API is public: where the platform stack is applied from", () => {
+    const needed = {
+      pointer: "/network/apiAllowedCidrs",
+      message: expect.stringMatching(
+        /^the Kubernetes API has a public address \(cluster\.publicApi\): list the CIDRs it is reached from .*or set cluster\.publicApi false and apply from a runner inside the VPC$/,
+      ),
+    };
+    expect(issuesOf((c) => delete c.network.apiAllowedCidrs)).toEqual([needed]);
+    expect(issuesOf((c) => (c.network.apiAllowedCidrs = []))).toEqual([needed]);
+    // a private API is reached from inside the VPC only: nothing to list
+    const text = JSON.parse(configText());
+    delete text.network.apiAllowedCidrs;
+    text.cluster.publicApi = false;
+    expect(validateInfraConfig(text, "private.json").network.apiAllowedCidrs).toBeUndefined();
+    // the error is typed, with its pointer, as every config error
+    try {
+      parseInfraConfig(
+        JSON.stringify({ ...JSON.parse(configText()), network: { ...text.network } }),
+        "x.json",
+      );
+      throw new Error("accepted");
+    } catch (error) {
+      expect(error).toBeInstanceOf(InfraError);
+      expect((error as InfraError).code).toBe("INFRA_CONFIG_INVALID");
+      expect((error as InfraError).message).toContain(
+        "/network/apiAllowedCidrs: the Kubernetes API has a public address",
+      );
+    }
+  });
+
   it("refuses bucket names Object Storage would refuse, and one bucket for both uses", () => {
     for (const [name, problem] of [
       ["ab", "must be 3 to 63"],

@@ -123,9 +123,14 @@ export class ClusterStack extends LockstepStack {
     );
   }
 
-  /** The API endpoint and CA the Helm provider talks to. */
+  /**
+   * The API endpoint the Helm provider talks to: the public one when the master has a public
+   * address (reached from `apiAllowedCidrs`), else the internal one (from inside the VPC).
+   */
   get endpoint(): string {
-    return this.cluster.attribute("master[0].external_v4_endpoint");
+    return this.cluster.attribute(
+      this.config.cluster.publicApi ? "master[0].external_v4_endpoint" : "master[0].internal_v4_endpoint",
+    );
   }
 
   get caCertificate(): string {

@@ -17,7 +17,7 @@ export class NetworkStack extends LockstepStack {
   readonly subnets: Partial<Record<Zone, VpcSubnet>>;
   /** Master and nodes: each other, pods and services, health checks; egress anywhere. */
   readonly clusterGroup: VpcSecurityGroup;
-  /** The Kubernetes API: 443 and 6443 from the allowed ranges only. */
+  /** The Kubernetes API: 443 and 6443 (Yandex docs) from the VPC and `apiAllowedCidrs` only. */
   readonly apiGroup: VpcSecurityGroup;
   /** The ingress controller's node ports (behind the load balancer's 80 and 443): the only ports open to the internet. */
   readonly ingressGroup: VpcSecurityGroup;
@@ -94,7 +94,8 @@ export class NetworkStack extends LockstepStack {
         },
       ],
     });
-    const api = net.apiAllowedCidrs ?? vpc;
+    // the VPC (nodes, an in-VPC runner) and whoever the config lists (the platform stack's Helm, kubectl)
+    const api = [...vpc, ...(net.apiAllowedCidrs ?? []).filter((c) => !vpc.includes(c))];
     this.apiGroup = new VpcSecurityGroup(this, "api", {
       name: this.named("api"),
       network_id: this.network.id,
