@@ -23,9 +23,20 @@ export const quantiles = (metric: string, selector: string, qs: number[], by = "
     legend: `p${Math.round(q * 100)}`,
   }));
 
-export const errorRatio = (selector: string, by = "") =>
-  `(sum${by ? ` by (${by})` : ""} (rate(lockstep_http_requests_total{${selector},${MODEL_ROUTES},status=~"5.."}[${RATE}])) or vector(0))` +
-  ` / sum${by ? ` by (${by})` : ""} (rate(lockstep_http_requests_total{${selector},${MODEL_ROUTES}}[${RATE}]))`;
+/**
+ * Share of model requests answered 5xx. A counter appears with its first 5xx: until then the
+ * errors are 0, and, by label (`by`), 0 for each group that has requests (a bare `vector(0)` has
+ * no labels, so it would match no group and the group's line would be missing, not 0).
+ */
+export const errorRatio = (selector: string, by = "") => {
+  const sum = `sum${by ? ` by (${by})` : ""}`;
+  const all = `${sum} (rate(lockstep_http_requests_total{${selector},${MODEL_ROUTES}}[${RATE}]))`;
+  const none = by ? `0 * ${all}` : "vector(0)";
+  return (
+    `(${sum} (rate(lockstep_http_requests_total{${selector},${MODEL_ROUTES},status=~"5.."}[${RATE}])) or ${none})` +
+    ` / ${all}`
+  );
+};
 
 type Target = Pick<RenderTarget, "model" | "environment" | "spec" | "settings" | "env">;
 
