@@ -1,5 +1,5 @@
-import { describe, expect, it } from "vitest";
-import { committedConfig, resources, synthAll } from "./synth.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { committedConfig, resources, synthAll, type SynthResult } from "./synth.js";
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- synthesized JSON is read back untyped, as a reviewer reads it */
 
@@ -85,5 +85,40 @@ describe("the Kubernetes API", () => {
     expect(rules.map((r) => r.v4_cidr_blocks)).toEqual([vpc, vpc]);
     expect(cluster.master[0].public_ip).toBe(false);
     expect(host).toMatch(/master0internal_v4_endpoint}$/);
+  });
+});
+
+describe("the decisions the snapshots alone held", () => {
+  let result: SynthResult;
+  let cluster: { value: any } | undefined;
+  beforeAll(() => {
+    result = synthAll();
+    [cluster] = resources(result, "yandex_kubernetes_cluster");
+  });
+
+  it("enforces NetworkPolicies with Calico (the rendered default-deny policies rely on it)", () => {
+    expect(cluster!.value.network_policy_provider).toBe("CALICO");
+  });
+
+  it("gives the master a public address, as the committed config asks (cluster.publicApi)", () => {
+    expect(committedConfig().cluster.publicApi).toBe(true);
+    expect(cluster!.value.master[0].public_ip).toBe(true);
+  });
+
+  it("runs Kubernetes 1.31 on the master and every node group, on the REGULAR channel", () => {
+    expect(cluster!.value.master[0].version).toBe("1.31");
+    expect(cluster!.value.release_channel).toBe("REGULAR");
+    const groups = resources(result, "yandex_kubernetes_node_group");
+    expect(groups.map((g) => g.value.version)).toEqual(groups.map(() => "1.31"));
+  });
+
+  it("leaves the Redis cache without deletion protection (a cache: losing it costs recomputation), its password secret with it", () => {
+    const [redis] = resources(result, "yandex_mdb_redis_cluster_v2");
+    expect(redis!.value.deletion_protection).toBe(false);
+    expect(redis!.value.persistence_mode).toBe("OFF");
+    const [secret] = resources(result, "yandex_lockbox_secret").filter(
+      (s) => s.value.name === "lockstep-redis-password",
+    );
+    expect(secret!.value.deletion_protection).toBe(true);
   });
 });
