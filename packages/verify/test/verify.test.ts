@@ -6,7 +6,14 @@ import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { bumpPin, emptyLock, type LockFile, type Pin } from "@lockstep/lockfile";
 import { co2Forecast, getModel, trainCandidate } from "@lockstep/models";
-import { cardMetadata, decodeModel, readCard, withMetadata } from "@lockstep/onnx";
+import {
+  cardMetadata,
+  decodeModel,
+  GraphBuilder,
+  readCard,
+  withMetadata,
+  type ModelCard,
+} from "@lockstep/onnx";
 import { readDataUri } from "@lockstep/data";
 import { fetchArtifact, openStore } from "@lockstep/store";
 import {
@@ -92,6 +99,81 @@ describe("verifyPin", () => {
     expect(
       failed(await verifyPin("co2-forecast", "staging", { ...pin, bytes: pin.bytes + 1 }, options())),
     ).toEqual(["size"]);
+  });
+});
+
+/**
+ * Another graph under the pinned artifact's own card, stored: what a pin would point at if the
+ * artifact's graph were broken while its card (name, metrics, evaluation) stayed right.
+ */
+async function underTheCard(build: (g: GraphBuilder, card: ModelCard) => void): Promise<Pin> {
+  const card = readCard(await fetchArtifact(pin.uri, pin.sha256, { baseDir: dir }));
+  const g = new GraphBuilder("broken");
+  build(g, card);
+  const stored = await openStore(undefined, { baseDir: dir }).put(g.build({ metadata: cardMetadata(card) }));
+  return { ...pin, ...stored };
+}
+
+describe("verifyPin on a broken pin: each check fails on its own", () => {
+  it("evaluation: a pin whose protocol is not the one its artifact was evaluated with", async () => {
+    const card = readCard(await fetchArtifact(pin.uri, pin.sha256, { baseDir: dir }));
+    expect(pin.evaluation.protocol).toBe(card.evaluation.protocol);
+    const other = { ...pin, evaluation: { ...pin.evaluation, protocol: "random-split-80-20" } };
+    const result = await verifyPin("co2-forecast", "staging", other, options());
+    expect(result.ok).toBe(false);
+    expect(failed(result)).toEqual(["evaluation"]);
+    expect(result.checks.find((c) => c.name === "evaluation")!.detail).toBe(
+      `pinned protocol "random-split-80-20", the card says "${card.evaluation.protocol}"`,
+    );
+  });
+
+  it("onnxruntime: a graph onnxruntime cannot load (an operator no opset defines), under a valid card", async () => {
+    const unloadable = await underTheCard((g, card) => {
+      const x = g.input(card.inputs[0]!);
+      const y = g.op("NoSuchOperator", [x]);
+      for (const output of card.outputs) g.output(output, g.op("Identity", [y]));
+    });
+    const result = await verifyPin("co2-forecast", "staging", unloadable, options());
+    expect(result.ok).toBe(false);
+    // the card and everything before the session are fine; nothing runs after it
+    expect(result.checks.map((c) => [c.name, c.ok])).toEqual([
+      ["artifact", true],
+      ["size", true],
+      ["card", true],
+      ["metrics", true],
+      ["evaluation", true],
+      ["onnxruntime", false],
+    ]);
+    expect(result.checks.at(-1)!.detail).toMatch(/NoSuchOperator/);
+  });
+
+  it("golden: a graph that loads and answers NaN for every golden input", async () => {
+    const nan = await underTheCard((g, card) => {
+      const [input] = card.inputs;
+      const history = g.input(input!);
+      const window = Number(input!.shape.at(-1));
+      for (const output of card.outputs) {
+        const horizon = Number(output.shape.at(-1));
+        const weights = g.initializer({
+          type: "float32",
+          dims: [window, horizon],
+          values: new Float32Array(window * horizon).fill(Number.NaN),
+        });
+        g.output(output, g.op("MatMul", [history, weights]));
+      }
+    });
+    const result = await verifyPin("co2-forecast", "staging", nan, options());
+    expect(result.ok).toBe(false);
+    expect(result.checks.map((c) => [c.name, c.ok])).toEqual([
+      ["artifact", true],
+      ["size", true],
+      ["card", true],
+      ["metrics", true],
+      ["evaluation", true],
+      ["onnxruntime", true],
+      ["golden", false],
+    ]);
+    expect(result.checks.at(-1)!.detail).toBe("golden input 1: non-finite values in forecast, lower, upper");
   });
 });
 
