@@ -81,6 +81,26 @@ describe("btc-signal training (S&P 500 daily candles from vega-datasets, tiny bu
     expect(card.preprocessing?.gapCount).toBe(data.gaps.length);
   });
 
+  it.each([
+    [[0.7, 0.2, 0.1], "sell"],
+    [[0.1, 0.8, 0.1], "hold"],
+    [[0.05, 0.15, 0.8], "buy"],
+    [[0.3, 0.34, 0.36], "buy"],
+    [[0.4, 0.35, 0.25], "sell"],
+  ])("answers, for probabilities %j, the most probable label: %s", (probabilities, signal) => {
+    const context = { time: "2024-01-01T00:00:00.000Z", warnings: [] };
+    const outputs = {
+      probabilities: { type: "float32", data: Float32Array.from(probabilities), dims: [1, 3] },
+    };
+    const answer = encodeAnswer(btcSignal.serving, outputs as never, card, context) as {
+      signal: string;
+      probabilities: Record<string, number>;
+    };
+    expect(answer.signal).toBe(signal);
+    expect(answer.probabilities[signal]).toBe(Math.max(...Object.values(answer.probabilities)));
+    expect(Object.keys(answer.probabilities)).toEqual(["sell", "hold", "buy"]);
+  });
+
   it("is deterministic: the same data, params and seed give byte-identical ONNX", async () => {
     const again = await trainModel(btcSignal, data, params, quiet);
     expect(sha(again.onnx)).toBe(sha(trained.onnx));
@@ -90,6 +110,9 @@ describe("btc-signal training (S&P 500 daily candles from vega-datasets, tiny bu
     for (const request of btcSignal.serving.golden) {
       const answer = await predict(request);
       expect(["sell", "hold", "buy"]).toContain(answer.signal);
+      // the signal is the most probable label: its probability is above every other's
+      for (const [label, p] of Object.entries(answer.probabilities))
+        if (label !== answer.signal) expect(answer.probabilities[answer.signal]!, label).toBeGreaterThan(p);
       const total = Object.values(answer.probabilities).reduce((a, b) => a + b, 0);
       expect(total).toBeCloseTo(1, 4);
       expect(answer.warnings?.[0]).toMatch(/trained on 1440-minute candles/); // 4-hour candles to a daily model
