@@ -10,6 +10,7 @@ import { train } from "./commands/train.js";
 import { verify } from "./commands/verify.js";
 import { monitorCommand } from "./commands/monitor-command.js";
 import { doctorGithub } from "./commands/doctor.js";
+import { bootstrap } from "./commands/bootstrap.js";
 import { runProgram, type RunResult } from "./run-program.js";
 import { VERSION } from "./version.js";
 import { consoleOutput, type Output } from "./output.js";
@@ -152,6 +153,23 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
     .option("--json", "print what changed as JSON")
     .action(async (options) => {
       state.code = (await render(options, out)).exitCode;
+    });
+
+  program
+    .command("bootstrap")
+    .description(
+      "list what a cluster needs before the rendered objects run, who provides each, and the hand-made Secrets as numbered steps",
+    )
+    .option("--lock <file>", "lock file (default $LOCKSTEP_LOCK or ./models.lock.json)")
+    .option("--config <file>", "deployment config (default lockstep.deploy.json beside the lock)")
+    .option(
+      "--docs <file>",
+      "rewrite the generated bootstrap-steps block of this Markdown file (docs/deploy.md)",
+    )
+    .option("--check", "with --docs: write nothing; exit 1 when the block is stale")
+    .option("--json", "print requirements, providers and steps as JSON")
+    .action(async (options) => {
+      state.code = await bootstrap(options, out);
     });
 
   program

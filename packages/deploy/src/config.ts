@@ -81,6 +81,11 @@ export interface EnvironmentConfig {
   /** Pins here must be artifacts this environment pinned first (checked by lockstep verify). */
   promotedFrom?: string;
   tlsSecretName?: string;
+  /**
+   * TLS with the ingress controller's default certificate (a TLS block with no secret): previews,
+   * whose wildcard certificate the platform gives ingress-nginx. Not in the file's schema.
+   */
+  tlsDefaultCertificate?: boolean;
   /** Prediction logging to ClickHouse and the monitor CronJobs; absent: pods log nothing. */
   monitoring?: MonitoringConfig;
   /** The shared response cache; absent: each pod caches in its own memory. */

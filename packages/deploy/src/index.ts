@@ -81,3 +81,5 @@ export { overviewDashboard } from "./dashboards/overview-dashboard.js";
 export { panelQueries } from "./dashboards/panels.js";
 export { dashboardConfigMap, DASHBOARD_LABEL } from "./objects/dashboard.js";
 export { monitorCronJob, monitorName, monitorLabels, MONITOR_DEFAULTS } from "./objects/monitor-job.js";
+export * from "./bootstrap/index.js";
+export * from "./rollouts/index.js";

@@ -46,7 +46,12 @@ export function serviceAccount(target: RenderTarget): ServiceAccount {
 /** `/v1/models/<m>` and `/v2/models/<m>` on the environment's host go to this model's stable Service. */
 export function ingress(target: RenderTarget): Ingress {
   const backend = { service: { name: names.stable(target.model), port: { name: "http" } } };
-  const { host, tlsSecretName } = target.env;
+  const { host, tlsSecretName, tlsDefaultCertificate } = target.env;
+  const tls = tlsSecretName
+    ? [{ hosts: [host], secretName: tlsSecretName }]
+    : tlsDefaultCertificate
+      ? [{ hosts: [host] }]
+      : undefined;
   return new Ingress({
     metadata: {
       name: names.stable(target.model),
@@ -56,7 +61,7 @@ export function ingress(target: RenderTarget): Ingress {
     },
     spec: {
       ingressClassName: target.config.cluster?.ingressClassName ?? "nginx",
-      ...(tlsSecretName ? { tls: [{ hosts: [host], secretName: tlsSecretName }] } : {}),
+      ...(tls ? { tls } : {}),
       rules: [
         {
           host,

@@ -61,16 +61,30 @@ export function previewStore(config: DeployConfig): StoreConfig {
   };
 }
 
-/** A preview as an environment: its own name and store, no TLS secret of staging's, no monitoring. */
+/**
+ * A preview as an environment: its own name and store, no monitoring or cache of staging's, and
+ * HTTPS with the ingress controller's default certificate (the wildcard for the previews' domain
+ * the platform stack configures), never staging's TLS Secret.
+ */
 export function previewEnvironment(config: DeployConfig): EnvironmentConfig {
   return {
     namespace: PREVIEW_NAMESPACE_PLACEHOLDER,
     // replaced per pull request by the ApplicationSet's patch (<branch slug>.<domain>)
     host: `pr.${config.previews!.domain}`,
     sync: "auto",
+    tlsDefaultCertificate: true,
     store: previewStore(config),
   };
 }
+
+/** The wildcard certificate's Secret the ingress controller serves as its default (for previews). */
+export const PREVIEW_TLS_SECRET = "lockstep-preview-tls";
+/**
+ * The annotation kubernetes-replicator (mittwald, v2.12.4) pushes a Secret by into every namespace
+ * whose whole name matches (replicate/common/generic-replicator.go:418-430, strings.go:65-76).
+ */
+export const REPLICATE_TO = "replicator.v1.mittwald.de/replicate-to";
+export const PREVIEW_NAMESPACE_PATTERN = `${PREVIEW_NAMESPACE_PREFIX}[0-9]+`;
 
 /** A project of this repository over the pull-request namespaces, admitting exactly these kinds. */
 function pullRequestProject(
@@ -182,7 +196,9 @@ export function previewSandboxApplicationSet(config: DeployConfig): ApplicationS
           },
           {
             target: { kind: "Ingress" },
-            patch: `- op: replace\n  path: /spec/rules/0/host\n  value: "{{.branch_slug}}.${config.previews!.domain}"\n`,
+            patch:
+              `- op: replace\n  path: /spec/rules/0/host\n  value: "{{.branch_slug}}.${config.previews!.domain}"\n` +
+              `- op: replace\n  path: /spec/tls/0/hosts/0\n  value: "{{.branch_slug}}.${config.previews!.domain}"\n`,
           },
         ],
       },
