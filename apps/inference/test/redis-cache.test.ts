@@ -144,26 +144,59 @@ describe.skipIf(!hasRedis)("Redis response cache", () => {
     await server.close();
   }, 30_000);
 
-  it("counts a Redis that never answers as errors, not failures", async () => {
-    const silent = createServer(() => {}); // accepts connections, never replies
-    await new Promise<void>((resolve) => silent.listen(0, "127.0.0.1", resolve));
-    const backend = new RedisCache(
-      `redis://127.0.0.1:${(silent.address() as { port: number }).port}`,
-      pino({ level: "silent" }),
-    );
+  it("counts a Redis that stops answering, once connected, as errors, not failures", async () => {
+    // a Redis of its own: it is stopped (SIGSTOP) mid-test, its connection kept open
+    const stalledPort = await freePort();
+    const stalled = await startRedis(stalledPort);
+    const backend = new RedisCache(`redis://127.0.0.1:${stalledPort}`, pino({ level: "silent" }));
     const { server, url, waitReady } = await startServer(lock, dir, {
       cacheBackend: backend,
       config: { cache: { ttlSeconds: 30 } },
     });
-    await waitReady();
-    // a hanging cache would hold the request to the 30 s deadline and fail this test's own timeout
-    const response = await fetch(`${url}/v1/models/co2-forecast/predict`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: "{}",
-    });
-    expect(response.status).toBe(200);
-    await server.close();
-    silent.close();
-  }, 15_000);
+    try {
+      await waitReady();
+      await backend.whenConnected();
+      const predict = async (horizon: number) => {
+        const started = performance.now();
+        const response = await fetch(`${url}/v1/models/co2-forecast/predict`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ horizon }),
+          // a request held by the cache fails here, not at the test's timeout (the cleanup still runs)
+          signal: AbortSignal.timeout(5_000),
+        });
+        const body = (await response.json()) as { cached: boolean; forecast: unknown[] };
+        return { status: response.status, body, ms: performance.now() - started };
+      };
+      const errors = async (operation: string) =>
+        Number(
+          new RegExp(`lockstep_cache_errors_total\\{backend="redis",operation="${operation}"\\} (\\d+)`).exec(
+            await (await fetch(`${url}/metrics`)).text(),
+          )?.[1] ?? 0,
+        );
+      // answering: the cache works, nothing is counted
+      await predict(2);
+      await new Promise((r) => setTimeout(r, 50));
+      expect((await predict(2)).body.cached).toBe(true);
+      expect([await errors("get"), await errors("set")]).toEqual([0, 0]);
+
+      stalled.kill("SIGSTOP"); // connected, and silent: each command waits for its 100 ms timeout
+      const during = [];
+      for (const horizon of [3, 4, 5, 2]) during.push(await predict(horizon));
+      expect(during.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+      expect(during.map((r) => r.body.cached)).toEqual([false, false, false, false]);
+      // each waited for the command timeout (so Redis was reached, not refused), and no longer
+      for (const { ms } of during) {
+        expect(ms).toBeGreaterThanOrEqual(90);
+        expect(ms).toBeLessThan(2000);
+      }
+      expect(await errors("get")).toBe(4);
+      await new Promise((r) => setTimeout(r, 300)); // the background writes time out too
+      expect(await errors("set")).toBe(4);
+    } finally {
+      stalled.kill("SIGCONT");
+      await server.close();
+      await stopRedis(stalled);
+    }
+  }, 30_000);
 });
