@@ -7,7 +7,7 @@ export interface LockboxSecretConfig {
   description: string;
   kms_key_id?: string;
   deletion_protection?: boolean;
-  /** Lockbox generates the value itself: no secret is written in code, plan or config. */
+  /** Lockbox generates the value itself: no secret is written in code or config (a reader's state holds what it reads). */
   password_payload_specification?: One<{
     password_key: string;
     length: number;
@@ -33,7 +33,11 @@ export class LockboxSecretIamMember extends YandexResource<LockboxSecretIamMembe
   }
 }
 
-/** The current version of a secret; `entries[0].text_value` is read at apply time, never synthesized. */
+/**
+ * The current version of a secret, read when planned (or at apply when the secret is new): its
+ * `entries[0].text_value` is never synthesized, but is in the reading stack's state and plan files
+ * (sensitive).
+ */
 export class DataLockboxSecretVersion extends YandexDataSource<{ secret_id: string }> {
   constructor(scope: Construct, id: string, config: DataLockboxSecretVersion["config"]) {
     super(scope, id, "yandex_lockbox_secret_version", config);
