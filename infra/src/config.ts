@@ -17,7 +17,8 @@ export type ChartName =
   | "argocd-apps"
   | "kube-prometheus-stack"
   | "prometheus-adapter"
-  | "ingress-nginx";
+  | "ingress-nginx"
+  | "kubernetes-replicator";
 
 export interface InfraConfig {
   name: string;
@@ -55,7 +56,12 @@ export interface InfraConfig {
     };
   };
   cache: { preset: string; diskGb: number; version?: string };
-  platform: { charts: Record<ChartName, string> };
+  /** kubernetes-replicator only with previews (it copies their store Secret into each namespace). */
+  platform: {
+    charts: Record<Exclude<ChartName, "kubernetes-replicator">, string> & {
+      "kubernetes-replicator"?: string;
+    };
+  };
 }
 
 const ajv = new Ajv({ allErrors: true, strict: true, verbose: true });

@@ -239,6 +239,7 @@ describe("the decisions that matter", () => {
       "argocd-apps": "argocd/2.0.2",
       "ingress-nginx": "ingress-nginx/4.11.3",
       "kube-prometheus-stack": "monitoring/66.3.1",
+      "kubernetes-replicator": "kubernetes-replicator/2.12.4",
       "prometheus-adapter": "monitoring/4.11.0",
     });
     const root = JSON.parse(releases["argocd-apps"].values[0]).applications["lockstep-root"];
@@ -250,7 +251,6 @@ describe("the decisions that matter", () => {
     expect(existsSync(join(ROOT, root.source.path, "kustomization.yaml"))).toBe(true);
     const adapter = JSON.parse(releases["prometheus-adapter"].values[0]);
     expect(adapter.rules.custom[0].name.as).toBe("lockstep_http_requests_in_flight");
-    expect(JSON.parse(releases["argo-cd"].values[0]).notifications.cm.create).toBe(false);
   });
 
   it("outputs exactly the repository variables README's On GitHub steps ask for", () => {

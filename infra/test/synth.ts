@@ -30,10 +30,14 @@ export interface SynthResult {
 }
 
 /** Synthesizes every stack of `config` into a temporary folder and reads each stack's JSON back. */
-export function synthAll(config = committedConfig(), state: StateLocation = "remote"): SynthResult {
+export function synthAll(
+  config = committedConfig(),
+  state: StateLocation = "remote",
+  deploy: DeployConfig = deployConfig(),
+): SynthResult {
   const outdir = mkdtempSync(join(tmpdir(), "lockstep-infra-"));
   try {
-    const { app, stacks } = buildApp({ config, deploy: deployConfig(), outdir, state });
+    const { app, stacks } = buildApp({ config, deploy, outdir, state });
     app.synth();
     const names = Object.keys(stacks) as StackName[];
     const text = Object.fromEntries(

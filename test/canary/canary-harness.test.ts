@@ -151,8 +151,8 @@ describeWith("prometheus")("the canary analysis, against real servers and a real
     expect(traffic.length).toBe(3);
     const metrics: Metric[] = template.spec.metrics;
     // the four analyses run at once, as four rollouts would
-    await Promise.all(
-      SCENARIOS.map(async (scenario) => {
+    await Promise.all([
+      ...SCENARIOS.map(async (scenario) => {
         const report = await runAnalysis({
           metrics,
           args: {
@@ -176,7 +176,7 @@ describeWith("prometheus")("the canary analysis, against real servers and a real
           return prometheusMeasurement(metric, body, status);
         },
       }).then((report) => (previous = report)),
-    );
+    ]);
     for (const scenario of SCENARIOS) {
       const report = reports.get(scenario)!;
       console.log(

@@ -69,6 +69,8 @@ export const ACCOUNTS: Record<string, string[]> = {
   "lockstep-infra-plan": [
     "iam.serviceAccounts.accessKeyAdmin@itself",
     "kms.keys.decrypter@kms-key",
+    // the cache stack reads the Redis password from Lockbox while it plans
+    "lockbox.payloadViewer@lockbox-secret:redis-password",
     "storage.viewer@state-bucket",
     "viewer@folder",
   ],
@@ -76,6 +78,8 @@ export const ACCOUNTS: Record<string, string[]> = {
   "lockstep-cluster": [
     "k8s.clusters.agent@folder",
     "kms.keys.encrypterDecrypter@kms-key",
+    // ingress-nginx's LoadBalancer Service becomes a public network load balancer
+    "load-balancer.admin@folder",
     "vpc.publicAdmin@folder",
   ],
   "lockstep-nodes": ["container-registry.images.puller@registry"],

@@ -4,12 +4,34 @@ import type { ClusterLayout } from "@lockstep/deploy";
 import type { Construct } from "constructs";
 import type { ChartName } from "../config.js";
 import { DataClientConfig } from "../yandex/kubernetes.js";
+import { InfraError } from "../errors.js";
 import { LockstepStack, type StackOptions } from "./base.js";
 import { INGRESS_NODE_PORTS } from "./network.js";
 
 const ARGO = "https://argoproj.github.io/argo-helm";
 const PROMETHEUS = "https://prometheus-community.github.io/helm-charts";
 const INGRESS_NGINX = "https://kubernetes.github.io/ingress-nginx";
+const MITTWALD = "https://helm.mittwald.de";
+
+/**
+ * Argo CD 1.8 dropped the health of Application objects; restored (argo-cd docs/operator-manual/
+ * health.md, v2.13.9) so the root Application's sync waves wait for the namespaces' Applications.
+ */
+export const APPLICATION_HEALTH_LUA = [
+  "hs = {}",
+  'hs.status = "Progressing"',
+  'hs.message = ""',
+  "if obj.status ~= nil then",
+  "  if obj.status.health ~= nil then",
+  "    hs.status = obj.status.health.status",
+  "    if obj.status.health.message ~= nil then",
+  "      hs.message = obj.status.health.message",
+  "    end",
+  "  end",
+  "end",
+  "return hs",
+  "",
+].join("\n");
 
 export interface PlatformProps {
   /** The cluster's API endpoint and CA (from the cluster stack). */
@@ -27,7 +49,9 @@ const values = (data: unknown) => [JSON.stringify(data, null, 2)];
  * Argo CD Application that syncs argocd/bootstrap: one apply bootstraps the GitOps loop.
  */
 export class PlatformStack extends LockstepStack {
-  readonly releases: Record<ChartName, Release>;
+  readonly releases: Record<Exclude<ChartName, "kubernetes-replicator">, Release> & {
+    "kubernetes-replicator"?: Release;
+  };
 
   constructor(scope: Construct, options: StackOptions, props: PlatformProps) {
     super(scope, "platform", options);
@@ -40,7 +64,17 @@ export class PlatformStack extends LockstepStack {
         token: client.attribute("iam_token"),
       },
     });
-    const charts = this.config.platform.charts;
+    const charts: Partial<Record<ChartName, string>> = this.config.platform.charts;
+    const version = (name: ChartName) => {
+      const pinned = charts[name];
+      if (!pinned)
+        throw new InfraError(
+          "INFRA_CONFIG_INVALID",
+          `/platform/charts/${name}: no version pinned, and lockstep.deploy.json's previews need the chart`,
+          [{ pointer: `/platform/charts/${name}`, message: "required with previews" }],
+        );
+      return pinned;
+    };
     const release = (
       name: ChartName,
       repository: string,
@@ -52,7 +86,7 @@ export class PlatformStack extends LockstepStack {
         name,
         chart: name,
         repository,
-        version: charts[name],
+        version: version(name),
         namespace,
         createNamespace: true,
         atomic: true,
@@ -67,6 +101,14 @@ export class PlatformStack extends LockstepStack {
         metrics: { enabled: true, serviceMonitor: { enabled: false } },
         // the client's address reaches the pods; the node ports are the ones the network stack opens
         service: { externalTrafficPolicy: "Local", nodePorts: { ...INGRESS_NODE_PORTS } },
+        // a TLS block without a Secret (every preview's Ingress) gets the previews' wildcard
+        ...(layout.previews
+          ? {
+              extraArgs: {
+                "default-ssl-certificate": `${layout.ingressNamespace}/${layout.previews.tlsSecret}`,
+              },
+            }
+          : {}),
       },
     });
     const prometheus = release("kube-prometheus-stack", PROMETHEUS, layout.prometheusNamespace, {
@@ -77,6 +119,15 @@ export class PlatformStack extends LockstepStack {
           serviceMonitorSelectorNilUsesHelmValues: false,
           ruleSelectorNilUsesHelmValues: false,
           retention: "15d",
+        },
+      },
+      // the rendered dashboards name their folder in the grafana_folder annotation
+      grafana: {
+        sidecar: {
+          dashboards: {
+            folderAnnotation: layout.dashboardFolderAnnotation,
+            provider: { foldersFromFilesStructure: true },
+          },
         },
       },
     });
@@ -102,12 +153,36 @@ export class PlatformStack extends LockstepStack {
     );
     const rollouts = release("argo-rollouts", ARGO, layout.argocdNamespace, {
       dashboard: { enabled: false },
+      // the rendered argocd/bootstrap carries argo-rollouts-notification-configmap (the revert)
+      notifications: { configmap: { create: false } },
     });
     const argocd = release("argo-cd", ARGO, layout.argocdNamespace, {
-      configs: { params: { "server.insecure": false } },
-      // the rendered argocd/bootstrap carries argocd-notifications-cm; the chart must not own it
-      notifications: { enabled: true, cm: { create: false } },
+      configs: {
+        params: { "server.insecure": false },
+        cm: { "resource.customizations.health.argoproj.io_Application": APPLICATION_HEALTH_LUA },
+      },
+      // Argo Rollouts sends the revert; Argo CD sends no notification
+      notifications: { enabled: false },
     });
+    const replicator = layout.previews
+      ? release("kubernetes-replicator", MITTWALD, "kubernetes-replicator", {
+          image: { pullPolicy: "IfNotPresent" },
+          // Secrets only: the previews' store key, from the one source annotated to replicate
+          replicationEnabled: {
+            secrets: true,
+            configMaps: false,
+            roles: false,
+            roleBindings: false,
+            serviceAccounts: false,
+          },
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            runAsNonRoot: true,
+            capabilities: { drop: ["ALL"] },
+          },
+        })
+      : undefined;
     const apps = release(
       "argocd-apps",
       ARGO,
@@ -127,7 +202,7 @@ export class PlatformStack extends LockstepStack {
           },
         },
       },
-      [argocd, rollouts, prometheus, adapter, ingress],
+      [argocd, rollouts, prometheus, adapter, ingress, ...(replicator ? [replicator] : [])],
     );
     this.releases = {
       "ingress-nginx": ingress,
@@ -136,6 +211,7 @@ export class PlatformStack extends LockstepStack {
       "argo-rollouts": rollouts,
       "argo-cd": argocd,
       "argocd-apps": apps,
+      ...(replicator ? { "kubernetes-replicator": replicator } : {}),
     };
   }
 }

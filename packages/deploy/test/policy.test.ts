@@ -4,7 +4,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { parseManifests, renderManifests, type Manifest } from "../src/index.js";
 import { committedConfig, committedLock } from "./fixtures.js";
 import { itWith } from "./tools.js";
@@ -265,7 +265,7 @@ describe("real tools over what is rendered", () => {
       const model = "co2-forecast";
       expect(source.path).toBe('argocd/previews/{{ index (splitList "/" .branch) 1 }}/sandbox');
       const fill = (text: string) =>
-        text.replace("{{.branch_slug}}", "lockstep-co2-forecast-staging").replace("{{.number}}", "42");
+        text.replaceAll("{{.branch_slug}}", "lockstep-co2-forecast-staging").replaceAll("{{.number}}", "42");
       writeFileSync(
         join(overlay, "kustomization.yaml"),
         stringify({
@@ -279,7 +279,11 @@ describe("real tools over what is rendered", () => {
         "host: lockstep-co2-forecast-staging.preview.lockstep.example.com",
       );
       expect(docs.find((d) => /^kind: Namespace$/m.test(d))).toMatch(/^ {2}name: lockstep-pr-42$/m);
-      expect(built).not.toContain("tls:");
+      // HTTPS for the pull request's own host, with ingress-nginx's default (wildcard) certificate
+      const ingress = parse(docs.find((d) => /^kind: Ingress$/m.test(d))!);
+      expect(ingress.spec.tls).toEqual([
+        { hosts: ["lockstep-co2-forecast-staging.preview.lockstep.example.com"] },
+      ]);
       expect(docs.length).toBe(5);
     },
   );
