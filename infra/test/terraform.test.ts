@@ -23,4 +23,12 @@ describe("checks that need terraform", () => {
     // in CI, terraform init downloads the providers: no cache needed
     expect(terraformFor("terraform validate", { CI: "true" }, installed)).toEqual({ run: true });
   });
+
+  it("skip, named, where the CI declares the provider registry unreachable (.ci/run)", () => {
+    const env = { CI: "true", LOCKSTEP_TERRAFORM_REGISTRY: "unreachable" };
+    expect(terraformFor("terraform validate", env, installed)).toEqual({
+      run: false,
+      reason: expect.stringContaining("LOCKSTEP_TERRAFORM_REGISTRY=unreachable"),
+    });
+  });
 });
