@@ -133,7 +133,7 @@ describe("train → propose → promote → revert, against the GitHub API fake"
       join(clone, "models.lock.json"),
       serializeLock(bumpPin(lock, "co2-forecast", "staging", failed)),
     );
-    expect((await cli(clone, "render")).code).toBe(0);
+    expect((await cli(clone, "render", "--dry-run")).code).toBe(0);
     await git(clone, "add", "-A");
     await git(clone, "commit", "-q", "-m", "co2-forecast: pin version 2 in staging");
     await git(clone, "push", "-q", "origin", "main");
@@ -211,7 +211,7 @@ describe("train → propose → promote → revert, against the GitHub API fake"
     const { clone } = await repository(work);
     await copyFile(join(ROOT, "lockstep.deploy.json"), join(clone, "lockstep.deploy.json"));
     await copyFile(join(ROOT, "models.lock.json"), join(clone, "models.lock.json"));
-    expect((await cli(clone, "render")).code).toBe(0);
+    expect((await cli(clone, "render", "--dry-run")).code).toBe(0);
     await git(clone, "add", ".");
     await git(clone, "commit", "-q", "-m", "lock, config, manifests");
     await git(clone, "push", "-q", "origin", "main");
@@ -221,8 +221,14 @@ describe("train → propose → promote → revert, against the GitHub API fake"
     const { branch } = JSON.parse(released.stdout);
     await git(clone, "fetch", "-q", "origin");
     const files = await changedFiles(clone, "origin/main", `origin/${branch}`);
-    // the servers and their monitor jobs run the new image
+    // the first release lifts the dry run: the ApplicationSets generate the pinned models, previews
+    // turn on; the servers and their monitor jobs run the new image
     expect(files).toEqual([
+      "argocd/bootstrap/applicationset-preview-sandboxes.yaml",
+      "argocd/bootstrap/applicationset-previews.yaml",
+      "argocd/bootstrap/applicationset-production.yaml",
+      "argocd/bootstrap/applicationset-staging.yaml",
+      "argocd/bootstrap/kustomization.yaml",
       "argocd/envs/staging/btc-signal/cronjob-monitor.yaml",
       "argocd/envs/staging/btc-signal/rollout.yaml",
       "argocd/envs/staging/co2-forecast/cronjob-monitor.yaml",
