@@ -56,6 +56,12 @@ describe("identity", () => {
       "lockstep-nodes": ["container-registry.images.puller@registry"],
       "lockstep-preview": ["kms.keys.decrypter@kms-key", "storage.viewer@bucket"],
       "lockstep-release": ["container-registry.images.pusher@registry"],
+      // the in-cluster monitor Jobs publish reports; the pods' own key stays read-only
+      "lockstep-reporter": [
+        "kms.keys.encrypterDecrypter@kms-key",
+        "storage.uploader@bucket",
+        "storage.viewer@bucket",
+      ],
       "lockstep-trainer": [
         "kms.keys.encrypterDecrypter@kms-key",
         "storage.uploader@bucket",
@@ -72,8 +78,8 @@ describe("identity", () => {
     ]);
     expect(bindings).toEqual([
       ["storage.viewer", 1], // the state bucket: the plan account alone
-      ["storage.uploader", 1],
-      ["storage.viewer", 5],
+      ["storage.uploader", 2], // the trainer and the monitor Jobs' reporter
+      ["storage.viewer", 6],
     ]);
   });
 
@@ -103,11 +109,11 @@ describe("identity", () => {
     // one subject, one account; no pull_request subject at all
     expect(new Set(credentials.map(([subject]) => subject)).size).toBe(credentials.length);
     expect(credentials.some(([subject]) => subject!.includes("pull_request"))).toBe(false);
-    // the static keys are the pods' (environments' and previews', apart), written to Lockbox, never to the state
+    // the static keys are the pods' (environments', previews' and monitor Jobs', apart), written to Lockbox, never to the state
     const keys = resources(result, "yandex_iam_service_account_static_access_key");
     expect(
       keys.map((k) => /service_account\.([a-z-]+)_account/.exec(k.value.service_account_id)![1]).sort(),
-    ).toEqual(["inference", "preview"]);
+    ).toEqual(["inference", "preview", "reporter"]);
     for (const key of keys)
       expect(key.value.output_to_lockbox[0]).toMatchObject({
         entry_for_access_key: "AWS_ACCESS_KEY_ID",

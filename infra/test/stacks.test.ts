@@ -274,6 +274,7 @@ describe("the decisions that matter", () => {
         "federation_id",
         "inference_service_account_id",
         "preview_store_key_secret_id",
+        "report_store_key_secret_id",
         "store_key_secret_id",
       ],
       cluster: ["cluster_id"],

@@ -65,6 +65,12 @@ export const ACCOUNTS: Record<string, string[]> = {
   "lockstep-monitor": ["kms.keys.decrypter@kms-key", "storage.viewer@bucket"],
   "lockstep-preview": ["kms.keys.decrypter@kms-key", "storage.viewer@bucket"],
   "lockstep-inference": ["kms.keys.decrypter@kms-key", "storage.viewer@bucket"],
+  // the in-cluster monitor Jobs publish reports: the pods' key stays read-only
+  "lockstep-reporter": [
+    "kms.keys.encrypterDecrypter@kms-key",
+    "storage.uploader@bucket",
+    "storage.viewer@bucket",
+  ],
   "lockstep-release": ["container-registry.images.pusher@registry"],
   "lockstep-infra-plan": [
     "iam.serviceAccounts.accessKeyAdmin@itself",

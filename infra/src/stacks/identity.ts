@@ -23,6 +23,7 @@ export type Component =
   | "monitor"
   | "preview"
   | "inference"
+  | "reporter"
   | "release"
   | "infraPlan"
   | "infra"
@@ -38,6 +39,7 @@ const accountName: Record<Component, string> = {
   monitor: "monitor",
   preview: "preview",
   inference: "inference",
+  reporter: "reporter",
   release: "release",
   infraPlan: "infra-plan",
   infra: "infra",
@@ -58,6 +60,8 @@ export class IdentityStack extends LockstepStack {
   readonly storeKeySecret: LockboxSecret;
   /** The previews' read-only store key, apart from the environments'. */
   readonly previewKeySecret: LockboxSecret;
+  /** The monitor CronJobs' key, which may write reports. */
+  readonly reportKeySecret: LockboxSecret;
 
   constructor(scope: Construct, options: StackOptions, props: IdentityProps) {
     super(scope, "identity", options);
@@ -90,6 +94,16 @@ export class IdentityStack extends LockstepStack {
         grants: readArtifacts,
       },
       inference: { description: "inference pods: read the pinned artifacts", grants: readArtifacts },
+      reporter: {
+        description:
+          "the in-cluster monitor CronJobs: read the pinned artifacts, write their reports (reports/monitor/)",
+        // the pods' key stays read-only: the Jobs that publish reports hold a key of their own
+        grants: [
+          { role: "storage.uploader", scope: bucket },
+          { role: "storage.viewer", scope: bucket },
+          { role: "kms.keys.encrypterDecrypter", scope: key },
+        ],
+      },
       release: {
         description: "release.yml at main: pushes the inference image",
         grants: [{ role: "container-registry.images.pusher", scope: registry }],
@@ -206,6 +220,13 @@ export class IdentityStack extends LockstepStack {
       "the previews' read-only S3 key (the lockstep-store-preview Secret in each lockstep-pr-* namespace)",
     );
 
+    this.reportKeySecret = lockboxKey(
+      "report-store-key",
+      "report-store-key",
+      this.accounts.reporter,
+      "the monitor CronJobs' S3 key, which writes reports (the lockstep-monitor-store Secret in each environment's namespace)",
+    );
+
     const variable = (name: string, account: ServiceAccount, what: string) =>
       output(this, name, account.id, `repository variable: ${what}`);
     variable("LOCKSTEP_YC_TRAIN_SERVICE_ACCOUNT_ID", this.accounts.trainer, "train.yml's account");
@@ -221,6 +242,12 @@ export class IdentityStack extends LockstepStack {
     output(this, "federation_id", this.federation.id, "the GitHub Actions workload identity federation");
     output(this, "inference_service_account_id", this.accounts.inference.id, "the inference pods' account");
     output(this, "store_key_secret_id", this.storeKeySecret.id, "Lockbox secret holding the pods' store key");
+    output(
+      this,
+      "report_store_key_secret_id",
+      this.reportKeySecret.id,
+      "Lockbox secret holding the monitor Jobs' store key",
+    );
     output(
       this,
       "preview_store_key_secret_id",

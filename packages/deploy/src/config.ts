@@ -60,6 +60,11 @@ export interface StoreConfig {
 
 export interface MonitoringConfig {
   clickhouseSecret: string;
+  /**
+   * The store credentials the monitor Jobs publish reports with (default lockstep-monitor-store):
+   * the pods' own key is read-only. Only where the environment's store names a Secret.
+   */
+  storeSecret?: string;
   clickhouseSecretKey?: string;
   clickhousePort?: number;
   sample?: number;

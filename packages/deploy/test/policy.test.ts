@@ -114,8 +114,13 @@ describe("policy over everything rendered", () => {
       expect(spec.containers[0].env.map((e: any) => e.name)).not.toContain("LOCKSTEP_CLICKHOUSE_URL");
       expect(spec.containers[0].env).toContainEqual({ name: "LOCKSTEP_ENV", value: "preview" });
     }
-    for (const { spec } of [...servers, ...monitors]) {
+    // the servers read with the environment's read-only key; the monitor Jobs, which publish
+    // reports, with a key of their own
+    for (const { spec } of servers)
       expect(spec.containers[0].envFrom).toEqual([{ secretRef: { name: "lockstep-store" } }]);
+    for (const { spec } of monitors)
+      expect(spec.containers[0].envFrom).toEqual([{ secretRef: { name: "lockstep-monitor-store" } }]);
+    for (const { spec } of [...servers, ...monitors]) {
       const clickhouse = spec.containers[0].env.find((e: any) => e.name === "LOCKSTEP_CLICKHOUSE_URL");
       expect(clickhouse.valueFrom).toEqual({ secretKeyRef: { name: "lockstep-clickhouse", key: "url" } });
     }

@@ -4,7 +4,7 @@
 import type { DeployConfig } from "../config.js";
 import { CACHE_DEFAULTS } from "../objects/cache.js";
 import { argocdNamespace, GITHUB_TOKEN_SECRET } from "../objects/argocd.js";
-import { MONITOR_DEFAULTS } from "../objects/monitor-job.js";
+import { MONITOR_DEFAULTS, monitorStoreSecret } from "../objects/monitor-job.js";
 import { DEFAULT_INGRESS_NAMESPACE } from "../objects/network.js";
 import { ROLLOUTS_NOTIFICATION_SECRET, ROLLOUTS_NOTIFICATION_TOKEN_KEY } from "../objects/notifications.js";
 import {
@@ -58,6 +58,15 @@ function environmentSteps(config: DeployConfig, environment: string): BootstrapS
   const steps: BootstrapStep[] = [];
   if (env.store.secretName)
     steps.push(storeStep(ns, env.store.secretName, output("identity", "store_key_secret_id"), environment));
+  if (env.monitoring && env.store.secretName)
+    steps.push(
+      storeStep(
+        ns,
+        monitorStoreSecret(env.monitoring),
+        output("identity", "report_store_key_secret_id"),
+        `${environment}'s monitor Jobs (it may write reports)`,
+      ),
+    );
   if (env.monitoring) {
     const key = env.monitoring.clickhouseSecretKey ?? MONITOR_DEFAULTS.clickhouseSecretKey;
     steps.push({

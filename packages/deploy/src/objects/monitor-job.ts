@@ -4,13 +4,14 @@ import type { ConfigMap, IEnvVar } from "kubernetes-models/v1";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import type { MonitoringConfig } from "../config.js";
 import { MANAGED_BY, names, PART_OF, waveAnnotation, WAVE, type RenderTarget } from "../target.js";
-import { CONTAINER_SECURITY, pinEnvironment, pinVolumes, POD_SECURITY, storeSecret } from "./pod-security.js";
+import { CONTAINER_SECURITY, pinEnvironment, pinVolumes, POD_SECURITY } from "./pod-security.js";
 
 export const MONITOR_DEFAULTS = {
   schedule: "17 */6 * * *",
   window: "6h",
   clickhouseSecretKey: "url",
   clickhousePort: 8443,
+  storeSecret: "lockstep-monitor-store",
 } as const;
 /** The longest name a CronJob may have (its Jobs get an 11-character suffix). */
 const MAX_CRONJOB_NAME = 52;
@@ -49,6 +50,10 @@ export function clickhouseUrlVar(monitoring: MonitoringConfig): IEnvVar {
     },
   };
 }
+
+/** The Secret the monitor Jobs publish reports with. */
+export const monitorStoreSecret = (monitoring: MonitoringConfig) =>
+  monitoring.storeSecret ?? MONITOR_DEFAULTS.storeSecret;
 
 /**
  * `lockstep monitor` on a schedule, in the inference image, over the environment's ClickHouse log:
@@ -116,7 +121,10 @@ export function monitorCronJob(target: RenderTarget, monitoring: MonitoringConfi
                     "--allow-empty",
                   ],
                   env,
-                  ...storeSecret(target),
+                  // its own key: it writes reports, which the pods' read-only key cannot
+                  ...(store.secretName
+                    ? { envFrom: [{ secretRef: { name: monitorStoreSecret(monitoring) } }] }
+                    : {}),
                   resources: {
                     requests: { cpu: "100m", memory: "256Mi" },
                     limits: { cpu: "1", memory: "1Gi" },
