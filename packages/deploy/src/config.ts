@@ -110,6 +110,12 @@ export interface DeployConfig {
     prometheusAddress?: string;
     trafficRouting?: "nginx" | "replicas";
     prometheusAdapter?: boolean;
+    /**
+     * Extra CA certificates (PEM) the pods that reach ClickHouse or Redis trust, from a ConfigMap in
+     * each environment's namespace: managed ClickHouse and Redis on Yandex Cloud present
+     * certificates of Yandex's internal CA.
+     */
+    caBundle?: { configMap: string; key?: string; url?: string };
   };
   /** Previews of staging pull requests; `store` defaults to staging's, read with the preview Secret. */
   previews?: { domain: string; label?: string; store?: StoreConfig };

@@ -83,7 +83,14 @@ function podNeeds(pod: any, namespace: string, add: Add): void {
   }
   for (const volume of pod.volumes ?? []) {
     if (volume.configMap && !volume.configMap.optional)
-      add({ kind: "ConfigMap", name: volume.configMap.name, namespace });
+      add({
+        kind: "ConfigMap",
+        name: volume.configMap.name,
+        namespace,
+        ...(volume.configMap.items
+          ? { keys: volume.configMap.items.map((i: { key: string }) => i.key) }
+          : {}),
+      });
     if (volume.secret && !volume.secret.optional)
       add({ kind: "Secret", name: volume.secret.secretName, namespace });
   }

@@ -3,6 +3,7 @@
 // docs/deploy.md embeds these steps (checked by a test), and `lockstep bootstrap` prints them.
 import type { DeployConfig } from "../config.js";
 import { CACHE_DEFAULTS } from "../objects/cache.js";
+import { CA_BUNDLE_DEFAULTS } from "../objects/ca-bundle.js";
 import { argocdNamespace, GITHUB_TOKEN_SECRET } from "../objects/argocd.js";
 import { MONITOR_DEFAULTS, monitorStoreSecret } from "../objects/monitor-job.js";
 import { DEFAULT_INGRESS_NAMESPACE } from "../objects/network.js";
@@ -58,6 +59,21 @@ function environmentSteps(config: DeployConfig, environment: string): BootstrapS
   const steps: BootstrapStep[] = [];
   if (env.store.secretName)
     steps.push(storeStep(ns, env.store.secretName, output("identity", "store_key_secret_id"), environment));
+  const bundle = config.cluster?.caBundle;
+  if (bundle && (env.monitoring || env.cache)) {
+    const key = bundle.key ?? CA_BUNDLE_DEFAULTS.key;
+    const url = bundle.url ?? CA_BUNDLE_DEFAULTS.url;
+    steps.push({
+      title: `The CA that signs managed ClickHouse and Redis: ConfigMap ${bundle.configMap} in ${ns}`,
+      who: OPERATOR,
+      commands: [
+        `curl -fsS ${url} | \
+  kubectl -n ${ns} create configmap ${bundle.configMap} --from-file=${key}=/dev/stdin`,
+      ],
+      expect: `configmap/${bundle.configMap} created with one PEM certificate under ${key}; the pods add it to Node.js's trust (NODE_EXTRA_CA_CERTS)`,
+      creates: [{ kind: "ConfigMap", name: bundle.configMap, namespace: ns, keys: [key] }],
+    });
+  }
   if (env.monitoring && env.store.secretName)
     steps.push(
       storeStep(
