@@ -50,6 +50,13 @@ describe("the platform stack", () => {
       "default-ssl-certificate": "ingress-nginx/lockstep-preview-tls",
     });
     expect(releases["kubernetes-replicator"].repository).toBe("https://helm.mittwald.de");
+    // the image (v2.12.4's Dockerfile: FROM scratch, no USER) runs as root unless told a uid: with
+    // runAsNonRoot alone the kubelet refuses to start it and the atomic release rolls back
+    expect(valuesOf("kubernetes-replicator").securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 65534,
+      runAsGroup: 65534,
+    });
     expect(valuesOf("kubernetes-replicator").replicationEnabled).toEqual({
       secrets: true,
       configMaps: false,

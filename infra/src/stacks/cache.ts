@@ -34,7 +34,7 @@ export class CacheStack extends LockstepStack {
     this.password = new LockboxSecret(this, "password", {
       name: this.named("redis-password"),
       folder_id: folderId,
-      description: "the response cache's password (LOCKSTEP_REDIS_URL in the pods)",
+      description: "the response cache's password (the lockstep-redis Secret's url, REDIS_URL in the pods)",
       kms_key_id: props.key.id,
       deletion_protection: true,
       password_payload_specification: [{ password_key: "password", length: 32, include_punctuation: false }],

@@ -175,10 +175,13 @@ export class PlatformStack extends LockstepStack {
             roleBindings: false,
             serviceAccounts: false,
           },
+          // its image (FROM scratch) names no user: without a uid the kubelet refuses runAsNonRoot
           securityContext: {
             allowPrivilegeEscalation: false,
             readOnlyRootFilesystem: true,
             runAsNonRoot: true,
+            runAsUser: 65534,
+            runAsGroup: 65534,
             capabilities: { drop: ["ALL"] },
           },
         })

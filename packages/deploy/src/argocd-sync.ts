@@ -6,7 +6,11 @@
 //   gitops-engine pkg/sync/sync_context.go (SyncOptionDisablePrune "Prune=false"): a sync with prune
 //                                deletes the extraneous objects except those;
 //   controller/appcontroller.go:1102-1106 shouldBeDeleted: a cascading delete skips CRDs and objects
-//                                with sync-options Delete=false (or helm.sh/resource-policy: keep).
+//                                with sync-options Delete=false (or helm.sh/resource-policy: keep);
+//   controller/appcontroller.go:1621-1626 an Application whose project does not exist has an error
+//                                condition: health Unknown; gitops-engine (4c6e03c46314)
+//                                pkg/sync/sync_context.go:431-445 waits for a wave's objects to be
+//                                Healthy (or Degraded) before the next: an Unknown one holds it forever.
 
 export interface TrackedObject {
   apiVersion?: string;
@@ -79,3 +83,34 @@ export const cascades = (application: { metadata: { finalizers?: string[] } }) =
       "resources-finalizer.argocd.argoproj.io/background",
     ].includes(f),
   );
+
+const waveOf = (o: TrackedObject) => Number(o.metadata.annotations?.["argocd.argoproj.io/sync-wave"] ?? 0);
+
+/**
+ * Why the root Application's sync would never get past a wave: an Application (or the template of
+ * an ApplicationSet) naming a project that is created in a later wave, or nowhere.
+ */
+export function rootSyncDeadlocks(objects: TrackedObject[]): string[] {
+  const projects = new Map(
+    objects.filter((o) => o.kind === "AppProject").map((o) => [o.metadata.name, waveOf(o)]),
+  );
+  const problems: string[] = [];
+  for (const o of objects) {
+    const spec = o.spec as { project?: string; template?: { spec?: { project?: string } } } | undefined;
+    const project =
+      o.kind === "Application"
+        ? spec?.project
+        : o.kind === "ApplicationSet"
+          ? spec?.template?.spec?.project
+          : undefined;
+    if (project === undefined || project === "default") continue;
+    const at = projects.get(project);
+    if (at === undefined)
+      problems.push(`${o.kind} ${o.metadata.name} names project ${project}, which the sync never creates`);
+    else if (at > waveOf(o))
+      problems.push(
+        `${o.kind} ${o.metadata.name} (wave ${waveOf(o)}) names project ${project}, created in the later wave ${at}: it stays Unknown and its wave never completes`,
+      );
+  }
+  return problems;
+}

@@ -36,6 +36,7 @@ export { parseManifests, MODELS, type Manifest } from "./validate.js";
 export {
   cascades,
   deletedWithApplication,
+  rootSyncDeadlocks,
   syncStatus,
   syncWithPrune,
   type TrackedObject,

@@ -37,8 +37,11 @@ export function commonLabels(target: Pick<RenderTarget, "model" | "environment">
   };
 }
 
-/** Argo CD applies lower waves first: config before workloads, routes and monitors after. */
-export const WAVE = { namespace: "-2", config: "-1", workload: "0", routing: "1" } as const;
+/**
+ * Argo CD applies lower waves first: the projects before the Applications that name them, config
+ * before workloads, routes and monitors after.
+ */
+export const WAVE = { project: "-3", namespace: "-2", config: "-1", workload: "0", routing: "1" } as const;
 
 export function waveAnnotation(wave: string): Record<string, string> {
   return { "argocd.argoproj.io/sync-wave": wave };

@@ -7,6 +7,7 @@ import {
   cascades,
   deletedWithApplication,
   renderManifests,
+  rootSyncDeadlocks,
   syncStatus,
   syncWithPrune,
   type TrackedObject,
@@ -82,6 +83,22 @@ describe("deleting an environment's namespace Application", () => {
     for (const object of objectsOf(files, "argocd/envs/staging/co2-forecast")) {
       expect(deletedWithApplication(object)).toBe(true);
     }
+  });
+
+  it("the root sync never waits on an Application whose project comes later (the projects are wave -3)", () => {
+    const bootstrap = [...files]
+      .filter(([path]) => path.startsWith("argocd/bootstrap/") && !path.endsWith("kustomization.yaml"))
+      .map(([, text]) => parseAllDocuments(text)[0]!.toJSON());
+    expect(rootSyncDeadlocks(bootstrap)).toEqual([]);
+    // the check can fail: the projects at the default wave 0, after the namespace Applications (-2)
+    const late = bootstrap.map((o: any) =>
+      o.kind === "AppProject" ? { ...o, metadata: { ...o.metadata, annotations: {} } } : o,
+    );
+    expect(rootSyncDeadlocks(late)).toContainEqual(
+      expect.stringMatching(
+        /^Application staging-namespace \(wave -2\) names project lockstep, created in the later wave 0/,
+      ),
+    );
   });
 
   it("the namespace Applications sync in a wave before the ApplicationSets that create the models' Applications", () => {

@@ -95,6 +95,20 @@ describe("the bootstrap", () => {
     ).toBe(true);
   });
 
+  it("the steps that read Terraform outputs run while the state is still readable (infra.md removes its key after them)", () => {
+    const reading = bootstrapSteps(config).filter((s) =>
+      s.commands.some((c) => c.includes("terraform -chdir=")),
+    );
+    expect(reading.length).toBeGreaterThan(0);
+    for (const step of reading) expect(step.who).toContain("Terraform state readable");
+    const infra = readFileSync(`${ROOT}docs/infra.md`, "utf8");
+    expect(infra).toMatch(
+      /^## 9\. Remove the bootstrap account \(the operator, after docs\/deploy\.md's step 2\)$/m,
+    );
+    const deploy = readFileSync(`${ROOT}docs/deploy.md`, "utf8");
+    expect(deploy.indexOf("### 2. The Secrets")).toBeLessThan(deploy.indexOf("### 3. Artifacts"));
+  });
+
   it("every step says who runs it, the command and what to expect; no value is typed on a command line", () => {
     for (const step of bootstrapSteps(config)) {
       expect(step.who.length).toBeGreaterThan(10);

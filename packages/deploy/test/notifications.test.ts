@@ -12,11 +12,14 @@ const { files } = renderManifests(committedLock(), committedConfig());
 const cm = parse(files.get(`argocd/bootstrap/${ROLLOUTS_NOTIFICATION_CONFIGMAP}.yaml`)!);
 const rollout = parse(files.get("argocd/envs/staging/co2-forecast/rollout.yaml")!);
 
-/** What Argo Rollouts records on the Rollout when a step analysis fails (rollout/analysis.go, canary.go). */
+/**
+ * The Rollout as the RolloutAborted event carries it: recorded before the abort's status is
+ * persisted (argo-rollouts v1.7.2 rollout/sync.go:612-614, status at :757), so still Progressing.
+ */
 const aborted = (message: string) => ({
   ...rollout,
   metadata: { ...rollout.metadata, namespace: "lockstep-staging" },
-  status: { phase: "Degraded", message, abort: true },
+  status: { phase: "Progressing", message },
 });
 
 function payload(object: unknown): any {
@@ -59,19 +62,16 @@ describe("the revert dispatch (Argo Rollouts notifications)", () => {
     }
   });
 
-  it("the payload, rendered from an aborted Rollout, carries every key revert.yml reads", () => {
-    const message =
-      'RolloutAborted: Rollout aborted update to revision 2: Metric "error-ratio" assessed Failed due to failed (2) > failureLimit (1)';
-    const body = payload(aborted(message));
+  it("the payload, rendered from the Rollout the abort event carries, holds every key revert.yml reads", () => {
+    const body = payload(aborted("more replicas need to be updated"));
     expect(body).toEqual({
       event_type: "canary-failed",
       client_payload: {
         model: "co2-forecast",
         environment: "staging",
         rollout: "co2-forecast",
+        namespace: "lockstep-staging",
         pin: rollout.spec.template.metadata.annotations["lockstep.dev/sha256"],
-        health: "Degraded",
-        analysis: message,
       },
     });
     const workflow = readFileSync(`${ROOT}.github/workflows/revert.yml`, "utf8");
@@ -80,13 +80,12 @@ describe("the revert dispatch (Argo Rollouts notifications)", () => {
     expect(new Set(read)).toEqual(new Set(Object.keys(body.client_payload)));
   });
 
-  it("a hostile status message stays one JSON string; a Rollout without status sends nulls", () => {
+  it("nothing of the Rollout's status (stale at the event) reaches the payload; hostile label values stay JSON strings", () => {
     const hostile = 'x", "model": "production-db"}, "extra": {"a\n\u0000</script>';
-    const body = payload(aborted(hostile));
-    expect(body.client_payload.analysis).toBe(hostile);
+    const body = payload({ ...aborted(hostile), metadata: { ...rollout.metadata, name: hostile } });
+    expect(JSON.stringify(body)).not.toContain('production-db"');
+    expect(body.client_payload.rollout).toBe(hostile);
     expect(body.client_payload.model).toBe("co2-forecast");
-    const bare = payload({ ...rollout, status: undefined });
-    expect(bare.client_payload.health).toBeNull();
-    expect(bare.client_payload.analysis).toBeNull();
+    expect(payload({ ...aborted("x"), status: undefined })).toEqual(payload(aborted("anything")));
   });
 });

@@ -6,17 +6,20 @@ export const STEPS_END = "<!-- end of generated bootstrap steps -->";
 
 /** The steps as the numbered Markdown docs/deploy.md embeds. */
 export function stepsMarkdown(steps: BootstrapStep[]): string {
-  const body = steps.map((step, i) =>
-    [
-      `${i + 1}. **${step.title}.** Who: ${step.who}.`,
+  const body = steps.map((step, i) => {
+    const marker = `${i + 1}. `;
+    // CommonMark: a list item's content is indented by its marker's width ("10. " is four)
+    const pad = " ".repeat(marker.length);
+    return [
+      `${marker}**${step.title}.** Who: ${step.who}.`,
       "",
-      "   ```sh",
-      ...step.commands.flatMap((c) => c.split("\n")).map((line) => `   ${line}`),
-      "   ```",
+      `${pad}\`\`\`bash`,
+      ...step.commands.flatMap((c) => c.split("\n")).map((line) => `${pad}${line}`),
+      `${pad}\`\`\``,
       "",
-      `   Expect: ${step.expect}.`,
-    ].join("\n"),
-  );
+      `${pad}Expect: ${step.expect}.`,
+    ].join("\n");
+  });
   // prettier would rewrap the generated text: the block is left as generated
   return [
     STEPS_BEGIN,

@@ -27,8 +27,9 @@ export interface BootstrapStep {
   creates: Provided[];
 }
 
-const OPERATOR = "an operator with cluster-admin on the cluster (kubectl)";
-const OPERATOR_YC = `${OPERATOR} and \`yc\` as an account that may read the Lockbox secret (lockbox.payloadViewer)`;
+const OPERATOR = "an operator with cluster-admin on the cluster (kubectl), in bash";
+/** Lockbox payloads are KMS-encrypted (the identity stack's key): reading one needs both roles. */
+const OPERATOR_YC = `${OPERATOR}, with \`yc\` as an account that may read the Lockbox secret (lockbox.payloadViewer on it, kms.keys.decrypter on the key) and the Terraform state readable (infra.md's state key)`;
 /** A Terraform output of an applied stack, read where infra/ synthesizes it. */
 const output = (stack: string, name: string) =>
   `$(terraform -chdir=infra/cdktf.out/stacks/${stack} output -raw ${name})`;
@@ -67,8 +68,7 @@ function environmentSteps(config: DeployConfig, environment: string): BootstrapS
       title: `The CA that signs managed ClickHouse and Redis: ConfigMap ${bundle.configMap} in ${ns}`,
       who: OPERATOR,
       commands: [
-        `curl -fsS ${url} | \
-  kubectl -n ${ns} create configmap ${bundle.configMap} --from-file=${key}=/dev/stdin`,
+        `curl -fsS ${url} | \\\n  kubectl -n ${ns} create configmap ${bundle.configMap} --from-file=${key}=/dev/stdin`,
       ],
       expect: `configmap/${bundle.configMap} created with one PEM certificate under ${key}; the pods add it to Node.js's trust (NODE_EXTRA_CA_CERTS)`,
       creates: [{ kind: "ConfigMap", name: bundle.configMap, namespace: ns, keys: [key] }],

@@ -1,6 +1,6 @@
 import { Application, ApplicationSet, AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1";
 import type { DeployConfig } from "../config.js";
-import { MANAGED_BY, PART_OF } from "../target.js";
+import { MANAGED_BY, PART_OF, waveAnnotation, WAVE } from "../target.js";
 
 export const DEFAULT_ARGOCD_NAMESPACE = "argocd";
 export const DEFAULT_PROJECT = "lockstep";
@@ -53,7 +53,14 @@ export function githubRepository(config: DeployConfig): { owner: string; repo: s
 /** Least privilege: this repository, the environments' namespaces (never a preview's), the kinds rendered. */
 export function appProject(config: DeployConfig): AppProject {
   return new AppProject({
-    metadata: { name: projectName(config), namespace: argocdNamespace(config), labels },
+    // before the namespace Applications (wave -2) that name it: an Application of a missing
+    // project is Unknown, never Healthy, and the root sync would wait for it forever
+    metadata: {
+      name: projectName(config),
+      namespace: argocdNamespace(config),
+      labels,
+      annotations: waveAnnotation(WAVE.project),
+    },
     spec: {
       description: "Lockstep inference services: exactly the pins of models.lock.json",
       sourceRepos: [config.repository.url],

@@ -24,18 +24,18 @@ const labels = { "app.kubernetes.io/part-of": PART_OF, "app.kubernetes.io/manage
 const label = (name: string) => `{{ index .rollout.metadata.labels "${name}" | toJson }}`;
 
 /**
- * The repository_dispatch body revert.yml reads (`client_payload.*`), from the aborted Rollout the
- * template sees as `.rollout`: its model and environment labels, the pin its template named (the
- * canary that failed), its phase and Argo Rollouts' message (which names the failed metric).
+ * The repository_dispatch body revert.yml reads (`client_payload.*`), from the Rollout the template
+ * sees as `.rollout`: its model and environment labels, its name, and the pin its template names
+ * (the canary that failed). Not its status: Argo Rollouts records RolloutAborted with the Rollout as
+ * it was before the abort (rollout/sync.go:612-614; phase and message are set later, :757).
  */
 export const REVERT_PAYLOAD =
   `{"event_type": "${REVERT_EVENT}", "client_payload": {` +
   `"model": ${label("lockstep.dev/model")}, ` +
   `"environment": ${label("lockstep.dev/environment")}, ` +
   `"rollout": {{ .rollout.metadata.name | toJson }}, ` +
-  `"pin": {{ index .rollout.spec.template.metadata.annotations "lockstep.dev/sha256" | toJson }}, ` +
-  `"health": {{ .rollout.status.phase | toJson }}, ` +
-  `"analysis": {{ .rollout.status.message | toJson }}}}`;
+  `"namespace": {{ .rollout.metadata.namespace | toJson }}, ` +
+  `"pin": {{ index .rollout.spec.template.metadata.annotations "lockstep.dev/sha256" | toJson }}}}`;
 
 /**
  * Argo Rollouts' notifications: an aborted canary dispatches revert.yml with the model and

@@ -1,6 +1,6 @@
 import { ApplicationSet, AppProject } from "@kubernetes-models/argo-cd/argoproj.io/v1alpha1";
 import type { DeployConfig, EnvironmentConfig, StoreConfig } from "../config.js";
-import { MANAGED_BY, PART_OF } from "../target.js";
+import { MANAGED_BY, PART_OF, waveAnnotation, WAVE } from "../target.js";
 import {
   argocdNamespace,
   githubRepository,
@@ -95,7 +95,7 @@ function pullRequestProject(
 ): AppProject {
   const list = (pairs: [string, string][]) => pairs.map(([group, kind]) => ({ group, kind }));
   return new AppProject({
-    metadata: { name, namespace: argocdNamespace(config), labels },
+    metadata: { name, namespace: argocdNamespace(config), labels, annotations: waveAnnotation(WAVE.project) },
     spec: {
       description,
       sourceRepos: [config.repository.url],
