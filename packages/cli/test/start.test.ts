@@ -21,12 +21,12 @@ beforeAll(async () => {
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
 describe("npm start (lockstep demo)", () => {
-  it("plans co2-forecast first, then the others: present, missing or not pinned", async () => {
+  it("plans the quickest rebuild first (fish, btc, then co2): present, missing or not pinned", async () => {
     const steps = await planStart(lock, "staging", dir);
     expect(steps.map((s) => [s.model, s.state])).toEqual([
-      ["co2-forecast", "present"],
-      ["btc-signal", "present"],
       ["fish-classifier", "unpinned"],
+      ["btc-signal", "present"],
+      ["co2-forecast", "present"],
     ]);
     const btc = lock.models["btc-signal"]!.pins.staging!;
     const moved = structuredClone(lock);
@@ -36,7 +36,7 @@ describe("npm start (lockstep demo)", () => {
     expect(describeStep(missing[1]!)).toMatch(
       /btc-signal v1 \(sha256 ffffffffffff\): not in the store yet, rebuilding it/,
     );
-    expect(describeStep(missing[2]!)).toMatch(
+    expect(describeStep(missing[0]!)).toMatch(
       /fish-classifier: not pinned, training it and pinning the result/,
     );
   });

@@ -20,7 +20,7 @@ export interface DemoOptions {
 /**
  * What `npm start` runs: every model pinned in the lock is served, each as soon as it is ready.
  * Artifacts already in the store load at once; missing ones are rebuilt from their default data
- * (co2-forecast first) and hot-added to the running server; a model not pinned yet is trained
+ * (the quickest first: fish-classifier, btc-signal, then co2-forecast) and hot-added to the running server; a model not pinned yet is trained
  * and pinned.
  */
 export async function demo(options: DemoOptions, out: Output): Promise<RunningServer> {
