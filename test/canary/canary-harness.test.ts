@@ -4,7 +4,8 @@
 // PodMonitor asks, the rendered AnalysisTemplate's queries run against it, and the verdict taken by
 // the port of Argo Rollouts' assessment (packages/deploy/src/rollouts). Intervals are seconds, by
 // configuration: the template is rendered with a short interval, window and delay.
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
 import { parse } from "yaml";
@@ -96,13 +97,11 @@ describeWith("prometheus")("the canary analysis, against real servers and a real
   let previous: AnalysisRunReport;
 
   beforeAll(async () => {
-    const { mkdtemp } = await import("node:fs/promises");
-    const { tmpdir } = await import("node:os");
     const dir = await mkdtemp(join(tmpdir(), "lockstep-canary-"));
     const stable = await trainInto(dir, emptyLock(), MODEL);
     const other = await trainInto(dir, emptyLock(), MODEL, {}, await shiftedData(dir));
-    ({ template } = rendered(stable.lock));
-    const { podMonitor } = rendered(stable.lock);
+    const { podMonitor, ...rest } = rendered(stable.lock);
+    template = rest.template;
     const quiet = { cache: { kind: "off" as const } };
     const targets: PodTarget[] = [];
     const sides: Record<Scenario, { stable: string; canary: string }> = {} as any;
@@ -139,42 +138,35 @@ describeWith("prometheus")("the canary analysis, against real servers and a real
     }
     prometheus = await startPrometheus(targets, podMonitor);
     cleanup.push(() => prometheus.stop());
-    const traffic = await Promise.all(
-      SCENARIOS.filter((s) => s !== "silent").map(async (scenario) => {
-        const split = await weightedSplit(sides[scenario].stable, sides[scenario].canary, 50);
-        cleanup.push(() => split.close());
-        const client = steadyTraffic(split.url, PATH, BODIES, 24);
-        cleanup.push(() => client.stop());
-        return client;
-      }),
-    );
-    expect(traffic.length).toBe(3);
+    for (const scenario of SCENARIOS.filter((s) => s !== "silent")) {
+      const split = await weightedSplit(sides[scenario].stable, sides[scenario].canary, 50);
+      const client = steadyTraffic(split.url, PATH, BODIES, 24);
+      cleanup.push(
+        () => split.close(),
+        () => client.stop(),
+      );
+    }
     const metrics: Metric[] = template.spec.metrics;
+    // a measurement is the metric's query answered by this Prometheus, read as Argo Rollouts reads it
+    const measure = async (metric: any) => {
+      const { status, body } = await prometheus.query(metric.provider.prometheus.query);
+      return prometheusMeasurement(metric, body, status);
+    };
+    const args = (scenario: Scenario) => ({
+      "canary-hash": `canary${scenario}`,
+      "stable-hash": `stable${scenario}`,
+      namespace: `harness-${scenario}`,
+    });
     // the four analyses run at once, as four rollouts would
     await Promise.all([
-      ...SCENARIOS.map(async (scenario) => {
-        const report = await runAnalysis({
-          metrics,
-          args: {
-            "canary-hash": `canary${scenario}`,
-            "stable-hash": `stable${scenario}`,
-            namespace: `harness-${scenario}`,
-          },
-          measure: async (metric: any) => {
-            const { status, body } = await prometheus.query(metric.provider.prometheus.query);
-            return prometheusMeasurement(metric, body, status);
-          },
-        });
-        reports.set(scenario, report);
-      }),
+      ...SCENARIOS.map(async (scenario) =>
+        reports.set(scenario, await runAnalysis({ metrics, args: args(scenario), measure })),
+      ),
       // the template as rendered before (inconclusiveLimit = count), over the same silence
       runAnalysis({
         metrics: metrics.map((m) => ({ ...m, inconclusiveLimit: m.count })),
-        args: { "canary-hash": "canarysilent", "stable-hash": "stablesilent", namespace: "harness-silent" },
-        measure: async (metric: any) => {
-          const { status, body } = await prometheus.query(metric.provider.prometheus.query);
-          return prometheusMeasurement(metric, body, status);
-        },
+        args: args("silent"),
+        measure,
       }).then((report) => (previous = report)),
     ]);
     for (const scenario of SCENARIOS) {

@@ -3,10 +3,10 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- the PodMonitor and the API's JSON are read untyped */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
+import { freePort } from "../../packages/monitor/testing/clickhouse-server.js";
 
 /** A scrape target as the Kubernetes service discovery would see a pod. */
 export interface PodTarget {
@@ -35,14 +35,6 @@ export function podMonitorRelabelling(podMonitor: any): Record<string, unknown>[
       replacement: "${1}",
     })),
   ];
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export interface RunningPrometheus {

@@ -9,7 +9,8 @@ export function hasClickHouse(): boolean {
   return spawnSync("sh", ["-c", "command -v clickhouse-server"], { stdio: "ignore" }).status === 0;
 }
 
-async function freePort(): Promise<number> {
+/** A port free on loopback right now (tests that start a server of their own). */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);

@@ -155,6 +155,12 @@ function argocdSteps(config: DeployConfig): BootstrapStep[] {
   if (!config.previews || !config.environments[PREVIEW_SOURCE]) return steps;
   const store = previewStore(config);
   const ingress = config.cluster?.ingressNamespace ?? DEFAULT_INGRESS_NAMESPACE;
+  const previewKeyStep = storeStep(
+    ns,
+    store.secretName!,
+    output("identity", "preview_store_key_secret_id"),
+    "the previews",
+  );
   steps.push(
     {
       title: `The previews' pull-request reader: Secret ${GITHUB_TOKEN_SECRET} in ${ns}`,
@@ -164,9 +170,9 @@ function argocdSteps(config: DeployConfig): BootstrapStep[] {
       creates: [{ kind: "Secret", name: GITHUB_TOKEN_SECRET, namespace: ns, keys: ["token"] }],
     },
     {
-      ...storeStep(ns, store.secretName!, output("identity", "preview_store_key_secret_id"), "the previews"),
+      ...previewKeyStep,
       commands: [
-        storeStep(ns, store.secretName!, output("identity", "preview_store_key_secret_id"), "").commands[0]!,
+        ...previewKeyStep.commands,
         // kubernetes-replicator copies it into each preview's namespace as it appears
         `kubectl -n ${ns} annotate secret ${store.secretName} ${REPLICATE_TO}='${PREVIEW_NAMESPACE_PATTERN}'`,
       ],

@@ -28,3 +28,15 @@ export function caBundle(target: RenderTarget): {
     volumes: [{ name: "ca-bundle", configMap: { name: bundle.configMap, items: [{ key, path: key }] } }],
   };
 }
+
+/** A pod's volumes and mounts with the CA bundle's added (when the target has one). */
+export function withCaBundle(
+  target: RenderTarget,
+  mounted: { volumeMounts: IVolumeMount[]; volumes: IVolume[] },
+): { volumeMounts: IVolumeMount[]; volumes: IVolume[] } {
+  const ca = caBundle(target);
+  return {
+    volumeMounts: [...mounted.volumeMounts, ...ca.volumeMounts],
+    volumes: [...mounted.volumes, ...ca.volumes],
+  };
+}

@@ -4,7 +4,7 @@ import type { ConfigMap, IEnvVar } from "kubernetes-models/v1";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import type { MonitoringConfig } from "../config.js";
 import { MANAGED_BY, names, PART_OF, waveAnnotation, WAVE, type RenderTarget } from "../target.js";
-import { caBundle } from "./ca-bundle.js";
+import { caBundle, withCaBundle } from "./ca-bundle.js";
 import { CONTAINER_SECURITY, pinEnvironment, pinVolumes, POD_SECURITY } from "./pod-security.js";
 
 export const MONITOR_DEFAULTS = {
@@ -64,13 +64,8 @@ export const monitorStoreSecret = (monitoring: MonitoringConfig) =>
 export function monitorCronJob(target: RenderTarget, monitoring: MonitoringConfig, pin: ConfigMap): CronJob {
   const { store } = target.env;
   const image = `${target.config.image.repository}@${target.config.image.digest}`;
-  const ca = caBundle(target);
-  const env: IEnvVar[] = [...pinEnvironment(target), clickhouseUrlVar(monitoring), ...ca.env];
-  const pinned = pinVolumes(pin, "1Gi");
-  const mounted = {
-    volumeMounts: [...pinned.volumeMounts, ...ca.volumeMounts],
-    volumes: [...pinned.volumes, ...ca.volumes],
-  };
+  const env: IEnvVar[] = [...pinEnvironment(target), clickhouseUrlVar(monitoring), ...caBundle(target).env];
+  const mounted = withCaBundle(target, pinVolumes(pin, "1Gi"));
   return new CronJob({
     metadata: {
       name: monitorName(target.model),

@@ -2,7 +2,7 @@ import { Rollout } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1";
 import type { IEnvVar } from "kubernetes-models/v1";
 import type { ConfigMap } from "kubernetes-models/v1";
 import { redisUrlVar } from "./cache.js";
-import { caBundle } from "./ca-bundle.js";
+import { caBundle, withCaBundle } from "./ca-bundle.js";
 import { clickhouseUrlVar } from "./monitor-job.js";
 import { REVERT_SUBSCRIPTION } from "./notifications.js";
 import { CONTAINER_SECURITY, pinEnvironment, pinVolumes, POD_SECURITY, storeSecret } from "./pod-security.js";
@@ -69,12 +69,7 @@ function canaryStrategy(target: RenderTarget) {
 export function rollout(target: RenderTarget, pin: ConfigMap, options: { analysed?: boolean } = {}): Rollout {
   const { settings, config } = target;
   const image = `${config.image.repository}@${config.image.digest}`;
-  const pinned = pinVolumes(pin, "256Mi");
-  const ca = caBundle(target);
-  const mounted = {
-    volumeMounts: [...pinned.volumeMounts, ...ca.volumeMounts],
-    volumes: [...pinned.volumes, ...ca.volumes],
-  };
+  const mounted = withCaBundle(target, pinVolumes(pin, "256Mi"));
   const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
     httpGet: { path, port: "http" },
     periodSeconds,
