@@ -11,6 +11,7 @@ export {
   type ServerLimits,
 } from "./config.js";
 export { serveLock, type ServeLockOptions } from "./serve-lock.js";
+export { serverLogger, type ServerLoggerOptions } from "./logger.js";
 export { LruCache } from "./cache/lru.js";
 export { RedisCache } from "./cache/redis.js";
 export type { CacheBackend } from "./cache/backend.js";

@@ -1,10 +1,10 @@
 // The container entry point: configuration by environment only, parsed once (see docs/api.md,
 // Server configuration): LOCKSTEP_LOCK, LOCKSTEP_ENV, PORT and the limits.
-import { pino } from "pino";
 import { configFromEnv } from "./config.js";
+import { serverLogger } from "./logger.js";
 import { serveLock } from "./serve-lock.js";
 
-const logger = pino({ name: "lockstep-inference", level: process.env.LOG_LEVEL ?? "info" });
+const logger = serverLogger({ level: process.env.LOG_LEVEL ?? "info" });
 try {
   await serveLock({ config: configFromEnv(process.env), logger });
 } catch (error) {

@@ -21,13 +21,19 @@ export interface FinishedRequest {
 const QUIET_ROUTES = new Set(["/metrics", "/healthz", "/readyz"]);
 
 /** HTTP metrics and one access-log line (probes and scrapes excepted) for a finished request. */
-export function recordRequest(metrics: Metrics, log: Logger, request: FinishedRequest): void {
+export function recordRequest(
+  metrics: Metrics,
+  log: Logger,
+  requestId: string,
+  request: FinishedRequest,
+): void {
   const labels = { route: request.route, method: request.method, status: String(request.status) };
   metrics.httpRequests.inc(labels);
   metrics.httpDuration.observe(labels, request.seconds);
   if (!QUIET_ROUTES.has(request.route)) {
     log.info(
       {
+        reqId: requestId,
         method: request.method,
         path: request.path.slice(0, 256),
         status: request.status,

@@ -10,6 +10,7 @@ import { Admission, type Slot } from "./admission.js";
 import { RequestCall, type InferenceCall } from "./call.js";
 import type { ServerConfig } from "../config.js";
 import { readBody } from "./read-body.js";
+import { requestLogger } from "../middleware/observe.js";
 import { writeJson } from "./write-json.js";
 
 export interface InferenceStepOptions {
@@ -146,7 +147,7 @@ class Exchange {
   }
 
   get log(): Logger | undefined {
-    return this.ctx.state.log as Logger | undefined;
+    return requestLogger(this.ctx.state);
   }
 
   answer(status: number, body: unknown, headers: Record<string, string>): void {

@@ -1,7 +1,7 @@
 import type { Middleware } from "koa";
-import type { Logger } from "pino";
 import { errorResponse } from "../error-response.js";
 import { HttpError } from "../errors.js";
+import { requestLogger } from "./observe.js";
 
 /** Turns every error into its JSON error answer (see errorResponse), 404 and 405 included. */
 export function errorHandler(): Middleware {
@@ -18,7 +18,7 @@ export function errorHandler(): Middleware {
         throw new HttpError(405, "METHOD_NOT_ALLOWED", `${ctx.method} is not allowed on ${ctx.path}`);
       }
     } catch (error) {
-      const answer = errorResponse(error, ctx.state.log as Logger | undefined);
+      const answer = errorResponse(error, requestLogger(ctx.state));
       ctx.status = answer.status;
       ctx.set(answer.headers);
       ctx.body = answer.body;

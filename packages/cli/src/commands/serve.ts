@@ -1,8 +1,8 @@
-import { pino } from "pino";
 import {
   ConfigError,
   configFromEnv,
   serveLock,
+  serverLogger,
   type InferenceServer,
   type ServerConfig,
 } from "@lockstep/inference";
@@ -65,7 +65,7 @@ export async function serve(
     ({ server, port: bound } = await serveLock({
       config,
       host: options.host ?? "0.0.0.0",
-      logger: pino({ name: "lockstep-inference", level }),
+      logger: serverLogger({ level }),
       pending: options.pending,
     }));
   } catch (error) {
