@@ -49,60 +49,94 @@ interface Leaf {
   best: Split | undefined;
 }
 
+/**
+ * The best split of a leaf over its histogram's listed bins. A bin b > 0 left out holds exact
+ * zeros and offers the very candidates bin b - 1 offered, which cannot beat them strictly; bin 0
+ * is read whatever its sums (its candidate with only the missing rows left counts). So the gains
+ * compared, in their order, and the split chosen are those of a scan over every bin.
+ */
 function bestSplit(
   input: GrowInput,
   leaf: Omit<Leaf, "best" | "node">,
   params: GrowParams,
+  used: Int32Array,
 ): Split | undefined {
-  const { hist, g: totalG, h: totalH } = leaf;
+  const { g: totalG, h: totalH } = leaf;
+  const { sums: hist, list, listed } = leaf.hist;
   const count = leaf.rows.length;
-  const lambda = params.lambda;
+  const { lambda, minSamplesLeaf, minHessianLeaf, minGain } = params;
   const parentScore = (totalG * totalG) / (totalH + lambda);
-  const { minSamplesLeaf, minHessianLeaf, minGain } = params;
-  let best: Split | undefined;
   let bestGain = 0;
-  const consider = (
-    gl: number,
-    hl: number,
-    cl: number,
-    position: number,
-    bin: number,
-    missingLeft: boolean,
-  ) => {
-    const cr = count - cl;
-    if (cl < minSamplesLeaf || cr < minSamplesLeaf) return;
-    const hr = totalH - hl;
-    if (hl < minHessianLeaf || hr < minHessianLeaf) return;
-    const gr = totalG - gl;
-    const gain = (gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore;
-    if (gain > minGain && (!best || gain > bestGain)) {
-      best = { gain, position, bin, missingLeft };
-      bestGain = gain;
-    }
-  };
-  for (let p = 0; p < input.features.length; p++) {
-    const bins = input.bins[input.features[p]!]!.edges.length + 1;
-    const offset = p * HIST * SLOTS;
-    const m = offset + MISSING_BIN * SLOTS;
+  let bestPosition = -1;
+  let bestBin = 0;
+  let bestMissingLeft = false;
+  const positions = input.features.length;
+  for (let p = 0; p < positions; p++) {
+    const bins = used[p]!;
+    const offset = p * HIST;
+    const m = (offset + MISSING_BIN) * SLOTS;
     const mg = hist[m]!;
     const mh = hist[m + 1]!;
     const mc = hist[m + 2]!;
+    const missing = mc > 0;
     let gl = 0;
     let hl = 0;
     let cl = 0;
-    const last = mc > 0 ? bins - 1 : bins - 2;
-    for (let b = 0; b <= last; b++) {
-      const at = offset + b * SLOTS;
+    const last = missing ? bins - 1 : bins - 2;
+    const end = offset + listed[p]!;
+    // bin 0 first, then the listed bins after it
+    let next = offset;
+    if (next < end && list[next] === 0) next++;
+    let b = 0;
+    while (b <= last) {
+      const at = (offset + b) * SLOTS;
       gl += hist[at]!;
       hl += hist[at + 1]!;
       cl += hist[at + 2]!;
       // counts only grow: once the right side is too small here, it is for every later bin
       if (count - cl < minSamplesLeaf) break;
-      consider(gl, hl, cl, p, b, false);
-      if (mc > 0 && b < bins - 1) consider(gl + mg, hl + mh, cl + mc, p, b, true);
+      if (cl >= minSamplesLeaf) {
+        const hr = totalH - hl;
+        if (hl >= minHessianLeaf && hr >= minHessianLeaf) {
+          const gr = totalG - gl;
+          const gain = (gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore;
+          if (gain > minGain && gain > bestGain) {
+            bestGain = gain;
+            bestPosition = p;
+            bestBin = b;
+            bestMissingLeft = false;
+          }
+        }
+      }
+      if (missing && b < bins - 1) {
+        // the same candidate with the missing rows sent left
+        const gm = gl + mg;
+        const hm = hl + mh;
+        const cm = cl + mc;
+        const hr = totalH - hm;
+        if (
+          cm >= minSamplesLeaf &&
+          count - cm >= minSamplesLeaf &&
+          hm >= minHessianLeaf &&
+          hr >= minHessianLeaf
+        ) {
+          const gr = totalG - gm;
+          const gain = (gm * gm) / (hm + lambda) + (gr * gr) / (hr + lambda) - parentScore;
+          if (gain > minGain && gain > bestGain) {
+            bestGain = gain;
+            bestPosition = p;
+            bestBin = b;
+            bestMissingLeft = true;
+          }
+        }
+      }
+      if (next === end) break;
+      b = list[next++]!;
     }
   }
-  return best;
+  return bestPosition < 0
+    ? undefined
+    : { gain: bestGain, position: bestPosition, bin: bestBin, missingLeft: bestMissingLeft };
 }
 
 /**
@@ -115,7 +149,7 @@ export function growTree(input: GrowInput, params: GrowParams): GrownTree {
   const splitBins: number[] = [];
   const leafValue = (g: number, h: number) => Math.fround((-g / (h + params.lambda)) * params.learningRate);
   const pool = input.pool ?? new HistogramPool(input.bins.length, input.grad.length);
-  const used = input.features.map((f) => input.bins[f]!.edges.length + 1);
+  const used = Int32Array.from(input.features, (f) => input.bins[f]!.edges.length + 1);
   const { grad, hess } = input;
   const rowBuffer = pool.rows(input.rows);
   const scratch = pool.scratchRows;
@@ -128,6 +162,7 @@ export function growTree(input: GrowInput, params: GrowParams): GrownTree {
   };
 
   const rootHist = build(rowBuffer);
+  pool.listUsed(rootHist, used);
   let g = 0;
   let h = 0;
   for (let k = 0; k < rowBuffer.length; k++) {
@@ -139,7 +174,7 @@ export function growTree(input: GrowInput, params: GrowParams): GrownTree {
   splitBins.push(-1);
   const root = { rows: rowBuffer, depth: 0, hist: rootHist, g, h };
   const leaves: Leaf[] = [
-    { ...root, node: 0, best: params.maxDepth > 0 ? bestSplit(input, root, params) : undefined },
+    { ...root, node: 0, best: params.maxDepth > 0 ? bestSplit(input, root, params, used) : undefined },
   ];
 
   let leafCount = 1;
@@ -185,7 +220,7 @@ export function growTree(input: GrowInput, params: GrowParams): GrownTree {
     const smallHist = splitAgain ? build(smallIsLeft ? left : right) : leaf.hist;
     // the parent's histogram becomes the larger child's
     const largeHist = leaf.hist;
-    if (splitAgain) pool.subtract(largeHist, smallHist, used);
+    if (splitAgain) pool.split(largeHist, smallHist);
     const leftIndex = nodes.length;
     nodes.push({ kind: "leaf", value: leafValue(lg, lh) }, { kind: "leaf", value: leafValue(rg, rh) });
     splitBins.push(-1, -1);
@@ -221,7 +256,7 @@ export function growTree(input: GrowInput, params: GrowParams): GrownTree {
         best: undefined,
       },
     ];
-    if (splitAgain) for (const child of children) child.best = bestSplit(input, child, params);
+    if (splitAgain) for (const child of children) child.best = bestSplit(input, child, params, used);
     leaves.splice(pick, 1, ...children);
     leafCount++;
   }

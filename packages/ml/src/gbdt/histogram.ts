@@ -7,9 +7,24 @@ export const SLOTS = 3;
 
 /**
  * Gradient, hessian and row sums per (feature position, bin), side by side so that one row's
- * update touches one cache line: bin b of position p starts at (p * HIST + b) * SLOTS.
+ * update touches one cache line: bin b of position p starts at (p * HIST + b) * SLOTS. Beside
+ * them, per position, the value bins not all zero, ascending: every bin left out holds exact
+ * zeros, so a scan over the list sees every sum a scan over all bins would.
  */
-export type Histogram = Float64Array;
+export class Histogram {
+  readonly sums: Float64Array;
+  /** Position p's listed bins are list[p * HIST] .. list[p * HIST + listed[p] - 1]. */
+  readonly list: Uint8Array;
+  readonly listed: Int32Array;
+  /** Positions the last fill wrote. */
+  positions = 0;
+
+  constructor(maxFeatures: number) {
+    this.sums = new Float64Array(maxFeatures * HIST * SLOTS);
+    this.list = new Uint8Array(maxFeatures * HIST);
+    this.listed = new Int32Array(maxFeatures);
+  }
+}
 
 interface FillInput {
   binned: Uint8Array[];
@@ -21,7 +36,7 @@ interface FillInput {
 /**
  * Histograms and row buffers for one training run, reused from node to node and tree to tree:
  * a tree of 64 leaves would otherwise allocate ~130 histograms of 3 × features × 256 entries.
- * Only the bins a feature uses (and MISSING) are ever zeroed, filled, subtracted or read.
+ * Only the bins a feature uses (and MISSING) are ever zeroed; only listed ones are subtracted or read.
  */
 export class HistogramPool {
   private readonly free: Histogram[] = [];
@@ -46,14 +61,18 @@ export class HistogramPool {
     return this.rowBuffer.subarray(0, source.length);
   }
 
-  /** A histogram with the used bins of each feature position (`used[p]` bins) zeroed. */
-  take(used: number[]): Histogram {
-    const hist = this.free.pop() ?? new Float64Array(this.maxFeatures * HIST * SLOTS);
+  /**
+   * A histogram with the used bins of each position zeroed, written through rather than only the
+   * listed ones: the pass brings it into cache for the scattered adds of `fill`.
+   */
+  take(used: ArrayLike<number>): Histogram {
+    const hist = this.free.pop() ?? new Histogram(this.maxFeatures);
+    const sums = hist.sums;
     for (let p = 0; p < used.length; p++) {
       const offset = p * HIST * SLOTS;
-      hist.fill(0, offset, offset + used[p]! * SLOTS);
+      sums.fill(0, offset, offset + used[p]! * SLOTS);
       const m = offset + MISSING_BIN * SLOTS;
-      hist.fill(0, m, m + SLOTS);
+      sums.fill(0, m, m + SLOTS);
     }
     return hist;
   }
@@ -62,9 +81,14 @@ export class HistogramPool {
     this.free.push(hist);
   }
 
-  /** Sums the rows' gradients and hessians into the histogram, row by row in the rows' order. */
-  fill(hist: Histogram, input: FillInput, rows: Uint32Array): void {
+  /**
+   * Sums the rows' gradients and hessians into the histogram, row by row in the rows' order. Its
+   * lists are left to the caller: `listUsed` for a tree's root, `split` for a child.
+   */
+  fill(histogram: Histogram, input: FillInput, rows: Uint32Array): void {
     const { grad, hess, features, binned } = input;
+    const hist = histogram.sums;
+    histogram.positions = features.length;
     const width = binned.length;
     const rowMajor = this.rowMajor(binned);
     const positions = features.length;
@@ -100,22 +124,52 @@ export class HistogramPool {
     return matrix;
   }
 
-  /** parent -= child over the used bins: the parent's histogram becomes its other child's. */
-  subtract(parent: Histogram, child: Histogram, used: number[]): void {
+  /** Lists, per position, the value bins below `used[p]` that some row fell in (a filled root). */
+  listUsed(hist: Histogram, used: ArrayLike<number>): void {
+    const { sums, list, listed } = hist;
     for (let p = 0; p < used.length; p++) {
-      const offset = p * HIST * SLOTS;
-      const end = offset + used[p]! * SLOTS;
-      // a bin no row of the child fell in holds exact zeros: subtracting them changes nothing
-      for (let i = offset; i < end; i += SLOTS) {
-        if (child[i + 2] === 0) continue;
-        parent[i]! -= child[i]!;
-        parent[i + 1]! -= child[i + 1]!;
-        parent[i + 2]! -= child[i + 2]!;
+      const offset = p * HIST;
+      let n = 0;
+      for (let b = 0; b < used[p]!; b++) if (sums[(offset + b) * SLOTS + 2] !== 0) list[offset + n++] = b;
+      listed[p] = n;
+    }
+  }
+
+  /**
+   * parent -= child bin by bin, over the parent's listed bins (a bin it leaves out is zero in both):
+   * the parent's histogram becomes its other child's. The child, filled from a subset of the
+   * parent's rows, lists the bins it has rows in; the parent keeps those not exactly zero now.
+   */
+  split(parent: Histogram, child: Histogram): void {
+    const ps = parent.sums;
+    const cs = child.sums;
+    const { list, listed } = parent;
+    for (let p = 0; p < parent.positions; p++) {
+      const offset = p * HIST;
+      const end = offset + listed[p]!;
+      let kept = offset;
+      let taken = offset;
+      for (let j = offset; j < end; j++) {
+        const b = list[j]!;
+        const i = (offset + b) * SLOTS;
+        const c = cs[i + 2]!;
+        // a bin no row of the child fell in holds exact zeros: subtracting them changes nothing
+        if (c !== 0) {
+          ps[i]! -= cs[i]!;
+          ps[i + 1]! -= cs[i + 1]!;
+          ps[i + 2]! -= c;
+          child.list[taken++] = b;
+          // listed bins are never all zero; one the child emptied exactly leaves the list
+          if (ps[i + 2] === 0 && ps[i] === 0 && ps[i + 1] === 0) continue;
+        }
+        list[kept++] = b;
       }
-      const m = offset + MISSING_BIN * SLOTS;
-      parent[m]! -= child[m]!;
-      parent[m + 1]! -= child[m + 1]!;
-      parent[m + 2]! -= child[m + 2]!;
+      listed[p] = kept - offset;
+      child.listed[p] = taken - offset;
+      const m = (offset + MISSING_BIN) * SLOTS;
+      ps[m]! -= cs[m]!;
+      ps[m + 1]! -= cs[m + 1]!;
+      ps[m + 2]! -= cs[m + 2]!;
     }
   }
 }

@@ -157,6 +157,7 @@ export function trainGbdt(
   let bestLoss = Number.POSITIVE_INFINITY;
   let bestIteration = -1;
   const allRows = Uint32Array.from({ length: n }, (_, i) => i);
+  const order = new Uint32Array(n);
   const pool = new HistogramPool(width, n);
   const inSamples = Array.from({ length: params.rowSampling === "tree" ? k : 1 }, () => new Uint8Array(n));
   // a multiclass round's trees are independent: big enough runs grow one of them on a second thread
@@ -172,9 +173,19 @@ export function trainGbdt(
     const drawRows = (into: Uint8Array) => {
       if (params.subsample >= 1) return allRows;
       const take = Math.max(1, Math.round(n * params.subsample));
-      const rows = Uint32Array.from(random.shuffle(Array.from(allRows)).slice(0, take)).sort();
+      // Random.shuffle's Fisher–Yates on a reused array: the same draws, the same sample
+      order.set(allRows);
+      for (let i = n - 1; i > 0; i--) {
+        const j = Math.floor(random.next() * (i + 1));
+        const swap = order[i]!;
+        order[i] = order[j]!;
+        order[j] = swap;
+      }
       into.fill(0);
-      for (let j = 0; j < rows.length; j++) into[rows[j]!] = 1;
+      for (let j = 0; j < take; j++) into[order[j]!] = 1;
+      // the sample ascending, read off the marks
+      const rows = new Uint32Array(take);
+      for (let i = 0, c = 0; i < n; i++) if (into[i]) rows[c++] = i;
       return rows;
     };
     const perTree = params.rowSampling === "tree";
