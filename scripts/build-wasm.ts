@@ -10,7 +10,10 @@ import wabtInit from "wabt";
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Every WebAssembly source in the repository, relative to its root. */
-export const WAT_SOURCES = ["packages/models/src/fish-classifier/pixels.wat"];
+export const WAT_SOURCES = [
+  "packages/models/src/fish-classifier/pixels.wat",
+  "packages/ml/src/nn/matmul.wat",
+];
 
 /** The generated module's path: `pixels.wat` → `pixels-wasm.ts`. */
 export function generatedPath(source: string): string {

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { availableParallelism } from "node:os";
 import * as ort from "onnxruntime-node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decodeModel, readCard } from "@lockstep/onnx";
@@ -12,6 +13,7 @@ import {
   trainModel,
 } from "../src/index.js";
 import type { MonthlySeries } from "../src/co2-forecast/index.js";
+import { co2Threads } from "../src/co2-forecast/fits.js";
 
 // A small search keeps the suite fast; the default search is what `lockstep train` runs.
 const params = co2Forecast.parseParams(co2Forecast.smokeParams);
@@ -37,6 +39,36 @@ describe("co2-forecast training", () => {
     expect(sha(again.onnx)).toBe(sha(trained.onnx));
     const other = await trainModel(co2Forecast, data, { ...params, seed: 1 }, quiet);
     expect(sha(other.onnx)).not.toBe(sha(trained.onnx)); // the seed is part of the card
+  });
+
+  it("trains the same bytes whatever the number of threads its LSTMs train on", async () => {
+    const withThreads = async (threads: string) => {
+      const before = process.env.LOCKSTEP_CO2_THREADS;
+      process.env.LOCKSTEP_CO2_THREADS = threads;
+      const logs: string[] = [];
+      try {
+        const model = await trainModel(
+          co2Forecast,
+          data,
+          { ...params, members: 2 },
+          { log: (m) => logs.push(m) },
+        );
+        return { sha: sha(model.onnx), logs };
+      } finally {
+        if (before === undefined) delete process.env.LOCKSTEP_CO2_THREADS;
+        else process.env.LOCKSTEP_CO2_THREADS = before;
+      }
+    };
+    const [one, three] = [await withThreads("1"), await withThreads("3")];
+    expect(one.logs).toContain("LSTM members: 14 fits on 1 thread(s)");
+    expect(three.logs).toContain("LSTM members: 14 fits on 3 thread(s)");
+    expect(three.sha).toBe(one.sha);
+    expect(co2Threads({ LOCKSTEP_CO2_THREADS: "2" })).toBe(2);
+    expect(co2Threads({})).toBe(availableParallelism());
+    for (const bad of ["0", "1.5", "two", "65"])
+      expect(() => co2Threads({ LOCKSTEP_CO2_THREADS: bad })).toThrow(
+        /LOCKSTEP_CO2_THREADS must be an integer/,
+      );
   });
 
   it("evaluates honestly at 12 and 24 months beside the baselines and the previous model", () => {

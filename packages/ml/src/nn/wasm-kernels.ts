@@ -1,8 +1,10 @@
 import * as tf from "@tensorflow/tfjs";
+import { simdBatchMatMul } from "./wasm-matmul.js";
 
 /**
  * Gradient kernels the tfjs wasm backend lacks (tfjs 4.22): without them a Conv2D or
- * DepthwiseConv2D layer cannot train on wasm. A faster Conv2DBackpropInput replaces wasm's own. Conv2DBackpropFilter is itself a convolution
+ * DepthwiseConv2D layer cannot train on wasm. A faster Conv2DBackpropInput replaces wasm's own, and
+ * BatchMatMul's scalar loop gives way to a SIMD one with the same bits (wasm-matmul.ts). Conv2DBackpropFilter is itself a convolution
  * (input channels as the batch, the batch as channels, dy as the filter, strides as dilations), so
  * it runs on wasm's own XNNPACK Conv2D; the depthwise gradients are cheap and run as plain loops.
  */
@@ -87,14 +89,12 @@ function conv2DBackpropFilter({ inputs, attrs, backend }: KernelArgs): Info {
   return out;
 }
 
-let wasmBackpropInput: tf.KernelFunc | undefined;
-
 /**
  * dx of a stride-1 convolution is the convolution of dy with the filter rotated by 180 degrees and
  * its channel axes swapped, which XNNPACK runs several times faster than wasm's own direct loop
  * (kept for strided and dilated convolutions).
  */
-function conv2DBackpropInput(args: KernelArgs): Info {
+function conv2DBackpropInput(args: KernelArgs, own: tf.KernelFunc): Info {
   const { dy, filter } = args.inputs as { dy: Info; filter: Info };
   const a = args.attrs as unknown as ConvAttrs & { inputShape: [number, number, number, number] };
   const b = args.backend as WasmBackend;
@@ -107,7 +107,7 @@ function conv2DBackpropInput(args: KernelArgs): Info {
     a.dimRoundingMode,
   );
   if (info.strideHeight !== 1 || info.strideWidth !== 1 || (a.dataFormat ?? "NHWC") !== "NHWC") {
-    return wasmBackpropInput!(args as never) as Info;
+    return own(args as never) as Info;
   }
   const [fH, fW, cIn, cOut] = filter.shape as [number, number, number, number];
   const w = b.readSync(filter.dataId);
@@ -220,9 +220,22 @@ function depthwiseGradient(kind: "filter" | "input") {
   };
 }
 
+/** Replaces a wasm kernel by `kernel`, which hands the cases it returns undefined for to the original. */
+function override(name: string, kernel: (args: KernelArgs, own: tf.KernelFunc) => Info): void {
+  const own = tf.getKernel(name, "wasm");
+  if (!own) return;
+  tf.unregisterKernel(name, "wasm");
+  tf.registerKernel({
+    kernelName: name,
+    backendName: "wasm",
+    setupFunc: own.setupFunc,
+    kernelFunc: ((args: KernelArgs) => kernel(args, own.kernelFunc)) as unknown as tf.KernelFunc,
+  });
+}
+
 let registered = false;
 
-/** Registers the missing gradient kernels on the wasm backend (idempotent; kernels tfjs ships win). */
+/** Registers the missing gradient kernels and the faster ones on the wasm backend (idempotent). */
 export function registerWasmGradientKernels(): void {
   if (registered) return;
   registered = true;
@@ -234,15 +247,11 @@ export function registerWasmGradientKernels(): void {
   for (const [kernelName, kernelFunc] of kernels) {
     if (!tf.getKernel(kernelName, "wasm")) tf.registerKernel({ kernelName, backendName: "wasm", kernelFunc });
   }
-  const own = tf.getKernel("Conv2DBackpropInput", "wasm");
-  if (own) {
-    wasmBackpropInput = own.kernelFunc;
-    tf.unregisterKernel("Conv2DBackpropInput", "wasm");
-    tf.registerKernel({
-      kernelName: "Conv2DBackpropInput",
-      backendName: "wasm",
-      setupFunc: own.setupFunc,
-      kernelFunc: conv2DBackpropInput as unknown as tf.KernelFunc,
-    });
-  }
+  override("Conv2DBackpropInput", conv2DBackpropInput);
+  // the same bits as tfjs's scalar loop, four outputs at a time (see wasm-matmul.ts)
+  override(
+    "BatchMatMul",
+    (args, own) =>
+      simdBatchMatMul(args as never) ?? (own(args as unknown as Parameters<tf.KernelFunc>[0]) as Info),
+  );
 }

@@ -58,6 +58,19 @@ export function backtestOrigins(length: number, params: Co2Params): Map<number, 
   );
 }
 
+/** Every backtest origin, ascending; refuses a series too short for the first one's history. */
+export function allOrigins(length: number, params: Co2Params): number[] {
+  const all = [...new Set([...backtestOrigins(length, params).values()].flat())].sort((a, b) => a - b);
+  const needed = minimumHistory(params);
+  if (all[0]! < needed) {
+    throw new ModelError(
+      "DATA_INVALID",
+      `${length} months is too short for this backtest: its first origin would have ${all[0]} months before it, and these params need ${needed}`,
+    );
+  }
+  return all;
+}
+
 function score(series: number[], origins: number[], horizon: number, forecasts: number[][]): Scores {
   const actual = origins.flatMap((o) => series.slice(o, o + horizon));
   const predicted = forecasts.flatMap((f) => f.slice(0, horizon));
@@ -85,14 +98,7 @@ export async function backtest(
   fitAt: (origin: number, index: number, count: number) => Promise<OriginFit>,
 ): Promise<BacktestResult> {
   const perHorizon = backtestOrigins(series.length, params);
-  const all = [...new Set([...perHorizon.values()].flat())].sort((a, b) => a - b);
-  const needed = minimumHistory(params);
-  if (all[0]! < needed) {
-    throw new ModelError(
-      "DATA_INVALID",
-      `${series.length} months is too short for this backtest: its first origin would have ${all[0]} months before it, and these params need ${needed}`,
-    );
-  }
+  const all = allOrigins(series.length, params);
   const longest = EVAL_HORIZONS.at(-1)!;
   const origins: OriginResult[] = [];
   for (const [index, origin] of all.entries()) {

@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Matrix } from "@lockstep/ml";
-import { disposeTrained, fitModel, initBackend } from "@lockstep/ml/nn";
+import { disposeTrained, initBackend } from "@lockstep/ml/nn";
+import { average, memberModel, withWeights, type MemberFit } from "./member.js";
 import { ModelError } from "../errors.js";
 import { applyOperator, residualOperator } from "./local-trend.js";
 import type { Co2Params } from "./params.js";
@@ -28,7 +29,7 @@ export interface ResidualNet {
   inputScale: number;
   /** Per horizon: the scale of the correction (the base forecaster's error RMS in training). */
   outputScale: number[];
-  training: MemberSummary[];
+  training: MemberFit["summary"][];
   /**
    * Hybrid errors (actual - forecast, ppm) per horizon [h][n] from every window after the last
    * training window whose month h is observed before `end`: the most recent out-of-sample errors.
@@ -36,87 +37,52 @@ export interface ResidualNet {
   heldOutErrors: number[][];
 }
 
-export interface MemberSummary {
-  seed: number;
-  epochs: number;
-  bestEpoch: number;
-  trainLoss: number;
-  validationLoss: number;
-}
-
 const padLeft = (operator: Matrix, window: number): Matrix =>
   operator.map((row) => [...new Array<number>(window - row.length).fill(0), ...row]);
 
-/** Scaled residual sequences ending at (excluding) each of `ends`, as a [n, L, 1] tensor's data. */
-function sequences(net: Pick<ResidualNet, "residuals" | "inputScale">, series: number[], ends: number[]) {
+/** Scaled residual sequences ending at (excluding) each of `ends`: a [n, L, 1] tensor's data. */
+function sequenceData(net: Pick<ResidualNet, "residuals" | "inputScale">, series: number[], ends: number[]) {
   const length = net.residuals.length;
   const data = new Float32Array(ends.length * length);
   ends.forEach((end, n) =>
     applyOperator(net.residuals, series, end).forEach((v, i) => (data[n * length + i] = v / net.inputScale)),
   );
-  return tf.tensor3d(data, [ends.length, length, 1]);
+  return data;
 }
+
+const sequences = (net: Pick<ResidualNet, "residuals" | "inputScale">, series: number[], ends: number[]) =>
+  tf.tensor3d(sequenceData(net, series, ends), [ends.length, net.residuals.length, 1]);
 
 const rms = (values: number[]) => Math.sqrt(values.reduce((s, v) => s + v * v, 0) / values.length) || 1;
 
-/** tfjs warns on every orthogonal initialisation of more than 2000 elements: harmless noise here. */
-function withoutOrthogonalWarning<T>(build: () => T): T {
-  const warn = console.warn;
-  console.warn = (...args: unknown[]) => {
-    if (!String(args[0]).startsWith("Orthogonal initializer")) warn(...args);
-  };
-  try {
-    return build();
-  } finally {
-    console.warn = warn;
-  }
-}
-
-function member(params: Co2Params, horizon: number, seed: number): tf.LayersModel {
-  const model = withoutOrthogonalWarning(() =>
-    tf.sequential({
-      layers: [
-        tf.layers.lstm({
-          units: params.units,
-          inputShape: [params.sequenceLength, 1],
-          recurrentActivation: "sigmoid",
-          kernelInitializer: tf.initializers.glorotUniform({ seed }),
-          recurrentInitializer: tf.initializers.orthogonal({ seed: seed + 1, gain: 1 }),
-        }),
-        tf.layers.dense({
-          units: horizon,
-          kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 2 }),
-        }),
-      ],
-    }),
-  );
-  model.compile({ optimizer: tf.train.adam(params.learningRate), loss: "meanSquaredError" });
-  return model;
-}
-
-/** The members averaged into one model (their layers shared, so it exports as one graph). */
-function average(members: tf.LayersModel[], sequenceLength: number): tf.LayersModel {
-  const input = tf.input({ shape: [sequenceLength, 1], name: "sequence" });
-  const outputs = members.map((m) =>
-    m.layers.reduce((x, layer) => layer.apply(x) as tf.SymbolicTensor, input as tf.SymbolicTensor),
-  );
-  const output = outputs.length > 1 ? (tf.layers.average().apply(outputs) as tf.SymbolicTensor) : outputs[0]!;
-  return tf.model({ inputs: input, outputs: output, name: "residual_lstm" });
-}
-
 /**
- * Trains the LSTM members on every window that ends before `end` (exclusive) and whose `horizon`
- * following months are observed too; nothing at or after `end` is read. The most recent
- * `validationFraction` of windows is held out for early stopping and the interval errors.
+ * What every member of one fit trains on: the windows that end before `end` (exclusive) and whose
+ * `maxHorizon` following months are observed too, as plain arrays (they go to other threads).
  */
-export async function trainResidualNet(
+export interface TrainingSet {
+  end: number;
+  /** The base forecaster, padded on the left to `window` columns. */
+  base: Matrix;
+  residuals: Matrix;
+  window: number;
+  /** Where each training window ends (exclusive), oldest first. */
+  ends: number[];
+  /** Windows before `split` train; the rest are held out for early stopping and the intervals. */
+  split: number;
+  inputScale: number;
+  outputScale: number[];
+  /** [ends, sequenceLength, 1] scaled residual sequences and [ends, maxHorizon] scaled targets. */
+  x: Float32Array;
+  y: Float32Array;
+}
+
+/** The training windows before `end` for a base forecaster; nothing at or after `end` is read. */
+export function trainingSet(
   series: number[],
   end: number,
   baseOperator: Matrix,
   params: Co2Params,
-  log: (message: string) => void = () => {},
-): Promise<ResidualNet> {
-  await initBackend();
+): TrainingSet {
   const horizon = params.maxHorizon;
   const window = Math.max(baseOperator[0]!.length, params.residualWindow);
   const base = padLeft(baseOperator, window);
@@ -137,62 +103,40 @@ export async function trainResidualNet(
   });
   const inputScale = rms(ends.flatMap((t) => applyOperator(residuals, series, t)));
   const outputScale = Array.from({ length: horizon }, (_, h) => rms(targets.map((y) => y[h]!)));
+  const y = Float32Array.from(targets.flatMap((row) => row.map((v, h) => v / outputScale[h]!)));
+  const x = sequenceData({ residuals, inputScale }, series, ends);
   const split = ends.length - validationCount;
-  const x = sequences({ residuals, inputScale }, series, ends);
-  const y = tf.tensor2d(targets.map((row) => row.map((v, h) => v / outputScale[h]!)));
-  const [xTrain, xValid] = [x.slice(0, split), x.slice(split)];
-  const [yTrain, yValid] = [y.slice(0, split), y.slice(split)];
+  return { end, base, residuals, window, ends, split, inputScale, outputScale, x, y };
+}
 
-  const members: tf.LayersModel[] = [];
-  const training: MemberSummary[] = [];
-  try {
-    for (let k = 0; k < params.members; k++) {
-      const seed = params.seed * 1000 + k * 10 + 1;
-      const model = member(params, horizon, seed);
-      members.push(model);
-      const fit = await fitModel(model, {
-        x: xTrain,
-        y: yTrain,
-        validation: { x: xValid, y: yValid },
-        epochs: params.epochs,
-        patience: params.patience,
-        batchSize: params.batchSize,
-        seed,
-      });
-      const best = fit.history[fit.bestEpoch - 1]!;
-      training.push({
-        seed,
-        epochs: fit.history.length,
-        bestEpoch: fit.bestEpoch,
-        trainLoss: best.loss,
-        validationLoss: best.validationLoss!,
-      });
-      log(
-        `LSTM ${k + 1}/${params.members}: ${fit.history.length} epochs, best ${fit.bestEpoch} (validation loss ${best.validationLoss!.toFixed(3)})`,
-      );
-    }
-  } catch (error) {
-    members.forEach(disposeTrained);
-    throw error;
-  } finally {
-    tf.dispose([x, y, xTrain, xValid, yTrain, yValid]);
-  }
+/**
+ * The fitted model from its members' weights, wherever they were trained: its forecasts on the
+ * held-out windows give the interval errors.
+ */
+export async function assembleNet(
+  series: number[],
+  set: TrainingSet,
+  params: Co2Params,
+  fits: MemberFit[],
+): Promise<ResidualNet> {
+  await initBackend();
+  const members = fits.map((fit) => withWeights(memberModel(params, "zeros"), fit.weights));
   const net: ResidualNet = {
     model: average(members, params.sequenceLength),
     members,
-    base,
-    residuals,
-    window,
-    inputScale,
-    outputScale,
-    training,
+    base: set.base,
+    residuals: set.residuals,
+    window: set.window,
+    inputScale: set.inputScale,
+    outputScale: set.outputScale,
+    training: fits.map((f) => f.summary),
     heldOutErrors: [],
   };
   const heldOut: number[] = [];
-  for (let t = ends[split]!; t < end; t++) heldOut.push(t);
+  for (let t = set.ends[set.split]!; t < set.end; t++) heldOut.push(t);
   const forecasts = forecastWith(net, series, heldOut);
-  net.heldOutErrors = Array.from({ length: horizon }, (_, h) =>
-    heldOut.flatMap((t, n) => (t + h < end ? [series[t + h]! - forecasts[n]![h]!] : [])),
+  net.heldOutErrors = Array.from({ length: params.maxHorizon }, (_, h) =>
+    heldOut.flatMap((t, n) => (t + h < set.end ? [series[t + h]! - forecasts[n]![h]!] : [])),
   );
   return net;
 }

@@ -1,22 +1,17 @@
-import { phaseTimer, round } from "../phases.js";
+import { phaseTimer, round, type Phase } from "../phases.js";
 import { referenceProfile } from "../reference-profile.js";
 import type { TrainContext, TrainerCard, TrainerResult } from "../spec.js";
-import { backtest, type BacktestResult } from "./backtest.js";
+import { allOrigins, backtest, type BacktestResult } from "./backtest.js";
 import { seriesSha256, type MonthlySeries } from "./data.js";
 import { exportForecaster } from "./export.js";
-import { OperatorCache, selectStructure, structureGrid } from "./forecaster.js";
+import { co2Threads, FitSchedule } from "./fits.js";
+import { structureGrid } from "./forecaster.js";
 import { applyOperator } from "./local-trend.js";
 import { monthIndex, monthLabel } from "./months.js";
 import type { Co2Params } from "./params.js";
-import { intervalCoverage, intervalFromErrors } from "./intervals.js";
+import { intervalCoverage } from "./intervals.js";
 import { renderCo2Report } from "./report.js";
-import {
-  disposeNet,
-  forecastWith,
-  RESIDUAL_STRUCTURE,
-  trainResidualNet,
-  type ResidualNet,
-} from "./residual-net.js";
+import { disposeNet, forecastWith, RESIDUAL_STRUCTURE, type ResidualNet } from "./residual-net.js";
 
 /**
  * Card and pin metrics: Lockstep's scores per horizon with its intervals' coverage, then the
@@ -37,16 +32,49 @@ export function backtestMetrics(series: number[], result: BacktestResult): Recor
   return metrics;
 }
 
-async function fitHybrid(
+/**
+ * The backtest, then the final model, from one schedule: every fit's LSTM members are queued at
+ * once on the training threads, and each fit is built here in order as its members finish.
+ */
+async function backtestAndFinal(
   values: number[],
-  end: number,
   params: Co2Params,
-  operators: OperatorCache,
-  log: (message: string) => void,
+  context: TrainContext,
+  phase: Phase,
+  month: (index: number) => string,
 ) {
-  const selection = selectStructure(values, end, params, operators);
-  const net = await trainResidualNet(values, end, selection.operator, params, log);
-  return { selection, net, interval: intervalFromErrors(net.heldOutErrors, params.intervalLevel) };
+  const origins = allOrigins(values.length, params);
+  const schedule = await FitSchedule.start(values, [...origins, values.length], params, {
+    threads: co2Threads(),
+    log: context.log,
+    label: (end) => (end === values.length ? "final model" : `origin ${month(end)}`),
+  });
+  try {
+    const result = await phase("backtest", () =>
+      backtest(values, params, async (origin, index, count) => {
+        const { selection, net, interval } = await schedule.fit(origin);
+        context.log(`origin ${index + 1}/${count}: forecast from ${month(origin)}`);
+        try {
+          return {
+            lstm: forecastWith(net, values, [origin])[0]!,
+            localTrend: applyOperator(selection.operator, values, origin),
+            interval,
+          };
+        } finally {
+          disposeNet(net);
+        }
+      }),
+    );
+    const metrics = backtestMetrics(values, result);
+    context.log(
+      `backtest: MAPE ${metrics.mape_h12}% (h12), ${metrics.mape_h24}% (h24); previous model ${metrics.local_trend_mape_h12}% / ${metrics.local_trend_mape_h24}%; seasonal naive with drift ${metrics.snaive_drift_mape_h12}% / ${metrics.snaive_drift_mape_h24}%`,
+    );
+    context.log(`final model: fitted on all ${values.length} months`);
+    const final = await phase("final model", () => schedule.fit(values.length));
+    return { result, metrics, final };
+  } finally {
+    await schedule.close();
+  }
 }
 
 /** Stationary views of the recent series a monitor can recompute from new data. */
@@ -78,7 +106,6 @@ export async function trainCo2(
   context: TrainContext,
 ): Promise<TrainerResult> {
   const values = series.values;
-  const operators = new OperatorCache(params.maxHorizon);
   const { timings, phase } = phaseTimer(context.phase);
   const lastMonth = monthLabel(monthIndex(series.start) + values.length - 1);
   const month = (index: number) => monthLabel(monthIndex(series.start) + index);
@@ -88,30 +115,7 @@ export async function trainCo2(
   context.log(
     `backtest: ${params.origins} origins per horizon (12, 24 months), ${structureGrid(params).length} trend structures and ${params.members} LSTM(${params.units}) per origin`,
   );
-  const result = await phase("backtest", () =>
-    backtest(values, params, async (origin, index, count) => {
-      context.log(`origin ${index + 1}/${count}: forecasting from ${month(origin)}`);
-      const { selection, net, interval } = await fitHybrid(values, origin, params, operators, context.log);
-      try {
-        return {
-          lstm: forecastWith(net, values, [origin])[0]!,
-          localTrend: applyOperator(selection.operator, values, origin),
-          interval,
-        };
-      } finally {
-        disposeNet(net);
-      }
-    }),
-  );
-  const metrics = backtestMetrics(values, result);
-  context.log(
-    `backtest: MAPE ${metrics.mape_h12}% (h12), ${metrics.mape_h24}% (h24); previous model ${metrics.local_trend_mape_h12}% / ${metrics.local_trend_mape_h24}%; seasonal naive with drift ${metrics.snaive_drift_mape_h12}% / ${metrics.snaive_drift_mape_h24}%`,
-  );
-
-  context.log(`final model: fitted on all ${values.length} months`);
-  const final = await phase("final model", () =>
-    fitHybrid(values, values.length, params, operators, context.log),
-  );
+  const { result, metrics, final } = await backtestAndFinal(values, params, context, phase, month);
   const { net, selection, interval } = final;
   try {
     const window = net.window;
