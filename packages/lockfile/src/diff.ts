@@ -1,4 +1,4 @@
-import { applyGate } from "./gate.js";
+import { applyPinGate } from "./paired-gate.js";
 import type { LockFile, Pin } from "./types.js";
 
 export interface MetricDelta {
@@ -53,8 +53,7 @@ export function diffLock(before: LockFile, after: LockFile): PinChange[] {
         after: pinAfter,
         metrics: metricDeltas(pinBefore, pinAfter),
         // a new pin has nothing to improve on: no verdict
-        gateImproved:
-          pinAfter && pinBefore ? applyGate(gate, pinAfter.metrics, pinBefore.metrics).better : undefined,
+        gateImproved: pinAfter && pinBefore ? applyPinGate(gate, pinAfter, pinBefore).better : undefined,
         gateMetric: gate.metric,
       });
     }

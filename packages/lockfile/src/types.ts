@@ -11,6 +11,11 @@ export interface Gate {
   goal: GateGoal;
   /** How much better, in the metric's own units, a candidate must be (0 = strictly better). */
   minImprovement: number;
+  /**
+   * Paired gate: when candidate and pin were evaluated on the same folds (same data, protocol and
+   * fold count), the mean per-fold gain must also exceed this many standard errors of that mean.
+   */
+  minStandardErrors?: number;
 }
 
 export interface Evaluation {
@@ -20,6 +25,8 @@ export interface Evaluation {
   dataset?: string;
   /** SHA-256 of the normalised evaluation data. */
   datasetSha256: string;
+  /** Per-fold (or per-origin) values of metrics, in the protocol's order, for paired gates. */
+  folds?: Record<string, number[]>;
 }
 
 export interface PinSource {

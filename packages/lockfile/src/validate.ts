@@ -30,6 +30,7 @@ function describe(error: ErrorObject): string {
       return `invalid key ${JSON.stringify(error.params.propertyName)}`;
     case "pattern":
     case "minimum":
+    case "maximum":
     case "maxLength":
     case "minLength":
       return `expected ${description ?? error.message ?? "a valid value"}, found ${shortJson(error.data)}`;

@@ -16,7 +16,7 @@ function ordered<T extends object>(value: T, keys: readonly (keyof T)[]): Partia
   return out;
 }
 
-const gateOrder: (keyof Gate)[] = ["metric", "goal", "minImprovement"];
+const gateOrder: (keyof Gate)[] = ["metric", "goal", "minImprovement", "minStandardErrors"];
 const evaluationOrder: (keyof Evaluation)[] = ["protocol", "dataset", "datasetSha256"];
 const sourceOrder: (keyof PinSource)[] = ["commit", "runUrl", "attestation"];
 
@@ -27,7 +27,10 @@ function canonicalPin(pin: Pin): unknown {
     bytes: pin.bytes,
     uri: pin.uri,
     metrics: byKey(pin.metrics, (v) => v),
-    evaluation: ordered(pin.evaluation, evaluationOrder),
+    evaluation: {
+      ...ordered(pin.evaluation, evaluationOrder),
+      ...(pin.evaluation.folds ? { folds: byKey(pin.evaluation.folds, (v) => v) } : {}),
+    },
     trainedAt: pin.trainedAt,
     source: ordered(pin.source, sourceOrder),
   };

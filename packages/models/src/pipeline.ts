@@ -1,7 +1,7 @@
 import {
-  applyGate,
+  applyPinGate,
   nextVersion,
-  type GateVerdict,
+  type PairedVerdict,
   type LockFile,
   type Pin,
   type PinSource,
@@ -37,7 +37,7 @@ export interface Candidate {
   /** The pin this candidate would get. */
   pin: Pin;
   /** The gate applied against the current pin for the environment. */
-  verdict: GateVerdict;
+  verdict: PairedVerdict;
 }
 
 /** The user's params over the default data's own params, when the data is the default. */
@@ -81,6 +81,6 @@ export async function trainCandidate(options: TrainCandidateOptions): Promise<Ca
     trainedAt: (options.now?.() ?? new Date()).toISOString().replace(/\.\d{3}Z$/, "Z"),
     source: options.source ?? {},
   };
-  const verdict = applyGate(current?.gate ?? spec.gate, trained.metrics, current?.pins[environment]?.metrics);
+  const verdict = applyPinGate(current?.gate ?? spec.gate, pin, current?.pins[environment]);
   return { spec, trained, artifact, pin, verdict };
 }

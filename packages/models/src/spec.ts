@@ -24,6 +24,11 @@ export interface TrainerResult {
   model: Uint8Array;
   card: TrainerCard;
   metrics: Record<string, number>;
+  /**
+   * Per-fold (or per-origin) values of metrics, in the evaluation's order: the pin records them
+   * so a later candidate evaluated on the same folds is compared fold by fold (the paired gate).
+   */
+  folds?: Record<string, number[]>;
   /** Rows the trainer predicted itself: onnxruntime must give the same outputs within 1e-4. */
   parity: {
     input: { name: string; data: Float32Array | Uint8Array; dims: number[] };
@@ -42,7 +47,12 @@ export interface TrainedModel {
   onnx: Uint8Array;
   card: ModelCard;
   metrics: Record<string, number>;
-  evaluation: { protocol: string; dataset: string; datasetSha256: string };
+  evaluation: {
+    protocol: string;
+    dataset: string;
+    datasetSha256: string;
+    folds?: Record<string, number[]>;
+  };
   /** Markdown; charts are linked as `lockstep-asset:<name>` (see writeReport). */
   report: string;
   /** Files the report links to (SVG charts), by name. */

@@ -38,6 +38,7 @@ export async function trainModel<Data, Params extends { seed: number }>(
       protocol: card.evaluation.protocol,
       dataset: card.data.source,
       datasetSha256: card.data.sha256,
+      ...(own.folds ? { folds: own.folds } : {}),
     },
     report: markdown,
     ...(assets ? { assets } : {}),

@@ -1,11 +1,11 @@
 import {
-  applyGate,
+  applyPinGate,
   bumpPin,
   emptyLock,
   LOCKFILE_NAME,
   nextVersion,
   parseLock,
-  type GateVerdict,
+  type PairedVerdict,
   type LockFile,
   type Pin,
 } from "@lockstep/lockfile";
@@ -32,7 +32,7 @@ export interface ProposeOptions {
 
 interface Common {
   branch: string;
-  verdict: GateVerdict;
+  verdict: PairedVerdict;
   /** The base branch's pin for the model and environment. */
   current?: Pin;
 }
@@ -87,7 +87,7 @@ export async function proposeCandidate(options: ProposeOptions): Promise<Propose
     const baseLock = lockAt(await git.show(baseCommit, lockPath), `${base}:${lockPath}`);
     const modelGate = baseLock.models[model]?.gate ?? gate;
     const current = baseLock.models[model]?.pins[environment];
-    const verdict = applyGate(modelGate, candidate.pin.metrics, current?.metrics);
+    const verdict = applyPinGate(modelGate, candidate.pin, current);
     if (current?.sha256 === candidate.pin.sha256)
       return { status: "rejected", branch, verdict, current, reason: `${base} already pins this artifact` };
     if (!verdict.better) return { status: "rejected", branch, verdict, current, reason: verdict.reason };
@@ -109,7 +109,7 @@ export async function proposeCandidate(options: ProposeOptions): Promise<Propose
         pin: previous,
         ...(await branchDeployment(git, baseCommit, branchCommit, lockPath, branch, model)),
       };
-    if (previous && !applyGate(modelGate, candidate.pin.metrics, previous.metrics).better) {
+    if (previous && !applyPinGate(modelGate, candidate.pin, previous).better) {
       const reason = `${branch} already proposes version ${previous.version} (${modelGate.metric} ${previous.metrics[modelGate.metric]}), which this candidate does not beat`;
       return { status: "superseded", branch, verdict, current, reason, proposed: previous };
     }

@@ -1,4 +1,4 @@
-import type { GateVerdict, Pin } from "@lockstep/lockfile";
+import type { PairedVerdict, Pin } from "@lockstep/lockfile";
 import type { CandidateFile } from "./candidate.js";
 import { higherIsBetter } from "./metric-direction.js";
 
@@ -10,7 +10,7 @@ export interface ProposalInput {
   candidate: CandidateFile;
   /** The pin the base branch's lock holds for the model and environment, if any. */
   current?: Pin;
-  verdict: GateVerdict;
+  verdict: PairedVerdict;
   /** The workflow run that trained the candidate. */
   runUrl?: string;
   /** The training report (Markdown), shown folded at the end of the body. */
@@ -105,6 +105,32 @@ export function metricsTable(input: ProposalInput): string {
   return [`| metric | ${head} | candidate | Δ | |`, "| --- | ---: | ---: | ---: | --- |", ...rows].join("\n");
 }
 
+/** The paired gate's folds: the pin's and the candidate's value on each, and the gain. */
+export function foldsSection(input: ProposalInput): string[] {
+  const { verdict, candidate, current } = input;
+  const metric = candidate.gate.metric;
+  if (verdict.unpaired) return [`Per-fold comparison: not paired (${cell(verdict.unpaired)}).`];
+  const paired = verdict.paired;
+  const before = current?.evaluation.folds?.[metric];
+  const after = candidate.pin.evaluation.folds?.[metric];
+  if (!paired || !before || !after) return [];
+  const rows = paired.gains.map(
+    (gain, i) =>
+      `| ${i + 1} | ${formatNumber(before[i])} | ${formatNumber(after[i])} | ${formatDelta(gain, undefined)} |`,
+  );
+  return [
+    "### Per fold",
+    [
+      `The gate compares candidate and pin fold by fold (both evaluated on the same folds): the mean gain must clear ${formatNumber(paired.minStandardErrors)} standard errors of that mean.`,
+      "",
+      `| fold | current ${cell(metric)} | candidate | gain |`,
+      "| ---: | ---: | ---: | ---: |",
+      ...rows,
+      `| mean | | | ${formatDelta(paired.mean, undefined)} (standard error ${formatNumber(paired.standardError)}) |`,
+    ].join("\n"),
+  ];
+}
+
 function deploymentSection(deployment: ProposalInput["deployment"]): string[] {
   if (!deployment) return [];
   const files = deployment.manifests.map((p) => `- \`${cell(p)}\``).join("\n");
@@ -141,9 +167,13 @@ export function renderPullRequest(input: ProposalInput): PullRequestDraft {
     proposalMarker(model, environment),
     `## ${model} → version ${pin.version} in \`${environment}\``,
     `${verdict.better ? "✅ **The gate passes.**" : "❌ **The gate does not pass.**"} ${verdict.reason}. ` +
-      `Gate: \`${gate.metric}\` must be ${direction} by more than ${formatNumber(gate.minImprovement)}.`,
+      `Gate: \`${gate.metric}\` must be ${direction} by more than ${formatNumber(gate.minImprovement)}` +
+      (gate.minStandardErrors === undefined
+        ? "."
+        : `, and its mean gain over the folds beyond ${formatNumber(gate.minStandardErrors)} standard errors.`),
     "### Metrics",
     metricsTable(input),
+    ...foldsSection(input),
     `Evaluation: ${cell(pin.evaluation.protocol)}${current && current.evaluation.datasetSha256 !== pin.evaluation.datasetSha256 ? "\n\n⚠️ The current pin was evaluated on different data (evaluation dataset sha256 differs): compare with care." : ""}`,
     "### Candidate",
     [

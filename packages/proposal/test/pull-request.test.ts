@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { applyGate } from "@lockstep/lockfile";
+import { applyGate, applyPinGate } from "@lockstep/lockfile";
 import {
   compactJson,
   formatNumber,
@@ -51,6 +51,32 @@ describe("renderPullRequest", () => {
       input({ verdict: applyGate(candidate.gate, worse, currentPin.metrics) }),
     );
     expect(losing.body).toContain("❌ **The gate does not pass.**");
+  });
+
+  it("shows the paired gate's folds: each fold's values, the gain and its standard error", () => {
+    const gate = { ...candidate.gate, minStandardErrors: 2 };
+    const folds = (rmse: number[]) => ({ folds: { rmse } });
+    const current = { ...currentPin, evaluation: { ...currentPin.evaluation, ...folds([0.6, 0.7, 0.56]) } };
+    const pin = {
+      ...candidate.pin,
+      evaluation: { ...candidate.pin.evaluation, ...folds([0.5, 0.66, 0.49]) },
+    };
+    const paired = { ...candidate, gate, pin };
+    const { body } = renderPullRequest(
+      input({ candidate: paired, current, verdict: applyPinGate(gate, pin, current) }),
+    );
+    expect(body).toContain("### Per fold");
+    expect(body).toMatch(/\| 1 \| 0\.6 \| 0\.5 \| \+0\.1 \|/);
+    expect(body).toMatch(/\| 2 \| 0\.7 \| 0\.66 \| \+0\.04 \|/);
+    expect(body).toMatch(/\| mean \| \| \| \+0\.07 \(standard error 0\.01732\) \|/);
+    expect(body).toContain("and its mean gain over the folds beyond 2 standard errors.");
+    expect(body).toContain("✅ **The gate passes.**");
+    // the same candidate against a pin with no folds: said, not hidden
+    const unpaired = renderPullRequest(
+      input({ candidate: paired, verdict: applyPinGate(gate, pin, currentPin) }),
+    ).body;
+    expect(unpaired).toContain("Per-fold comparison: not paired (the pin records no per-fold rmse).");
+    expect(unpaired).not.toContain("### Per fold");
   });
 
   it("warns when the two pins were evaluated on different data", () => {

@@ -130,6 +130,16 @@ export async function reproduceEvaluation(
     if (again === undefined) return [`${name}: not computed by the re-run`];
     return withinTolerance(pinned, again, tolerance) ? [] : [`${name}: pinned ${pinned}, re-run ${again}`];
   });
+  // per-fold values decide paired gates: each must be what the evaluation measures
+  for (const [name, pinned] of Object.entries(pin.evaluation.folds ?? {})) {
+    const again = trained.evaluation.folds?.[name];
+    if (!again || again.length !== pinned.length)
+      off.push(`folds of ${name}: not computed the same by the re-run`);
+    else {
+      const fold = pinned.findIndex((value, i) => !withinTolerance(value, again[i]!, tolerance));
+      if (fold >= 0) off.push(`${name} on fold ${fold + 1}: pinned ${pinned[fold]}, re-run ${again[fold]}`);
+    }
+  }
   const bound = `${tolerance * 100}% relative`;
   if (off.length > 0)
     return {

@@ -14,7 +14,7 @@ export const btcSignal: ModelSpec<CandleSeries, BtcParams> = {
   task: "classification",
   trainer: { name: "lockstep/btc-signal gbdt", version: "2" },
   description: "Buy/sell/hold signal from OHLCV candles (triple-barrier labels, gradient-boosted trees)",
-  gate: { metric: "auc_ovr_weighted", goal: "maximize", minImprovement: 0 },
+  gate: { metric: "auc_ovr_weighted", goal: "maximize", minImprovement: 0, minStandardErrors: 2 },
   defaultData: BTC_DEFAULT_DATA,
   defaultParams: defaultBtcParams,
   smokeParams: { trials: 3, permutationRepeats: 1, folds: 2 },

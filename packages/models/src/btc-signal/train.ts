@@ -131,6 +131,7 @@ export async function trainBtc(
     model,
     card,
     metrics,
+    folds: { auc_ovr_weighted: evaluation.folds.map((f) => round(f.auc)) },
     parity: {
       input: { name: "features", data: Float32Array.from(tail.flat()), dims: [tail.length, features.length] },
       output: { name: "probabilities", expected },

@@ -11,7 +11,7 @@ export const co2Forecast: ModelSpec<MonthlySeries, Co2Params> = {
   task: "time-series-forecast",
   trainer: { name: "lockstep/co2-forecast lstm-residual", version: "3" },
   description: "Monthly Mauna Loa CO2 forecast (ppm) with prediction intervals",
-  gate: { metric: "mape_h12", goal: "minimize", minImprovement: 0 },
+  gate: { metric: "mape_h12", goal: "minimize", minImprovement: 0, minStandardErrors: 2 },
   defaultData: CO2_DEFAULT_DATA,
   defaultParams: defaultCo2Params,
   smokeParams: {

@@ -12,7 +12,7 @@ export const fishClassifier: ModelSpec<ImageFolder, FishParams> = {
   trainer: { name: "lockstep/fish-classifier", version: "2" },
   description:
     "Fish species from a photo, top-3 with confidences (transfer learning on an ONNX backbone, or a small CNN)",
-  gate: { metric: "macro_f1", goal: "maximize", minImprovement: 0 },
+  gate: { metric: "macro_f1", goal: "maximize", minImprovement: 0, minStandardErrors: 2 },
   defaultData: FISH_DEFAULT_DATA,
   defaultParams: defaultFishParams,
   // the sample's file names are fish_<track>_<frame>.png: frames of one track stay in one fold

@@ -93,6 +93,17 @@ export async function trainFish(
       accuracy: round(yt.filter((v, k) => argmax(p[k]!) === v).length / yt.length, 4),
     };
   });
+  // the gate metric on each fold, for the paired gate (the card keeps its own fold table)
+  const foldMacroF1 = splits.map((split, f) => {
+    const predicted = trainer.foldProbabilities[f]!.map(argmax);
+    return round(
+      classificationReport(
+        split.test.map((i) => y[i]!),
+        predicted,
+        classes,
+      ).macro.f1,
+    );
+  });
   const metrics = {
     accuracy: round(report.accuracy),
     macro_f1: round(report.macro.f1),
@@ -163,6 +174,7 @@ export async function trainFish(
     model: trainer.model,
     card,
     metrics,
+    folds: { macro_f1: foldMacroF1 },
     parity: {
       input: { name: "image", data: input, dims: [sample.length, size, size, 3] },
       output: { name: "probabilities", expected: trainer.parityProbabilities.flat() },
