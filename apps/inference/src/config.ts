@@ -2,10 +2,11 @@ import { dirname, join, resolve } from "node:path";
 import type { Logger } from "pino";
 import type { BatchingOptions } from "./batching/batcher.js";
 import type { CacheBackend } from "./cache/backend.js";
-import { DEFAULT_CACHE_BYTES, LruCache } from "./cache/lru.js";
+import { LruCache } from "./cache/lru.js";
 import { DEFAULT_MAX_ENTRY_BYTES } from "./cache/response-cache.js";
 import { RedisCache } from "./cache/redis.js";
 import type { BodyLimits } from "./inference-steps/read-body.js";
+import { memoryBudget, MemoryBudgetError, type MemoryBudget } from "./memory/budget.js";
 
 /** What the listener itself allows, whatever the route. */
 export interface ServerLimits {
@@ -42,6 +43,13 @@ export interface ServerConfig {
   maxInFlightPerClient: number;
   /** Largest answer in bytes of JSON. */
   maxAnswerBytes: number;
+  /**
+   * The process's memory budget and what it derives; every default limit here comes from it (an
+   * explicit variable still wins). See docs/api.md, Memory budget.
+   */
+  memory: MemoryBudget;
+  /** Bytes all requests in flight may hold together: bodies as declared, expected answers. */
+  maxInFlightBytes: number;
   /** The listener's own limits. */
   limits: ServerLimits;
   batching: Record<string, Partial<BatchingOptions>>;
@@ -236,7 +244,22 @@ export function configWith(overrides: ConfigOverrides = {}, base = configFromEnv
   };
 }
 
-export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
+function budgetFrom(env: NodeJS.ProcessEnv, cgroupLimit: number | undefined): MemoryBudget {
+  try {
+    return memoryBudget(env.LOCKSTEP_MEMORY_BUDGET, cgroupLimit);
+  } catch (error) {
+    if (error instanceof MemoryBudgetError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
+/**
+ * The configuration from environment variables. `system.cgroupLimit` is the process's memory limit
+ * (cgroupMemoryLimit(); the entry points read it): without it, and without LOCKSTEP_MEMORY_BUDGET,
+ * the limits derive from the default budget, so the result depends on `env` alone.
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv, system: { cgroupLimit?: number } = {}): ServerConfig {
+  const memory = budgetFrom(env, system.cgroupLimit);
   const kind = (env.LOCKSTEP_CACHE ?? (env.REDIS_URL ? "redis" : "memory")).toLowerCase();
   if (kind !== "off" && kind !== "memory" && kind !== "redis") {
     throw new ConfigError(`LOCKSTEP_CACHE must be off, memory or redis, got "${env.LOCKSTEP_CACHE}"`);
@@ -258,9 +281,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     environment,
     port: integer(env, "PORT", 8080, 0, 65_535),
     bodyLimits: {
-      json: integer(env, "LOCKSTEP_MAX_JSON_BYTES", 1024 * 1024, 1024, 256 * 1024 * 1024),
-      image: integer(env, "LOCKSTEP_MAX_IMAGE_BYTES", 20 * 1024 * 1024, 1024, 256 * 1024 * 1024),
-      binary: integer(env, "LOCKSTEP_MAX_BINARY_BYTES", 32 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+      json: integer(env, "LOCKSTEP_MAX_JSON_BYTES", memory.bodyLimits.json, 1024, 256 * 1024 * 1024),
+      image: integer(env, "LOCKSTEP_MAX_IMAGE_BYTES", memory.bodyLimits.image, 1024, 256 * 1024 * 1024),
+      binary: integer(env, "LOCKSTEP_MAX_BINARY_BYTES", memory.bodyLimits.binary, 1024, 1024 * 1024 * 1024),
       jsonDepth: integer(env, "LOCKSTEP_MAX_JSON_DEPTH", 32, 2, 1000),
     },
     requestTimeoutMs: integer(env, "LOCKSTEP_REQUEST_TIMEOUT_MS", 30_000, 10, 600_000),
@@ -268,12 +291,26 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
     maxReceiving: integer(env, "LOCKSTEP_MAX_RECEIVING", 1024, 1, 1_000_000),
     maxInFlight: integer(env, "LOCKSTEP_MAX_IN_FLIGHT", 512, 1, 100_000),
     maxInFlightPerClient: integer(env, "LOCKSTEP_MAX_IN_FLIGHT_PER_CLIENT", 0, 0, 100_000),
-    maxAnswerBytes: integer(env, "LOCKSTEP_MAX_ANSWER_BYTES", 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    maxAnswerBytes: integer(
+      env,
+      "LOCKSTEP_MAX_ANSWER_BYTES",
+      memory.maxAnswerBytes,
+      1024,
+      1024 * 1024 * 1024,
+    ),
+    memory,
+    maxInFlightBytes: integer(
+      env,
+      "LOCKSTEP_MAX_IN_FLIGHT_BYTES",
+      memory.inFlightBytes,
+      64 * 1024,
+      64 * 1024 ** 3,
+    ),
     limits: {
       headersTimeoutMs: integer(env, "LOCKSTEP_HEADERS_TIMEOUT_MS", 10_000, 100, 600_000),
       requestTimeoutMs: integer(env, "LOCKSTEP_SOCKET_REQUEST_TIMEOUT_MS", 60_000, 100, 3_600_000),
       keepAliveTimeoutMs: integer(env, "LOCKSTEP_KEEP_ALIVE_TIMEOUT_MS", 5_000, 0, 600_000),
-      maxConnections: integer(env, "LOCKSTEP_MAX_CONNECTIONS", 10_000, 1, 1_000_000),
+      maxConnections: integer(env, "LOCKSTEP_MAX_CONNECTIONS", memory.maxConnections, 1, 1_000_000),
       maxRequestsPerSocket: integer(env, "LOCKSTEP_MAX_REQUESTS_PER_SOCKET", 0, 0, 10_000_000),
     },
     batching: parseBatching(env.LOCKSTEP_BATCHING),
@@ -282,7 +319,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): ServerConfig {
       url: env.REDIS_URL,
       ttlSeconds: integer(env, "LOCKSTEP_CACHE_TTL", 300, 1, 30 * 24 * 3600),
       maxEntries: integer(env, "LOCKSTEP_CACHE_SIZE", 10_000, 1, 10_000_000),
-      maxBytes: integer(env, "LOCKSTEP_CACHE_BYTES", DEFAULT_CACHE_BYTES, 1024, 64 * 1024 ** 3),
+      maxBytes: integer(env, "LOCKSTEP_CACHE_BYTES", memory.cacheBytes, 1024, 64 * 1024 ** 3),
       maxEntryBytes: integer(
         env,
         "LOCKSTEP_CACHE_MAX_ENTRY_BYTES",

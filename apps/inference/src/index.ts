@@ -12,6 +12,8 @@ export {
 } from "./config.js";
 export { serveLock, type ServeLockOptions } from "./serve-lock.js";
 export { serverLogger, type ServerLoggerOptions } from "./logger.js";
+export { cgroupMemoryLimit } from "./memory/cgroup-limit.js";
+export { memoryBudget, budgetReport, type MemoryBudget } from "./memory/budget.js";
 export { LruCache } from "./cache/lru.js";
 export { RedisCache } from "./cache/redis.js";
 export type { CacheBackend } from "./cache/backend.js";

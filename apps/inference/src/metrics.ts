@@ -29,6 +29,11 @@ export function createMetrics() {
       buckets: [1, 2, 4, 8, 16, 32, 64, 128],
       registers: [registry],
     }),
+    inFlightBytes: new Gauge({
+      name: "lockstep_in_flight_bytes",
+      help: "Bytes requests in flight hold against the memory budget (bodies as read, expected answers)",
+      registers: [registry],
+    }),
     queueDepth: new Gauge({
       name: "lockstep_inference_queue_depth",
       help: "Requests waiting for an onnxruntime run",
@@ -37,7 +42,7 @@ export function createMetrics() {
     }),
     rejected: new Counter({
       name: "lockstep_requests_rejected_total",
-      help: "Requests refused to protect the server (overloaded, receiving, client_limit, queue_full, timeout, body_timeout)",
+      help: "Requests refused to protect the server (overloaded, receiving, client_limit, queue_full, timeout, body_timeout, memory_budget, memory_busy)",
       labelNames: ["reason"] as const,
       registers: [registry],
     }),

@@ -1,8 +1,10 @@
 import { dirname } from "node:path";
 import type { Logger } from "pino";
 import { readLock } from "@lockstep/lockfile";
+import { setBufferPoolBytes } from "@lockstep/models";
 import { cacheBackend, type ServerConfig } from "./config.js";
 import { watchLock } from "./lock-watcher.js";
+import { budgetReport } from "./memory/budget.js";
 import { predictionLogFrom } from "./monitoring.js";
 import { createInferenceServer, type InferenceServer } from "./server.js";
 
@@ -17,6 +19,25 @@ export interface ServeLockOptions {
   pending?: string[];
 }
 
+/** The budget and the limits it gave (after any explicit variable), once at start; a warning when V8's heap may outgrow it. */
+function logMemoryBudget(config: ServerConfig, logger: Logger): void {
+  const { figures, warning } = budgetReport(config.memory);
+  logger.info(
+    {
+      memory: {
+        ...figures,
+        inFlightBytes: config.maxInFlightBytes,
+        bodyLimits: config.bodyLimits,
+        maxAnswerBytes: config.maxAnswerBytes,
+        cacheBytes: config.cache.maxBytes,
+        maxConnections: config.limits.maxConnections,
+      },
+    },
+    "memory budget",
+  );
+  if (warning) logger.warn({ code: "HEAP_OVER_BUDGET" }, warning);
+}
+
 /**
  * Serves a lock file as the container does: a hot swap when the lock changes or on SIGHUP, and a
  * graceful drain on SIGTERM.
@@ -25,6 +46,8 @@ export async function serveLock(
   options: ServeLockOptions,
 ): Promise<{ server: InferenceServer; port: number }> {
   const { config, logger } = options;
+  logMemoryBudget(config, logger);
+  setBufferPoolBytes(config.memory.bufferPoolBytes);
   const lock = await readLock(config.lockPath);
   const server = createInferenceServer({
     lock,

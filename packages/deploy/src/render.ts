@@ -1,5 +1,5 @@
 import type { LockFile } from "@lockstep/lockfile";
-import { models as registry, type ModelSpec } from "@lockstep/models";
+import { MIN_MEMORY_BUDGET, models as registry, type ModelSpec } from "@lockstep/models";
 import type { DeployConfig } from "./config.js";
 import { DeployError } from "./errors.js";
 import { isDnsLabel, quantityValue } from "./names.js";
@@ -107,6 +107,13 @@ function settingsChecks(target: RenderTarget): void {
         [{ pointer: `${at}/resources/limits/${resource}`, message: "below the request" }],
       );
   }
+  // the server's memory budget is the pod's limit: below the least a server runs in, it would refuse to start
+  if (quantityValue(resources.limits.memory)! < MIN_MEMORY_BUDGET)
+    throw new DeployError(
+      "DEPLOY_CONFIG_INVALID",
+      `${at}/resources: the memory limit ${resources.limits.memory} is below the ${MIN_MEMORY_BUDGET / 2 ** 20}Mi an inference server needs`,
+      [{ pointer: `${at}/resources/limits/memory`, message: "below the server's minimum" }],
+    );
 }
 
 function renderModel(files: Map<string, string>, target: RenderTarget): void {

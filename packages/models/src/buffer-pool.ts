@@ -1,3 +1,12 @@
+/** Bytes every pool together may keep for reuse (the serving memory budget sets it at start). */
+let poolBytes = 8 * 1024 * 1024;
+let keptBytes = 0;
+
+/** Bounds the bytes all buffer pools keep together; a returned buffer beyond it is let go. */
+export function setBufferPoolBytes(bytes: number): void {
+  poolBytes = bytes;
+}
+
 /**
  * Byte buffers of one size handed out again once returned. A serving adapter draws each request's
  * input pixels from one: a fresh 150 KB array per image is external memory that V8 counts toward
@@ -14,7 +23,9 @@ export class BufferPool {
 
   /** A buffer of `length` bytes (contents unspecified) and the function that gives it back, once. */
   acquire(): { buffer: Uint8Array; release: () => void } {
-    const buffer = this.free.pop() ?? new Uint8Array(this.length);
+    const reused = this.free.pop();
+    if (reused) keptBytes -= reused.length;
+    const buffer = reused ?? new Uint8Array(this.length);
     let returned = false;
     return {
       buffer,
@@ -22,7 +33,15 @@ export class BufferPool {
         if (returned) return;
         returned = true;
         // a buffer moved to another thread comes back detached (length 0): let it go
-        if (buffer.length === this.length && this.free.length < this.keep) this.free.push(buffer);
+        // and one that would take all pools past their shared budget is let go too
+        if (
+          buffer.length === this.length &&
+          this.free.length < this.keep &&
+          keptBytes + buffer.length <= poolBytes
+        ) {
+          this.free.push(buffer);
+          keptBytes += buffer.length;
+        }
       },
     };
   }

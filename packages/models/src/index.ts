@@ -2,7 +2,15 @@ export * from "./errors.js";
 export * from "./spec.js";
 export * from "./serving-adapter.js";
 export { decodeRequest, encodeAnswer, requestIssue } from "./serving-calls.js";
-export { BufferPool } from "./buffer-pool.js";
+export { BufferPool, setBufferPoolBytes } from "./buffer-pool.js";
+export {
+  DEFAULT_MEMORY_BUDGET,
+  heapOption,
+  memoryPlan,
+  MIN_MEMORY_BUDGET,
+  parseMemoryQuantity,
+  type MemoryPlan,
+} from "./memory-budget.js";
 export { batchPredict, type BatchPrediction, type BatchOutcome, type BatchOptions } from "./batch-predict.js";
 export { models, getModel } from "./registry.js";
 export { co2Forecast, CO2_DEFAULT_DATA } from "./co2-forecast/index.js";

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
 import type { CancelSignal } from "../batching/cancel-signal.js";
 import type { LoadedModel } from "../model-registry.js";
+import type { Reservation } from "./byte-budget.js";
 import type { JsonText } from "./json-text.js";
 import type { BodyKind, RequestBody } from "./read-body.js";
 
@@ -21,6 +22,8 @@ export interface InferenceCall {
   signal: CancelSignal;
   /** Holds the model until the request is completely done, so a hot swap cannot release it under it. */
   lease(model: LoadedModel): void;
+  /** Holds `bytes` more of the in-flight budget (an expected answer) or throws the 413/503. */
+  reserve(bytes: number, what: string): void;
 }
 
 /** The answer: an object to serialise, or JSON already serialised. */
@@ -39,7 +42,12 @@ export class RequestCall implements InferenceCall {
     readonly signal: CancelSignal,
     private readonly leases: LoadedModel[],
     readonly requestId: string,
+    private readonly reservation?: Reservation,
   ) {}
+
+  reserve(bytes: number, what: string): void {
+    this.reservation?.add(bytes, what);
+  }
 
   get body(): unknown {
     return this.request.value;

@@ -1,7 +1,9 @@
 import type { IncomingMessage } from "node:http";
 import busboy from "busboy";
 import { HttpError } from "../errors.js";
+import { UNBOUNDED, type Reservation } from "./byte-budget.js";
 import { parseJsonText } from "./json-value.js";
+import { declaredLength, readBytes, tooLarge } from "./read-bytes.js";
 
 export { jsonErrorDetail, nestsDeeperThan } from "./json-value.js";
 
@@ -19,49 +21,22 @@ export interface BodyLimits {
 
 export type BodyKind = "json" | "image" | "multipart" | "binary";
 
-const tooLarge = (limit: number, what: string) =>
-  // the unread rest makes the connection unusable, so tell the client to drop it
-  new HttpError(413, "BODY_TOO_LARGE", `the ${what} exceeds ${limit} bytes`, { Connection: "close" });
-
 const incomplete = (what: string) =>
   new HttpError(400, "BODY_INCOMPLETE", `the ${what} ended early: the client closed the connection`);
 
-function readRaw(req: IncomingMessage, limit: number, what: string): Promise<Buffer> {
-  const declared = Number(req.headers["content-length"] ?? "0");
-  if (declared > limit) return Promise.reject(tooLarge(limit, what));
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const onData = (chunk: Buffer) => {
-      total += chunk.length;
-      if (total <= limit) chunks.push(chunk);
-      else {
-        cleanup();
-        reject(tooLarge(limit, what));
-      }
-    };
-    const onEnd = () => {
-      cleanup();
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total));
-    };
-    // a client that goes away mid-body is no server error: nothing to log with a stack
-    const onError = () => {
-      cleanup();
-      reject(incomplete(what));
-    };
-    const onClose = () => {
-      cleanup();
-      reject(incomplete(what));
-    };
-    const cleanup = () => {
-      req.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
-    };
-    req.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
-  });
-}
+/** Memory a body takes per byte while its request runs: parsed JSON is several times its text. */
+const PER_BYTE = { json: 4, image: 2, multipart: 2, binary: 2 } as const;
 
 /** The one file of a multipart/form-data upload (field "image" or the first file), size-limited. */
-function readMultipartFile(req: IncomingMessage, limit: number): Promise<Buffer> {
+function readMultipartFile(req: IncomingMessage, limit: number, reservation: Reservation): Promise<Buffer> {
+  const declared = declaredLength(req);
+  // the whole form is at most the file and a few small fields: refused on its declared length
+  if (declared !== undefined && declared > limit + 64 * 1024) return Promise.reject(tooLarge(limit, "form"));
+  try {
+    reservation.add(Math.min(declared ?? limit, limit) * PER_BYTE.multipart, "the multipart form");
+  } catch (error) {
+    return Promise.reject(error);
+  }
   return new Promise((resolve, reject) => {
     let parser: busboy.Busboy;
     try {
@@ -157,23 +132,56 @@ class JsonBody implements RequestBody {
   }
 }
 
+/** What an OIP binary request's JSON header is checked by before its tensors are read (the route's). */
+export type BinaryHeadCheck = (head: Buffer, bodyLength: number | undefined) => void;
+
+/** The binary extension's header: the JSON header's length, checked against the body's before any byte is read. */
+export const BINARY_HEADER = "inference-header-content-length";
+
+function binaryHead(req: IncomingMessage, checkFor: (() => BinaryHeadCheck) | undefined) {
+  const text = req.headers[BINARY_HEADER];
+  if (checkFor === undefined || typeof text !== "string") return undefined;
+  const length = Number(text);
+  const declared = declaredLength(req);
+  if (!/^\d{1,10}$/.test(text) || length < 2 || (declared !== undefined && length > declared)) {
+    throw new HttpError(
+      400,
+      "INFER_REQUEST_INVALID",
+      `${BINARY_HEADER} must be the JSON header's byte length (2 to ${declared ?? "the body's length"})`,
+    );
+  }
+  const check = checkFor();
+  return { length, inspect: (head: Buffer) => check(head, declared) };
+}
+
 /**
  * Reads a request body by its content type, each with its own size limit: JSON (parsed on first
  * use, with a depth limit), a raw image (`image/*`, kept as bytes), a multipart form holding one
- * file, or binary tensors (`application/octet-stream`, the OIP binary extension).
+ * file, or binary tensors (`application/octet-stream`, the OIP binary extension, whose JSON header
+ * `checkBinaryHead` sees before the tensors are read). Each holds its bytes against `reservation`,
+ * refused before reading when its declared length does not fit (see readBytes).
  */
-export async function readBody(req: IncomingMessage, limits: BodyLimits): Promise<RequestBody> {
+export async function readBody(
+  req: IncomingMessage,
+  limits: BodyLimits,
+  reservation: Reservation = UNBOUNDED,
+  checkBinaryHead?: () => BinaryHeadCheck,
+): Promise<RequestBody> {
   const type = mediaTypeOf(req);
+  const read = (limit: number, what: string, perByte: number, head?: ReturnType<typeof binaryHead>) =>
+    readBytes(req, { limit, what, reservation, perByte, head });
   if (type === "application/json") {
-    return new JsonBody(await readRaw(req, limits.json, "JSON body"), limits.jsonDepth);
+    return new JsonBody(await read(limits.json, "JSON body", PER_BYTE.json), limits.jsonDepth);
   }
   const imageLimit = limits.image;
-  if (type?.startsWith("image/")) return { kind: "image", value: await readRaw(req, imageLimit, "image") };
+  if (type?.startsWith("image/"))
+    return { kind: "image", value: await read(imageLimit, "image", PER_BYTE.image) };
   if (type === "multipart/form-data") {
-    return { kind: "multipart", value: await readMultipartFile(req, imageLimit) };
+    return { kind: "multipart", value: await readMultipartFile(req, imageLimit, reservation) };
   }
   if (type === "application/octet-stream") {
-    return { kind: "binary", value: await readRaw(req, limits.binary, "binary body") };
+    const head = binaryHead(req, checkBinaryHead);
+    return { kind: "binary", value: await read(limits.binary, "binary body", PER_BYTE.binary, head) };
   }
   throw new HttpError(
     415,

@@ -7,6 +7,7 @@ import type { Metrics } from "../metrics.js";
 import type { LoadedModel } from "../model-registry.js";
 import type { InferenceRoute } from "../route-table/route.js";
 import { Admission, type Slot } from "./admission.js";
+import { ByteBudget } from "./byte-budget.js";
 import { RequestCall, type InferenceCall } from "./call.js";
 import type { ServerConfig } from "../config.js";
 import { readBody } from "./read-body.js";
@@ -42,19 +43,20 @@ export function inferenceSteps(options: InferenceStepOptions): (route: Inference
     noun: "request bodies being received",
     reason: "receiving",
   });
+  const bytes = new ByteBudget(config.maxInFlightBytes, metrics);
 
   return (route) => (ctx) => {
     // the answer is written here, not by Koa: a 504 goes out while the handler still runs
     ctx.respond = false;
     const exchange = new Exchange(ctx, options.accepting);
     // the chain (access log, metrics) goes on once answered; leases wait for the work itself
-    run(exchange, ctx.params as InferenceCall["params"], route.handle).catch((error: unknown) =>
+    run(exchange, ctx.params as InferenceCall["params"], route).catch((error: unknown) =>
       exchange.fail(error),
     );
     return exchange.answered;
   };
 
-  async function run(exchange: Exchange, params: InferenceCall["params"], handle: InferenceRoute["handle"]) {
+  async function run(exchange: Exchange, params: InferenceCall["params"], route: InferenceRoute) {
     const { req, res } = exchange.ctx;
     const client = req.socket.remoteAddress;
     let slot: Slot;
@@ -65,6 +67,8 @@ export function inferenceSteps(options: InferenceStepOptions): (route: Inference
       return;
     }
     const leases: LoadedModel[] = [];
+    // the request's bytes (body, expected answer) count against the budget until its work settles
+    const reservation = bytes.open();
     const cancellation = new Cancellation();
     res.once("close", () => {
       if (!res.writableFinished) cancellation.abort(new Error("the client disconnected"));
@@ -98,7 +102,8 @@ export function inferenceSteps(options: InferenceStepOptions): (route: Inference
       res.once("finish", () => req.socket.destroy());
     }, bodyTimeoutMs);
     try {
-      const body = await readBody(req, config.bodyLimits);
+      const checkHead = route.checkBinaryHead && (() => route.checkBinaryHead!(params));
+      const body = await readBody(req, config.bodyLimits, reservation, checkHead);
       exchange.bodyRead = true;
       clearTimeout(bodyDeadline);
       if (exchange.done) return;
@@ -112,8 +117,9 @@ export function inferenceSteps(options: InferenceStepOptions): (route: Inference
         cancellation,
         leases,
         String(exchange.ctx.state.requestId),
+        reservation,
       );
-      exchange.answer(200, await handle(call), {});
+      exchange.answer(200, await route.handle(call), {});
     } catch (error) {
       if (error instanceof HttpError && error.code === "BODY_INCOMPLETE") {
         exchange.log?.debug(
@@ -126,6 +132,7 @@ export function inferenceSteps(options: InferenceStepOptions): (route: Inference
       clearTimeout(deadline);
       clearTimeout(bodyDeadline);
       slot.leave();
+      reservation.release();
       for (const model of leases) model.release();
     }
   }

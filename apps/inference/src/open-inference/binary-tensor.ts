@@ -5,7 +5,8 @@ const bad = (message: string): never => {
   throw new HttpError(400, "INFER_REQUEST_INVALID", message);
 };
 
-const ELEMENT_BYTES: Partial<Record<OipDatatype, number>> = {
+/** Bytes one element of each fixed-size datatype takes in the binary form. */
+export const ELEMENT_BYTES: Partial<Record<OipDatatype, number>> = {
   BOOL: 1,
   UINT8: 1,
   INT8: 1,

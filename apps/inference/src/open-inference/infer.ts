@@ -12,9 +12,7 @@ import { BINARY_HEADER, decodeBinaryRequest } from "./binary.js";
 import { jsonData, oipDatatype } from "./datatypes.js";
 import { answerElements, parseInferRequest } from "./request.js";
 import { checkAnswerSize } from "../answer-size.js";
-
-/** The fewest characters a number takes in a JSON answer, for the estimate before the run. */
-const MIN_CHARS_PER_ELEMENT = 4;
+import { ANSWER_BYTES_PER_ELEMENT, refuseLargeAnswer } from "./answer-estimate.js";
 
 /** "score:index:label" for the k best scores of each row (the classification extension). */
 function classify(data: ArrayLike<number>, dims: readonly number[], k: number, card: ModelCard) {
@@ -55,14 +53,10 @@ export function infer(options: RouteOptions): InferenceHandler {
       );
     }
     const request = parseInferRequest(body, model.card);
-    const estimate = answerElements(request, model.card) * MIN_CHARS_PER_ELEMENT;
-    if (estimate > maxAnswerBytes) {
-      throw new HttpError(
-        413,
-        "ANSWER_TOO_LARGE",
-        `the answer would take at least ${estimate} bytes, over this server's limit of ${maxAnswerBytes}: send fewer rows per request`,
-      );
-    }
+    const elements = answerElements(request, model.card);
+    refuseLargeAnswer(elements, maxAnswerBytes);
+    // the answer's memory is held against the in-flight budget before the model runs (503 when full)
+    call.reserve(elements * ANSWER_BYTES_PER_ELEMENT, "the answer");
     // the id is echoed, never part of the answer's identity (binary requests: keyed by their bytes)
     const key = cache?.key(model.pin.sha256, "v2", binary ?? { ...(body as object), id: null });
     let entry: CachedAnswer | undefined = key ? await cache!.get(model.name, key) : undefined;

@@ -4,6 +4,7 @@ import type { RouteOptions } from "../routes.js";
 import { requireModel, requireStatus } from "../require-model.js";
 import { ERRORS, json, ok, ref } from "../route-table/docs.js";
 import type { Route } from "../route-table/route.js";
+import { binaryHeadCheck } from "./binary-head.js";
 import { infer as inferHandler } from "./infer.js";
 
 export const OIP_EXTENSIONS = ["classification", "binary_tensor_data"];
@@ -23,6 +24,10 @@ const VERSIONED = ["/v2/models/:name", "/v2/models/:name/versions/:version"];
 export function openInferenceRoutes(options: RouteOptions): Route[] {
   const { registry, accepting } = options;
   const infer = inferHandler(options);
+  const checkBinaryHead = binaryHeadCheck(registry, {
+    jsonDepth: options.config.bodyLimits.jsonDepth,
+    maxAnswerBytes: options.config.maxAnswerBytes,
+  });
   const routes: Route[] = [
     {
       method: "GET",
@@ -99,6 +104,7 @@ export function openInferenceRoutes(options: RouteOptions): Route[] {
           responses: { "200": { description: "ok", content: json(ref("InferResponse")) }, ...ERRORS },
         },
         handle: infer,
+        checkBinaryHead,
       },
     );
   }

@@ -1,6 +1,7 @@
 import type { ParameterizedContext } from "koa";
 import type { ServableSpec } from "@lockstep/models";
-import type { InferenceHandler } from "../inference-steps/call.js";
+import type { InferenceCall, InferenceHandler } from "../inference-steps/call.js";
+import type { BinaryHeadCheck } from "../inference-steps/read-body.js";
 
 /** What a route's OpenAPI operation says (path parameters are derived from the path). */
 export interface RouteDoc {
@@ -28,6 +29,8 @@ export interface InferenceRoute {
   /** One operation for the route, or, for a per-model route, one per served model's spec. */
   doc: RouteDoc | { perModel: (spec: ServableSpec) => RouteDoc };
   handle: InferenceHandler;
+  /** Checks a binary body's JSON header before its tensors are read (OIP binary extension). */
+  checkBinaryHead?(params: InferenceCall["params"]): BinaryHeadCheck;
 }
 
 /** One entry of the route table: method, path, its documentation and its handler. */

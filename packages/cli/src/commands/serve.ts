@@ -1,4 +1,5 @@
 import {
+  cgroupMemoryLimit,
   ConfigError,
   configFromEnv,
   serveLock,
@@ -44,7 +45,10 @@ export async function serve(
   // flags over the environment, then parsed once like the container's
   let config: ServerConfig;
   try {
-    config = configFromEnv({ ...env, LOCKSTEP_LOCK: path, LOCKSTEP_ENV: environment, PORT: String(port) });
+    config = configFromEnv(
+      { ...env, LOCKSTEP_LOCK: path, LOCKSTEP_ENV: environment, PORT: String(port) },
+      { cgroupLimit: cgroupMemoryLimit() },
+    );
   } catch (error) {
     if (error instanceof ConfigError) throw new CliError(error.message, EXIT.usage, error.code);
     throw error;

@@ -1,6 +1,8 @@
 import { Rollout } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1";
 import type { IEnvVar } from "kubernetes-models/v1";
 import type { ConfigMap } from "kubernetes-models/v1";
+import { heapOption, parseMemoryQuantity } from "@lockstep/models";
+import { quantityValue } from "../names.js";
 import { redisUrlVar } from "./cache.js";
 import { caBundle, withCaBundle } from "./ca-bundle.js";
 import { clickhouseUrlVar } from "./monitor-job.js";
@@ -33,8 +35,22 @@ function environmentVariables(target: RenderTarget): IEnvVar[] {
       vars.push({ name: "LOCKSTEP_PREDICTION_LOG_SAMPLE", value: String(monitoring.sample) });
   }
   if (target.env.cache) vars.push(redisUrlVar(target.env.cache));
-  vars.push(...caBundle(target).env);
+  vars.push(...caBundle(target).env, ...memoryBudgetVariables(target.settings.resources.limits.memory));
   return vars;
+}
+
+/**
+ * The server's memory budget is the container's memory limit, and V8's old space is sized from it
+ * by the same function the server plans with (heapOption), so no request mix, cache or heap can take
+ * the pod past its limit. The quantity is passed as written when the server reads that form.
+ */
+export function memoryBudgetVariables(limit: string): IEnvVar[] {
+  const bytes = Math.floor(quantityValue(limit)!);
+  const budget = parseMemoryQuantity(limit) === bytes ? limit : String(bytes);
+  return [
+    { name: "LOCKSTEP_MEMORY_BUDGET", value: budget },
+    { name: "NODE_OPTIONS", value: heapOption(bytes) },
+  ];
 }
 
 /** Canary steps: each weight, then the analysis; a failed analysis aborts the rollout. */
