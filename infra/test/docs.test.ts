@@ -1,17 +1,16 @@
-// The runbook (docs/infra.md) and README's bootstrap must be followable as written: each step uses
-// only what the steps before it made, and what they say about secrets is true.
+// The runbook (docs/infra.md) and its first apply at a glance must be followable as written: each
+// step uses only what the steps before it made, and what they say about secrets is true.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ROOT } from "./synth.js";
 
 const runbook = readFileSync(join(ROOT, "docs", "infra.md"), "utf8");
-const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-/** README's "First apply" steps: from its heading to the next paragraph that is not a step. */
+/** The runbook's "first apply at a glance": from its heading to the next section. */
 const bootstrap = (() => {
-  const start = readme.indexOf("**First apply**");
-  expect(start, "README has a **First apply** section").toBeGreaterThan(0);
-  return readme.slice(start, readme.indexOf("\n## ", start));
+  const start = runbook.indexOf("\n## The first apply at a glance\n");
+  expect(start, "docs/infra.md has a ## The first apply at a glance section").toBeGreaterThan(0);
+  return runbook.slice(start, runbook.indexOf("\n## ", start + 1));
 })();
 
 /** Where `pattern` first occurs, failing when it does not. */
@@ -23,7 +22,7 @@ const at = (text: string, pattern: RegExp, what: string) => {
 
 describe.each([
   ["docs/infra.md", runbook],
-  ["README's first apply", bootstrap],
+  ["docs/infra.md's first apply at a glance", bootstrap],
 ])("%s", (_name, text) => {
   it("creates the state backend's access key before any step that needs it, and roles only on what exists", () => {
     const key = at(text, /yc iam access-key create/, "an access key for the S3 backend is made");

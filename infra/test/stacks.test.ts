@@ -253,7 +253,7 @@ describe("the decisions that matter", () => {
     expect(adapter.rules.custom[0].name.as).toBe("lockstep_http_requests_in_flight");
   });
 
-  it("outputs exactly the repository variables README's On GitHub steps ask for", () => {
+  it("outputs exactly the repository variables docs/github.md and docs/infra.md ask for", () => {
     const outputs = Object.fromEntries(
       STACKS.map((n) => [
         n,
@@ -281,11 +281,13 @@ describe("the decisions that matter", () => {
       cache: ["redis_cluster_id", "redis_password_secret_id"],
       platform: [],
     });
-    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
-    for (const variable of Object.values(outputs)
-      .flat()
-      .filter((o) => o.startsWith("LOCKSTEP_")))
-      expect(readme, variable).toContain(variable);
+    for (const doc of ["github.md", "infra.md"]) {
+      const text = readFileSync(join(ROOT, "docs", doc), "utf8");
+      for (const variable of Object.values(outputs)
+        .flat()
+        .filter((o) => o.startsWith("LOCKSTEP_")))
+        expect(text, `docs/${doc}: ${variable}`).toContain(variable);
+    }
     const workflows = ["train.yml", "verify-models.yml", "release.yml", "monitor.yml", "infra.yml"]
       .map((w) => readFileSync(join(ROOT, ".github", "workflows", w), "utf8"))
       .join("\n");

@@ -161,7 +161,7 @@ describe("infra.yml", () => {
 
   it("does the first apply: plans what it can, reports the rest pending, applies stack by stack in order", () => {
     const { jobs } = workflow();
-    // README's bootstrap applied storage by hand (its state migrated into the bucket it made)
+    // docs/infra.md's first apply (steps 1–4) applied storage by hand (its state migrated into the bucket it made)
     const cloud = world({ storage: "v1" });
     const plan = cloud.run(stepRunning(jobs.plan, /terraform -chdir="\$dir" plan /));
     expect(plan.status, plan.stderr).toBe(0);
