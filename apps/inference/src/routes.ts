@@ -3,6 +3,7 @@ import type { ResponseCache } from "./cache/response-cache.js";
 import type { ServerConfig } from "./config.js";
 import type { Monitoring } from "./monitoring.js";
 import type { Metrics } from "./metrics.js";
+import { formatHeadline } from "@lockstep/models";
 import type { LoadedModel, ModelRegistry } from "./model-registry.js";
 import { predict } from "./predict.js";
 import { requireStatus } from "./require-model.js";
@@ -31,6 +32,8 @@ function describe(model: LoadedModel) {
     task: card.task,
     description: card.description,
     metrics: card.metrics,
+    // the pinned metrics a reader looks at first, each beside its baselines
+    headline: (model.spec.headline?.(card) ?? []).map((line) => ({ ...line, text: formatHeadline(line) })),
     inputs: card.inputs,
     outputs: card.outputs,
     ...(card.labels ? { labels: card.labels } : {}),

@@ -153,8 +153,12 @@ describe("domain endpoints of all three models", () => {
         examples: unknown[];
         accepts: string[];
         state: string;
+        headline: { metric: string; value: number; unit: string; text: string; baselines: unknown[] }[];
       };
       expect(model).toMatchObject({ name, state: "ready" });
+      // the headline: the gate metric's line first for btc and co2, each line with its text
+      expect(model.headline.length, name).toBeGreaterThan(0);
+      for (const line of model.headline) expect(line.text).toMatch(/^[\w (),.-]+ -?[\d.]+%? vs /);
       expect(model.accepts).toContain("application/json");
       for (const example of model.examples) {
         expect((await json(`/v1/models/${name}/predict`, example)).status, name).toBe(200);

@@ -92,6 +92,10 @@ describe.skipIf(!hasChromium && !inCi())("web page in headless Chromium", () => 
     shares.forEach((share, i) => expect(share).toBeCloseTo(api.top_3_predictions[i]!.confidence * 100, 0));
     expect(await page.locator("#answer-meta").textContent()).toMatch(/fish-classifier v1/);
     expect(await page.locator("#metrics").textContent()).toMatch(/macro F1/);
+    // each headline metric beside the baselines of the same folds, in its unit
+    expect(await page.locator("#headline li").first().textContent()).toMatch(
+      /^accuracy [\d.]+% vs [^%]+ [\d.]+%/,
+    );
     await screenshot(page, "fish-classifier");
     expect(errors).toEqual([]);
     await page.close();
@@ -128,6 +132,12 @@ describe.skipIf(!hasChromium && !inCi())("web page in headless Chromium", () => 
       (await chart.locator('[data-testid="forecast"]').getAttribute("points"))!.trim().split(" ").length;
     expect(await points()).toBe(13); // the last observed month, then 12 forecast months
     expect(await page.locator("#metrics").textContent()).toMatch(/MAPE, 12 months ahead/);
+    expect(await page.locator("#headline li").first().textContent()).toMatch(
+      /^MAPE 12 months ahead [\d.]+% vs seasonal naive with drift [\d.]+% vs trend and seasonality alone [\d.]+%$/,
+    );
+    expect(await page.locator("#headline").textContent()).toMatch(
+      /interval coverage 12 months ahead [\d.]+% vs nominal 90\.0%/,
+    );
     expect(await overlaps(page)).toBe(false);
     await screenshot(page, "co2-forecast");
     for (const horizon of [1, 60]) {
@@ -188,6 +198,9 @@ describe.skipIf(!hasChromium && !inCi())("web page in headless Chromium", () => 
     expect(["buy", "sell", "hold"]).toContain((await signal.textContent())!.trim());
     expect(await page.locator('[data-testid="bar"]').count()).toBe(3);
     expect(await page.locator("#metrics").textContent()).toMatch(/AUC one-vs-rest weighted/);
+    expect(await page.locator("#headline").textContent()).toMatch(
+      /AUC \(weighted one-vs-rest\) [\d.]+ vs .+[\d.]+.*backtest return -?[\d.]+% vs buy-and-hold -?[\d.]+% vs always flat 0\.00%/,
+    );
     await screenshot(page, "btc-signal");
 
     // the person's own candles: a CSV with a header, and a file that holds none

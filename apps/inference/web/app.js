@@ -136,6 +136,7 @@ async function select(name) {
   $("state").textContent = current.state ?? "";
   $("description").textContent = current.description ?? "";
   $("identity").textContent = current.sha256 ? `version ${current.version} · sha256 ${current.sha256}` : "";
+  $("headline").replaceChildren(...(current.headline ?? []).map((line) => text("li", line.text)));
   $("metrics").replaceChildren(
     ...Object.entries(current.metrics ?? {})
       .slice(0, 12)

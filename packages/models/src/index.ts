@@ -1,5 +1,6 @@
 export * from "./errors.js";
 export * from "./spec.js";
+export * from "./headline.js";
 export * from "./serving-adapter.js";
 export { decodeRequest, encodeAnswer, requestIssue } from "./serving-calls.js";
 export { BufferPool, setBufferPoolBytes } from "./buffer-pool.js";

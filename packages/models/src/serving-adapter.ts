@@ -1,3 +1,4 @@
+import type { Headline } from "./headline.js";
 import type { ModelCard } from "@lockstep/onnx";
 
 export type FeedTensor =
@@ -169,4 +170,6 @@ export interface ServableSpec<Context = unknown, Serving = unknown> {
   name: string;
   description: string;
   serving: ServingAdapter<Context, Serving>;
+  /** The card's headline metrics, each beside its baselines, in its unit (the page, the API, the PR). */
+  headline?(card: ModelCard): Headline[];
 }

@@ -1,5 +1,14 @@
 import { cardMetadata, checkParity, withMetadata, type ModelCard } from "@lockstep/onnx";
+import { formatHeadline } from "./headline.js";
 import type { ModelSpec, TrainContext, TrainedModel } from "./spec.js";
+
+/** The report with its headline lines under its title: what a reader sees first. */
+function withHeadline(markdown: string, lines: string[]): string {
+  if (lines.length === 0) return markdown;
+  const glance = `**At a glance**\n\n${lines.map((line) => `- ${line}`).join("\n")}\n`;
+  const title = /^# [^\n]*\n/.exec(markdown);
+  return title ? `${title[0]}\n${glance}${markdown.slice(title[0].length)}` : `${glance}\n${markdown}`;
+}
 
 /**
  * Trains a model through its spec: the trainer returns what is its own; the card gets the fields
@@ -40,7 +49,7 @@ export async function trainModel<Data, Params extends { seed: number }>(
       datasetSha256: card.data.sha256,
       ...(own.folds ? { folds: own.folds } : {}),
     },
-    report: markdown,
+    report: withHeadline(markdown, (spec.headline?.(card) ?? []).map(formatHeadline)),
     ...(assets ? { assets } : {}),
     parity,
     ...(own.timings ? { timings: own.timings } : {}),

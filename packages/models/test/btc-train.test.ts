@@ -61,6 +61,12 @@ describe("btc-signal training (S&P 500 daily candles from vega-datasets, tiny bu
     expect(trained.evaluation.protocol).toMatch(/expanding walk-forward: 2 folds .* purge 10 bars/);
     expect(trained.report).toContain("| **Lockstep (selected features, tuned)** |");
     expect(trained.report).toContain("lockstep-asset:equity.svg");
+    // under the title, the headline: AUC beside the baselines of the same folds, returns in percent
+    expect(trained.report).toMatch(
+      /^# [^\n]+\n\n\*\*At a glance\*\*\n\n- AUC \(weighted one-vs-rest\) [\d.]+ vs majority class [\d.]+ vs GBDT, all features, untuned [\d.]+\n- backtest return -?[\d.]+% vs buy-and-hold -?[\d.]+% vs always flat 0\.00%\n/,
+    );
+    // the gate metric on each walk-forward fold, for the paired gate
+    expect(trained.evaluation.folds?.auc_ovr_weighted).toHaveLength(2);
     expect(trained.assets?.["equity.svg"]).toMatch(/^<svg/);
     expect(trained.assets?.["confusion.svg"]).toMatch(/^<svg/);
   });

@@ -34,7 +34,13 @@ export interface CandidateFile {
   /** Wall-clock seconds per training phase. */
   timings?: Record<string, number>;
   trainer: { name: string; version: string };
+  /** The headline metrics beside their baselines, one line each ("MAPE 0.100% vs …"). */
+  headline?: string[];
 }
+
+/** Headline lines a candidate may carry, and the longest line. */
+export const MAX_HEADLINE_LINES = 16;
+export const MAX_HEADLINE_CHARS = 400;
 
 const invalid = (source: string, message: string): never => {
   throw new ProposalError("CANDIDATE_INVALID", `${source}: ${message}`);
@@ -96,5 +102,15 @@ export function parseCandidate(text: string, source = "candidate"): CandidateFil
   const trainer = doc.trainer;
   if (!isObject(trainer) || typeof trainer.name !== "string" || typeof trainer.version !== "string")
     invalid(source, `"trainer" must be {"name", "version"}`);
+  if (
+    doc.headline !== undefined &&
+    (!Array.isArray(doc.headline) ||
+      doc.headline.length > MAX_HEADLINE_LINES ||
+      !doc.headline.every((line) => typeof line === "string" && line.length <= MAX_HEADLINE_CHARS))
+  )
+    invalid(
+      source,
+      `"headline" must be at most ${MAX_HEADLINE_LINES} strings of at most ${MAX_HEADLINE_CHARS} characters`,
+    );
   return doc as unknown as CandidateFile;
 }

@@ -171,6 +171,9 @@ export function renderPullRequest(input: ProposalInput): PullRequestDraft {
       (gate.minStandardErrors === undefined
         ? "."
         : `, and its mean gain over the folds beyond ${formatNumber(gate.minStandardErrors)} standard errors.`),
+    ...(candidate.headline?.length
+      ? ["### At a glance", candidate.headline.map((line) => `- ${cell(line)}`).join("\n")]
+      : []),
     "### Metrics",
     metricsTable(input),
     ...foldsSection(input),

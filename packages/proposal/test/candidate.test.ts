@@ -35,6 +35,10 @@ describe("parseCandidate", () => {
     ],
     ["negative timings", text({ ...candidate, timings: { train: -1 } }), /"timings"/],
     ["no trainer", text(without("trainer")), /"trainer"/],
+    ["a headline that is not a list", text({ ...candidate, headline: "MAPE 0.1%" }), /"headline" must be/],
+    ["a headline line that is not text", text({ ...candidate, headline: [{ text: "x" }] }), /"headline"/],
+    ["17 headline lines", text({ ...candidate, headline: Array(17).fill("x") }), /at most 16 strings/],
+    ["a headline line of 401 characters", text({ ...candidate, headline: ["x".repeat(401)] }), /at most 400/],
   ])("refuses %s with CANDIDATE_INVALID", (_, input, message) => {
     const error = (() => {
       try {

@@ -79,6 +79,15 @@ describe("renderPullRequest", () => {
     expect(unpaired).not.toContain("### Per fold");
   });
 
+  it("opens with the headline lines training wrote, each metric beside its baselines", () => {
+    const headline = ["MAPE 12 months ahead 0.100% vs seasonal naive with drift 0.133%", "a | b"];
+    const { body } = renderPullRequest(input({ candidate: { ...candidate, headline } }));
+    expect(body).toContain(
+      "### At a glance\n\n- MAPE 12 months ahead 0.100% vs seasonal naive with drift 0.133%\n- a \\| b\n\n### Metrics",
+    );
+    expect(renderPullRequest(input()).body).not.toContain("At a glance");
+  });
+
   it("warns when the two pins were evaluated on different data", () => {
     const moved = { ...currentPin, evaluation: { ...currentPin.evaluation, datasetSha256: "f".repeat(64) } };
     expect(renderPullRequest(input({ current: moved })).body).toMatch(/evaluated on different data/);

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, relative } from "node:path";
 import { bumpPin, localOnly, writeLock } from "@lockstep/lockfile";
-import { trainCandidate, writeReport, type Candidate } from "@lockstep/models";
+import { formatHeadline, trainCandidate, writeReport, type Candidate } from "@lockstep/models";
 import {
   CANDIDATE_VERSION,
   defaultCandidatePath,
@@ -70,6 +70,7 @@ export async function train(model: string, options: TrainOptions, out: Output): 
     data: { source: card.data.source, sha256: card.data.sha256, rows: card.data.rows },
     ...(timings ? { timings } : {}),
     trainer: card.trainer,
+    headline: (spec.headline?.(card) ?? []).map(formatHeadline),
   };
   await writeFile(candidatePath, `${JSON.stringify(candidateFile, null, 2)}\n`);
 

@@ -1,5 +1,6 @@
 import { readDataUri } from "@lockstep/data";
 import type { ModelSpec } from "../spec.js";
+import { btcHeadline } from "./headline.js";
 import { parseCandles, type CandleSeries } from "./candles.js";
 import { LOOKBACK } from "./features.js";
 import { fetchKlines, isKlinesUri } from "./klines.js";
@@ -31,6 +32,7 @@ export const btcSignal: ModelSpec<CandleSeries, BtcParams> = {
   // the trainer loads only when a model is trained, never when a server imports the registry
   train: async (data, params, context) => (await import("./train.js")).trainBtc(data, params, context),
   serving: btcServing,
+  headline: btcHeadline,
 };
 
 export { parseCandles, candlesSha256, type Candle, type CandleSeries } from "./candles.js";

@@ -1,5 +1,6 @@
 import { readDataUri } from "@lockstep/data";
 import type { ModelSpec } from "../spec.js";
+import { co2Headline } from "./headline.js";
 import { parseCo2Csv, type MonthlySeries } from "./data.js";
 import { defaultCo2Params, parseCo2Params, type Co2Params } from "./params.js";
 import { co2Serving } from "./serving.js";
@@ -37,6 +38,7 @@ export const co2Forecast: ModelSpec<MonthlySeries, Co2Params> = {
   // the trainer loads only when a model is trained, never when a server imports the registry
   train: async (data, params, context) => (await import("./train.js")).trainCo2(data, params, context),
   serving: co2Serving,
+  headline: co2Headline,
 };
 
 export { parseCo2Csv, seriesSha256, type MonthlySeries } from "./data.js";

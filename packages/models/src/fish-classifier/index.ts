@@ -1,4 +1,5 @@
 import type { ModelSpec } from "../spec.js";
+import { fishHeadline } from "./headline.js";
 import { loadImageFolder, type ImageFolder } from "./image-folder.js";
 import { defaultFishParams, parseFishParams, type FishParams } from "./params.js";
 import { fishServing } from "./serving.js";
@@ -23,6 +24,7 @@ export const fishClassifier: ModelSpec<ImageFolder, FishParams> = {
   // the trainer loads only when a model is trained, never when a server imports the registry
   train: async (data, params, context) => (await import("./train.js")).trainFish(data, params, context),
   serving: fishServing,
+  headline: fishHeadline,
 };
 
 export { prepareImage, resizeCrop, sniffImageFormat, mirror } from "./images.js";
