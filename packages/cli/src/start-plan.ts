@@ -3,7 +3,9 @@ import { openStore, parseArtifactUri } from "@lockstep/store";
 
 /**
  * The order `npm start` brings models up in: the quickest to rebuild first, so the server answers
- * while the slower ones train (figures in bench/RESULTS.md: fish ~13 s, btc ~25 s, co2 ~110 s).
+ * while the slower ones train. One at a time: each training already uses both cores (fish's
+ * onnxruntime, btc's GBDT helper thread, co2's LSTM threads), so overlapping them buys little and
+ * delays the first answer (figures in bench/RESULTS.md).
  */
 export const START_ORDER = ["fish-classifier", "btc-signal", "co2-forecast"] as const;
 

@@ -38,6 +38,6 @@ describe("the committed models.lock.json", () => {
       expect(result.checks.find((c) => c.name === "artifact")!.detail).toMatch(/rebuilt .* byte-identical/);
       expect(result.checks.map((c) => c.name)).toContain("golden");
     },
-    600_000, // the default training runs: co2-forecast about two minutes on 2 cores, the others under 30 s
+    600_000, // the default trainings run (co2-forecast the longest: bench/RESULTS.md has the times)
   );
 });
