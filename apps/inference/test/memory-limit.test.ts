@@ -15,8 +15,6 @@ import { serveInCgroup, type ServedProcess } from "../testing/served-process.js"
 
 const REPO = resolve(import.meta.dirname, "../../..");
 const ROLLOUT = join(REPO, "argocd/envs/staging/co2-forecast/rollout.yaml");
-/** The mix: twenty 16 MB binary infers at once, beside large answers, slow bodies, idle sockets. */
-const MIX = { binaryRequests: 20, binaryConcurrency: 20 };
 const inCi = /^(true|1)$/i.test(process.env.CI ?? "");
 
 interface Container {
@@ -79,7 +77,7 @@ describe.skipIf(unavailable !== undefined && !inCi)(
     it("lives through the hostile mix and keeps answering valid requests", async () => {
       const { url } = served;
       expect(await validRequest(url)).toBe(true);
-      const tally: MixTally = await hostileMemoryMix(url, { window, ...MIX });
+      const tally: MixTally = await hostileMemoryMix(url, { window });
       const figures = {
         limitMiB: cgroup.limitBytes / 2 ** 20,
         peakMiB: Math.round(cgroup.peakBytes() / 2 ** 20),

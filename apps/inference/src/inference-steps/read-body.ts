@@ -33,7 +33,7 @@ function readMultipartFile(req: IncomingMessage, limit: number, reservation: Res
   // the whole form is at most the file and a few small fields: refused on its declared length
   if (declared !== undefined && declared > limit + 64 * 1024) return Promise.reject(tooLarge(limit, "form"));
   try {
-    reservation.add(Math.min(declared ?? limit, limit) * PER_BYTE.multipart, "the multipart form");
+    if (declared !== undefined) reservation.check(declared * PER_BYTE.multipart, "the multipart form");
   } catch (error) {
     return Promise.reject(error);
   }
@@ -71,9 +71,20 @@ function readMultipartFile(req: IncomingMessage, limit: number, reservation: Res
     const gone = () => {
       if (!req.complete) reject(incomplete("multipart form"));
     };
+    // the form's bytes are held as they arrive; past the budget the upload stops here
+    const hold = (chunk: Buffer) => {
+      try {
+        reservation.add(chunk.length * PER_BYTE.multipart, "the multipart form");
+      } catch (error) {
+        req.off("data", hold).unpipe(parser);
+        parser.destroy();
+        reject(error);
+      }
+    };
+    req.on("data", hold);
     req.once("error", gone).once("close", gone);
     parser.on("close", () => {
-      req.off("error", gone).off("close", gone);
+      req.off("error", gone).off("close", gone).off("data", hold);
       if (failed) return reject(failed);
       if (!file) return reject(new HttpError(400, "INVALID_MULTIPART", "the multipart form holds no file"));
       file.then(resolve, reject);
