@@ -7,3 +7,4 @@ export * from "./drift.js";
 export * from "./permutation-importance.js";
 export * from "./tuning/index.js";
 export * from "./gbdt/index.js";
+export * from "./logistic.js";

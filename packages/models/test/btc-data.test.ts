@@ -11,6 +11,10 @@ import {
   parseCandles,
   syntheticCandles,
   tripleBarrierLabel,
+  barrierLevels,
+  describeBarriers,
+  labelCounts,
+  type Barriers,
   type Candle,
 } from "../src/btc-signal/index.js";
 
@@ -211,6 +215,69 @@ describe("triple-barrier labels", () => {
     gap[2]!.time += H4;
     gap[3]!.time += H4;
     expect(tripleBarrierLabel(gap, 0, barriers, H4)).toBeUndefined();
+    // a gap of two intervals inside the tolerance keeps the window whole
+    expect(tripleBarrierLabel(gap, 0, { ...barriers, gapIntervals: 2 }, H4)).toBe(1);
+  });
+
+  // closes that alternate 100, 101 (log return σ ≈ 0.0102, × √4 ≈ 2.04%), then a flat entry bar at 100
+  const volatile = (after: [number, number][]): Candle[] => {
+    const closes = Array.from({ length: 21 }, (_, i) => (i % 2 === 0 ? 100 : 101));
+    return [
+      ...closes.map((close) => [close, close, close] as const),
+      ...after.map(([h, l]) => [100, h, l] as const),
+    ].map(([close, high, low], i) => ({ time: i * H4, open: close, high, low, close, volume: 1 }));
+  };
+  const sigma = {
+    kind: "volatility" as const,
+    upperSigma: 1,
+    lowerSigma: 1,
+    volatilityBars: 20,
+    horizonBars: 4,
+  };
+
+  it("scales the barriers to the recent volatility: σ of the last returns × √horizon × k", () => {
+    const candles = volatile([[100, 100]]);
+    const levels = barrierLevels(candles, 20, sigma)!;
+    const r = Math.log(101 / 100);
+    const sd = Math.sqrt((20 * r * r) / 19); // mean 0: ten +r and ten -r
+    expect(levels.upper).toBeCloseTo(100 * Math.exp(sd * 2), 9);
+    expect(levels.lower).toBeCloseTo(100 * Math.exp(-sd * 2), 9);
+    // 2.06% away: a 1.8% move is a hold here where the fixed 1.5% barrier calls it a buy
+    const label = (hl: [number, number][], b: Barriers = sigma) =>
+      tripleBarrierLabel(volatile(hl), 20, b, H4);
+    const fixed = { upperPct: 1.5, lowerPct: 1.5, horizonBars: 4 };
+    const quiet: [number, number] = [101, 99];
+    expect(label([[101.8, 99], quiet, quiet, quiet])).toBe(1);
+    expect(label([[101.8, 99], quiet, quiet, quiet], fixed)).toBe(2);
+    expect(label([quiet, [102.2, 99], quiet, quiet])).toBe(2);
+    expect(label([[101, 97.9], quiet, quiet, quiet])).toBe(0);
+    // too little history, or a flat one, has no volatility to scale by: no label
+    expect(
+      tripleBarrierLabel(
+        volatile([
+          [101, 99],
+          [101, 99],
+          [101, 99],
+          [101, 99],
+        ]),
+        19,
+        sigma,
+        H4,
+      ),
+    ).toBeUndefined();
+    const flat = volatile([
+      [100, 100],
+      [100, 100],
+      [100, 100],
+      [100, 100],
+    ]).map((c) => ({ ...c, close: 100 }));
+    expect(tripleBarrierLabel(flat, 20, sigma, H4)).toBeUndefined();
+  });
+
+  it("counts the labels per class and describes the barriers in one line", () => {
+    expect(labelCounts([0, 2, 2, 1, 2])).toEqual({ sell: 1, hold: 1, buy: 3 });
+    expect(describeBarriers(sigma)).toBe("+1σ/-1σ of the last 20 bars' returns × √4, 4 bars");
+    expect(describeBarriers(barriers)).toBe("+1.5%/-1.5%/3 bars");
   });
 });
 
@@ -236,5 +303,12 @@ describe("btc-signal params", () => {
     expect(() => parseBtcParams({ upperPct: -1 })).toThrow(/between/);
     expect(() => parseBtcParams({ nope: 1 })).toThrow(/unknown param "nope"/);
     expect(() => parseBtcParams([1])).toThrow(/JSON object/);
+    // barriers: volatility-scaled by default, the fixed percentages on request
+    expect(parseBtcParams({}).barrier).toBe("volatility");
+    expect(parseBtcParams({ barrier: "fixed" }).barrier).toBe("fixed");
+    expect(() => parseBtcParams({ barrier: "magic" })).toThrow(/barrier/);
+    expect(() => parseBtcParams({ upperSigma: 0 })).toThrow(/upperSigma/);
+    expect(() => parseBtcParams({ volatilityBars: 1 })).toThrow(/volatilityBars/);
+    expect(() => parseBtcParams({ gapIntervals: 0.5 })).toThrow(/gapIntervals/);
   });
 });

@@ -63,10 +63,20 @@ describe("btc-signal training (S&P 500 daily candles from vega-datasets, tiny bu
     expect(trained.report).toContain("lockstep-asset:equity.svg");
     // under the title, the headline: AUC beside the baselines of the same folds, returns in percent
     expect(trained.report).toMatch(
-      /^# [^\n]+\n\n\*\*At a glance\*\*\n\n- AUC \(weighted one-vs-rest\) [\d.]+ vs majority class [\d.]+ vs GBDT, all features, untuned [\d.]+\n- backtest return -?[\d.]+% vs buy-and-hold -?[\d.]+% vs always flat 0\.00%\n/,
+      /^# [^\n]+\n\n\*\*At a glance\*\*\n\n- AUC \(weighted one-vs-rest\) [\d.]+ vs majority class [\d.]+ vs logistic regression [\d.]+ vs GBDT, all features, untuned [\d.]+\n- backtest return -?[\d.]+% vs buy-and-hold -?[\d.]+% vs always flat 0\.00% vs logistic regression -?[\d.]+%\n/,
     );
     // the gate metric on each walk-forward fold, for the paired gate
     expect(trained.evaluation.folds?.auc_ovr_weighted).toHaveLength(2);
+    // every class labelled on daily index data (the fixed 1.5% barriers labelled no bar "hold")
+    expect(trained.report).toMatch(
+      /Labels: sell [1-9]\d*, hold [1-9]\d*, buy [1-9]\d* \(triple barrier \+1\.25σ/,
+    );
+    expect(trained.report).toMatch(
+      /\| logistic regression \| [\d.]+ \| [\d.]+ ± [\d.]+ \| [\d.]+ \| -?[\d.]+% \|/,
+    );
+    expect(trained.report).toContain("| always flat | 0.0% | 0 | 0.0% |");
+    for (const key of ["auc_fold_mean", "auc_fold_sd", "logistic_auc", "logistic_backtest_return"])
+      expect(Number.isFinite(m[key]), key).toBe(true);
     expect(trained.assets?.["equity.svg"]).toMatch(/^<svg/);
     expect(trained.assets?.["confusion.svg"]).toMatch(/^<svg/);
   });

@@ -85,6 +85,14 @@ describe("co2-forecast training", () => {
     expect(trained.report).toContain("| **LSTM on trend/seasonality residuals (Lockstep)** | **12** |");
     expect(trained.report).toContain("| local trend + seasonality (previous model) | 24 |");
     expect(trained.report).toMatch(/The 90% intervals held \d+% of the actual values at h12/);
+    // the gate metric per origin: the pooled MAPE at h12 is their mean (equal-length windows)
+    const perOrigin = trained.evaluation.folds!.mape_h12!;
+    expect(perOrigin).toHaveLength(5);
+    expect(perOrigin.reduce((a, b) => a + b, 0) / 5).toBeCloseTo(m.mape_h12!, 4);
+    // the headline under the report's title: MAPE beside both baselines, coverage beside nominal
+    expect(trained.report).toMatch(
+      /\*\*At a glance\*\*\n\n- MAPE 12 months ahead [\d.]+% vs seasonal naive with drift [\d.]+% vs trend and seasonality alone [\d.]+%\n- interval coverage 12 months ahead [\d.]+% vs nominal 90\.0%/,
+    );
     expect(m.interval_coverage_h24).toBeGreaterThanOrEqual(0);
     expect(m.interval_coverage_h24).toBeLessThanOrEqual(1);
     expect(Object.keys(trained.assets ?? {})).toEqual(["backtest.svg", "forecast.svg"]);

@@ -221,6 +221,16 @@ describe("re-running the recorded evaluation", () => {
     expect(detail(result)).toMatch(/^outside 1% relative: mape_h12: pinned [\d.]+, re-run [\d.]+$/);
   }, 120_000);
 
+  it("catches per-fold values the evaluation does not give (they decide paired gates)", async () => {
+    const folds = pin.evaluation.folds!.mape_h12!;
+    expect(folds.length).toBeGreaterThan(1);
+    const forged = { ...pin, evaluation: { ...pin.evaluation, folds: { mape_h12: folds.map(() => 0.001) } } };
+    expect(failed(await verifyPin("co2-forecast", "staging", forged, options()))).toEqual([]);
+    const result = await verifyPin("co2-forecast", "staging", forged, reproduce());
+    expect(failed(result)).toEqual(["reproduction"]);
+    expect(detail(result)).toMatch(/^outside 1% relative: mape_h12 on fold 1: pinned 0.001, re-run [\d.]+$/);
+  }, 120_000);
+
   it("catches other bytes under a copied card: the rebuild must equal the pin, and the first difference is named", async () => {
     // one metadata entry appended: a new sha256, the same graph, card and metrics
     const bytes = await fetchArtifact(pin.uri, pin.sha256, { baseDir: dir });

@@ -3,7 +3,7 @@ import type { CandleSeries } from "./candles.js";
 import { iso, type BtcEvaluation } from "./evaluation.js";
 import { FEATURE_NAMES, LOOKBACK } from "./features.js";
 import { CLASSES } from "./labels.js";
-import type { BtcParams } from "./params.js";
+import { barriersOf, type BtcParams } from "./params.js";
 import type { Tuning } from "./search.js";
 import type { TrainerCard } from "../spec.js";
 
@@ -19,6 +19,8 @@ export interface BtcCardInput {
   /** The evaluation folds' predicted classes and probabilities. */
   predictions: number[];
   probabilities: number[][];
+  /** Labelled bars per class. */
+  labelCounts: Record<string, number>;
   protocol: string;
   datasetSha256: string;
 }
@@ -26,7 +28,7 @@ export interface BtcCardInput {
 /** btc-signal's card: what it reads, what it answers, how it was evaluated, what serving needs. */
 export function btcCard(input: BtcCardInput): TrainerCard {
   const { series, params, features, rows, evaluation } = input;
-  const barriers = { upperPct: params.upperPct, lowerPct: params.lowerPct, horizonBars: params.horizonBars };
+  const barriers = barriersOf(params);
   const selectedNames = features.map((f) => FEATURE_NAMES[f]!);
   const first = series.candles[0]!;
   const last = series.candles.at(-1)!;
@@ -56,6 +58,7 @@ export function btcCard(input: BtcCardInput): TrainerCard {
       source: series.source,
       sha256: input.datasetSha256,
       rows: series.candles.length,
+      labelCounts: input.labelCounts,
       start: iso(first.time),
       end: iso(last.time),
     },

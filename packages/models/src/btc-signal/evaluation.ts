@@ -2,6 +2,7 @@ import {
   argmax,
   classificationReport,
   rocAucOvr,
+  trainLogistic,
   walkForward,
   type ClassificationReport,
 } from "@lockstep/ml";
@@ -20,7 +21,16 @@ export interface BtcEvaluation {
   aucWeighted: number;
   backtest: BacktestResult;
   folds: { start: string; end: string; rows: number; auc: number }[];
-  baselines: { name: string; auc: number; macroF1: number }[];
+  /** Every baseline on the same folds: pooled AUC and macro-F1, AUC per fold, and its signals' backtest. */
+  baselines: { name: string; auc: number; macroF1: number; foldAuc: number[]; backtestReturn: number }[];
+}
+
+/** Mean and sample standard deviation of per-fold values. */
+export function spread(values: readonly number[]): { mean: number; sd: number } {
+  const mean = values.reduce((s, v) => s + v, 0) / values.length;
+  const sd =
+    values.length > 1 ? Math.sqrt(values.reduce((s, v) => s + (v - mean) ** 2, 0) / (values.length - 1)) : 0;
+  return { mean, sd };
 }
 
 export const iso = (ms: number) => new Date(ms).toISOString().replace(/:00\.000Z$/, "Z");
@@ -74,7 +84,8 @@ export async function evaluateWalkForward(job: WalkForwardJob) {
   const aucWeighted = rocAucOvr(evaluated.yTrue, evaluated.probabilities, "weighted");
   const backtest = backtestSignals(series.candles, testBars, predictions, params.feePct);
 
-  // Baselines on the same folds: the majority class of each training window, and the untuned GBDT on all features.
+  // Baselines on the same folds: the majority class of each training window, logistic regression
+  // and the untuned GBDT on all features
   const majority = outer.flatMap((s) => {
     const counts = [0, 0, 0];
     for (const i of s.train) counts[data.y[i]!]!++;
@@ -84,13 +95,30 @@ export async function evaluateWalkForward(job: WalkForwardJob) {
   const untuned = await phase("baselines", () =>
     foldProbabilities(data.rows, data.y, outer, baselineTuned, params.seed),
   );
+  const logistic = await phase("baselines", () =>
+    outer.flatMap((s) =>
+      trainLogistic(take(data.rows, s.train), take(data.y, s.train), CLASSES.length).predict(
+        take(data.rows, s.test),
+      ),
+    ),
+  );
+  let offset = 0;
+  const foldRanges = outer.map((s) => [offset, (offset += s.test.length)] as const);
   const baselineOf = (name: string, p: number[][]) => ({
     name,
     auc: round(rocAucOvr(evaluated.yTrue, p, "weighted"), 4),
     macroF1: round(classificationReport(evaluated.yTrue, p.map(argmax), 3).macro.f1, 4),
+    // a fold where the baseline's scores are constant (majority class) scores 0.5
+    foldAuc: foldRanges.map(([from, to]) =>
+      round(rocAucOvr(evaluated.yTrue.slice(from, to), p.slice(from, to), "weighted"), 4),
+    ),
+    backtestReturn: round(
+      backtestSignals(series.candles, testBars, p.map(argmax), params.feePct).strategyReturn,
+    ),
   });
   const baselines = [
     baselineOf("majority class", majority),
+    baselineOf("logistic regression", logistic),
     baselineOf("GBDT, all features, untuned", untuned.probabilities),
   ];
   const evaluation: BtcEvaluation = { report, aucWeighted, backtest, folds: foldStats, baselines };

@@ -18,6 +18,7 @@ export function btcHeadline(card: ModelCard): Headline[] {
       baselines: [
         ...(buyHold === undefined ? [] : [{ label: "buy-and-hold", value: buyHold }]),
         { label: "always flat", value: 0 },
+        ...evaluationBaselines(card, "backtestReturn").filter((b) => b.label === "logistic regression"),
       ],
     },
   ]);

@@ -37,7 +37,14 @@ export const btcSignal: ModelSpec<CandleSeries, BtcParams> = {
 
 export { parseCandles, candlesSha256, type Candle, type CandleSeries } from "./candles.js";
 export { featureRow, featureMatrix, FEATURE_NAMES, LOOKBACK } from "./features.js";
-export { tripleBarrierLabel, CLASSES } from "./labels.js";
+export {
+  barrierLevels,
+  CLASSES,
+  describeBarriers,
+  labelCounts,
+  tripleBarrierLabel,
+  type Barriers,
+} from "./labels.js";
 export { buildDataset, type Dataset } from "./dataset.js";
 export { backtestSignals } from "./backtest.js";
 export { parseBtcParams, defaultBtcParams, type BtcParams } from "./params.js";

@@ -1,8 +1,19 @@
 import { ModelError } from "../errors.js";
 import { parseParamsWith, type ParamRules } from "../param-rules.js";
+import type { Barriers } from "./labels.js";
 
 export interface BtcParams {
-  /** Triple barrier: take-profit and stop-loss in percent of the entry close, and the time limit in bars. */
+  /**
+   * Triple barrier: "volatility" scales take-profit and stop-loss to the recent volatility
+   * (upperSigma / lowerSigma times σ of the last volatilityBars returns times √horizonBars);
+   * "fixed" puts them at upperPct / lowerPct of the entry close. The time limit is horizonBars.
+   */
+  barrier: "volatility" | "fixed";
+  upperSigma: number;
+  lowerSigma: number;
+  volatilityBars: number;
+  /** Consecutive bars up to this many intervals apart keep a label window whole (weekends: 3, long weekends: 4). */
+  gapIntervals: number;
   upperPct: number;
   lowerPct: number;
   horizonBars: number;
@@ -22,6 +33,11 @@ export interface BtcParams {
 }
 
 export const defaultBtcParams: BtcParams = {
+  barrier: "volatility",
+  upperSigma: 1.25,
+  lowerSigma: 1.25,
+  volatilityBars: 50,
+  gapIntervals: 4,
   upperPct: 1.5,
   lowerPct: 1.5,
   horizonBars: 10,
@@ -36,6 +52,11 @@ export const defaultBtcParams: BtcParams = {
 };
 
 const rules: ParamRules<BtcParams> = {
+  barrier: { kind: "choice", values: ["volatility", "fixed"] },
+  upperSigma: { kind: "number", min: 0.05, max: 20 },
+  lowerSigma: { kind: "number", min: 0.05, max: 20 },
+  volatilityBars: { kind: "number", int: true, min: 2, max: 5000 },
+  gapIntervals: { kind: "number", int: true, min: 1, max: 100 },
   upperPct: { kind: "number", min: 0.05, max: 50 },
   lowerPct: { kind: "number", min: 0.05, max: 50 },
   horizonBars: { kind: "number", int: true, min: 1, max: 500 },
@@ -58,4 +79,23 @@ export function parseBtcParams(input: unknown): BtcParams {
     );
   }
   return params;
+}
+
+/** The barriers the params ask for. */
+export function barriersOf(params: BtcParams): Barriers {
+  return params.barrier === "volatility"
+    ? {
+        kind: "volatility",
+        upperSigma: params.upperSigma,
+        lowerSigma: params.lowerSigma,
+        volatilityBars: params.volatilityBars,
+        horizonBars: params.horizonBars,
+        gapIntervals: params.gapIntervals,
+      }
+    : {
+        upperPct: params.upperPct,
+        lowerPct: params.lowerPct,
+        horizonBars: params.horizonBars,
+        gapIntervals: params.gapIntervals,
+      };
 }

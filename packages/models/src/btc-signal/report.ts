@@ -2,14 +2,23 @@ import type { PermutationImportance } from "@lockstep/ml";
 import type { ModelCard, ParityReport } from "@lockstep/onnx";
 import { confusionChart, lineChart } from "../plots.js";
 import { assetLink, timingsTable } from "../report-files.js";
-import { CLASSES } from "./labels.js";
+import { CLASSES, describeBarriers, type Barriers } from "./labels.js";
 import type { BtcParams } from "./params.js";
 import type { Tuning } from "./search.js";
-import type { BtcEvaluation } from "./evaluation.js";
+import { spread, type BtcEvaluation } from "./evaluation.js";
 
 const f = (value: number, digits = 4) => value.toFixed(digits);
 const pct = (value: number) => `${(value * 100).toFixed(1)}%`;
 const date = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+const foldSpread = (values: number[]) => {
+  const { mean, sd } = spread(values);
+  return `${f(mean)} ± ${f(sd)}`;
+};
+const labelLine = (card: ModelCard) => {
+  const counts = (card.data as { labelCounts?: Record<string, number> }).labelCounts ?? {};
+  const barriers = (card.serving as { barriers?: Barriers }).barriers;
+  return `${CLASSES.map((c) => `${c} ${counts[c] ?? 0}`).join(", ")}${barriers ? ` (triple barrier ${describeBarriers(barriers)})` : ""}`;
+};
 
 /** The Markdown training report with its equity-curve and confusion-matrix charts. */
 export function renderBtcReport(
@@ -52,14 +61,19 @@ export function renderBtcReport(
     ``,
     `Data: ${card.data.source}, ${card.data.rows} candles ${card.data.start} .. ${card.data.end}, sha256 \`${card.data.sha256.slice(0, 16)}…\`; ${String(card.preprocessing?.gapCount)} gaps (bars whose label window spans one are not labelled).`,
     ``,
+    `Labels: ${labelLine(card)}.`,
+    ``,
     `## Evaluation`,
     ``,
     String(card.evaluation.protocol),
     ``,
-    `| model | weighted AUC (OvR) | macro-F1 |`,
-    `| --- | ---: | ---: |`,
-    `| **Lockstep (selected features, tuned)** | **${f(evaluation.aucWeighted)}** | **${f(report.macro.f1)}** |`,
-    ...evaluation.baselines.map((b) => `| ${b.name} | ${f(b.auc)} | ${f(b.macroF1)} |`),
+    `| model | weighted AUC (OvR) | per fold: mean ± sd | macro-F1 | backtest return |`,
+    `| --- | ---: | ---: | ---: | ---: |`,
+    `| **Lockstep (selected features, tuned)** | **${f(evaluation.aucWeighted)}** | **${foldSpread(evaluation.folds.map((x) => x.auc))}** | **${f(report.macro.f1)}** | **${pct(backtest.strategyReturn)}** |`,
+    ...evaluation.baselines.map(
+      (b) =>
+        `| ${b.name} | ${f(b.auc)} | ${foldSpread(b.foldAuc)} | ${f(b.macroF1)} | ${pct(b.backtestReturn)} |`,
+    ),
     ``,
     `Accuracy ${f(report.accuracy)}.`,
     ``,
@@ -84,7 +98,9 @@ export function renderBtcReport(
     `| strategy | return | trades | time in market |`,
     `| --- | ---: | ---: | ---: |`,
     `| long on buy signals | ${pct(backtest.strategyReturn)} | ${backtest.trades} | ${pct(backtest.exposure)} |`,
+    ...evaluation.baselines.map((b) => `| long on ${b.name}'s buy signals | ${pct(b.backtestReturn)} | | |`),
     `| buy and hold | ${pct(backtest.buyHoldReturn)} | 1 | 100.0% |`,
+    `| always flat | ${pct(0)} | 0 | 0.0% |`,
     ``,
     `![equity curve](${assetLink("equity.svg")})`,
     ``,

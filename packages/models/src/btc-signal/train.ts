@@ -6,10 +6,10 @@ import type { TrainContext, TrainerResult } from "../spec.js";
 import { candlesSha256, type CandleSeries } from "./candles.js";
 import { btcCard } from "./card.js";
 import { buildDataset, project, type Dataset } from "./dataset.js";
-import { evaluateWalkForward } from "./evaluation.js";
+import { evaluateWalkForward, spread } from "./evaluation.js";
 import { FEATURE_NAMES, LOOKBACK } from "./features.js";
-import { CLASSES } from "./labels.js";
-import type { BtcParams } from "./params.js";
+import { CLASSES, describeBarriers, labelCounts } from "./labels.js";
+import { barriersOf, type BtcParams } from "./params.js";
 import { renderBtcReport } from "./report.js";
 import { gbdtParams, innerSplits, selectByPermutation, tune, type Tuning } from "./search.js";
 
@@ -57,7 +57,7 @@ export async function trainBtc(
 ): Promise<TrainerResult> {
   const { timings, phase } = phaseTimer(context.phase);
   const { log } = context;
-  const barriers = { upperPct: params.upperPct, lowerPct: params.lowerPct, horizonBars: params.horizonBars };
+  const barriers = barriersOf(params);
   const data = await phase("features", () => buildDataset(series, barriers));
   const n = data.rows.length;
   const classCounts = CLASSES.map((_, c) => data.y.filter((v) => v === c).length);
@@ -93,8 +93,14 @@ export async function trainBtc(
     log,
   });
   const { report, backtest } = evaluation;
+  const foldAuc = spread(evaluation.folds.map((f) => f.auc));
+  const logistic = evaluation.baselines.find((b) => b.name === "logistic regression")!;
   const metrics = {
     auc_ovr_weighted: round(evaluation.aucWeighted),
+    auc_fold_mean: round(foldAuc.mean),
+    auc_fold_sd: round(foldAuc.sd),
+    logistic_auc: logistic.auc,
+    logistic_backtest_return: logistic.backtestReturn,
     macro_f1: round(report.macro.f1),
     accuracy: round(report.accuracy),
     backtest_return: round(backtest.strategyReturn),
@@ -108,7 +114,7 @@ export async function trainBtc(
   const final = await phase("final model", () =>
     trainGbdt(rows, data.y, gbdtParams(tuning.best, data.y, params.seed)),
   );
-  const protocol = `expanding walk-forward: ${params.folds} folds of ${testSize} bars over the last ${Math.round(params.evalShare * 100)}% of the labelled bars, purge ${params.purgeBars} bars; feature selection and tuning on the earlier bars only; triple-barrier labels +${params.upperPct}%/-${params.lowerPct}%/${params.horizonBars} bars`;
+  const protocol = `expanding walk-forward: ${params.folds} folds of ${testSize} bars over the last ${Math.round(params.evalShare * 100)}% of the labelled bars, purge ${params.purgeBars} bars; feature selection and tuning on the earlier bars only; triple-barrier labels ${describeBarriers(barriers)}`;
   const datasetSha256 = candlesSha256(series.candles);
   const card = btcCard({
     series,
@@ -121,6 +127,7 @@ export async function trainBtc(
     probabilities,
     protocol,
     datasetSha256,
+    labelCounts: labelCounts(data.y),
   });
   const model = exportTreeEnsemble(final.toEnsemble(), { inputName: "features" });
 

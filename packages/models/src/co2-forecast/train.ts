@@ -4,6 +4,7 @@ import type { TrainContext, TrainerCard, TrainerResult } from "../spec.js";
 import { allOrigins, backtest, type BacktestResult } from "./backtest.js";
 import { seriesSha256, type MonthlySeries } from "./data.js";
 import { exportForecaster } from "./export.js";
+import { perOriginMape } from "./fold-metrics.js";
 import { co2Threads, FitSchedule } from "./fits.js";
 import { structureGrid } from "./forecaster.js";
 import { applyOperator } from "./local-trend.js";
@@ -177,6 +178,8 @@ export async function trainCo2(
       model,
       card,
       metrics,
+      // the gate metric at each backtest origin, for the paired gate
+      folds: { mape_h12: perOriginMape(values, result, 12) },
       parity: {
         input: { name: "history", data: input, dims: [rows, window] },
         output: { name: "forecast", expected },
