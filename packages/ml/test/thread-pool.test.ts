@@ -71,6 +71,13 @@ describe("ThreadPool", () => {
     await expect(pool.run("square", { n: 3, ms: 0 })).rejects.toThrow(ThreadError);
   });
 
+  it("stops threads that are still starting when it closes", async () => {
+    const pool = new ThreadPool(TASKS, 2);
+    await pool.close();
+    await expect(pool.ready()).rejects.toThrow(/could not start: exited with code/);
+    await expect(pool.run("square", { n: 1, ms: 0 })).rejects.toThrow(/closed/);
+  });
+
   it("says when its threads cannot load the module", async () => {
     const pool = new ThreadPool(BROKEN, 2);
     await expect(pool.ready()).rejects.toThrow(/a thread could not start: this module does not load/);

@@ -65,6 +65,7 @@ interface Job {
  */
 export class ThreadPool implements TaskRunner {
   private readonly queue: Job[] = [];
+  private readonly workers: Worker[] = [];
   private readonly idle: Worker[] = [];
   private readonly busy = new Map<Worker, Job>();
   private readonly started: Promise<void>;
@@ -87,6 +88,7 @@ export class ThreadPool implements TaskRunner {
         workerData: { module },
         resourceLimits,
       });
+      this.workers.push(worker);
       return new Promise<void>((resolve, reject) => {
         worker.on("message", (message: ThreadMessage) => {
           if ("ready" in message) {
@@ -99,7 +101,11 @@ export class ThreadPool implements TaskRunner {
           reject(error);
           this.lost(worker, error);
         });
-        worker.on("exit", (code) => this.lost(worker, new Error(`exited with code ${code}`)));
+        worker.on("exit", (code) => {
+          const error = new Error(`exited with code ${code}`);
+          reject(error); // before it said ready; after, a no-op
+          this.lost(worker, error);
+        });
       });
     });
     this.started = Promise.all(ready).then(
@@ -134,11 +140,11 @@ export class ThreadPool implements TaskRunner {
   /** Stops the threads; tasks still queued or running fail with a ThreadError. */
   async close(): Promise<void> {
     this.failure ??= new ThreadError("the thread pool is closed");
-    const workers = [...this.idle, ...this.busy.keys()];
     for (const job of [...this.busy.values(), ...this.queue.splice(0)]) job.reject(this.failure);
     this.busy.clear();
     this.idle.length = 0;
-    await Promise.all(workers.map((w) => w.terminate()));
+    // every thread, including those still starting
+    await Promise.all(this.workers.splice(0).map((w) => w.terminate()));
   }
 
   private pump(): void {
