@@ -149,7 +149,7 @@ const header = [
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
 const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join("  ");
 console.log(
-  `\nMemory under the hostile mix (co2-forecast alone; 40 binary OIP infers of 16 MB, 20 at once, 12 answers of ~3 MB, 5 bodies declaring 512 MB, 40 slow bodies, 1000 idle connections)\n`,
+  `\nMemory under the hostile mix (co2-forecast alone; 60 binary OIP infers of 16 MB, 30 at once, 12 answers of ~3 MB, 5 bodies declaring 512 MB, 40 slow bodies, 1000 idle connections)\n`,
 );
 console.log(line(header));
 for (const row of rows) console.log(line(row));

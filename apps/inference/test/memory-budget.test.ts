@@ -124,6 +124,8 @@ describe("one memory budget sizes every limit", () => {
     const budget = memoryBudget("512Mi");
     expect(budgetReport(budget, 4144 * MiB).warning).toMatch(/NODE_OPTIONS=--max-old-space-size=256/);
     expect(budgetReport(budget, 260 * MiB).warning).toBeUndefined();
+    // no limit anywhere: nothing to warn about
+    expect(budgetReport(memoryBudget(undefined), 4144 * MiB).warning).toBeUndefined();
     expect(budgetReport(budget, 260 * MiB).figures).toMatchObject({
       budgetMiB: 512,
       heapPlannedMiB: 256,

@@ -76,6 +76,12 @@ describe.skipIf(unavailable !== undefined && !inCi)(
 
     it("lives through the hostile mix and keeps answering valid requests", async () => {
       const { url } = served;
+      // the server took the rendered budget, and V8's heap fits its share (the rendered NODE_OPTIONS works)
+      const [budget, ...warnings] = served.memoryLog;
+      expect(warnings).toEqual([]);
+      expect(budget).toMatchObject({ memory: { budgetMiB: cgroup.limitBytes / 2 ** 20 } });
+      const memory = budget!.memory as { heapLimitMiB: number; heapPlannedMiB: number };
+      expect(memory.heapLimitMiB).toBeLessThanOrEqual(memory.heapPlannedMiB * 1.25);
       expect(await validRequest(url)).toBe(true);
       const tally: MixTally = await hostileMemoryMix(url, { window });
       const figures = {

@@ -20,9 +20,9 @@ export interface MixTally {
 export interface MixOptions {
   /** The co2 model's window (its input's second dimension). */
   window: number;
-  /** How many 16 MB binary infers (default 40: two waves of the twenty). */
+  /** How many 16 MB binary infers (default 60: two waves of thirty, past the twenty). */
   binaryRequests?: number;
-  /** At once (default 20). */
+  /** At once (default 30). */
   binaryConcurrency?: number;
   /** Valid infers whose answers are a few MB of JSON (default 12, 4 at once). */
   largeAnswers?: number;
@@ -188,7 +188,7 @@ export async function hostileMemoryMix(
       "Inference-Header-Content-Length: 100\r\n",
     );
     await Promise.all([
-      pool(options.binaryRequests ?? 40, options.binaryConcurrency ?? 20, async () =>
+      pool(options.binaryRequests ?? 60, options.binaryConcurrency ?? 30, async () =>
         count("binary-16MB", await sendRaw(url, binary.head, binary.body)),
       ),
       pool(options.largeAnswers ?? 12, 4, async () =>

@@ -12,6 +12,8 @@ export interface ServedProcess {
   rss(): number;
   /** How it ended: undefined while it runs, else its exit code or 128 + signal number-ish (137 = SIGKILL). */
   exit(): number | undefined;
+  /** Its log lines about memory at start ("memory budget", HEAP_OVER_BUDGET), parsed. */
+  memoryLog: Record<string, unknown>[];
   stop(): Promise<void>;
 }
 
@@ -46,13 +48,19 @@ export async function serveInCgroup(
   });
   let exit: number | undefined;
   child.once("exit", (code, signal) => (exit = code ?? 128 + (SIGNALS[signal ?? ""] ?? 0)));
+  const memoryLog: Record<string, unknown>[] = [];
   const port = await new Promise<number>((resolve, reject) => {
     let buffer = "";
     child.stdout!.on("data", (chunk: Buffer) => {
       buffer += chunk.toString();
-      const match = /"port":(\d+)[^\n]*"msg":"listening"/.exec(buffer);
-      if (match) resolve(Number(match[1]));
-      buffer = buffer.slice(-4096);
+      const lines = buffer.split("\n");
+      buffer = lines.pop()!.slice(-65536);
+      for (const line of lines) {
+        if (/"msg":"memory budget"|HEAP_OVER_BUDGET/.test(line))
+          memoryLog.push(JSON.parse(line) as Record<string, unknown>);
+        const match = /"port":(\d+)[^\n]*"msg":"listening"/.exec(line);
+        if (match) resolve(Number(match[1]));
+      }
     });
     child.once("exit", (code) => reject(new Error(`the server exited with ${code} before listening`)));
   });
@@ -74,6 +82,7 @@ export async function serveInCgroup(
     url,
     rss: () => (exit === undefined ? rssOf(pid) : 0),
     exit: () => exit,
+    memoryLog,
     stop: async () => {
       if (exit !== undefined) return;
       const gone = new Promise((resolve) => child.once("exit", resolve));

@@ -68,8 +68,9 @@ export function budgetReport(
     cacheMiB: MiB(budget.cacheBytes),
     bufferPoolMiB: MiB(budget.bufferPoolBytes),
   };
-  // V8's heap_size_limit counts the young generation too: allow it a quarter over the old space
-  if (heapLimit <= budget.heapBytes * 1.25) return { figures };
+  // V8's heap_size_limit counts the young generation too: allow it a quarter over the old space;
+  // with no limit anywhere (the default budget) nothing would kill the process, so no warning
+  if (budget.source === "default" || heapLimit <= budget.heapBytes * 1.25) return { figures };
   return {
     figures,
     warning: `V8 may grow its heap to ${MiB(heapLimit)} MiB, past the ${MiB(budget.heapBytes)} MiB this ${MiB(budget.budgetBytes)} MiB budget plans for it: start node with NODE_OPTIONS=${heapOption(budget.budgetBytes)}`,
