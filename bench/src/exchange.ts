@@ -2,15 +2,19 @@
 // body and serialises the same 12-month answer, precomputed: the floor under any Koa service of
 // this endpoint), side by side under wrk on loopback. The server runs as its container does (the
 // bundle, the Dockerfile's environment) with everything on by default (JSON Lines prediction log,
-// online drift, metrics), and again with the prediction log off; cache off and on. Each point is
+// online drift, metrics), and again with the prediction log off; cache off and on; and the same
+// work by hand (Koa + onnxruntime-node, one run per request, nothing else). Each point is
 // the median of BENCH_REPEATS runs, the services loaded one at a time in a rotating order.
 //   npm run bench:exchange   BENCH_CONNECTIONS=50 BENCH_CACHE=off BENCH_REPEATS=5 BENCH_SECONDS=4 narrow or widen it
 import { rmSync, symlinkSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { decodeRequest, getModel } from "@lockstep/models";
+import { readCard } from "@lockstep/onnx";
 import { bundle } from "../../apps/inference/scripts/bundle.js";
 import { artifacts, benchModels, writeFileIn } from "./serving/models.js";
+import { rawThroughput } from "./serving/raw-ort.js";
 import { memoryOf, startNode, stop, waitReady, type Child } from "./serving/process.js";
 import { wrk, wrkScript, type LoadResult } from "./serving/wrk.js";
 
@@ -57,19 +61,22 @@ const server = (cache: string, predictionLog: string): Service => ({
       true,
     ),
 });
-const EXCHANGE: Service = {
-  name: "Koa exchange",
+const handBuilt = (exchangeOnly: boolean): Service => ({
+  name: exchangeOnly ? "Koa exchange" : "Koa + onnxruntime by hand",
   start: () =>
     startNode(join(import.meta.dirname, "serving/koa-co2-hand-built.ts"), {
       MODEL_PATH: modelPath,
       MODEL_VERSION: pin.version,
       MODEL_SHA256: pin.sha256,
-      EXCHANGE_ONLY: "1",
+      ...(exchangeOnly ? { EXCHANGE_ONLY: "1" } : {}),
     }),
-};
-const GROUPS = (process.env.BENCH_CACHE ?? "off,memory")
-  .split(",")
-  .map((cache) => ({ cache, services: [EXCHANGE, server(cache, "jsonl"), server(cache, "off")] }));
+});
+const EXCHANGE = handBuilt(true);
+const BY_HAND = handBuilt(false);
+const GROUPS = (process.env.BENCH_CACHE ?? "off,memory").split(",").map((cache) => ({
+  cache,
+  services: [EXCHANGE, server(cache, "jsonl"), server(cache, "off"), BY_HAND],
+}));
 
 const median = (runs: LoadResult[]): LoadResult =>
   [...runs].sort((x, y) => x.rps - y.rps)[Math.floor(runs.length / 2)]!;
@@ -81,7 +88,7 @@ for (const { cache, services } of GROUPS) {
     const child = await service.start();
     const url = `http://127.0.0.1:${child.port}${PATH}`;
     // the exchange is up once it says "listening"; a server once its model is loaded
-    if (service !== EXCHANGE) await waitReady(`http://127.0.0.1:${child.port}/readyz`);
+    if (service !== EXCHANGE && service !== BY_HAND) await waitReady(`http://127.0.0.1:${child.port}/readyz`);
     await wrk(url, script, 8, 1); // warm-up
     running.push({ service, child, url });
   }
@@ -102,23 +109,41 @@ for (const { cache, services } of GROUPS) {
   }
 }
 
+// what no server of this model can skip: onnxruntime's own work per row, bare, as the server batches
+log("measuring bare onnxruntime ...");
+const decoded = await decodeRequest(
+  getModel("co2-forecast").serving,
+  { horizon: 12 },
+  readCard(bytes.get("co2-forecast")!),
+);
+const raw = await rawThroughput(bytes.get("co2-forecast")!, decoded.feeds, 3, [
+  { label: "batch 1", threads: 1, sessions: 1, batch: 1 },
+  { label: "batch 16", threads: 1, sessions: 1, batch: 16 },
+]);
+
 const f0 = (n: number) => n.toFixed(0);
 const f2 = (n: number) => n.toFixed(2);
 const lines = [
   `# co2 /v1 predict beside the Koa exchange: median of ${REPEATS} runs of ${SECONDS} s per point`,
   "",
-  "| cache | connections | exchange req/s | log on req/s | log off req/s | on / exchange | off / exchange | log's cost | exchange p99 ms | log on p99 ms | log off p99 ms | log on µs/req |",
-  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+  "| cache | connections | exchange req/s | log on req/s | log off req/s | by hand req/s | on / exchange | off / exchange | log's cost | exchange p99 ms | log on p99 ms | log off p99 ms | by hand p99 ms | exchange machine µs/req | log on machine µs/req | log on process µs/req |",
+  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
 ];
 for (const { cache, services } of GROUPS) {
-  const [x, on, off] = services.map((s) => (c: number) => results.get(`${cache} ${s.name} ${c}`)!);
+  const at = services.map((s) => (c: number) => results.get(`${cache} ${s.name} ${c}`)!);
   for (const c of CONNECTIONS) {
-    const [ex, y, z] = [x!(c), on!(c), off!(c)];
-    const errors = ex.errors + y.errors + z.errors > 0 ? " (errors!)" : "";
+    const [ex, on, off, hand] = at.map((f) => f(c)) as [LoadResult, LoadResult, LoadResult, LoadResult];
+    const errors = ex.errors + on.errors + off.errors + hand.errors > 0 ? " (errors!)" : "";
+    const machine = (r: LoadResult) => f0(r.cpu?.machineUsPerRequest ?? Number.NaN);
     lines.push(
-      `| ${cache} | ${c} | ${f0(ex.rps)} | ${f0(y.rps)} | ${f0(z.rps)} | ${f2(y.rps / ex.rps)} | ${f2(z.rps / ex.rps)} | ${f0((1 - y.rps / z.rps) * 100)} % | ${f2(ex.p99)} | ${f2(y.p99)} | ${f2(z.p99)} | ${f0(y.cpu?.processUsPerRequest ?? Number.NaN)}${errors} |`,
+      `| ${cache} | ${c} | ${f0(ex.rps)} | ${f0(on.rps)} | ${f0(off.rps)} | ${f0(hand.rps)} | ${f2(on.rps / ex.rps)} | ${f2(off.rps / ex.rps)} | ${f0((1 - on.rps / off.rps) * 100)} % | ${f2(ex.p99)} | ${f2(on.p99)} | ${f2(off.p99)} | ${f2(hand.p99)} | ${machine(ex)} | ${machine(on)} | ${f0(on.cpu?.processUsPerRequest ?? Number.NaN)}${errors} |`,
     );
   }
 }
+lines.push(
+  "",
+  "Bare onnxruntime, one thread: " +
+    raw.map((r) => `${r.label} ${f0(1e6 / r.rowsPerSecond)} µs/row`).join(", "),
+);
 lines.push("", "RSS at the end (MB): " + [...rss].map(([k, v]) => `${k} ${v.toFixed(0)}`).join("; "));
 console.log(lines.join("\n"));

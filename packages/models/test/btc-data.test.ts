@@ -276,7 +276,8 @@ describe("triple-barrier labels", () => {
 
   it("counts the labels per class and describes the barriers in one line", () => {
     expect(labelCounts([0, 2, 2, 1, 2])).toEqual({ sell: 1, hold: 1, buy: 3 });
-    expect(describeBarriers(sigma)).toBe("+1σ/-1σ of the last 20 bars' returns × √4, 4 bars");
+    expect(describeBarriers(sigma)).toBe("±1σ√4 (σ: 20-bar returns), 4 bars");
+    expect(describeBarriers({ ...sigma, upperSigma: 2 })).toBe("+2/-1σ√4 (σ: 20-bar returns), 4 bars");
     expect(describeBarriers(barriers)).toBe("+1.5%/-1.5%/3 bars");
   });
 });

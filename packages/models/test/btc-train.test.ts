@@ -59,6 +59,8 @@ describe("btc-signal training (S&P 500 daily candles from vega-datasets, tiny bu
     expect(m.auc_ovr_weighted).toBeLessThan(0.8); // an AUC far above this on daily index data would mean a leak
     expect(trained.parity.maxAbsDiff).toBeLessThan(1e-4);
     expect(trained.evaluation.protocol).toMatch(/expanding walk-forward: 2 folds .* purge 10 bars/);
+    // the lock holds at most 200 characters of protocol: a longer one could never be pinned
+    expect(trained.evaluation.protocol.length).toBeLessThanOrEqual(200);
     expect(trained.report).toContain("| **Lockstep (selected features, tuned)** |");
     expect(trained.report).toContain("lockstep-asset:equity.svg");
     // under the title, the headline: AUC beside the baselines of the same folds, returns in percent
@@ -69,7 +71,7 @@ describe("btc-signal training (S&P 500 daily candles from vega-datasets, tiny bu
     expect(trained.evaluation.folds?.auc_ovr_weighted).toHaveLength(2);
     // every class labelled on daily index data (the fixed 1.5% barriers labelled no bar "hold")
     expect(trained.report).toMatch(
-      /Labels: sell [1-9]\d*, hold [1-9]\d*, buy [1-9]\d* \(triple barrier \+1\.25σ/,
+      /Labels: sell [1-9]\d*, hold [1-9]\d*, buy [1-9]\d* \(triple barrier ±1\.25σ√10/,
     );
     expect(trained.report).toMatch(
       /\| logistic regression \| [\d.]+ \| [\d.]+ ± [\d.]+ \| [\d.]+ \| -?[\d.]+% \|/,

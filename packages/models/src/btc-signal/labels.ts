@@ -102,7 +102,10 @@ export function labelCounts(y: readonly number[]): Record<Signal, number> {
 
 /** The barriers as one line for protocols and reports. */
 export function describeBarriers(barriers: Barriers): string {
-  return barriers.kind === "volatility"
-    ? `+${barriers.upperSigma}σ/-${barriers.lowerSigma}σ of the last ${barriers.volatilityBars} bars' returns × √${barriers.horizonBars}, ${barriers.horizonBars} bars`
-    : `+${barriers.upperPct}%/-${barriers.lowerPct}%/${barriers.horizonBars} bars`;
+  if (barriers.kind !== "volatility")
+    return `+${barriers.upperPct}%/-${barriers.lowerPct}%/${barriers.horizonBars} bars`;
+  const short = (x: number) => Number(x.toPrecision(4));
+  const [up, down, h] = [short(barriers.upperSigma), short(barriers.lowerSigma), barriers.horizonBars];
+  const width = up === down ? `±${up}` : `+${up}/-${down}`;
+  return `${width}σ√${h} (σ: ${barriers.volatilityBars}-bar returns), ${h} bars`;
 }

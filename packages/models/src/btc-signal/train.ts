@@ -114,7 +114,7 @@ export async function trainBtc(
   const final = await phase("final model", () =>
     trainGbdt(rows, data.y, gbdtParams(tuning.best, data.y, params.seed)),
   );
-  const protocol = `expanding walk-forward: ${params.folds} folds of ${testSize} bars over the last ${Math.round(params.evalShare * 100)}% of the labelled bars, purge ${params.purgeBars} bars; feature selection and tuning on the earlier bars only; triple-barrier labels ${describeBarriers(barriers)}`;
+  const protocol = `expanding walk-forward: ${params.folds} folds of ${testSize} bars over the last ${Math.round(params.evalShare * 100)}% of labelled bars, purge ${params.purgeBars} bars; tuned on earlier bars; triple-barrier ${describeBarriers(barriers)}`;
   const datasetSha256 = candlesSha256(series.candles);
   const card = btcCard({
     series,
