@@ -96,12 +96,11 @@ describe.skipIf(unavailable !== undefined && !inCi)(
       expect(served.exit(), JSON.stringify(figures)).toBeUndefined();
       expect(tally.validFailed, JSON.stringify(figures)).toBe(0);
       expect(await validRequest(url)).toBe(true);
-      // every 16 MB binary infer is refused (its answer would be over the limit), none answered 200
-      const binary = Object.entries(tally.outcomes).filter(([key]) => key.startsWith("binary-16MB"));
-      expect(
-        binary.every(([key]) => / 413:/.test(key)),
-        JSON.stringify(figures),
-      ).toBe(true);
+      // every 16 MB binary infer is refused, and answered: 413 for its answer, or 503 while the
+      // large answers hold the in-flight budget; none reaches the model, none goes unanswered
+      const binary = Object.keys(tally.outcomes).filter((key) => key.startsWith("binary-16MB"));
+      for (const key of binary)
+        expect(key, JSON.stringify(figures)).toMatch(/ (413:ANSWER_TOO_LARGE|503:MEMORY_BUSY)$/);
     }, 300_000);
   },
 );
