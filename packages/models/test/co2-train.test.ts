@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { availableParallelism } from "node:os";
 import * as ort from "onnxruntime-node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decodeModel, readCard } from "@lockstep/onnx";
@@ -64,7 +63,9 @@ describe("co2-forecast training", () => {
     expect(three.logs).toContain("LSTM members: 14 fits on 3 thread(s)");
     expect(three.sha).toBe(one.sha);
     expect(co2Threads({ LOCKSTEP_CO2_THREADS: "2" })).toBe(2);
-    expect(co2Threads({})).toBe(availableParallelism());
+    expect(co2Threads({}, 2)).toBe(2);
+    expect(co2Threads({}, 64)).toBe(4); // a thread's tfjs heap is ~100 MB: four by default at most
+    expect(co2Threads({ LOCKSTEP_CO2_THREADS: "8" }, 2)).toBe(8);
     for (const bad of ["0", "1.5", "two", "65"])
       expect(() => co2Threads({ LOCKSTEP_CO2_THREADS: bad })).toThrow(
         /LOCKSTEP_CO2_THREADS must be an integer/,

@@ -14,13 +14,16 @@ export interface Fitted {
   interval: Interval;
 }
 
+/** Threads by default at most: each holds its own tfjs and wasm heap (about 100 MB). */
+const DEFAULT_MAX_THREADS = 4;
+
 /**
- * The threads the LSTM members train on: LOCKSTEP_CO2_THREADS, else one per core. Each member is
- * seeded and reads only its task, so the count changes the wall time, never a byte.
+ * The threads the LSTM members train on: LOCKSTEP_CO2_THREADS, else one per core up to 4. Each
+ * member is seeded and reads only its task, so the count changes the wall time, never a byte.
  */
-export function co2Threads(env: NodeJS.ProcessEnv = process.env): number {
+export function co2Threads(env: NodeJS.ProcessEnv = process.env, cores = availableParallelism()): number {
   const raw = env.LOCKSTEP_CO2_THREADS;
-  if (raw === undefined || raw === "") return availableParallelism();
+  if (raw === undefined || raw === "") return Math.min(cores, DEFAULT_MAX_THREADS);
   const threads = Number(raw);
   if (!Number.isInteger(threads) || threads < 1 || threads > 64)
     throw new ModelError("PARAMS_INVALID", `LOCKSTEP_CO2_THREADS must be an integer 1..64, got "${raw}"`);
