@@ -63,11 +63,12 @@ describe("ThreadPool", () => {
 
   it("fails the tasks still queued or running when it closes", async () => {
     const pool = new ThreadPool(TASKS, 1);
-    const running = pool.run("square", { n: 1, ms: 2_000 });
-    const queued = pool.run("square", { n: 2, ms: 0 });
+    // handlers attached before close() rejects them
+    const running = expect(pool.run("square", { n: 1, ms: 2_000 })).rejects.toThrow(/closed/);
+    const queued = expect(pool.run("square", { n: 2, ms: 0 })).rejects.toThrow(/closed/);
     await pool.close();
-    await expect(running).rejects.toThrow(/closed/);
-    await expect(queued).rejects.toThrow(/closed/);
+    await running;
+    await queued;
     await expect(pool.run("square", { n: 3, ms: 0 })).rejects.toThrow(ThreadError);
   });
 
