@@ -144,6 +144,34 @@ describe("refusals on declared sizes, before the body", () => {
     await alive();
   });
 
+  it("lets slow bodies declaring large sizes hold only the bytes they sent", async () => {
+    const { hostname, port } = new URL(url);
+    // ten bodies declaring 15 MB each (30 MB apiece with their copy, 300 MB together, over the
+    // 40 MiB budget if held as declared), each sending 1000 bytes and then nothing
+    const slow: Socket[] = Array.from({ length: 10 }, () => {
+      const socket = connect(Number(port), hostname);
+      socket.on("error", () => {});
+      socket.write(head(PREDICT, "application/octet-stream", { "Content-Length": String(15_000_000) }));
+      socket.write(Buffer.alloc(1000));
+      return socket;
+    });
+    let answered = 0;
+    for (const socket of slow) socket.on("data", () => answered++);
+    try {
+      // all ten admitted, together holding what they sent (×2), not what they declared
+      for (;;) {
+        const metrics = await (await fetch(`${url}/metrics`)).text();
+        const held = Number(/^lockstep_in_flight_bytes (\d+)/m.exec(metrics)?.[1] ?? 0);
+        if (held === 10 * 1000 * 2) break;
+        expect(answered, "a slow body was answered (refused) instead of held").toBe(0);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      await alive();
+    } finally {
+      for (const socket of slow) socket.destroy();
+    }
+  });
+
   it("answers 503 with Retry-After while others hold the budget, and takes bodies again once they go", async () => {
     const { hostname, port } = new URL(url);
     // a 20 MB body (40 MB held with its copy, of a 40 MiB budget): 15 MB of it sent, then stalled
