@@ -54,7 +54,12 @@ beforeEach(async () => {
 /** The trained candidate with its gate metric moved, as another training run would give. */
 async function variant(score: number, hex: string): Promise<string> {
   const candidate = JSON.parse(await readFile(candidatePath, "utf8"));
-  candidate.pin.metrics[candidate.gate.metric] = score; // co2's gate minimizes
+  const metric = candidate.gate.metric as string;
+  // each fold moves with the pooled metric, as a better model would move them (the paired gate)
+  const shift = score - candidate.pin.metrics[metric];
+  const folds = candidate.pin.evaluation.folds?.[metric] as number[] | undefined;
+  if (folds) candidate.pin.evaluation.folds[metric] = folds.map((v) => v + shift);
+  candidate.pin.metrics[metric] = score; // co2's gate minimizes
   candidate.pin.sha256 = hex.repeat(64);
   const path = join(work, `candidate-${hex}.json`);
   await writeFile(path, JSON.stringify(candidate));
