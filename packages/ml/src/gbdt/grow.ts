@@ -1,6 +1,7 @@
 import { MISSING_BIN, type FeatureBins } from "./binning.js";
-import { HIST, HistogramPool, SLOTS, type Histogram } from "./histogram.js";
+import { HistogramPool, type Histogram } from "./histogram.js";
 import type { GbdtParams } from "./params.js";
+import { bestSplit, mergeSplits, type LeafSums, type Split } from "./split.js";
 import type { Tree, TreeNode } from "./tree.js";
 
 export type GrowParams = Pick<
@@ -20,6 +21,64 @@ export interface GrowInput {
   pool?: HistogramPool;
 }
 
+/**
+ * A second thread working on the same tree's histograms (in shared memory), on its own copy of
+ * the tree's rows, partitioned as this thread partitions them. Each call starts it on one node's
+ * positions [mid, features) and returns that mid; `wait` returns its best splits of the leaves.
+ */
+export interface Partner {
+  /** Zero, fill and list the root's histogram, then search the root. */
+  root(root: LeafSums): number;
+  /**
+   * Partition the leaf's rows (the segment `rows` spans in the row buffer) by `split`, zero and
+   * fill `small` from the smaller side, subtract it from `large`, then search both children.
+   */
+  children(rows: Uint32Array, feature: number, split: Split, small: Histogram, large: Histogram): number;
+  wait(): (Split | undefined)[];
+}
+
+/** A leaf's rows split stably in place: the left rows first (`left` of them), each side's sums. */
+export interface Partition {
+  left: number;
+  lg: number;
+  lh: number;
+  rg: number;
+  rh: number;
+}
+
+/** Partitions rows in place, stably (left rows to the front, right rows after them, via `scratch`). */
+export function partition(
+  rows: Uint32Array,
+  column: Uint8Array,
+  split: Split,
+  grad: Float64Array,
+  hess: Float64Array,
+  scratch: Uint32Array,
+): Partition {
+  let nl = 0;
+  let nr = 0;
+  let lg = 0;
+  let lh = 0;
+  let rg = 0;
+  let rh = 0;
+  const { bin, missingLeft } = split;
+  for (let k = 0; k < rows.length; k++) {
+    const r = rows[k]!;
+    const b = column[r]!;
+    if (b === MISSING_BIN ? missingLeft : b <= bin) {
+      rows[nl++] = r;
+      lg += grad[r]!;
+      lh += hess[r]!;
+    } else {
+      scratch[nr++] = r;
+      rg += grad[r]!;
+      rh += hess[r]!;
+    }
+  }
+  rows.set(scratch.subarray(0, nr), nl);
+  return { left: nl, lg, lh, rg, rh };
+}
+
 /** A tree plus, per internal node, the bin it splits after (to route binned rows quickly). */
 export interface GrownTree {
   tree: Tree;
@@ -29,13 +88,6 @@ export interface GrownTree {
    * the pool's row buffer: read them before the next tree grows.
    */
   leaves: { value: number; rows: Uint32Array }[];
-}
-
-interface Split {
-  gain: number;
-  position: number;
-  bin: number;
-  missingLeft: boolean;
 }
 
 interface Leaf {
@@ -50,119 +102,22 @@ interface Leaf {
 }
 
 /**
- * The best split of a leaf over its histogram's listed bins. A bin b > 0 left out holds exact
- * zeros and offers the very candidates bin b - 1 offered, which cannot beat them strictly; bin 0
- * is read whatever its sums (its candidate with only the missing rows left counts). So the gains
- * compared, in their order, and the split chosen are those of a scan over every bin.
- */
-function bestSplit(
-  input: GrowInput,
-  leaf: Omit<Leaf, "best" | "node">,
-  params: GrowParams,
-  used: Int32Array,
-): Split | undefined {
-  const { g: totalG, h: totalH } = leaf;
-  const { sums: hist, list, listed } = leaf.hist;
-  const count = leaf.rows.length;
-  const { lambda, minSamplesLeaf, minHessianLeaf, minGain } = params;
-  const parentScore = (totalG * totalG) / (totalH + lambda);
-  let bestGain = 0;
-  let bestPosition = -1;
-  let bestBin = 0;
-  let bestMissingLeft = false;
-  const positions = input.features.length;
-  for (let p = 0; p < positions; p++) {
-    const bins = used[p]!;
-    const offset = p * HIST;
-    const m = (offset + MISSING_BIN) * SLOTS;
-    const mg = hist[m]!;
-    const mh = hist[m + 1]!;
-    const mc = hist[m + 2]!;
-    const missing = mc > 0;
-    let gl = 0;
-    let hl = 0;
-    let cl = 0;
-    const last = missing ? bins - 1 : bins - 2;
-    const end = offset + listed[p]!;
-    // bin 0 first, then the listed bins after it
-    let next = offset;
-    if (next < end && list[next] === 0) next++;
-    let b = 0;
-    while (b <= last) {
-      const at = (offset + b) * SLOTS;
-      gl += hist[at]!;
-      hl += hist[at + 1]!;
-      cl += hist[at + 2]!;
-      // counts only grow: once the right side is too small here, it is for every later bin
-      if (count - cl < minSamplesLeaf) break;
-      if (cl >= minSamplesLeaf) {
-        const hr = totalH - hl;
-        if (hl >= minHessianLeaf && hr >= minHessianLeaf) {
-          const gr = totalG - gl;
-          const gain = (gl * gl) / (hl + lambda) + (gr * gr) / (hr + lambda) - parentScore;
-          if (gain > minGain && gain > bestGain) {
-            bestGain = gain;
-            bestPosition = p;
-            bestBin = b;
-            bestMissingLeft = false;
-          }
-        }
-      }
-      if (missing && b < bins - 1) {
-        // the same candidate with the missing rows sent left
-        const gm = gl + mg;
-        const hm = hl + mh;
-        const cm = cl + mc;
-        const hr = totalH - hm;
-        if (
-          cm >= minSamplesLeaf &&
-          count - cm >= minSamplesLeaf &&
-          hm >= minHessianLeaf &&
-          hr >= minHessianLeaf
-        ) {
-          const gr = totalG - gm;
-          const gain = (gm * gm) / (hm + lambda) + (gr * gr) / (hr + lambda) - parentScore;
-          if (gain > minGain && gain > bestGain) {
-            bestGain = gain;
-            bestPosition = p;
-            bestBin = b;
-            bestMissingLeft = true;
-          }
-        }
-      }
-      if (next === end) break;
-      b = list[next++]!;
-    }
-  }
-  return bestPosition < 0
-    ? undefined
-    : { gain: bestGain, position: bestPosition, bin: bestBin, missingLeft: bestMissingLeft };
-}
-
-/**
  * Grows one tree leaf-wise (best gain first, as LightGBM) from gradient/hessian histograms. Only
  * the smaller child's histogram is built; the larger one's is the parent's minus it, in place.
  * Rows are partitioned in place, stably, so every sum runs over the rows in the same order.
  */
-export function growTree(input: GrowInput, params: GrowParams): GrownTree {
+export function growTree(input: GrowInput, params: GrowParams, partner?: Partner): GrownTree {
   const nodes: TreeNode[] = [];
   const splitBins: number[] = [];
   const leafValue = (g: number, h: number) => Math.fround((-g / (h + params.lambda)) * params.learningRate);
   const pool = input.pool ?? new HistogramPool(input.bins.length, input.grad.length);
   const used = Int32Array.from(input.features, (f) => input.bins[f]!.edges.length + 1);
+  // this thread's positions: all of them, or those below the partner's in each node
+  const positions = input.features.length;
   const { grad, hess } = input;
   const rowBuffer = pool.rows(input.rows);
   const scratch = pool.scratchRows;
   const taken: Histogram[] = [];
-  const build = (rows: Uint32Array) => {
-    const hist = pool.take(used);
-    taken.push(hist);
-    pool.fill(hist, input, rows);
-    return hist;
-  };
-
-  const rootHist = build(rowBuffer);
-  pool.listUsed(rootHist, used);
   let g = 0;
   let h = 0;
   for (let k = 0; k < rowBuffer.length; k++) {
@@ -172,9 +127,25 @@ export function growTree(input: GrowInput, params: GrowParams): GrownTree {
   }
   nodes.push({ kind: "leaf", value: leafValue(g, h) });
   splitBins.push(-1);
-  const root = { rows: rowBuffer, depth: 0, hist: rootHist, g, h };
+  const rootHist = pool.take();
+  taken.push(rootHist);
+  const rootSums = { hist: rootHist, g, h, count: rowBuffer.length };
+  const rootMid = partner ? partner.root(rootSums) : positions;
+  pool.clear(rootHist, used, 0, rootMid);
+  pool.fill(rootHist, input, rowBuffer, 0, rootMid);
+  pool.listUsed(rootHist, used, 0, rootMid);
+  let rootBest = bestSplit(rootSums, params, used, 0, rootMid);
+  if (partner) rootBest = mergeSplits(rootBest, partner.wait()[0]);
   const leaves: Leaf[] = [
-    { ...root, node: 0, best: params.maxDepth > 0 ? bestSplit(input, root, params, used) : undefined },
+    {
+      rows: rowBuffer,
+      depth: 0,
+      hist: rootHist,
+      g,
+      h,
+      node: 0,
+      best: params.maxDepth > 0 ? rootBest : undefined,
+    },
   ];
 
   let leafCount = 1;
@@ -189,38 +160,28 @@ export function growTree(input: GrowInput, params: GrowParams): GrownTree {
     const split = leaf.best!;
     const feature = input.features[split.position]!;
     const column = input.binned[feature]!;
-    // stable partition: left rows to the front of the leaf's segment, right rows after them
     const rows = leaf.rows;
-    let nl = 0;
-    let nr = 0;
-    let lg = 0;
-    let lh = 0;
-    let rg = 0;
-    let rh = 0;
-    for (let k = 0; k < rows.length; k++) {
-      const r = rows[k]!;
-      const b = column[r]!;
-      if (b === MISSING_BIN ? split.missingLeft : b <= split.bin) {
-        rows[nl++] = r;
-        lg += grad[r]!;
-        lh += hess[r]!;
-      } else {
-        scratch[nr++] = r;
-        rg += grad[r]!;
-        rh += hess[r]!;
-      }
-    }
-    rows.set(scratch.subarray(0, nr), nl);
-    const left = rows.subarray(0, nl);
-    const right = rows.subarray(nl);
     const depth = leaf.depth + 1;
     // children that will not be split (the depth limit, or the last leaf allowed) need no histogram
     const splitAgain = depth < params.maxDepth && leafCount + 1 < params.numLeaves;
-    const smallIsLeft = left.length <= right.length;
-    const smallHist = splitAgain ? build(smallIsLeft ? left : right) : leaf.hist;
     // the parent's histogram becomes the larger child's
     const largeHist = leaf.hist;
-    if (splitAgain) pool.split(largeHist, smallHist);
+    const smallHist = splitAgain ? pool.take() : largeHist;
+    let mid = positions;
+    if (splitAgain) {
+      taken.push(smallHist);
+      if (partner) mid = partner.children(rows, feature, split, smallHist, largeHist);
+    }
+    const { left: nl, lg, lh, rg, rh } = partition(rows, column, split, grad, hess, scratch);
+    const nr = rows.length - nl;
+    const left = rows.subarray(0, nl);
+    const right = rows.subarray(nl);
+    const smallIsLeft = nl <= nr;
+    if (splitAgain) {
+      pool.clear(smallHist, used, 0, mid);
+      pool.fill(smallHist, input, smallIsLeft ? left : right, 0, mid);
+      pool.split(largeHist, smallHist, 0, mid);
+    }
     const leftIndex = nodes.length;
     nodes.push({ kind: "leaf", value: leafValue(lg, lh) }, { kind: "leaf", value: leafValue(rg, rh) });
     splitBins.push(-1, -1);
@@ -256,7 +217,15 @@ export function growTree(input: GrowInput, params: GrowParams): GrownTree {
         best: undefined,
       },
     ];
-    if (splitAgain) for (const child of children) child.best = bestSplit(input, child, params, used);
+    if (splitAgain) {
+      for (const child of children)
+        child.best = bestSplit({ ...child, count: child.rows.length }, params, used, 0, mid);
+      if (partner) {
+        const [bestLeft, bestRight] = partner.wait();
+        children[0]!.best = mergeSplits(children[0]!.best, bestLeft);
+        children[1]!.best = mergeSplits(children[1]!.best, bestRight);
+      }
+    }
     leaves.splice(pick, 1, ...children);
     leafCount++;
   }

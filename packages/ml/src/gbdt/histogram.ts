@@ -11,19 +11,32 @@ export const SLOTS = 3;
  * them, per position, the value bins not all zero, ascending: every bin left out holds exact
  * zeros, so a scan over the list sees every sum a scan over all bins would.
  */
-export class Histogram {
+export interface Histogram {
   readonly sums: Float64Array;
   /** Position p's listed bins are list[p * HIST] .. list[p * HIST + listed[p] - 1]. */
   readonly list: Uint8Array;
   readonly listed: Int32Array;
-  /** Positions the last fill wrote. */
-  positions = 0;
+  /** Its index in a shared pool (the same on both threads), or -1. */
+  readonly id: number;
+}
 
-  constructor(maxFeatures: number) {
-    this.sums = new Float64Array(maxFeatures * HIST * SLOTS);
-    this.list = new Uint8Array(maxFeatures * HIST);
-    this.listed = new Int32Array(maxFeatures);
-  }
+/** A histogram for up to `maxFeatures` positions, in memory two threads can share when `id` >= 0. */
+export function newHistogram(maxFeatures: number, id = -1): Histogram {
+  const buffer = (bytes: number) => (id >= 0 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
+  return histogramOf({
+    sums: new Float64Array(buffer(maxFeatures * HIST * SLOTS * 8)),
+    list: new Uint8Array(buffer(maxFeatures * HIST)),
+    listed: new Int32Array(buffer(maxFeatures * 4)),
+    id,
+  });
+}
+
+/**
+ * A histogram object built the one way every histogram is (also one received from another
+ * thread): the hot loops then see a single object shape.
+ */
+export function histogramOf(from: Histogram): Histogram {
+  return { sums: from.sums, list: from.list, listed: from.listed, id: from.id };
 }
 
 interface FillInput {
@@ -36,21 +49,27 @@ interface FillInput {
 /**
  * Histograms and row buffers for one training run, reused from node to node and tree to tree:
  * a tree of 64 leaves would otherwise allocate ~130 histograms of 3 × features × 256 entries.
- * Only the bins a feature uses (and MISSING) are ever zeroed; only listed ones are subtracted or read.
+ * Every operation covers the positions [from, to): two threads can share a node's histograms,
+ * each over its own positions. Only the bins a feature uses (and MISSING) are ever zeroed; only
+ * listed ones are subtracted or read.
  */
 export class HistogramPool {
-  private readonly free: Histogram[] = [];
+  private readonly free: Histogram[];
   private readonly rowBuffer: Uint32Array;
   readonly scratchRows: Uint32Array;
   private readonly offsets: Int32Array;
   private matrix: Uint8Array | undefined;
   private matrixOf: Uint8Array[] | undefined;
 
+  /** With `shared` histograms (ids 0..n-1), the pool hands out only those; `rows` is its row buffer. */
   constructor(
     private readonly maxFeatures: number,
     maxRows: number,
+    private readonly shared?: Histogram[],
+    rows?: Uint32Array,
   ) {
-    this.rowBuffer = new Uint32Array(maxRows);
+    this.free = shared ? [...shared].reverse() : [];
+    this.rowBuffer = rows ?? new Uint32Array(maxRows);
     this.scratchRows = new Uint32Array(maxRows);
     this.offsets = new Int32Array(maxFeatures);
   }
@@ -61,20 +80,11 @@ export class HistogramPool {
     return this.rowBuffer.subarray(0, source.length);
   }
 
-  /**
-   * A histogram with the used bins of each position zeroed, written through rather than only the
-   * listed ones: the pass brings it into cache for the scattered adds of `fill`.
-   */
-  take(used: ArrayLike<number>): Histogram {
-    const hist = this.free.pop() ?? new Histogram(this.maxFeatures);
-    const sums = hist.sums;
-    for (let p = 0; p < used.length; p++) {
-      const offset = p * HIST * SLOTS;
-      sums.fill(0, offset, offset + used[p]! * SLOTS);
-      const m = offset + MISSING_BIN * SLOTS;
-      sums.fill(0, m, m + SLOTS);
-    }
-    return hist;
+  take(): Histogram {
+    const hist = this.free.pop();
+    if (hist) return hist;
+    if (this.shared) throw new Error("GBDT: the shared histogram pool ran out");
+    return newHistogram(this.maxFeatures);
   }
 
   release(hist: Histogram): void {
@@ -82,25 +92,37 @@ export class HistogramPool {
   }
 
   /**
-   * Sums the rows' gradients and hessians into the histogram, row by row in the rows' order. Its
-   * lists are left to the caller: `listUsed` for a tree's root, `split` for a child.
+   * Zeroes the used bins of positions [from, to), written through rather than only the listed
+   * ones: the pass brings them into cache for the scattered adds of `fill`.
    */
-  fill(histogram: Histogram, input: FillInput, rows: Uint32Array): void {
+  clear(hist: Histogram, used: ArrayLike<number>, from: number, to: number): void {
+    const sums = hist.sums;
+    for (let p = from; p < to; p++) {
+      const offset = p * HIST * SLOTS;
+      sums.fill(0, offset, offset + used[p]! * SLOTS);
+      const m = offset + MISSING_BIN * SLOTS;
+      sums.fill(0, m, m + SLOTS);
+    }
+  }
+
+  /**
+   * Sums the rows' gradients and hessians into positions [from, to), row by row in the rows'
+   * order. The lists are left to the caller: `listUsed` for a tree's root, `split` for a child.
+   */
+  fill(histogram: Histogram, input: FillInput, rows: Uint32Array, from: number, to: number): void {
     const { grad, hess, features, binned } = input;
     const hist = histogram.sums;
-    histogram.positions = features.length;
     const width = binned.length;
     const rowMajor = this.rowMajor(binned);
-    const positions = features.length;
     const offsets = this.offsets;
-    for (let p = 0; p < positions; p++) offsets[p] = p * HIST * SLOTS;
+    for (let p = from; p < to; p++) offsets[p] = p * HIST * SLOTS;
     const n = rows.length;
     for (let k = 0; k < n; k++) {
       const r = rows[k]!;
       const g = grad[r]!;
       const h = hess[r]!;
       const base = r * width;
-      for (let p = 0; p < positions; p++) {
+      for (let p = from; p < to; p++) {
         const b = offsets[p]! + rowMajor[base + features[p]!]! * SLOTS;
         hist[b]! += g;
         hist[b + 1]! += h;
@@ -124,10 +146,10 @@ export class HistogramPool {
     return matrix;
   }
 
-  /** Lists, per position, the value bins below `used[p]` that some row fell in (a filled root). */
-  listUsed(hist: Histogram, used: ArrayLike<number>): void {
+  /** Lists, for positions [from, to), the value bins below `used[p]` that some row fell in (a filled root). */
+  listUsed(hist: Histogram, used: ArrayLike<number>, from: number, to: number): void {
     const { sums, list, listed } = hist;
-    for (let p = 0; p < used.length; p++) {
+    for (let p = from; p < to; p++) {
       const offset = p * HIST;
       let n = 0;
       for (let b = 0; b < used[p]!; b++) if (sums[(offset + b) * SLOTS + 2] !== 0) list[offset + n++] = b;
@@ -136,15 +158,16 @@ export class HistogramPool {
   }
 
   /**
-   * parent -= child bin by bin, over the parent's listed bins (a bin it leaves out is zero in both):
-   * the parent's histogram becomes its other child's. The child, filled from a subset of the
-   * parent's rows, lists the bins it has rows in; the parent keeps those not exactly zero now.
+   * parent -= child bin by bin over positions [from, to), over the parent's listed bins (a bin it
+   * leaves out is zero in both): the parent's histogram becomes its other child's. The child,
+   * filled from a subset of the parent's rows, lists the bins it has rows in; the parent keeps
+   * those not exactly zero now.
    */
-  split(parent: Histogram, child: Histogram): void {
+  split(parent: Histogram, child: Histogram, from: number, to: number): void {
     const ps = parent.sums;
     const cs = child.sums;
     const { list, listed } = parent;
-    for (let p = 0; p < parent.positions; p++) {
+    for (let p = from; p < to; p++) {
       const offset = p * HIST;
       const end = offset + listed[p]!;
       let kept = offset;

@@ -8,8 +8,10 @@ import {
   type MessagePort,
 } from "node:worker_threads";
 import type { FeatureBins } from "./binning.js";
-import { growTree, type GrowParams, type GrownTree } from "./grow.js";
-import { HistogramPool } from "./histogram.js";
+import { cooperate, Cooperation, type CooperateTask, type CooperationSetup } from "./cooperate.js";
+import { growTree, type GrowParams, type GrownTree, type Partner } from "./grow.js";
+import { histogramOf, HistogramPool } from "./histogram.js";
+import type { TreeNode } from "./tree.js";
 
 /** One tree to grow: its rows and features (its gradients are in the shared buffers). */
 interface GrowTask {
@@ -22,6 +24,8 @@ interface GrowTask {
 /** A training run's data, shared: sent once per run, before its trees. */
 interface SetupTask {
   kind: "setup";
+  /** The helper's row buffer: its trees' leaves are read off it. */
+  rows: Uint32Array;
   binned: Uint8Array[];
   bins: FeatureBins[];
   grad: Float64Array;
@@ -55,6 +59,7 @@ let shared: TreeHelper | null | undefined;
 export class TreeHelper {
   private grad: Float64Array<ArrayBufferLike> = new Float64Array(0);
   private hess: Float64Array<ArrayBufferLike> = new Float64Array(0);
+  private rows: Uint32Array<ArrayBufferLike> = new Uint32Array(0);
 
   private constructor(
     private readonly port: MessagePort,
@@ -111,8 +116,10 @@ export class TreeHelper {
     });
     this.grad = new Float64Array(new SharedArrayBuffer(rows * 8));
     this.hess = new Float64Array(new SharedArrayBuffer(rows * 8));
+    this.rows = new Uint32Array(new SharedArrayBuffer(rows * 4));
     this.port.postMessage({
       kind: "setup",
+      rows: this.rows,
       binned: copies,
       bins,
       grad: this.grad,
@@ -121,35 +128,119 @@ export class TreeHelper {
     return { grad: this.grad, hess: this.hess };
   }
 
+  /** Shares the memory of trees both threads grow together (`partner`) with the helper. */
+  cooperation(width: number, rows: number, histograms: number): Cooperation {
+    const cooperation = new Cooperation(width, rows, histograms);
+    this.port.postMessage(cooperation.setupMessage());
+    return cooperation;
+  }
+
+  /** The helper's half of a tree the caller grows now, over `cooperation`'s memory; `finish` ends it. */
+  partner(
+    cooperation: Cooperation,
+    rows: Uint32Array,
+    features: number[],
+    params: GrowParams,
+  ): Partner & { finish(): void } {
+    return cooperation.partner(rows, features, params, (task) => this.port.postMessage(task));
+  }
+
   /** Starts growing a tree from the gradients now in the shared buffers. */
   begin(rows: Uint32Array, features: number[], params: GrowParams): void {
     Atomics.store(this.flag, 0, WAITING);
     this.port.postMessage({ kind: "grow", rows, features, params } satisfies GrowTask);
   }
 
-  /** Waits for the tree begun last. */
+  /** Waits for the tree begun last: its leaves' rows are views of the helper's row buffer. */
   end(): GrownTree {
     Atomics.wait(this.flag, 0, WAITING);
     const message = receiveMessageOnPort(this.port)?.message as
-      { tree?: GrownTree; error?: string } | undefined;
+      { tree?: EncodedTree; error?: string } | undefined;
     if (!message?.tree) throw new Error(`the GBDT helper thread failed: ${message?.error ?? "no answer"}`);
-    return message.tree;
+    return decodeTree(message.tree, this.rows);
   }
+}
+
+/** A grown tree as a few typed arrays (a structured clone of its objects costs more than growing it). */
+interface EncodedTree {
+  /** Per node 7 numbers: 1, feature, threshold, missing left, left, right, gain; or 0 and the leaf value. */
+  nodes: Float64Array;
+  splitBins: Int32Array;
+  /** Per leaf its rows' offset in the row buffer, their count and its value. */
+  leaves: Float64Array;
+}
+
+const NODE = 7;
+
+function encodeTree(grown: GrownTree): EncodedTree {
+  const { nodes } = grown.tree;
+  const encoded = new Float64Array(nodes.length * NODE);
+  nodes.forEach((node, i) => {
+    const at = i * NODE;
+    if (node.kind === "leaf") {
+      encoded[at + 1] = node.value;
+      return;
+    }
+    encoded.set(
+      [1, node.feature, node.threshold, node.missingLeft ? 1 : 0, node.left, node.right, node.gain],
+      at,
+    );
+  });
+  const leaves = new Float64Array(grown.leaves.length * 3);
+  grown.leaves.forEach((leaf, i) =>
+    leaves.set([leaf.rows.byteOffset / 4, leaf.rows.length, leaf.value], i * 3),
+  );
+  return { nodes: encoded, splitBins: grown.splitBins, leaves };
+}
+
+/** The tree as grow.ts builds it, its nodes' properties in the same order (the model's JSON keeps it). */
+function decodeTree(encoded: EncodedTree, rows: Uint32Array): GrownTree {
+  const { nodes: e, leaves: l } = encoded;
+  const nodes: TreeNode[] = [];
+  for (let at = 0; at < e.length; at += NODE) {
+    nodes.push(
+      e[at] === 1
+        ? {
+            kind: "split",
+            feature: e[at + 1]!,
+            threshold: e[at + 2]!,
+            missingLeft: e[at + 3] === 1,
+            left: e[at + 4]!,
+            right: e[at + 5]!,
+            gain: e[at + 6]!,
+          }
+        : { kind: "leaf", value: e[at + 1]! },
+    );
+  }
+  const leaves: GrownTree["leaves"] = [];
+  for (let i = 0; i < l.length; i += 3)
+    leaves.push({ value: l[i + 2]!, rows: rows.subarray(l[i]!, l[i]! + l[i + 1]!) });
+  return { tree: { nodes }, splitBins: encoded.splitBins, leaves };
 }
 
 if (!isMainThread && (workerData as { flag?: unknown } | undefined)?.flag instanceof Int32Array) {
   const { flag, port } = workerData as { flag: Int32Array; port: MessagePort };
   let setup: SetupTask | undefined;
   let pool: HistogramPool | undefined;
+  let together: CooperationSetup | undefined;
   const answer = (message: unknown) => {
     port.postMessage(message);
     Atomics.store(flag, 0, DONE);
     Atomics.notify(flag, 0);
   };
-  port.on("message", (task: SetupTask | GrowTask) => {
+  port.on("message", (task: SetupTask | GrowTask | CooperationSetup | CooperateTask) => {
     if (task.kind === "setup") {
       setup = task;
-      pool = new HistogramPool(task.bins.length, task.grad.length);
+      pool = new HistogramPool(task.bins.length, task.grad.length, undefined, task.rows);
+      return;
+    }
+    if (task.kind === "cooperation") {
+      together = { ...task, histograms: task.histograms.map(histogramOf) };
+      return;
+    }
+    if (task.kind === "cooperate") {
+      // failures are reported through the shared control block
+      cooperate(task, together!, setup!, pool!);
       return;
     }
     try {
@@ -158,10 +249,8 @@ if (!isMainThread && (workerData as { flag?: unknown } | undefined)?.flag instan
         { binned, bins, grad, hess, rows: task.rows, features: task.features, pool },
         task.params,
       );
-      // the leaves' rows are views of this thread's buffer: copied into the answer
-      answer({
-        tree: { ...grown, leaves: grown.leaves.map((l) => ({ value: l.value, rows: l.rows.slice() })) },
-      });
+      // the leaves' rows stay where they are, in the shared row buffer
+      answer({ tree: encodeTree(grown) });
     } catch (error) {
       answer({ error: (error as Error).message });
     }

@@ -2,13 +2,15 @@ import { Random } from "../random.js";
 import { binColumn, fitBins } from "./binning.js";
 import { evaluateBinned, growTree, type GrownTree } from "./grow.js";
 import { TreeHelper } from "./parallel.js";
-import { HistogramPool } from "./histogram.js";
+import { HIST, HistogramPool, SLOTS } from "./histogram.js";
 import { GbdtModel, softmax, softmaxRows } from "./model.js";
 import { checkGbdtParams, defaultGbdtParams, type GbdtParams } from "./params.js";
 import { evaluateTree, type Tree } from "./tree.js";
 
 /** Rows × rounds × leaves per tree below which a second thread costs more than it saves (bench/RESULTS.md). */
 const PARALLEL_WORK = 20_000_000;
+/** The most memory a run's histograms shared between the two threads may take. */
+const SHARED_HISTOGRAM_BYTES = 128 * 1024 * 1024;
 
 export interface GbdtTrainOptions {
   validation?: { rows: ArrayLike<number>[]; y: ArrayLike<number> };
@@ -165,6 +167,11 @@ export function trainGbdt(
   const thread =
     k > 1 && n * params.nEstimators * leavesPerTree >= PARALLEL_WORK ? TreeHelper.get() : undefined;
   const helper = thread ? { thread, ...thread.setup(binned, bins, n) } : undefined;
+  // with three classes or more, the middle trees are grown by both threads together, node by node
+  const cooperation =
+    helper && k >= 3 && leavesPerTree * width * HIST * (SLOTS * 8 + 1) <= SHARED_HISTOGRAM_BYTES
+      ? helper.thread.cooperation(width, n, leavesPerTree)
+      : undefined;
   // multiclass: each round's class probabilities, row-major, rewritten in place
   const probabilities = params.objective === "multiclass" ? new Float64Array(n * k) : undefined;
   const started = Date.now();
@@ -243,7 +250,7 @@ export function trainGbdt(
     const iterationTrees: Tree[] = new Array<Tree>(k);
     try {
       for (let t = 0; t < k; t++) {
-        if (t === helped) continue;
+        if (t === helped || (cooperation && t > 0 && t < k - 1)) continue;
         gradients(t, grad, hess);
         const grown = growTree(
           { binned, bins, grad, hess, rows: sampleSets[t]!, features: featureSets[t]!, pool },
@@ -262,6 +269,23 @@ export function trainGbdt(
       throw error;
     }
     if (helper) iterationTrees[helped] = apply(helped, helper.thread.end());
+    // then the trees both grow: each thread fills, subtracts and searches its share of the features
+    for (let t = 1; cooperation && t < k - 1; t++) {
+      gradients(t, cooperation.grad, cooperation.hess);
+      const partner = helper!.thread.partner(cooperation, sampleSets[t]!, featureSets[t]!, params);
+      const input = { binned, bins, rows: sampleSets[t]!, features: featureSets[t]! };
+      let grown: GrownTree;
+      try {
+        grown = growTree(
+          { ...input, grad: cooperation.grad, hess: cooperation.hess, pool: cooperation.pool },
+          params,
+          partner,
+        );
+      } finally {
+        partner.finish();
+      }
+      iterationTrees[t] = apply(t, grown);
+    }
     trees.push(iterationTrees);
     if (validation && validationRaw) {
       const current = loss(params.objective, validationRaw, validation.y, k);
