@@ -204,7 +204,7 @@ describe("train → propose → verify, end to end (co2-forecast)", () => {
     expect(verified.code, verified.stdout).toBe(0);
     expect(verified.outputs).toMatchObject({ ok: "true", verified: "1", failed: "0" });
     expect(verified.summary).toMatch(
-      /\| co2-forecast \| production \| 1 \| reproduction \| ✅ \| 14 metrics re-computed .*byte-identical/,
+      /\| co2-forecast \| production \| 1 \| reproduction \| ✅ \| 16 metrics re-computed .*byte-identical/,
     );
     // the verdict is the head commit's status, where the ruleset reads it
     expect(github.statuses.get(head)).toEqual([

@@ -49,7 +49,7 @@ describe("lockstep verify", () => {
 
     const again = await verify("git:HEAD", "--reproduce", "--tolerance", "0.5%");
     expect(again.exitCode, again.err).toBe(0);
-    expect(again.out).toMatch(/\| reproduction \| ✅ \| 14 metrics re-computed .* within 0.5% relative/);
+    expect(again.out).toMatch(/\| reproduction \| ✅ \| 16 metrics re-computed .* within 0.5% relative/);
     expect(again.err).toMatch(/re-running the evaluation of co2-forecast/);
   }, 120_000);
 

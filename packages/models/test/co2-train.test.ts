@@ -94,6 +94,10 @@ describe("co2-forecast training", () => {
     expect(trained.report).toMatch(
       /\*\*At a glance\*\*\n\n- MAPE 12 months ahead [\d.]+% vs seasonal naive with drift [\d.]+% vs trend and seasonality alone [\d.]+%\n- interval coverage 12 months ahead [\d.]+% vs nominal 90\.0%/,
     );
+    // the intervals calibrated on the backtest's own errors (cross-conformal), per 12 months ahead
+    expect(m.interval_scale_1).toBeGreaterThan(0);
+    expect(m.interval_scale_2).toBeGreaterThan(0);
+    expect(trained.report).toMatch(/scaled by what the other origins' errors give \(cross-conformal\)/);
     expect(m.interval_coverage_h24).toBeGreaterThanOrEqual(0);
     expect(m.interval_coverage_h24).toBeLessThanOrEqual(1);
     expect(Object.keys(trained.assets ?? {})).toEqual(["backtest.svg", "forecast.svg"]);

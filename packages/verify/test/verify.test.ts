@@ -203,7 +203,7 @@ describe("re-running the recorded evaluation", () => {
     const result = await verifyPin("co2-forecast", "staging", pin, reproduce());
     expect(failed(result)).toEqual([]);
     expect(result.checks.at(-1)!.name).toBe("reproduction");
-    expect(detail(result)).toMatch(/14 metrics re-computed in [\d.]+ s, within 1% relative/);
+    expect(detail(result)).toMatch(/16 metrics re-computed in [\d.]+ s, within 1% relative/);
   }, 120_000);
 
   it("catches an artifact whose card claims metrics its evaluation does not give", async () => {
@@ -243,7 +243,7 @@ describe("re-running the recorded evaluation", () => {
     const result = await verifyPin("co2-forecast", "staging", appendedPin, reproduce());
     expect(failed(result)).toEqual(["reproduction"]);
     expect(detail(result)).toMatch(
-      /^14 metrics re-computed in [\d.]+ s, within 1% relative .*, but the rebuilt artifact is not the pinned one: sha256 [0-9a-f]{12}, pinned [0-9a-f]{12}; first difference: metadata key "note": only in the first$/,
+      /^16 metrics re-computed in [\d.]+ s, within 1% relative .*, but the rebuilt artifact is not the pinned one: sha256 [0-9a-f]{12}, pinned [0-9a-f]{12}; first difference: metadata key "note": only in the first$/,
     );
   }, 120_000);
 

@@ -38,3 +38,43 @@ export function intervalCoverage(series: number[], result: BacktestResult, horiz
   }
   return inside / total;
 }
+
+/** One calibration error: actual − forecast at a horizon, beside the interval the fit gave there. */
+export interface CalibrationError {
+  error: number;
+  lower: number;
+  upper: number;
+}
+
+/**
+ * Split-conformal scale for intervals: each calibration error's distance from its interval's
+ * centre in half-widths, and the ⌈(n + 1)·level⌉-th smallest of those scores. Scaling every
+ * interval about its centre by it covers `level` of exchangeable new errors. Undefined with too
+ * few errors for the level ((n + 1)·level > n), or none with a usable width.
+ */
+export function conformalScale(errors: readonly CalibrationError[], level: number): number | undefined {
+  const scores = errors.flatMap(({ error, lower, upper }) => {
+    const half = (upper - lower) / 2;
+    return half > 0 && Number.isFinite(error) ? [Math.abs(error - (upper + lower) / 2) / half] : [];
+  });
+  const rank = Math.ceil((scores.length + 1) * level);
+  if (scores.length === 0 || rank > scores.length) return undefined;
+  return scores.sort((a, b) => a - b)[rank - 1]!;
+}
+
+/**
+ * The interval scaled about its centre, still bracketing zero: by `scales[b]` in the b-th band of
+ * `band` horizons (the last band's scale beyond them).
+ */
+export function scaleInterval(interval: Interval, scales: readonly number[], band: number): Interval {
+  const at = (h: number) => {
+    const scale = scales[Math.min(Math.floor(h / band), scales.length - 1)]!;
+    const centre = (interval.upper[h]! + interval.lower[h]!) / 2;
+    const half = ((interval.upper[h]! - interval.lower[h]!) / 2) * scale;
+    return { lower: Math.min(0, centre - half), upper: Math.max(0, centre + half) };
+  };
+  return {
+    lower: interval.lower.map((_, h) => at(h).lower),
+    upper: interval.upper.map((_, h) => at(h).upper),
+  };
+}

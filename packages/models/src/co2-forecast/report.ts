@@ -9,6 +9,13 @@ import type { Co2Params } from "./params.js";
 import type { Interval } from "./intervals.js";
 
 const f = (value: number, digits = 4) => value.toFixed(digits);
+
+/** How the intervals were calibrated, from the card. */
+function calibrationLine(card: ModelCard): string {
+  const scales = Object.entries(card.metrics).filter(([name]) => name.startsWith("interval_scale_"));
+  if (scales.length === 0) return "";
+  return `Each origin's interval was scaled by what the other origins' errors give (cross-conformal), per 12 months ahead; the exported intervals by ${scales.map(([, v]) => v).join(" (1–12 months) and ")} (beyond).`;
+}
 const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"];
 
 /** The Markdown training report with the backtest and the final forecast as charts. */
@@ -111,7 +118,7 @@ export function renderCo2Report(
     `| --- | ---: | ---: | ---: | ---: |`,
     ...rows,
     ``,
-    `The ${level}% intervals held ${result.horizons.map((h) => `${(card.metrics[`interval_coverage_h${h.horizon}`]! * 100).toFixed(0)}% of the actual values at h${h.horizon}`).join(" and ")} (from ${result.horizons[0]!.origins.length} origins: a rough check).`,
+    `The ${level}% intervals held ${result.horizons.map((h) => `${(card.metrics[`interval_coverage_h${h.horizon}`]! * 100).toFixed(0)}% of the actual values at h${h.horizon}`).join(" and ")} (from ${result.horizons[0]!.origins.length} origins: a rough check). ${calibrationLine(card)}`,
     ``,
     `![backtest](${assetLink("backtest.svg")})`,
     ``,

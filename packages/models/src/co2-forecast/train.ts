@@ -3,6 +3,7 @@ import { referenceProfile } from "../reference-profile.js";
 import type { TrainContext, TrainerCard, TrainerResult } from "../spec.js";
 import { allOrigins, backtest, type BacktestResult } from "./backtest.js";
 import { seriesSha256, type MonthlySeries } from "./data.js";
+import { calibrateBacktest, calibratedInterval, CALIBRATION_BAND } from "./calibration.js";
 import { exportForecaster } from "./export.js";
 import { perOriginMape } from "./fold-metrics.js";
 import { co2Threads, FitSchedule } from "./fits.js";
@@ -66,13 +67,21 @@ async function backtestAndFinal(
         }
       }),
     );
-    const metrics = backtestMetrics(values, result);
+    // cross-conformal: each origin's interval from the other origins' errors, before coverage is read
+    const scales = calibrateBacktest(values, result, params.intervalLevel);
+    context.log(
+      `intervals: scaled by ${scales.join(", ")} per ${CALIBRATION_BAND} months ahead (cross-conformal over the ${result.origins.length} backtest origins)`,
+    );
+    const metrics = {
+      ...backtestMetrics(values, result),
+      ...Object.fromEntries(scales.map((s, b) => [`interval_scale_${b + 1}`, s])),
+    };
     context.log(
       `backtest: MAPE ${metrics.mape_h12}% (h12), ${metrics.mape_h24}% (h24); previous model ${metrics.local_trend_mape_h12}% / ${metrics.local_trend_mape_h24}%; seasonal naive with drift ${metrics.snaive_drift_mape_h12}% / ${metrics.snaive_drift_mape_h24}%`,
     );
     context.log(`final model: fitted on all ${values.length} months`);
-    const final = await phase("final model", () => schedule.fit(values.length));
-    return { result, metrics, final };
+    const fitted = await phase("final model", () => schedule.fit(values.length));
+    return { result, metrics, final: { ...fitted, interval: calibratedInterval(fitted.interval, scales) } };
   } finally {
     await schedule.close();
   }
@@ -140,6 +149,12 @@ export async function trainCo2(
       evaluation: {
         protocol,
         origins: Object.fromEntries(result.horizons.map((h) => [`h${h.horizon}`, h.origins.map(month)])),
+        calibration: {
+          method: `cross-conformal over the backtest origins: each origin's interval scaled from the other origins' errors, the exported one from all of them; per ${CALIBRATION_BAND} months ahead`,
+          scales: Object.fromEntries(
+            Object.entries(metrics).filter(([name]) => name.startsWith("interval_scale_")),
+          ),
+        },
         training: net.training.map((m) => ({
           ...m,
           trainLoss: round(m.trainLoss),
