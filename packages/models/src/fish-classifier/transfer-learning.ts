@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import * as ort from "onnxruntime-node";
-import { argmax } from "@lockstep/ml";
+import { argmax, trainLogistic } from "@lockstep/ml";
 import { composeModels, decodeModel, exposeFeatures } from "@lockstep/onnx";
 import { ModelError } from "../errors.js";
 import { readShippedUri } from "../shipped-files.js";
@@ -15,6 +15,9 @@ import {
 } from "./fold-trainer.js";
 import { headGraph, preprocessGraph } from "./graphs.js";
 import { mirror } from "./images.js";
+
+/** Gradient steps of the logistic-regression baseline (full batch over one fold's embeddings). */
+const LOGISTIC_ITERATIONS = 100;
 
 function defaultOpset(model: Uint8Array): number {
   const entry = decodeModel(model).opsetImport.find((o) => !o.domain || o.domain === "ai.onnx");
@@ -126,6 +129,8 @@ export async function transferLearning(job: FoldJob): Promise<FoldTrainer> {
   };
   const foldProbabilities: number[][][] = [];
   const centroid: number[][] = [];
+  // the plain linear baseline: logistic regression on the same embeddings and folds, no augmentation
+  const logistic: number[][] = [];
   await phase("cross-validation", async () => {
     for (const [f, split] of splits.entries()) {
       const train = trainingSet(split.train);
@@ -140,6 +145,14 @@ export async function transferLearning(job: FoldJob): Promise<FoldTrainer> {
           classes,
           test,
         ),
+      );
+      logistic.push(
+        ...trainLogistic(
+          split.train.map((i) => Array.from(embeddings[i]!)),
+          split.train.map((i) => y[i]!),
+          classes,
+          { iterations: LOGISTIC_ITERATIONS },
+        ).predict(test.map((row) => Array.from(row))),
       );
       const acc = split.test.filter((i, k) => argmax(p[k]!) === y[i]).length / split.test.length;
       log(`fold ${f + 1}/${splits.length}: ${split.test.length} test images, accuracy ${acc.toFixed(4)}`);
@@ -165,7 +178,10 @@ export async function transferLearning(job: FoldJob): Promise<FoldTrainer> {
   return {
     model,
     foldProbabilities,
-    baselines: [scoreBaseline("nearest class centroid on the same embeddings", yTrue, centroid, classes)],
+    baselines: [
+      scoreBaseline("logistic regression on the same embeddings", yTrue, logistic, classes),
+      scoreBaseline("nearest class centroid on the same embeddings", yTrue, centroid, classes),
+    ],
     parityProbabilities: headProbabilities(head, embeddings.slice(0, PARITY_IMAGES)),
     backboneSha256,
   };
