@@ -397,6 +397,11 @@ describe("fish-classifier transfer learning (a tiny hand-built backbone in place
     expect(lines.some((l) => l.includes("embeddings: 36/36"))).toBe(true);
     expect(model.metrics.accuracy).toBeGreaterThan(0.8); // mean colour separates the classes
     expect(model.report).toContain("nearest class centroid");
+    // the plain linear baseline on the same embeddings and folds, first among the baselines
+    expect(model.report).toContain("logistic regression on the same embeddings");
+    expect((model.card.evaluation as { baselines: { name: string }[] }).baselines[0]!.name).toBe(
+      "logistic regression on the same embeddings",
+    );
     const c = readCard(model.onnx);
     expect(c.chosen?.backboneSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(c.inputs[0]!.shape).toEqual(["batch", 16, 16, 3]);
