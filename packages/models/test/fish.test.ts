@@ -399,7 +399,7 @@ describe("fish-classifier transfer learning (a tiny hand-built backbone in place
     expect(model.report).toContain("nearest class centroid");
     // the plain linear baseline on the same embeddings and folds, first among the baselines
     expect(model.report).toContain("logistic regression on the same embeddings");
-    expect((model.card.evaluation as { baselines: { name: string }[] }).baselines[0]!.name).toBe(
+    expect((model.card.evaluation as unknown as { baselines: { name: string }[] }).baselines[0]!.name).toBe(
       "logistic regression on the same embeddings",
     );
     const c = readCard(model.onnx);
