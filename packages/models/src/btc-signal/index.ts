@@ -13,7 +13,7 @@ export const BTC_DEFAULT_DATA = "npm:vega-datasets/data/sp500-2000.csv";
 export const btcSignal: ModelSpec<CandleSeries, BtcParams> = {
   name: "btc-signal",
   task: "classification",
-  trainer: { name: "lockstep/btc-signal gbdt", version: "2" },
+  trainer: { name: "lockstep/btc-signal gbdt", version: "3" },
   description: "Buy/sell/hold signal from OHLCV candles (triple-barrier labels, gradient-boosted trees)",
   gate: { metric: "auc_ovr_weighted", goal: "maximize", minImprovement: 0, minStandardErrors: 2 },
   defaultData: BTC_DEFAULT_DATA,

@@ -10,7 +10,7 @@ export const FISH_DEFAULT_DATA = "npm:@lockstep/samples/fish4knowledge-sample";
 export const fishClassifier: ModelSpec<ImageFolder, FishParams> = {
   name: "fish-classifier",
   task: "image-classification",
-  trainer: { name: "lockstep/fish-classifier", version: "2" },
+  trainer: { name: "lockstep/fish-classifier", version: "3" },
   description:
     "Fish species from a photo, top-3 with confidences (transfer learning on an ONNX backbone, or a small CNN)",
   gate: { metric: "macro_f1", goal: "maximize", minImprovement: 0, minStandardErrors: 2 },
