@@ -7,7 +7,10 @@ export {
   parseStoreUri,
   artifactKey,
   namedKey,
+  namedPrefix,
+  isNamedKey,
   NAMED_PREFIX,
+  NAMED_PREFIXES,
   type StoreLocation,
 } from "./uri.js";
 export { FileStore } from "./file-store.js";

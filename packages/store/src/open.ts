@@ -14,6 +14,8 @@ export interface OpenStoreOptions {
   s3Client?: S3Client;
   cacheDir?: string;
   partSize?: number;
+  /** Keys per S3 listing page (tests use a small one to cross pages). */
+  listPageSize?: number;
 }
 
 /** Opens the store a URI names: file://… (default file://.lockstep/store) or s3://bucket/prefix. */
@@ -29,6 +31,7 @@ export function openStore(uri: string = DEFAULT_STORE_URI, options: OpenStoreOpt
     client: options.s3Client ?? s3ClientFromEnv(env),
     cacheDir: options.cacheDir ?? resolve(baseDir, env.LOCKSTEP_CACHE_DIR ?? ".lockstep/cache"),
     partSize: options.partSize,
+    listPageSize: options.listPageSize,
   });
 }
 

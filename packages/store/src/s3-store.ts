@@ -3,7 +3,14 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import type { Readable } from "node:stream";
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  type S3Client,
+} from "@aws-sdk/client-s3";
 import { Upload } from "@aws-sdk/lib-storage";
 import { IntegrityError, StoreError, TooLargeError } from "./errors.js";
 import { assertSha256, sha256Hex } from "./hash.js";
@@ -15,7 +22,7 @@ import {
   type ArtifactStore,
   type GetOptions,
 } from "./types.js";
-import { artifactKey, namedKey, parseArtifactUri } from "./uri.js";
+import { artifactKey, isNamedKey, namedKey, namedPrefix, parseArtifactUri } from "./uri.js";
 
 export interface S3StoreOptions {
   bucket: string;
@@ -26,6 +33,8 @@ export interface S3StoreOptions {
   cacheDir?: string;
   /** Multipart part size; S3 requires at least 5 MiB. */
   partSize?: number;
+  /** Keys per ListObjectsV2 page (S3's own maximum, 1000, by default; smaller in tests). */
+  listPageSize?: number;
 }
 
 interface AwsError {
@@ -207,7 +216,7 @@ export class S3Store implements ArtifactStore {
       await this.options.client.send(
         new PutObjectCommand({
           Bucket: this.options.bucket,
-          Key: this.options.prefix ? `${this.options.prefix}/${key}` : key,
+          Key: this.namedObjectKey(key),
           Body: body,
           ContentType: contentType,
         }),
@@ -216,5 +225,87 @@ export class S3Store implements ArtifactStore {
       throw s3Error(error, `upload to ${uri}`, await this.endpoint());
     }
     return uri;
+  }
+
+  private namedObjectKey(key: string): string {
+    return this.options.prefix ? `${this.options.prefix}/${key}` : key;
+  }
+
+  async getNamed(key: string, options: GetOptions = {}): Promise<Buffer | undefined> {
+    namedKey(key);
+    const uri = `${this.uri}/${key}`;
+    const maxBytes = options.maxBytes ?? DEFAULT_MAX_ARTIFACT_BYTES;
+    let body: AsyncIterable<Uint8Array> & { destroy?: () => void };
+    try {
+      const response = await this.options.client.send(
+        new GetObjectCommand({ Bucket: this.options.bucket, Key: this.namedObjectKey(key) }),
+      );
+      body = response.Body as unknown as typeof body;
+      if ((response.ContentLength ?? 0) > maxBytes) {
+        body.destroy?.();
+        throw new TooLargeError(uri, maxBytes, response.ContentLength!);
+      }
+    } catch (error) {
+      if (error instanceof TooLargeError) throw error;
+      const mapped = s3Error(error, `object ${uri}`, await this.endpoint());
+      if (mapped.code === "STORE_NOT_FOUND" && (error as AwsError).name !== "NoSuchBucket") return undefined;
+      throw mapped;
+    }
+    // the declared length is not trusted: reading stops past maxBytes
+    const chunks: Uint8Array[] = [];
+    let seen = 0;
+    try {
+      for await (const chunk of body) {
+        seen += chunk.byteLength;
+        if (seen > maxBytes) {
+          body.destroy?.();
+          throw new TooLargeError(uri, maxBytes, seen);
+        }
+        chunks.push(chunk);
+      }
+    } catch (error) {
+      if (error instanceof TooLargeError) throw error;
+      throw s3Error(error, `download of ${uri}`, await this.endpoint());
+    }
+    return Buffer.concat(chunks);
+  }
+
+  async *listNamed(prefix: string): AsyncIterable<{ key: string; bytes: number }> {
+    namedPrefix(prefix);
+    const strip = this.options.prefix ? this.options.prefix.length + 1 : 0;
+    let token: string | undefined;
+    do {
+      let page;
+      try {
+        page = await this.options.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.options.bucket,
+            Prefix: this.namedObjectKey(prefix),
+            ContinuationToken: token,
+            MaxKeys: this.options.listPageSize,
+          }),
+        );
+      } catch (error) {
+        throw s3Error(error, `listing of ${this.uri}/${prefix}`, await this.endpoint());
+      }
+      for (const object of page.Contents ?? []) {
+        const key = object.Key?.slice(strip);
+        if (key !== undefined && isNamedKey(key)) yield { key, bytes: object.Size ?? 0 };
+      }
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  async deleteNamed(key: string): Promise<void> {
+    namedKey(key);
+    try {
+      await this.options.client.send(
+        new DeleteObjectCommand({ Bucket: this.options.bucket, Key: this.namedObjectKey(key) }),
+      );
+    } catch (error) {
+      const mapped = s3Error(error, `deletion of ${this.uri}/${key}`, await this.endpoint());
+      if (mapped.code === "STORE_NOT_FOUND" && (error as AwsError).name !== "NoSuchBucket") return;
+      throw mapped;
+    }
   }
 }

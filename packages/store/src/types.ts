@@ -34,8 +34,15 @@ export interface ArtifactStore {
   /** The URI an artifact with this hash has in this store. */
   uriFor(sha256: string): string;
   /**
-   * Writes a small named object beside the artifacts (a monitor report), replacing what was there;
-   * `key` is checked by `namedKey` (under `reports/`, no `..`). Returns its URI.
+   * Writes a small named object beside the artifacts (a monitor report, a run record), replacing
+   * what was there; `key` is checked by `namedKey` (under `reports/`, `runs/` or `data/`, no `..`).
+   * Returns its URI.
    */
   putNamed(key: string, body: Uint8Array | string, contentType: string): Promise<string>;
+  /** A named object's bytes, or undefined when absent; refuses more than maxBytes. */
+  getNamed(key: string, options?: GetOptions): Promise<Buffer | undefined>;
+  /** Named objects under a prefix (S3 ListObjectsV2 with continuation; a directory walk on files). */
+  listNamed(prefix: string): AsyncIterable<{ key: string; bytes: number }>;
+  /** Removes a named object; an absent one is not an error. */
+  deleteNamed(key: string): Promise<void>;
 }

@@ -66,17 +66,64 @@ export function artifactKey(sha256: string): string {
   return `sha256/${sha256}`;
 }
 
-/** The prefix named objects live under: artifacts keep `sha256/`, nothing named can shadow one. */
+/** The first prefix named objects live under (monitor reports); see NAMED_PREFIXES for all. */
 export const NAMED_PREFIX = "reports/";
+/**
+ * The prefixes named objects live under: reports (monitor), runs (run records and their index),
+ * data (data snapshots). Artifacts keep `sha256/`, so nothing named can shadow one.
+ */
+export const NAMED_PREFIXES = ["reports/", "runs/", "data/"] as const;
 const NAMED_SEGMENT = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+const MAX_SEGMENTS = 8;
 
-/** Checks a named object's key: `reports/` then up to 8 plain segments (no `..`, no empty parts). */
+function namedSegments(key: string): string[] | undefined {
+  if (typeof key !== "string") return undefined;
+  const top = NAMED_PREFIXES.find((prefix) => key.startsWith(prefix));
+  return top === undefined ? undefined : [top.slice(0, -1), ...key.slice(top.length).split("/")];
+}
+
+/**
+ * Checks a named object's key: `reports/`, `runs/` or `data/`, then up to 8 plain segments (no
+ * `..`, no empty parts, no absolute paths, backslashes or control characters).
+ */
 export function namedKey(key: string): string {
-  const segments = key.startsWith(NAMED_PREFIX) ? key.slice(NAMED_PREFIX.length).split("/") : [];
-  if (segments.length === 0 || segments.length > 8 || !segments.every((s) => NAMED_SEGMENT.test(s)))
+  const segments = namedSegments(key)?.slice(1) ?? [];
+  if (
+    segments.length === 0 ||
+    segments.length > MAX_SEGMENTS ||
+    !segments.every((s) => NAMED_SEGMENT.test(s))
+  )
     throw new StoreError(
       "STORE_URI",
-      `not a named object key (expected ${NAMED_PREFIX}<segment>/..., each of letters, digits, ".", "_" or "-"): ${JSON.stringify(key.slice(0, 200))}`,
+      `not a named object key (expected ${NAMED_PREFIXES.join(", ")} then <segment>/..., each of letters, digits, ".", "_" or "-"): ${JSON.stringify(String(key).slice(0, 200))}`,
     );
   return key;
+}
+
+/**
+ * Checks a prefix to list named objects under: a named prefix (`runs/`), then whole segments, and
+ * optionally the start of a last one (`runs/co2-forecast/2026-`). Returns it unchanged.
+ */
+export function namedPrefix(prefix: string): string {
+  const segments = namedSegments(prefix)?.slice(1);
+  const last = segments?.at(-1);
+  const ok =
+    segments !== undefined &&
+    segments.length <= MAX_SEGMENTS &&
+    segments.slice(0, -1).every((s) => NAMED_SEGMENT.test(s)) &&
+    (last === "" || NAMED_SEGMENT.test(last ?? ""));
+  if (!ok)
+    throw new StoreError(
+      "STORE_URI",
+      `not a named object prefix (expected ${NAMED_PREFIXES.join(", ")} then plain segments): ${JSON.stringify(String(prefix).slice(0, 200))}`,
+    );
+  return prefix;
+}
+
+/** Whether a key found by a listing is a named object (foreign or temporary names are not). */
+export function isNamedKey(key: string): boolean {
+  const segments = namedSegments(key)?.slice(1) ?? [];
+  return (
+    segments.length > 0 && segments.length <= MAX_SEGMENTS && segments.every((s) => NAMED_SEGMENT.test(s))
+  );
 }

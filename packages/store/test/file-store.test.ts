@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
@@ -98,6 +98,76 @@ describe("FileStore", () => {
     ])
       await expect(store.putNamed(key, "x", "text/plain"), key).rejects.toMatchObject({ code: "STORE_URI" });
     expect(await readdir(join(dir, "store"))).toEqual(["reports"]);
+  });
+
+  it("reads, lists and deletes named objects under reports/, runs/ and data/", async () => {
+    const dir = await tempDir();
+    const store = openStore("file://store", { baseDir: dir });
+    for (const key of [
+      "runs/co2/b.json",
+      "runs/co2/a.json",
+      "runs/fish/a.json",
+      "data/sha256/ab",
+      "reports/x.md",
+    ])
+      expect(await store.putNamed(key, `{"k":"${key}"}`, "application/json")).toBe(`file://store/${key}`);
+    expect((await store.getNamed("runs/co2/a.json"))?.toString()).toBe('{"k":"runs/co2/a.json"}');
+    expect(await store.getNamed("runs/co2/none.json")).toBeUndefined();
+    expect(await store.getNamed("runs/co2")).toBeUndefined(); // a folder is not an object
+    await expect(store.getNamed("runs/co2/a.json", { maxBytes: 5 })).rejects.toMatchObject({
+      code: "STORE_TOO_LARGE",
+    });
+    // foreign and temporary files beside the records are not listed
+    await writeFile(join(dir, "store/runs/co2/.a.json.1.tmp"), "partial");
+    await writeFile(join(dir, "store/runs/co2/bad name"), "x");
+    await symlink(join(dir, "store/runs/fish/a.json"), join(dir, "store/runs/co2/link.json"));
+    await mkdir(join(dir, "store/runs/co2/empty"));
+    const list = async (prefix: string) => {
+      const out: { key: string; bytes: number }[] = [];
+      for await (const item of store.listNamed(prefix)) out.push(item);
+      return out;
+    };
+    expect(await list("runs/")).toEqual([
+      { key: "runs/co2/a.json", bytes: 23 },
+      { key: "runs/co2/b.json", bytes: 23 },
+      { key: "runs/fish/a.json", bytes: 24 },
+    ]);
+    expect((await list("runs/co2/")).map((item) => item.key)).toEqual(["runs/co2/a.json", "runs/co2/b.json"]);
+    expect((await list("runs/co2/b")).map((item) => item.key)).toEqual(["runs/co2/b.json"]);
+    expect((await list("runs/c")).map((item) => item.key)).toEqual(["runs/co2/a.json", "runs/co2/b.json"]);
+    expect(await list("runs/nothing/")).toEqual([]);
+    expect(await list("data/")).toEqual([{ key: "data/sha256/ab", bytes: 22 }]);
+    await store.deleteNamed("runs/co2/a.json");
+    await store.deleteNamed("runs/co2/a.json"); // absent: not an error
+    expect(await store.getNamed("runs/co2/a.json")).toBeUndefined();
+    expect((await list("runs/co2/")).map((item) => item.key)).toEqual(["runs/co2/b.json"]);
+  });
+
+  it("refuses hostile named keys and prefixes on every named call", async () => {
+    const dir = await tempDir();
+    const store = openStore("file://store", { baseDir: dir });
+    for (const key of [
+      "runs/../sha256/x",
+      "data/../../etc/passwd",
+      "runs/a\\b",
+      "runs/a\u0000b",
+      "runs/\nx",
+      "/runs/x",
+      "runs",
+      "other/x",
+      `runs/${"a".repeat(10_000)}`,
+    ]) {
+      await expect(store.getNamed(key), key).rejects.toMatchObject({ code: "STORE_URI" });
+      await expect(store.deleteNamed(key), key).rejects.toMatchObject({ code: "STORE_URI" });
+      await expect(store.putNamed(key, "x", "text/plain"), key).rejects.toMatchObject({ code: "STORE_URI" });
+    }
+    for (const prefix of ["runs/../", "../", "/runs/", "runs//", "runs/.x", "sha256/", "", "runs/a\u0000"]) {
+      const listing = (async () => {
+        for await (const item of store.listNamed(prefix)) void item;
+      })();
+      await expect(listing, prefix).rejects.toMatchObject({ code: "STORE_URI" });
+    }
+    expect(await readdir(dir)).toEqual([]);
   });
 
   it("detects a corrupted file and never returns its bytes", async () => {

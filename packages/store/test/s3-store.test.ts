@@ -3,19 +3,24 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { GetObjectCommand, PutObjectCommand } from "@aws-sdk/client-s3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from "vitest";
 import type { S3Store } from "../src/index.js";
 import { IntegrityError, openStore, s3ClientFromEnv, sha256Hex } from "../src/index.js";
-import { closedPort, startFaultyProxy, startS3 } from "../testing/s3-server.js";
+import { closedPort, startFaultyProxy, startS3, startS3Process } from "../testing/s3-server.js";
 
 const credentials = { AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "us-east-1" };
 
 let s3: Awaited<ReturnType<typeof startS3>>;
 let cacheDir: string;
 
-function storeAt(endpoint: string, extra: Record<string, string> = {}) {
+function storeAt(endpoint: string, extra: Record<string, string> = {}, listPageSize?: number) {
   const env = { ...credentials, AWS_ENDPOINT_URL_S3: endpoint, ...extra };
-  return openStore("s3://artifacts/lockstep/models", { env, cacheDir, partSize: 5 * 1024 * 1024 }) as S3Store;
+  return openStore("s3://artifacts/lockstep/models", {
+    env,
+    cacheDir,
+    partSize: 5 * 1024 * 1024,
+    listPageSize,
+  }) as S3Store;
 }
 
 beforeAll(async () => {
@@ -61,6 +66,51 @@ describe("S3Store against a loopback S3 server", () => {
     await expect(store.putNamed("reports/../sha256/x", "x", "text/plain")).rejects.toMatchObject({
       code: "STORE_URI",
     });
+  });
+
+  it("reads, lists across pages and deletes named objects under the store's prefix", async () => {
+    const paged = await startS3Process("artifacts"); // s3rver that can build continuation tokens
+    onTestFinished(() => paged.close());
+    const store = storeAt(paged.endpoint, {}, 2); // two keys a page: the listing follows continuations
+    const keys = [
+      "runs/co2/a.json",
+      "runs/co2/b.json",
+      "runs/co2/c.json",
+      "runs/co2/d.json",
+      "runs/fish/a.json",
+    ];
+    for (const key of keys) await store.putNamed(key, `{"k":"${key}"}`, "application/json");
+    await store.putNamed("data/sha256/ab", "snapshot", "application/octet-stream");
+    const client = s3ClientFromEnv({ ...credentials, AWS_ENDPOINT_URL_S3: paged.endpoint });
+    // a foreign object under the prefix is not a named key and is not listed
+    await client.send(
+      new PutObjectCommand({ Bucket: "artifacts", Key: "lockstep/models/runs/co2/bad name", Body: "x" }),
+    );
+    expect((await store.getNamed("runs/co2/a.json"))?.toString()).toBe('{"k":"runs/co2/a.json"}');
+    expect(await store.getNamed("runs/co2/none.json")).toBeUndefined();
+    await expect(store.getNamed("runs/co2/a.json", { maxBytes: 5 })).rejects.toMatchObject({
+      code: "STORE_TOO_LARGE",
+    });
+    const list = async (prefix: string) => {
+      const out: { key: string; bytes: number }[] = [];
+      for await (const item of store.listNamed(prefix)) out.push(item);
+      return out;
+    };
+    expect(await list("runs/")).toEqual(keys.map((key) => ({ key, bytes: key.length + 8 })));
+    expect((await list("runs/co2/c")).map((item) => item.key)).toEqual(["runs/co2/c.json"]);
+    expect(await list("data/")).toEqual([{ key: "data/sha256/ab", bytes: 8 }]);
+    await store.deleteNamed("runs/co2/a.json");
+    await store.deleteNamed("runs/co2/a.json"); // absent: not an error
+    expect(await store.getNamed("runs/co2/a.json")).toBeUndefined();
+    expect((await list("runs/co2/")).map((item) => item.key)).toEqual(keys.slice(1, 4));
+    for (const key of ["runs/../sha256/x", "/runs/x", "runs/a\u0000", "other/x"]) {
+      await expect(store.getNamed(key), key).rejects.toMatchObject({ code: "STORE_URI" });
+      await expect(store.deleteNamed(key), key).rejects.toMatchObject({ code: "STORE_URI" });
+    }
+    const listing = (async () => {
+      for await (const item of store.listNamed("runs/../")) void item;
+    })();
+    await expect(listing).rejects.toMatchObject({ code: "STORE_URI" });
   });
 
   it("uploads 20 MiB in multipart and reads it back", async () => {

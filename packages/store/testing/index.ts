@@ -1,4 +1,4 @@
-export { closedPort, startFaultyProxy, startS3 } from "./s3-server.js";
+export { closedPort, startFaultyProxy, startS3, startS3Process } from "./s3-server.js";
 export {
   startFakeOidc,
   startIamTokenGate,

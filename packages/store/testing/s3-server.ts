@@ -1,8 +1,11 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import S3rver from "s3rver";
 
 /** A real S3 API server (s3rver) on a random loopback port, with one bucket. */
@@ -22,6 +25,39 @@ export async function startS3(
     endpoint: `http://127.0.0.1:${port}`,
     close: async () => {
       await server.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The same server in a child process run with `--openssl-legacy-provider`: in-process s3rver fails
+ * (500 InternalError) on any listing longer than one page, because its continuation tokens use DES,
+ * which Node's OpenSSL 3 refuses by default. Use this one where listings cross pages.
+ */
+export async function startS3Process(
+  bucket = "artifacts",
+): Promise<{ endpoint: string; close: () => Promise<void> }> {
+  const directory = await mkdtemp(join(tmpdir(), "s3rver-"));
+  const script = fileURLToPath(new URL("./s3rver-child.mjs", import.meta.url));
+  const child = spawn(process.execPath, ["--openssl-legacy-provider", script, directory, bucket], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes("\n")) resolve(Number.parseInt(out, 10));
+    });
+    child.once("exit", (code) => reject(new Error(`s3rver exited with ${code} before listening`)));
+  });
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    close: async () => {
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        await once(child, "exit");
+      }
       await rm(directory, { recursive: true, force: true });
     },
   };
