@@ -34,6 +34,8 @@ const hasProfile = (profile: unknown): profile is ProfileLike =>
  */
 export class Monitoring {
   private readonly windows = new WeakMap<LoadedModel, DriftWindow | null>();
+  /** A cached answer's prediction fields, by the answer object the cache hands out again. */
+  private readonly predictions = new WeakMap<object, Fields>();
 
   constructor(
     metrics: Metrics,
@@ -131,7 +133,12 @@ export class Monitoring {
     const monitor = model.spec.serving.monitor;
     let prediction: Fields = {};
     try {
-      if (monitor && answer) prediction = monitor.prediction(answer, features ?? {});
+      if (monitor && answer) {
+        // a cache hit repeats the answer object: its prediction fields (and their JSON) are made once
+        const known = cached ? this.predictions.get(answer) : undefined;
+        prediction = known ?? monitor.prediction(answer, features ?? {});
+        if (cached && known === undefined) this.predictions.set(answer, prediction);
+      }
     } catch {
       prediction = {};
     }

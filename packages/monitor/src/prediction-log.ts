@@ -87,6 +87,8 @@ export class PredictionLog {
       this.options.onDrop?.(over);
     }
     this.compact();
+    // a full batch goes out now: lines held for a whole flush interval outlive young-generation collections
+    if (this.depth >= this.batchSize && this.writing === undefined) void this.flush();
   }
 
   /** Frees the dropped and written front of the queue; never while a batch is out (its indices hold). */

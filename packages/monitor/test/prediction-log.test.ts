@@ -85,6 +85,18 @@ describe("the prediction log", () => {
     await log.close();
   });
 
+  it("writes a full batch at once, without waiting for the flush interval", async () => {
+    const sink = new TestSink();
+    const log = new PredictionLog({ sink, batchSize: 3, flushMs: 10_000 });
+    for (const r of many(2)) log.record(r);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(sink.attempts).toBe(0);
+    log.record(many(1, 2)[0]!);
+    for (let i = 0; i < 50 && sink.got.length < 3; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(sink.got.map((r) => r.requestId)).toEqual(["r0", "r1", "r2"]);
+    await log.close();
+  });
+
   it("logs a sampled share of predictions", async () => {
     const sink = new TestSink();
     let n = 0;

@@ -1,11 +1,27 @@
 import { describe, expect, it } from "vitest";
-import { MonitorError, parseRecordLine } from "../src/index.js";
+import { MonitorError, parseRecordLine, recordJson } from "../src/index.js";
 import { record } from "./fixtures.js";
 
 describe("a prediction log line", () => {
   it("reads back what was written", () => {
     const r = record();
     expect(parseRecordLine(JSON.stringify(r))).toEqual(r);
+  });
+
+  it("encodes a cache hit's line as JSON.stringify would, its fields' JSON made once per object", () => {
+    const features = { horizon: 12, last_value: 421.123456789 };
+    const prediction = { forecast_change_h12: 2.4000000001 };
+    const lines = ["a", 'b"\\x{}'].map((requestId) => {
+      const r = record({ requestId, features, prediction, cached: true, latencyMs: 0.123456 });
+      const line = recordJson(r);
+      expect(line).toBe(JSON.stringify(r));
+      expect(parseRecordLine(line)).toEqual(r);
+      return line;
+    });
+    expect(lines[0]).not.toBe(lines[1]);
+    // not cached: the fields are read afresh, so a changed object is logged as it now is
+    features.last_value = 1;
+    expect(JSON.parse(recordJson(record({ features, cached: false }))).features.last_value).toBe(1);
   });
 
   it.each([
