@@ -16,9 +16,19 @@ export interface ReadDataOptions {
 
 const DEFAULT_MAX = 256 * 1024 * 1024;
 
-function tooLarge(uri: string, max: number): StoreError {
-  return new StoreError("STORE_IO", `${uri} is larger than the ${max}-byte limit`);
+/** Data larger than the reader's limit (the message and code of any read error; the size seen so far). */
+export class DataTooLargeError extends StoreError {
+  override name = "DataTooLargeError";
+  constructor(
+    readonly uri: string,
+    readonly maxBytes: number,
+    readonly seen: number,
+  ) {
+    super("STORE_IO", `${uri} is larger than the ${maxBytes}-byte limit`);
+  }
 }
+
+const tooLarge = (uri: string, max: number, seen = max + 1) => new DataTooLargeError(uri, max, seen);
 
 /**
  * Reads a data set (not an artifact: no hash is known in advance) from `file://`, a path,
@@ -86,7 +96,7 @@ async function readLocal(path: string, uri: string, max: number): Promise<Buffer
     if (error instanceof StoreError) throw error;
     throw new StoreError("STORE_NOT_FOUND", `data file ${uri} not found`);
   }
-  if (size > max) throw tooLarge(uri, max);
+  if (size > max) throw tooLarge(uri, max, size);
   return readFile(path);
 }
 
@@ -105,12 +115,12 @@ async function readHttp(uri: string, max: number, timeoutMs: number): Promise<Bu
   }
   if (!response.ok || !response.body) throw new StoreError("STORE_IO", `${uri}: HTTP ${response.status}`);
   const declared = Number(response.headers.get("content-length") ?? "0");
-  if (declared > max) throw tooLarge(uri, max);
+  if (declared > max) throw tooLarge(uri, max, declared);
   const chunks: Buffer[] = [];
   let total = 0;
   for await (const chunk of response.body as AsyncIterable<Uint8Array>) {
     total += chunk.byteLength;
-    if (total > max) throw tooLarge(uri, max);
+    if (total > max) throw tooLarge(uri, max, total);
     chunks.push(Buffer.from(chunk));
   }
   return Buffer.concat(chunks);
@@ -122,7 +132,7 @@ async function readS3(uri: string, max: number, env: NodeJS.ProcessEnv): Promise
   const client = s3ClientFromEnv(env);
   try {
     const response = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key.join("/") }));
-    if ((response.ContentLength ?? 0) > max) throw tooLarge(uri, max);
+    if ((response.ContentLength ?? 0) > max) throw tooLarge(uri, max, response.ContentLength);
     const bytes = await response.Body!.transformToByteArray();
     return Buffer.from(bytes);
   } catch (error) {
