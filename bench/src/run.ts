@@ -20,7 +20,9 @@ const quantile = (sorted: number[], q: number) =>
 const fmt = (ms: number) => `${(ms * 1000).toFixed(0)} µs`;
 
 async function co2Quality() {
-  console.log("## co2-forecast: rolling-origin backtest (5 origins a year apart), default data and params\n");
+  console.log(
+    `## co2-forecast: rolling-origin backtest (${co2Forecast.defaultParams.origins} origins a year apart), default data and params\n`,
+  );
   const started = performance.now();
   const dir = await mkdtemp(join(tmpdir(), "lockstep-bench-"));
   process.once("exit", () => rmSync(dir, { recursive: true, force: true }));

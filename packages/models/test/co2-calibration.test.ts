@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { BacktestResult } from "../src/co2-forecast/backtest.js";
-import { calibrateBacktest } from "../src/co2-forecast/calibration.js";
+import { calibrateBacktest, horizonScales } from "../src/co2-forecast/calibration.js";
 import { conformalScale, scaleInterval } from "../src/co2-forecast/intervals.js";
 
 describe("conformal calibration of co2's intervals", () => {
@@ -23,9 +23,15 @@ describe("conformal calibration of co2's intervals", () => {
     ).toBeUndefined();
   });
 
-  it("scales each band of horizons about its centre and keeps zero inside", () => {
+  it("scales each horizon about its centre and keeps zero inside", () => {
     const interval = { lower: [-1, -1, -2, 0.5], upper: [1, 3, 2, 1.5] };
-    expect(scaleInterval(interval, [2, 0.5], 2)).toEqual({ lower: [-2, -3, -1, 0], upper: [2, 5, 1, 1.25] });
+    expect(scaleInterval(interval, [2, 2, 0.5])).toEqual({ lower: [-2, -3, -1, 0], upper: [2, 5, 1, 1.25] });
+  });
+
+  it("holds each band's scale at its middle horizon, linear between the middles, flat outside", () => {
+    // bands of 4 horizons: middles at 1.5 and 5.5 (0-based)
+    expect(horizonScales([1, 3], 4, 9)).toEqual([1, 1, 1.25, 1.75, 2.25, 2.75, 3, 3, 3]);
+    expect(horizonScales([2], 12, 3)).toEqual([2, 2, 2]);
   });
 
   it("scales each backtest origin's interval from the other origins' errors only (cross-conformal)", () => {

@@ -4,7 +4,7 @@ import { conformalScale, scaleInterval, type CalibrationError, type Interval } f
 
 /** Calibration errors are read this many months ahead (the longest backtest horizon)... */
 export const CALIBRATION_HORIZON = 24;
-/** ...and scaled per band of this many horizons: errors outgrow the intervals with the horizon. */
+/** ...and pooled per band of this many horizons: errors outgrow the intervals with the horizon. */
 export const CALIBRATION_BAND = 12;
 
 /** Each band's errors of one backtest origin against the interval its own fit gave. */
@@ -36,6 +36,25 @@ function scalesFrom(perOrigin: CalibrationError[][][], level: number): number[] 
 }
 
 /**
+ * A scale per horizon from the bands' scales: each band's holds at its central horizon, linear
+ * between the centres, flat before the first and after the last (no extrapolation past the data).
+ */
+export function horizonScales(bandScales: readonly number[], band: number, length: number): number[] {
+  const centre = (b: number) => b * band + (band - 1) / 2;
+  return Array.from({ length }, (_, h) => {
+    const next = bandScales.findIndex((_, b) => centre(b) >= h);
+    if (next === 0) return bandScales[0]!;
+    if (next === -1) return bandScales.at(-1)!;
+    const t = (h - centre(next - 1)) / band;
+    return bandScales[next - 1]! + t * (bandScales[next]! - bandScales[next - 1]!);
+  });
+}
+
+/** The interval scaled per horizon from the bands' scales. */
+export const calibratedInterval = (interval: Interval, bandScales: readonly number[]): Interval =>
+  scaleInterval(interval, horizonScales(bandScales, CALIBRATION_BAND, interval.lower.length));
+
+/**
  * Cross-conformal calibration of the intervals on the backtest's own origins: each origin's
  * interval is scaled by what the other origins' errors give (so no origin calibrates the interval
  * whose coverage it measures), and the final model's by what all of them give. The result's
@@ -44,19 +63,14 @@ function scalesFrom(perOrigin: CalibrationError[][][], level: number): number[] 
 export function calibrateBacktest(series: number[], result: BacktestResult, level: number): number[] {
   const errors = result.origins.map((origin) => originErrors(series, origin));
   const calibrated = result.origins.map((origin, i) =>
-    scaleInterval(
+    calibratedInterval(
       origin.interval,
       scalesFrom(
         errors.filter((_, j) => j !== i),
         level,
       ),
-      CALIBRATION_BAND,
     ),
   );
   result.origins.forEach((origin, i) => (origin.interval = calibrated[i]!));
   return scalesFrom(errors, level);
 }
-
-/** The final model's interval with the calibrated scales. */
-export const calibratedInterval = (interval: Interval, scales: number[]): Interval =>
-  scaleInterval(interval, scales, CALIBRATION_BAND);

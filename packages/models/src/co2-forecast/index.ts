@@ -10,7 +10,7 @@ export const CO2_DEFAULT_DATA = "npm:vega-datasets/data/co2-concentration.csv";
 export const co2Forecast: ModelSpec<MonthlySeries, Co2Params> = {
   name: "co2-forecast",
   task: "time-series-forecast",
-  trainer: { name: "lockstep/co2-forecast lstm-residual", version: "4" },
+  trainer: { name: "lockstep/co2-forecast lstm-residual", version: "5" },
   description: "Monthly Mauna Loa CO2 forecast (ppm) with prediction intervals",
   gate: { metric: "mape_h12", goal: "minimize", minImprovement: 0, minStandardErrors: 2 },
   defaultData: CO2_DEFAULT_DATA,

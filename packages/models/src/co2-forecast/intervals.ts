@@ -63,12 +63,12 @@ export function conformalScale(errors: readonly CalibrationError[], level: numbe
 }
 
 /**
- * The interval scaled about its centre, still bracketing zero: by `scales[b]` in the b-th band of
- * `band` horizons (the last band's scale beyond them).
+ * The interval scaled about its centre, still bracketing zero: by `scales[h]` at horizon h (the
+ * last scale beyond them).
  */
-export function scaleInterval(interval: Interval, scales: readonly number[], band: number): Interval {
+export function scaleInterval(interval: Interval, scales: readonly number[]): Interval {
   const at = (h: number) => {
-    const scale = scales[Math.min(Math.floor(h / band), scales.length - 1)]!;
+    const scale = scales[Math.min(h, scales.length - 1)]!;
     const centre = (interval.upper[h]! + interval.lower[h]!) / 2;
     const half = ((interval.upper[h]! - interval.lower[h]!) / 2) * scale;
     return { lower: Math.min(0, centre - half), upper: Math.max(0, centre + half) };

@@ -44,7 +44,7 @@ export interface Co2Params {
 
 export const defaultCo2Params: Co2Params = {
   maxHorizon: 60,
-  origins: 5,
+  origins: 6,
   originSpacing: 12,
   selectionOrigins: 48,
   ensemble: 10,

@@ -14,7 +14,7 @@ const f = (value: number, digits = 4) => value.toFixed(digits);
 function calibrationLine(card: ModelCard): string {
   const scales = Object.entries(card.metrics).filter(([name]) => name.startsWith("interval_scale_"));
   if (scales.length === 0) return "";
-  return `Each origin's interval was scaled by what the other origins' errors give (cross-conformal), per 12 months ahead; the exported intervals by ${scales.map(([, v]) => v).join(" (1–12 months) and ")} (beyond).`;
+  return `Each origin's interval was scaled by what the other origins' errors give (cross-conformal): a scale per 12 months ahead, held at each band's middle month and linear between them; the exported intervals by ${scales.map(([, v]) => v).join(" (6.5 months ahead) to ")} (18.5 months and beyond).`;
 }
 const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2"];
 
@@ -118,7 +118,7 @@ export function renderCo2Report(
     `| --- | ---: | ---: | ---: | ---: |`,
     ...rows,
     ``,
-    `The ${level}% intervals held ${result.horizons.map((h) => `${(card.metrics[`interval_coverage_h${h.horizon}`]! * 100).toFixed(0)}% of the actual values at h${h.horizon}`).join(" and ")} (from ${result.horizons[0]!.origins.length} origins: a rough check). ${calibrationLine(card)}`,
+    `The ${level}% intervals held ${result.horizons.map((h) => `${(card.metrics[`interval_coverage_h${h.horizon}`]! * 100).toFixed(1)}% of the actual values at h${h.horizon}`).join(" and ")} (from ${result.horizons[0]!.origins.length} origins: a rough check). ${calibrationLine(card)}`,
     ``,
     `![backtest](${assetLink("backtest.svg")})`,
     ``,

@@ -70,7 +70,7 @@ async function backtestAndFinal(
     // cross-conformal: each origin's interval from the other origins' errors, before coverage is read
     const scales = calibrateBacktest(values, result, params.intervalLevel);
     context.log(
-      `intervals: scaled by ${scales.join(", ")} per ${CALIBRATION_BAND} months ahead (cross-conformal over the ${result.origins.length} backtest origins)`,
+      `intervals: scaled by ${scales.join(", ")} per ${CALIBRATION_BAND} months ahead, linear between the bands' middle months (cross-conformal over the ${result.origins.length} backtest origins)`,
     );
     const metrics = {
       ...backtestMetrics(values, result),
@@ -150,7 +150,7 @@ export async function trainCo2(
         protocol,
         origins: Object.fromEntries(result.horizons.map((h) => [`h${h.horizon}`, h.origins.map(month)])),
         calibration: {
-          method: `cross-conformal over the backtest origins: each origin's interval scaled from the other origins' errors, the exported one from all of them; per ${CALIBRATION_BAND} months ahead`,
+          method: `cross-conformal over the backtest origins: each origin's interval scaled from the other origins' errors, the exported one from all of them; a scale per ${CALIBRATION_BAND} months ahead, held at each band's middle month, linear between and flat beyond`,
           scales: Object.fromEntries(
             Object.entries(metrics).filter(([name]) => name.startsWith("interval_scale_")),
           ),
