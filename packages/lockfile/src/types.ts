@@ -23,8 +23,13 @@ export interface Evaluation {
   protocol: string;
   /** Where the evaluation data came from (a URI or a package reference). */
   dataset?: string;
-  /** SHA-256 of the normalised evaluation data. */
+  /** SHA-256 of the normalised evaluation data (what the trainer parsed; not the bytes' hash). */
   datasetSha256: string;
+  /**
+   * The raw bytes training read, stored by content: `sha256:<hex>` of the file, or of a folder's
+   * manifest, under `data/sha256/<hex>` in the artifact's store. Absent when no snapshot was taken.
+   */
+  dataSnapshot?: string;
   /** Per-fold (or per-origin) values of metrics, in the protocol's order, for paired gates. */
   folds?: Record<string, number[]>;
 }

@@ -17,7 +17,7 @@ function ordered<T extends object>(value: T, keys: readonly (keyof T)[]): Partia
 }
 
 const gateOrder: (keyof Gate)[] = ["metric", "goal", "minImprovement", "minStandardErrors"];
-const evaluationOrder: (keyof Evaluation)[] = ["protocol", "dataset", "datasetSha256"];
+const evaluationOrder: (keyof Evaluation)[] = ["protocol", "dataset", "datasetSha256", "dataSnapshot"];
 const sourceOrder: (keyof PinSource)[] = ["commit", "runUrl", "attestation"];
 
 function canonicalPin(pin: Pin): unknown {

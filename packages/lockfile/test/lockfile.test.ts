@@ -124,6 +124,34 @@ describe("parse and validate", () => {
     expect(uri[0]!.pointer).toBe("/models/co2-forecast/pins/staging/uri");
   });
 
+  it("takes an optional data snapshot in the evaluation, written after datasetSha256, and refuses a malformed one", () => {
+    const snapshot = `sha256:${sha("c")}`;
+    const withSnapshot = bumpPin(
+      emptyLock(),
+      "co2-forecast",
+      "staging",
+      pin({ evaluation: { ...pin().evaluation, dataSnapshot: snapshot, folds: { mape: [0.1] } } }),
+      { metric: "mape", goal: "minimize", minImprovement: 0 },
+    );
+    const text = serializeLock(withSnapshot);
+    expect(text).toContain(
+      `"datasetSha256": "${sha("b")}",\n            "dataSnapshot": "${snapshot}",\n            "folds"`,
+    );
+    expect(serializeLock(parseLock(text))).toBe(text);
+    expect(serializeLock(lock())).not.toContain("dataSnapshot");
+    for (const bad of [sha("c"), `md5:${sha("c")}`, `sha256:${sha("C")}`, `sha256:${sha("c")}/../x`]) {
+      const issues = issuesOf(
+        mutate((v) => (v.models["co2-forecast"].pins.staging.evaluation.dataSnapshot = bad)),
+      );
+      expect(issues).toEqual([
+        {
+          pointer: "/models/co2-forecast/pins/staging/evaluation/dataSnapshot",
+          message: expect.stringMatching(/^expected a data snapshot as sha256:<64 lowercase hex>/),
+        },
+      ]);
+    }
+  });
+
   it("reports malformed JSON with a position", () => {
     expect(() => parseLock('{"lockfileVersion": 1,\n  "models": {,}}')).toThrow(/not valid JSON at line 2/);
   });
