@@ -74,9 +74,9 @@ export async function readIndex(
     return { index: empty, damaged: "not a run index of this model", dropped: 0 };
   const entries = value.entries.filter((e) => validEntry(e, model));
   const invalid = isObject(value.invalid)
-    ? Object.fromEntries(
+    ? (Object.fromEntries(
         Object.entries(value.invalid).filter(([id, why]) => RUN_ID.test(id) && typeof why === "string"),
-      )
+      ) as Record<string, string>)
     : undefined;
   return {
     index: { ...empty, entries, ...(invalid && Object.keys(invalid).length > 0 ? { invalid } : {}) },
