@@ -38,3 +38,18 @@ export {
   type RealisedOptions,
   type ScoredRow,
 } from "./realised.js";
+export {
+  classShareTest,
+  classShareVerdict,
+  histogramMoments,
+  normalQuantile,
+  valueShiftInterval,
+  valueShiftVerdict,
+  type CanaryVerdict,
+  type ClassShareOptions,
+  type ClassShareTest,
+  type ClassShareThresholds,
+  type HistogramWindow,
+  type ValueShiftInterval,
+  type ValueShiftThresholds,
+} from "./canary-stats.js";
