@@ -55,3 +55,4 @@ export {
 } from "./list.js";
 export { compareRuns, type CompareRow, type Comparison } from "./compare.js";
 export { gcRuns, type GcOptions, type GcResult } from "./gc.js";
+export { runInputFrom, runnerOf, type TrainingFacts } from "./from-training.js";

@@ -54,7 +54,9 @@ export interface RunRecord {
 }
 
 const SHA256 = /^[0-9a-f]{64}$/;
-const METRIC = /^[A-Za-z][A-Za-z0-9_.@-]{0,63}$/;
+export const METRIC = /^[A-Za-z][A-Za-z0-9_.@-]{0,63}$/;
+/** A timing's name: a phase as trainers name them ("final model", "cross-validation"). */
+export const PHASE = /^[A-Za-z0-9][A-Za-z0-9 _.@()+-]{0,63}$/;
 const ENVIRONMENT = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 type Json = Record<string, unknown>;
@@ -76,10 +78,10 @@ export function validateRecord(value: unknown): RunRecord {
     if (typeof v !== "number" || !Number.isFinite(v)) fail(`${name} is not a finite number`);
     return v as number;
   };
-  const numbers = (v: unknown, name: string): Record<string, number> => {
+  const numbers = (v: unknown, name: string, pattern = METRIC): Record<string, number> => {
     if (!isObject(v)) fail(`${name} is not an object`);
     for (const [key, n] of Object.entries(v as Json)) {
-      str(key, `${name} name`, 64, METRIC);
+      str(key, `${name} name`, 64, pattern);
       num(n, `${name}.${key}`);
     }
     return v as Record<string, number>;
@@ -97,7 +99,7 @@ export function validateRecord(value: unknown): RunRecord {
   if (params.chosen !== undefined && !isObject(params.chosen)) fail("params.chosen is not an object");
   if (params.seed !== undefined) num(params.seed, "params.seed");
   numbers(r.metrics, "metrics");
-  if (r.timings !== undefined) numbers(r.timings, "timings");
+  if (r.timings !== undefined) numbers(r.timings, "timings", PHASE);
   const data = isObject(r.data) ? r.data : fail("data is not an object");
   str(data.uri, "data.uri", 4096);
   str(data.sha256, "data.sha256", 64, SHA256);

@@ -105,7 +105,16 @@ async function build(
   const quiet: Output = { ...out, result: () => undefined, json: () => undefined };
   const outcome = await train(
     step.model,
-    { env: options.environment, lock: options.lock, pin: step.state === "unpinned" },
+    {
+      env: options.environment,
+      lock: options.lock,
+      pin: step.state === "unpinned",
+      runKind: "start",
+      // a pin that names its data snapshot is rebuilt from its own data, or the snapshot when that changed
+      ...(step.state === "missing" && step.dataSnapshot
+        ? { data: step.dataset, dataSnapshot: step.dataSnapshot }
+        : {}),
+    },
     quiet,
   );
   const { pin, verdict, spec } = outcome.candidate;
@@ -114,7 +123,10 @@ async function build(
     return;
   }
   if (pin.sha256 === step.sha256) {
-    out.progress(`rebuilt   ${step.model} v${step.version} bit for bit (sha256 ${pin.sha256.slice(0, 12)})`);
+    const from = outcome.candidate.dataNote ? ` from its data snapshot (${outcome.candidate.dataNote})` : "";
+    out.progress(
+      `rebuilt   ${step.model} v${step.version} bit for bit${from} (sha256 ${pin.sha256.slice(0, 12)})`,
+    );
     return;
   }
   if (verdict.better) {

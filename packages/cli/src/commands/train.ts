@@ -2,16 +2,19 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, relative } from "node:path";
 import { bumpPin, localOnly, writeLock } from "@lockstep/lockfile";
 import { formatHeadline, trainCandidate, writeReport, type Candidate } from "@lockstep/models";
+import { snapshotSettings } from "@lockstep/data";
 import {
   CANDIDATE_VERSION,
   defaultCandidatePath,
   defaultReportPath,
   type CandidateFile,
 } from "@lockstep/proposal";
+import type { RunKind } from "@lockstep/runs";
 import { pinSource } from "../git.js";
 import { lockPath, readLockOrEmpty } from "../lock-io.js";
 import { table, type Output } from "../output.js";
 import { parseEnvironment, parseParamsOption } from "../params.js";
+import { recordCandidate } from "../run-record.js";
 
 export interface TrainOptions {
   data?: string;
@@ -23,6 +26,14 @@ export interface TrainOptions {
   pin?: boolean;
   report?: string;
   json?: boolean;
+  /** What the run record says started this training (default train; `npm start` says start). */
+  runKind?: RunKind;
+  /** --snapshot / --no-snapshot; absent: $LOCKSTEP_SNAPSHOT, else on when CI=true. */
+  snapshot?: boolean;
+  /** --snapshot-cap (e.g. 256MiB); absent: $LOCKSTEP_SNAPSHOT_CAP, else 256 MiB. */
+  snapshotCap?: string;
+  /** The snapshot a pin names: read when the data changed or is gone (rebuilds). */
+  dataSnapshot?: string;
 }
 
 export interface TrainOutcome {
@@ -30,6 +41,8 @@ export interface TrainOutcome {
   reportPath: string;
   candidatePath: string;
   pinned: boolean;
+  /** The run record written (`runs/<model>/<id>.json`), or why not; absent when records are off. */
+  run?: Awaited<ReturnType<typeof recordCandidate>>;
 }
 
 export const defaultStore = (env: NodeJS.ProcessEnv = process.env) =>
@@ -39,18 +52,23 @@ export const defaultStore = (env: NodeJS.ProcessEnv = process.env) =>
 export async function train(model: string, options: TrainOptions, out: Output): Promise<TrainOutcome> {
   const environment = parseEnvironment(options.env);
   const params = typeof options.params === "object" ? options.params : parseParamsOption(options.params);
+  const snapshot = snapshotSettings({ snapshot: options.snapshot, cap: options.snapshotCap });
   const path = lockPath(options.lock);
   const baseDir = dirname(path);
   const lock = await readLockOrEmpty(path);
+  const began = performance.now();
+  const store = options.store ?? defaultStore();
   const candidate = await trainCandidate({
     model,
     data: options.data,
     params,
-    store: options.store ?? defaultStore(),
+    store,
     lock,
     environment,
     source: await pinSource(baseDir),
     context: { log: out.progress, baseDir, phase: out.phase?.bind(out) },
+    snapshot,
+    dataSnapshot: options.dataSnapshot,
   });
   const { pin, verdict, spec } = candidate;
   const reportPath =
@@ -75,6 +93,19 @@ export async function train(model: string, options: TrainOptions, out: Output): 
   await writeFile(candidatePath, `${JSON.stringify(candidateFile, null, 2)}\n`);
 
   const current = lock.models[spec.name]?.pins[environment];
+  const run = await recordCandidate(
+    candidate,
+    {
+      kind: options.runKind ?? "train",
+      environment,
+      store,
+      baseDir,
+      seconds: (performance.now() - began) / 1000,
+      gate: lock.models[spec.name]?.gate ?? spec.gate,
+      ...(current ? { against: { version: current.version, sha256: current.sha256 } } : {}),
+    },
+    out,
+  );
   const identical = current?.sha256 === pin.sha256;
   let pinned = false;
   // an identical artifact is already pinned: nothing to write
@@ -91,6 +122,8 @@ export async function train(model: string, options: TrainOptions, out: Output): 
       pinned,
       report: reportPath,
       candidate: candidatePath,
+      ...(candidate.snapshot ? { snapshot: candidate.snapshot } : {}),
+      ...(run?.ok ? { run: { id: run.id, uri: run.uri } } : run ? { runError: run.error } : {}),
     });
   } else {
     const rows = [["metric", "candidate", `pinned (${environment})`]];
@@ -98,12 +131,21 @@ export async function train(model: string, options: TrainOptions, out: Output): 
       rows.push([name, String(value), String(current?.metrics[name] ?? "-")]);
     out.result(table(rows));
     out.result(`\nartifact  ${pin.uri}\nsha256    ${pin.sha256}\nbytes     ${pin.bytes}`);
+    const snap = candidate.snapshot;
+    if (snap)
+      out.result(
+        "skipped" in snap
+          ? `data      no snapshot: ${snap.skipped}`
+          : `data      ${pin.evaluation.dataSnapshot} (${snap.bytes} bytes${snap.files === undefined ? "" : ` in ${snap.files} files`}, ${snap.stored.objects} new objects) at ${snap.uri}`,
+      );
+    if (candidate.dataNote) out.result(`data      ${candidate.dataNote}`);
     out.result(
       identical
         ? `gate      not needed: byte-identical to the pinned version ${current.version} (deterministic training)`
         : `gate      ${verdict.better ? "passes" : "does not pass"}: ${verdict.reason}`,
     );
     out.result(`report    ${relative(process.cwd(), reportPath)}`);
+    if (run?.ok) out.result(`run       ${spec.name}/${run.id} (lockstep runs show ${run.id})`);
     if (options.pin) {
       out.result(
         pinned
@@ -116,5 +158,5 @@ export async function train(model: string, options: TrainOptions, out: Output): 
         `${pin.uri} is a path on this machine only: a lock shared through git cannot be served elsewhere from it (use file://.lockstep/store or s3://)`,
       );
   }
-  return { candidate, reportPath, candidatePath, pinned };
+  return { candidate, reportPath, candidatePath, pinned, ...(run ? { run } : {}) };
 }
