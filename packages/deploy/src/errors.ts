@@ -4,6 +4,8 @@ export type DeployErrorCode =
   | "ROLLOUTS_EXPR_RUNTIME"
   | "ROLLOUTS_EXPR_UNSUPPORTED"
   | "ROLLOUTS_EXPR_LIMIT"
+  /** A web metric's JSONPath outside the ported subset ({$}, {$.a.b}). */
+  | "ROLLOUTS_JSONPATH_UNSUPPORTED"
   | "ROLLOUTS_ARGS_UNRESOLVED"
   | "ROLLOUTS_METRIC_INVALID"
   | "ROLLOUTS_RUN_INVALID"

@@ -7,7 +7,11 @@ import { parseGoFloat } from "./expr-parse.js";
  * int (bigint, Go's 64-bit int), float64 (number), string, bool, nil (null) and []float64.
  */
 
-export type Value = bigint | number | string | boolean | null | readonly number[];
+/** A JSON object from a web measurement: Go's map[string]interface{}. */
+export type JsonMap = { readonly [key: string]: unknown };
+export type Value = bigint | number | string | boolean | null | readonly number[] | JsonMap;
+
+export const isMap = (v: unknown): v is JsonMap => typeof v === "object" && v !== null && !Array.isArray(v);
 
 export const runtimeError = (message: string) => new DeployError("ROLLOUTS_EXPR_RUNTIME", message);
 export const wrap = (v: bigint) => BigInt.asIntN(64, v); // Go int is 64-bit and wraps
@@ -20,6 +24,7 @@ export function goType(v: Value): string {
   if (v === null) return "<nil>";
   if (typeof v === "bigint") return "int";
   if (typeof v === "number") return "float64";
+  if (isMap(v)) return "map[string]interface {}";
   return Array.isArray(v) ? "[]float64" : typeof v;
 }
 export const notA = (v: Value, want: string) => runtimeError(`interface conversion: interface {} is ${v === null ? "nil" : goType(v)}, not ${want}`); // prettier-ignore
@@ -67,6 +72,11 @@ export function compare(op: string, a: Value, b: Value): boolean {
 
 /** runtime.Fetch (vm/runtime/runtime.go:19-83): negative indexes count from the end; out of range panics. */
 export function fetch(base: Value, i: Value): Value {
+  if (isMap(base)) {
+    // :47-59: MapIndex; a missing key gives the element's zero value (nil); a non-string key panics in reflect
+    if (typeof i !== "string") throw runtimeError(`reflect.Value.MapIndex: value of type ${goType(i)} is not assignable to type string`); // prettier-ignore
+    return Object.hasOwn(base, i) ? (base[i] as Value) : null;
+  }
   if (!Array.isArray(base)) throw runtimeError(`cannot fetch ${String(i)} from ${goType(base)}`);
   if (!isNumV(i)) throw runtimeError(`invalid operation: int(${goType(i)})`);
   let index = typeof i === "bigint" ? Number(i) : Math.trunc(i);

@@ -1,6 +1,7 @@
 import { DeployError } from "../errors.js";
 import { compileError, parseExpr, unsupported, type Node } from "./expr-parse.js";
 import {
+  isMap,
   arith,
   asFloat,
   asInt,
@@ -25,10 +26,12 @@ import {
 
 /** What a Prometheus measurement hands the evaluator as `result`: float64 (scalar) or []float64 (vector). */
 export type ExprResult = number | readonly number[];
-type T = "int" | "float" | "bool" | "string" | "nil" | "any" | "array";
+/** What a web measurement hands it: the JSON value at the metric's JSONPath (json.Unmarshal into `any`). */
+export type JsonResult = number | string | boolean | null | { readonly [key: string]: unknown };
+type T = "int" | "float" | "bool" | "string" | "nil" | "any" | "array" | "map";
 
 const GO_NAME: Readonly<Record<T, string>> = {
-  int: "int", float: "float64", bool: "bool", string: "string", nil: "<nil>", any: "interface {}", array: "[]float64",
+  int: "int", float: "float64", bool: "bool", string: "string", nil: "<nil>", any: "interface {}", array: "[]float64", map: "map[string]interface {}",
 }; // prettier-ignore
 
 // evaluate.go:63-71 (v1.7.2): the functions Argo adds; parameter and return types of the Go funcs
@@ -93,6 +96,12 @@ function check(n: Node, result: T): T {
       const base = check(n.x, result);
       const prop = check(n.i, result);
       if (base === "any") return "any";
+      if (base === "nil" && n.i.k === "str") throw compileError(`type <nil> has no field ${n.i.v}`); // checker.go:460-463
+      if (base === "map") {
+        // checker.go:493-497: a key assignable to string; the element type interface{}
+        if (prop !== "string" && prop !== "any") throw compileError(`cannot use ${GO_NAME[prop]} to get an element from map[string]interface {}`); // prettier-ignore
+        return "any";
+      }
       if (base !== "array") throw compileError(`type ${GO_NAME[base]}[${GO_NAME[prop]}] is undefined`);
       if (prop !== "int" && prop !== "any") throw compileError(`array elements can only be selected using an integer (got ${GO_NAME[prop]})`); // prettier-ignore
       return "float";
@@ -132,6 +141,11 @@ function binaryType(op: string, l: T, r: T): T | undefined {
       if (l === "string" && r === "string") return "string";
       return or(l, r, ...numeric, "string") ? "any" : undefined;
     case "in":
+      if (r === "map") {
+        // checker.go:355-363: nil, or a key assignable to string
+        if (l === "string" || l === "any" || l === "nil") return "bool";
+        throw compileError(`cannot use ${GO_NAME[l]} as type string in map key`);
+      }
       if (r === "array") {
         if (l === "nil" || isNum(l) || l === "any") return "bool";
         throw compileError(`cannot use ${GO_NAME[l]} as type float64 in array`);
@@ -148,7 +162,7 @@ function checkCall(n: Extract<Node, { k: "call" }>, result: T): T {
     if (ts.length !== 1) throw compileError(`invalid number of arguments (expected 1, got ${ts.length})`);
     const t = ts[0]!;
     if (n.name === "len") {
-      if (t === "array" || t === "string" || t === "any") return "int";
+      if (t === "array" || t === "string" || t === "map" || t === "any") return "int";
     } else if (isNum(t) || t === "any") return t;
     throw compileError(`invalid argument for ${n.name} (type ${GO_NAME[t]})`);
   }
@@ -227,7 +241,7 @@ function fold(n: Node): Node {
   return { ...n, l, r };
 }
 
-function run(n: Node, result: ExprResult): Value {
+function run(n: Node, result: ExprResult | JsonResult): Value {
   switch (n.k) {
     case "int":
     case "float":
@@ -264,6 +278,7 @@ function run(n: Node, result: ExprResult): Value {
         // runtime.In (vm/runtime/runtime.go:208-259): Equal against each element
         if (r === null) return false;
         if (Array.isArray(r)) return r.some((x) => equal(x, l));
+        if (isMap(r)) return typeof l === "string" && Object.hasOwn(r, l); // runtime.In: MapIndex(key).IsValid()
         throw runtimeError(`operator "in" not defined on ${goType(r)}`);
       }
       return arith(n.op, l, r);
@@ -277,6 +292,7 @@ function run(n: Node, result: ExprResult): Value {
         case "len": // builtin/func.go:12-20; Go strings count UTF-8 bytes
           if (Array.isArray(v)) return BigInt(v.length);
           if (typeof v === "string") return BigInt(Buffer.byteLength(v, "utf8"));
+          if (isMap(v)) return BigInt(Object.keys(v).length);
           throw runtimeError(`invalid argument for len (type ${goType(v)})`);
         case "abs":
           if (typeof v === "bigint") return wrap(v < 0n ? -v : v);
@@ -289,9 +305,9 @@ function run(n: Node, result: ExprResult): Value {
         case "asInt": return asInt(v); // prettier-ignore
         case "asFloat": return asFloat(v); // prettier-ignore
         case "isNil":
-          return false; // evaluate.go:200-219: whether `result` is nil; a Prometheus result never is
+          return result === null; // evaluate.go:200-219: whether `result` is nil (a Prometheus result never is)
         default:
-          return result; // "default": evaluate.go:191-198 returns `result` unless it is nil
+          return result === null ? args[1]! : result; // "default": evaluate.go:191-198
       }
     }
   }
@@ -304,7 +320,23 @@ function run(n: Node, result: ExprResult): Value {
  * where the condition is outside what this port judges.
  */
 export function evalCondition(condition: string, result: ExprResult): boolean {
-  const resultType: T = Array.isArray(result) ? "array" : "float";
+  return evaluate(condition, result, Array.isArray(result) ? "array" : "float");
+}
+
+/**
+ * EvalCondition for a web measurement: `result` is the JSON value the metric's JSONPath selected, typed
+ * as json.Unmarshal leaves it (float64, string, bool, nil or map[string]interface{}, whose members are
+ * interface{}). A JSON array (Go []interface{}) is outside the ported subset.
+ */
+export function evalJsonCondition(condition: string, result: JsonResult | readonly unknown[]): boolean {
+  if (Array.isArray(result)) throw unsupported("a JSON array as result");
+  const json = result as JsonResult;
+  const type: T =
+    json === null ? "nil" : typeof json === "number" ? "float" : typeof json === "string" ? "string" : typeof json === "boolean" ? "bool" : "map"; // prettier-ignore
+  return evaluate(condition, json, type);
+}
+
+function evaluate(condition: string, result: ExprResult | JsonResult, resultType: T): boolean {
   const tree = parseExpr(condition);
   check(tree, resultType);
   const output = run(fold(tree), result);

@@ -1,5 +1,20 @@
 export { parseDuration, parseDurationNs } from "./duration.js";
-export { evalCondition, isArgoExprError, type ExprResult } from "./expr.js";
+export {
+  evalCondition,
+  evalJsonCondition,
+  isArgoExprError,
+  type ExprResult,
+  type JsonResult,
+} from "./expr.js";
+export {
+  goJsonMarshal,
+  parseWebJsonPath,
+  webMeasure,
+  webMeasurement,
+  webTimeoutMs,
+  type WebAnswer,
+  type WebProvider,
+} from "./web-result.js";
 export { MAX_EXPR_BYTES, MAX_EXPR_DEPTH } from "./expr-parse.js";
 export {
   evaluateResult,

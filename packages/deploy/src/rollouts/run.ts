@@ -226,7 +226,8 @@ export async function runAnalysis<M extends Metric>(
       measurement = await options.measure(m);
     } catch (error) {
       const refused =
-        error instanceof DeployError && /^ROLLOUTS_(EXPR_UNSUPPORTED|EXPR_LIMIT)$/.test(error.code);
+        error instanceof DeployError &&
+        /^ROLLOUTS_(EXPR_UNSUPPORTED|EXPR_LIMIT|JSONPATH_UNSUPPORTED)$/.test(error.code);
       if (refused) throw error; // a condition this port cannot judge: no verdict
       measurement = { phase: "Error", value: "", message: (error as Error).message }; // a provider error is an Error measurement
     }
