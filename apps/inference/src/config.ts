@@ -86,6 +86,27 @@ export interface ServerConfig {
   };
   /** Online drift: the last `window` predictions per model against the card's profile, once `minCount` are in. */
   drift: { window: number; minCount: number };
+  /** The replay sample: raw request bodies, sampled and capped, beside the prediction log (docs/monitoring.md). */
+  replay: {
+    kind: "off" | "jsonl" | "clickhouse";
+    /** JSON Lines files, one per UTC day (kind jsonl). */
+    dir: string;
+    url?: string;
+    /** Share of answered /v1 requests sampled, 0 to 1. */
+    sampleRate: number;
+    /** Most requests sampled per model per UTC day. */
+    maxPerDay: number;
+    /** Largest body sampled, in bytes. */
+    maxBodyBytes: number;
+    /** Whether image bodies (fish-classifier's binary and multipart uploads) are sampled. */
+    images: boolean;
+    /** UTC days kept (today counts as one); older days are deleted by the sink. */
+    retentionDays: number;
+    /** Records held while the sink is slow or down. */
+    maxQueue: number;
+    /** Bytes of records held while the sink is slow or down: a share of the memory budget. */
+    maxQueueBytes: number;
+  };
 }
 
 export class ConfigError extends Error {
@@ -137,6 +158,43 @@ function predictionLogConfig(env: NodeJS.ProcessEnv, lockPath: string): ServerCo
     url,
     sampleRate: fraction(env, "LOCKSTEP_PREDICTION_LOG_SAMPLE", 1),
     maxQueue: integer(env, "LOCKSTEP_PREDICTION_LOG_QUEUE", 10_000, 1, 10_000_000),
+  };
+}
+
+function replayConfig(
+  env: NodeJS.ProcessEnv,
+  log: ServerConfig["predictionLog"],
+  memory: MemoryBudget,
+  lockPath: string,
+): ServerConfig["replay"] {
+  const raw = env.LOCKSTEP_REPLAY?.trim().toLowerCase();
+  // on by default wherever the prediction log goes: the sample is written beside it
+  const kind = (raw === undefined || raw === "" || raw === "on" ? log.kind : raw) as string;
+  if (kind !== "off" && kind !== "jsonl" && kind !== "clickhouse")
+    throw new ConfigError(
+      `LOCKSTEP_REPLAY must be on, off, jsonl or clickhouse, got "${env.LOCKSTEP_REPLAY!.slice(0, 40)}"`,
+    );
+  if (kind === "clickhouse" && !log.url)
+    throw new ConfigError("LOCKSTEP_REPLAY=clickhouse needs LOCKSTEP_CLICKHOUSE_URL");
+  const dir = env.LOCKSTEP_REPLAY_DIR?.trim() || join(dirname(lockPath), ".lockstep", "replay");
+  if (dir.includes("\0")) throw new ConfigError("LOCKSTEP_REPLAY_DIR is not a path");
+  // the queue's bytes come out of the budget: 1/64 of it, at most 16 MiB
+  const queueBytes = Math.min(16 * 1024 * 1024, Math.floor(memory.budgetBytes / 64));
+  const maxQueueBytes = integer(env, "LOCKSTEP_REPLAY_QUEUE_BYTES", queueBytes, 64 * 1024, 1024 ** 3);
+  return {
+    kind,
+    dir: resolve(dir),
+    url: log.url,
+    sampleRate: fraction(env, "LOCKSTEP_REPLAY_SAMPLE", 0.05),
+    maxPerDay: integer(env, "LOCKSTEP_REPLAY_MAX_PER_DAY", 2000, 1, 10_000_000),
+    maxBodyBytes: Math.min(
+      maxQueueBytes,
+      integer(env, "LOCKSTEP_REPLAY_MAX_BODY_BYTES", 64 * 1024, 256, 256 * 1024 * 1024),
+    ),
+    images: onOff(env, "LOCKSTEP_REPLAY_IMAGES", false),
+    retentionDays: integer(env, "LOCKSTEP_REPLAY_RETENTION_DAYS", 14, 1, 3650),
+    maxQueue: integer(env, "LOCKSTEP_REPLAY_QUEUE", 1000, 1, 1_000_000),
+    maxQueueBytes,
   };
 }
 
@@ -222,13 +280,14 @@ function parseBatching(raw: string | undefined): Record<string, Partial<Batching
 
 /** Settings a caller (a test, the CLI) sets over the defaults; nested groups may be partial. */
 export type ConfigOverrides = Partial<
-  Omit<ServerConfig, "bodyLimits" | "limits" | "cache" | "predictionLog" | "drift">
+  Omit<ServerConfig, "bodyLimits" | "limits" | "cache" | "predictionLog" | "drift" | "replay">
 > & {
   bodyLimits?: Partial<BodyLimits>;
   limits?: Partial<ServerLimits>;
   cache?: Partial<ServerConfig["cache"]>;
   predictionLog?: Partial<ServerConfig["predictionLog"]>;
   drift?: Partial<ServerConfig["drift"]>;
+  replay?: Partial<ServerConfig["replay"]>;
 };
 
 /** The defaults with some settings replaced: what callers that do not read the environment use. */
@@ -241,6 +300,7 @@ export function configWith(overrides: ConfigOverrides = {}, base = configFromEnv
     cache: { ...base.cache, ...overrides.cache },
     predictionLog: { ...base.predictionLog, ...overrides.predictionLog },
     drift: { ...base.drift, ...overrides.drift },
+    replay: { ...base.replay, ...overrides.replay },
   };
 }
 
@@ -276,6 +336,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, system: { cgroupLimit?: nu
   }
   if ((env.LOCKSTEP_LOCK ?? "").includes("\0")) throw new ConfigError("LOCKSTEP_LOCK is not a path");
   const lockPath = resolve(env.LOCKSTEP_LOCK?.trim() || "models.lock.json");
+  const predictionLog = predictionLogConfig(env, lockPath);
   return {
     lockPath,
     environment,
@@ -333,8 +394,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv, system: { cgroupLimit?: nu
     inline: onOff(env, "LOCKSTEP_INLINE", true),
     drainDelayMs: integer(env, "LOCKSTEP_DRAIN_DELAY_MS", 0, 0, 600_000),
     watchLockMs: integer(env, "LOCKSTEP_WATCH_LOCK_MS", 2000, 0, 3_600_000),
-    predictionLog: predictionLogConfig(env, lockPath),
+    predictionLog,
     drift: driftConfig(env),
+    replay: replayConfig(env, predictionLog, memory, lockPath),
   };
 }
 

@@ -22,4 +22,4 @@ export { DEFAULT_BATCHING, type BatchingOptions } from "./batching/batcher.js";
 export { openApiDocument } from "./openapi.js";
 export { routeTable } from "./route-table/table.js";
 export type { Route, ControlRoute, InferenceRoute, RouteDoc } from "./route-table/route.js";
-export { predictionLogFrom } from "./monitoring.js";
+export { predictionLogFrom, replaySampleFrom } from "./monitoring.js";

@@ -2,11 +2,14 @@ import { Counter, Gauge } from "prom-client";
 import type { Logger } from "pino";
 import type { DecodedRequest, FeedTensor, MonitorValue } from "@lockstep/models";
 import {
+  ClickHouseReplaySink,
   ClickHouseSink,
   DriftWindow,
   isoNow,
+  JsonLinesReplaySink,
   JsonLinesSink,
   PredictionLog,
+  ReplaySample,
   type ProfileLike,
 } from "@lockstep/monitor";
 import type { ServerConfig } from "./config.js";
@@ -42,8 +45,10 @@ export class Monitoring {
     private readonly models: () => LoadedModel[],
     private readonly drift: ServerConfig["drift"],
     private readonly log?: PredictionLog,
+    private readonly replay?: ReplaySample,
   ) {
     const registers = [metrics.registry];
+    if (replay) replayMetrics(metrics, replay);
     new Counter({
       name: "lockstep_prediction_log_dropped_total",
       help: "Predictions not logged: the oldest beyond the log's queue while its sink was slow or down",
@@ -192,9 +197,86 @@ export class Monitoring {
       );
   }
 
-  close(): Promise<void> {
-    return this.log?.close() ?? Promise.resolve();
+  /**
+   * Offers an answered request's body to the replay sample (after the answer is made; it only
+   * enqueues). A JSON body by its bytes as received, an image by its bytes.
+   */
+  sample(model: LoadedModel, requestId: string, route: string, json: boolean, body: unknown): void {
+    if (!this.replay || !(body instanceof Uint8Array)) return;
+    this.replay.offer({
+      model: model.name,
+      version: model.pin.version,
+      sha256: model.pin.sha256,
+      route,
+      requestId,
+      kind: json ? "json" : "image",
+      bytes: body,
+    });
   }
+
+  async close(): Promise<void> {
+    await this.log?.close();
+    await this.replay?.close();
+  }
+}
+
+function replayMetrics(metrics: Metrics, replay: ReplaySample): void {
+  const registers = [metrics.registry];
+  new Counter({
+    name: "lockstep_replay_sampled_total",
+    help: "Requests taken into the replay sample",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(replay.sampled);
+    },
+  });
+  new Counter({
+    name: "lockstep_replay_skipped_total",
+    help: "Requests the replay sample skipped: oversized bodies, images while images are off, past the day's cap per model",
+    labelNames: ["reason"] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [reason, count] of Object.entries(replay.skipped)) this.inc({ reason }, count);
+    },
+  });
+  new Counter({
+    name: "lockstep_replay_dropped_total",
+    help: "Sampled requests not written: the oldest beyond the replay queue while its sink was slow or down",
+    registers,
+    collect() {
+      this.reset();
+      this.inc(replay.log.dropped);
+    },
+  });
+}
+
+/** The replay sample the configuration asks for, or none; its errors go to the log, rate-limited. */
+export function replaySampleFrom(config: ServerConfig["replay"], logger: Logger): ReplaySample | undefined {
+  if (config.kind === "off" || config.sampleRate === 0) return undefined;
+  const sink =
+    config.kind === "clickhouse"
+      ? new ClickHouseReplaySink(config.url!, config.retentionDays)
+      : new JsonLinesReplaySink(config.dir, config.retentionDays);
+  let lastError = 0;
+  return new ReplaySample({
+    sink,
+    sampleRate: config.sampleRate,
+    maxPerDay: config.maxPerDay,
+    maxBodyBytes: config.maxBodyBytes,
+    images: config.images,
+    maxQueue: config.maxQueue,
+    maxQueueChars: config.maxQueueBytes,
+    onError: (error, name) => {
+      if (Date.now() - lastError < 60_000) return;
+      lastError = Date.now();
+      logger.warn(
+        { sink: name, err: (error as Error).message },
+        "replay sample sink failing; retrying, the oldest sampled requests are dropped beyond the queue",
+      );
+    },
+  });
 }
 
 /** The prediction log the configuration asks for, or none; its errors go to the log, rate-limited. */

@@ -70,6 +70,15 @@ export function predict(options: RouteOptions): InferenceHandler {
     observeAnswer(metrics, model, entry.answer);
     const ms = elapsedMs(started);
     monitoring?.record(model, call.requestId, features, entry.answer, ms, cached);
+    // a JSON body by its bytes (never parsed for this); an image's bytes are its body
+    const json = call.bodyKind === "json";
+    monitoring?.sample(
+      model,
+      call.requestId,
+      `/v1/models/${name}/predict`,
+      json,
+      json ? call.bytes : call.body,
+    );
     return joinJson({ model: name, version: model.pin.version, sha256: model.pin.sha256 }, entry.json, {
       cached,
       processing_time_ms: ms,

@@ -5,7 +5,7 @@ import { setBufferPoolBytes } from "@lockstep/models";
 import { cacheBackend, type ServerConfig } from "./config.js";
 import { watchLock } from "./lock-watcher.js";
 import { budgetReport } from "./memory/budget.js";
-import { predictionLogFrom } from "./monitoring.js";
+import { predictionLogFrom, replaySampleFrom } from "./monitoring.js";
 import { createInferenceServer, type InferenceServer } from "./server.js";
 
 export interface ServeLockOptions {
@@ -54,6 +54,7 @@ export async function serveLock(
     config,
     cacheBackend: cacheBackend(config.cache, logger),
     predictionLog: predictionLogFrom(config.predictionLog, logger),
+    replaySample: replaySampleFrom(config.replay, logger),
     storeOptions: { baseDir: dirname(config.lockPath) },
     logger,
     pending: options.pending,

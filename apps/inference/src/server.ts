@@ -9,7 +9,7 @@ import type { CacheBackend } from "./cache/backend.js";
 import { ResponseCache } from "./cache/response-cache.js";
 import { configWith, type ServerConfig } from "./config.js";
 import { Monitoring } from "./monitoring.js";
-import type { PredictionLog } from "@lockstep/monitor";
+import type { PredictionLog, ReplaySample } from "@lockstep/monitor";
 import { inferenceSteps } from "./inference-steps/steps.js";
 import { answerClientError, refuseNoHost } from "./client-error.js";
 import { createMetrics, type Metrics } from "./metrics.js";
@@ -34,6 +34,8 @@ export interface ServerOptions {
   specs?: Readonly<Record<string, ServableSpec>>;
   /** Where answered predictions are recorded (predictionLogFrom makes it from config.predictionLog); none = not logged. */
   predictionLog?: PredictionLog;
+  /** The replay sample (replaySampleFrom makes it from config.replay); none = no bodies kept. */
+  replaySample?: ReplaySample;
 }
 
 export interface InferenceServer {
@@ -72,6 +74,7 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     () => registry.names().flatMap((name) => registry.get(name) ?? []),
     config.drift,
     options.predictionLog,
+    options.replaySample,
   );
   const cache = options.cacheBackend
     ? new ResponseCache(options.cacheBackend, metrics, config.cache.ttlSeconds, config.cache.maxEntryBytes)

@@ -3,6 +3,8 @@ export type MonitorErrorCode =
   | "LOG_INVALID"
   /** The window holds no prediction of the pin: no traffic, or the wrong log. */
   | "LOG_EMPTY"
+  /** A replay sample or one of its records that cannot be read. */
+  | "REPLAY_INVALID"
   | "SINK_INVALID"
   | "SINK_FAILED";
 

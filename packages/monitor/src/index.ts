@@ -10,7 +10,32 @@ export {
   type PredictionRecord,
 } from "./record.js";
 export { PredictionLog, type PredictionLogOptions, type PredictionSink } from "./prediction-log.js";
-export { JsonLinesSink, dailyFileName } from "./jsonl-sink.js";
+export { JsonLinesSink, dailyFileName, appendByDay } from "./jsonl-sink.js";
+export {
+  checkReplayRecord,
+  parseReplayLine,
+  replayLine,
+  replayRow,
+  MAX_REPLAY_LINE_CHARS,
+  type ReplayRecord,
+  type ReplayBodyKind,
+  type SampledRequest,
+} from "./replay-record.js";
+export {
+  ClickHouseReplaySink,
+  JsonLinesReplaySink,
+  REPLAY_FILE,
+  REPLAY_TABLE,
+  replayFileName,
+  firstKeptDay,
+} from "./replay-sinks.js";
+export {
+  ReplaySample,
+  type OfferedRequest,
+  type ReplaySampleOptions,
+  type ReplaySkips,
+} from "./replay-sample.js";
+export { readReplaySample, readReplayText, type ReplayRead, type ReplayWindow } from "./read-replay.js";
 export { DriftWindow, MAX_WATCHED_FIELDS, type ProfileLike } from "./online-drift.js";
 export { ClickHouseSink, parseClickHouseUrl, predictionRow } from "./clickhouse-sink.js";
 export { migrate, MIGRATIONS_DIR, PREDICTIONS_TABLE } from "./clickhouse-schema.js";

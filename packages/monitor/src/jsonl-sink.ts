@@ -27,16 +27,27 @@ export class JsonLinesSink implements PredictionSink {
       throw error;
     });
     await this.ready;
-    const byDay = new Map<string, string[]>();
-    for (const line of encoded) {
-      // every line starts {"time":"YYYY-MM-DD…: its day, without parsing it back
-      const file = dailyFileName(line.slice(9, 19));
-      let lines = byDay.get(file);
-      if (!lines) byDay.set(file, (lines = []));
-      lines.push(line);
-    }
-    for (const [file, lines] of byDay) await appendFile(join(this.dir, file), `${lines.join("\n")}\n`);
+    await appendByDay(this.dir, encoded, dailyFileName);
   }
 
   async close(): Promise<void> {}
+}
+
+/**
+ * Appends lines that each start {"time":"YYYY-MM-DD… to the file of their UTC day (read from the
+ * line's start, never parsed back): one append per day a batch spans.
+ */
+export async function appendByDay(
+  dir: string,
+  encoded: readonly string[],
+  fileOf: (day: string) => string,
+): Promise<void> {
+  const byDay = new Map<string, string[]>();
+  for (const line of encoded) {
+    const file = fileOf(line.slice(9, 19));
+    let lines = byDay.get(file);
+    if (!lines) byDay.set(file, (lines = []));
+    lines.push(line);
+  }
+  for (const [file, lines] of byDay) await appendFile(join(dir, file), `${lines.join("\n")}\n`);
 }

@@ -5,18 +5,20 @@ import type { PredictionRecord } from "./record.js";
  * an object graph held until the next write would outlive young-generation collections); the
  * encoded lines are written a batch at a time, and a failed write is retried by the log.
  */
-export interface PredictionSink {
+export interface PredictionSink<R = PredictionRecord> {
   readonly name: string;
   /** One record as the line this sink stores (JSON Lines; ClickHouse's JSONEachRow row). */
-  encode(record: PredictionRecord): string;
+  encode(record: R): string;
   write(lines: readonly string[]): Promise<void>;
   close(): Promise<void>;
 }
 
-export interface PredictionLogOptions {
-  sink: PredictionSink;
+export interface PredictionLogOptions<R = PredictionRecord> {
+  sink: PredictionSink<R>;
   /** Records held while the sink is slow or down; beyond it the oldest are dropped and counted. */
   maxQueue?: number;
+  /** Characters of encoded lines held besides the batch being written (the replay sample's bodies); beyond it the oldest are dropped. */
+  maxQueueChars?: number;
   /** Records per write. */
   batchSize?: number;
   /** How often the queue is written out. */
@@ -37,8 +39,10 @@ export interface PredictionLogOptions {
  * sink); a timer writes batches; a failing or slow sink holds at most `maxQueue` records besides the batch being written, the
  * oldest dropped beyond it, and is retried with backoff until it answers again.
  */
-export class PredictionLog {
+export class PredictionLog<R = PredictionRecord> {
   private queue: string[] = [];
+  /** Characters of the queued lines from `head` (kept only with maxQueueChars). */
+  private chars = 0;
   private head = 0;
   /** End of the batch being written (0 when none): its records are not dropped. */
   private inFlightEnd = 0;
@@ -53,7 +57,7 @@ export class PredictionLog {
   private readonly flushMs: number;
   private readonly sampleRate: number;
 
-  constructor(private readonly options: PredictionLogOptions) {
+  constructor(private readonly options: PredictionLogOptions<R>) {
     this.maxQueue = options.maxQueue ?? 10_000;
     this.batchSize = options.batchSize ?? 1_000;
     this.flushMs = options.flushMs ?? 1_000;
@@ -67,7 +71,7 @@ export class PredictionLog {
   }
 
   /** Queues a record (or skips it by the sample rate); never waits, never throws. */
-  record(record: PredictionRecord): void {
+  record(record: R): void {
     if (this.closed) return;
     if (this.sampleRate < 1 && (this.options.random ?? Math.random)() >= this.sampleRate) return;
     let line: string;
@@ -79,8 +83,15 @@ export class PredictionLog {
     this.queue.push(line);
     // the oldest records not already out in a batch make room
     const from = Math.max(this.head, this.inFlightEnd);
-    const over = this.queue.length - from - this.maxQueue;
+    let over = this.queue.length - from - this.maxQueue;
+    const maxChars = this.options.maxQueueChars;
+    if (maxChars !== undefined) {
+      this.chars += line.length;
+      over = Math.max(over, this.overChars(from, maxChars));
+    }
     if (over > 0) {
+      if (maxChars !== undefined)
+        for (let i = from; i < from + over; i++) this.chars -= this.queue[i]!.length;
       if (from === this.head) this.head += over;
       else this.queue.splice(from, over);
       this.dropped += over;
@@ -89,6 +100,15 @@ export class PredictionLog {
     this.compact();
     // a full batch goes out now: lines held for a whole flush interval outlive young-generation collections
     if (this.depth >= this.batchSize && this.writing === undefined) void this.flush();
+  }
+
+  /** Records to drop from `from` so the lines not out in a batch fit in `maxChars` (the newest may not: it goes too). */
+  private overChars(from: number, maxChars: number): number {
+    let held = this.chars;
+    for (let i = this.head; i < from; i++) held -= this.queue[i]!.length;
+    let over = 0;
+    while (held > maxChars && from + over < this.queue.length) held -= this.queue[from + over++]!.length;
+    return over;
   }
 
   /** Frees the dropped and written front of the queue; never while a batch is out (its indices hold). */
@@ -132,6 +152,7 @@ export class PredictionLog {
       }
       this.failures = 0;
       this.inFlightEnd = 0;
+      if (this.options.maxQueueChars !== undefined) for (const line of batch) this.chars -= line.length;
       this.head = end;
       this.written += batch.length;
     }
