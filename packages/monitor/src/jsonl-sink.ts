@@ -42,6 +42,13 @@ export async function appendByDay(
   encoded: readonly string[],
   fileOf: (day: string) => string,
 ): Promise<void> {
+  if (encoded.length === 0) return;
+  const first = encoded[0]!.slice(9, 19);
+  // lines are queued in time order: a batch whose ends share a day is all of that day
+  if (first === encoded.at(-1)!.slice(9, 19)) {
+    await appendFile(join(dir, fileOf(first)), `${encoded.join("\n")}\n`);
+    return;
+  }
   const byDay = new Map<string, string[]>();
   for (const line of encoded) {
     const file = fileOf(line.slice(9, 19));
