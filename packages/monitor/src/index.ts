@@ -78,3 +78,18 @@ export {
   type ValueShiftInterval,
   type ValueShiftThresholds,
 } from "./canary-stats.js";
+export {
+  canaryJudgeHandler,
+  judge,
+  judgeJson,
+  judgeParams,
+  startCanaryJudge,
+  HASH_LABEL,
+  JudgeError,
+  MAX_CLASSES,
+  MAX_URL_BYTES,
+  type CanaryJudgeOptions,
+  type JudgeErrorCode,
+  type JudgedModel,
+  type RunningJudge,
+} from "./canary-judge.js";
