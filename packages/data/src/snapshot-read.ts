@@ -11,7 +11,7 @@ import {
   snapshotKey,
   unsafePathReason,
 } from "./snapshot-manifest.js";
-import { dataSourceSha256, type SnapshotStore } from "./snapshot.js";
+import { dataSourceSha256, type SnapshotStore, type TakenSnapshot } from "./snapshot.js";
 
 export interface ReadSnapshotOptions {
   /** The file name a single-file snapshot gets in the folder (default "data"). */
@@ -132,6 +132,8 @@ export interface ResolvedData {
   dataPath?: string;
   /** Why the snapshot is read, for the output; absent when the source is read. */
   note?: string;
+  /** The snapshot read, when it was. */
+  snapshot?: TakenSnapshot;
   /** Removes the local copy (after training). */
   dispose(): Promise<void>;
 }
@@ -156,24 +158,35 @@ export async function resolvePinnedData(
   store: SnapshotStore,
   uri: string,
   ref: string,
-  options: { baseDir?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { baseDir?: string; env?: NodeJS.ProcessEnv; readSource?: boolean } = {},
 ): Promise<ResolvedData> {
   const sha256 = parseSnapshotRef(ref);
   let current: string | undefined;
   let gone: string | undefined;
-  try {
-    current = (await dataSourceSha256(uri, options)).sha256;
-  } catch (error) {
-    gone = (error as Error).message;
-  }
+  if (options.readSource === false) gone = "not read: a local path a pull request's pin names";
+  else
+    try {
+      current = (await dataSourceSha256(uri, options)).sha256;
+    } catch (error) {
+      gone = (error as Error).message;
+    }
   if (current === sha256) return { dispose: async () => {} };
   const state = gone ? `cannot be read (${gone})` : `has changed (its bytes hash to sha256:${current})`;
   const dir = await mkdtemp(join(tmpdir(), "lockstep-snapshot-"));
   const dispose = () => rm(dir, { recursive: true, force: true });
   try {
+    const started = performance.now();
     const read = await readSnapshot(store, ref, dir, { name: fileNameOf(uri) });
     return {
       dataPath: read.path,
+      snapshot: {
+        sha256,
+        uri: `${store.uri}/${snapshotKey(sha256)}`,
+        bytes: read.bytes,
+        ...(read.kind === "folder" ? { files: read.files } : {}),
+        stored: { objects: 0, bytes: 0 },
+        seconds: (performance.now() - started) / 1000,
+      },
       note: `${uri} ${state}: reading its data snapshot ${ref} from ${store.uri} instead (${read.bytes} bytes${read.kind === "folder" ? `, ${read.files} files` : ""})`,
       dispose,
     };

@@ -10,6 +10,11 @@ export interface TrainContext {
   env?: NodeJS.ProcessEnv;
   /** Called as each phase of the work starts (data, training phases, store). */
   phase?: (name: string) => void;
+  /**
+   * A local copy of the data to read instead of the URI's own location (a data snapshot, when the
+   * source changed or is gone); the URI still names the data, so the card and artifact are the same.
+   */
+  dataPath?: string;
 }
 
 /** The card's fields only the trainer knows; the pipeline stamps name, task, params, seed, metrics, trainer. */

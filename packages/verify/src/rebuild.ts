@@ -24,8 +24,13 @@ export async function rebuildArtifact(
   options: ReproduceOptions & { storeOptions?: OpenStoreOptions },
 ): Promise<Rebuild> {
   const log = options.log ?? (() => {});
-  const { dataset: data, refused } = evaluationData(model, pin, options);
+  const { dataset: data, refused, snapshotOnly } = evaluationData(model, pin, options);
   if (refused) return { ok: false, detail: `not in the store, and not rebuilt: ${refused}` };
+  if (snapshotOnly)
+    return {
+      ok: false,
+      detail: `not in the store, and not rebuilt: the pin's dataset is a local path a pull request names; reproduce the pin on its own branch or give a mirror (${model}=<uri>)`,
+    };
   log(`  ${model} v${pin.version} is not in its store: rebuilding it from ${data ?? "its default data"}`);
   const started = Date.now();
   let candidate: Awaited<ReturnType<typeof trainCandidate>>;
@@ -33,6 +38,7 @@ export async function rebuildArtifact(
     candidate = await trainCandidate({
       model,
       data,
+      dataSnapshot: pin.evaluation.dataSnapshot,
       store: parseArtifactUri(pin.uri).storeUri,
       storeOptions: options.storeOptions,
       context: { log: (line) => log(`  ${line}`), baseDir: options.baseDir, env: options.env },
@@ -41,10 +47,11 @@ export async function rebuildArtifact(
     return { ok: false, detail: `not in the store, and rebuilding it failed: ${(error as Error).message}` };
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  const from = candidate.dataNote ? `; ${candidate.dataNote}` : "";
   if (candidate.pin.sha256 !== pin.sha256) {
     return {
       ok: false,
-      detail: `not in the store; rebuilding it with the default params gave sha256 ${candidate.pin.sha256.slice(0, 12)}, not the pinned ${pin.sha256.slice(0, 12)} (different code, data or params): restore the artifact or pin the rebuild`,
+      detail: `not in the store${from}; rebuilding it with the default params gave sha256 ${candidate.pin.sha256.slice(0, 12)}, not the pinned ${pin.sha256.slice(0, 12)} (different code, data or params): restore the artifact or pin the rebuild`,
     };
   }
   const tolerance = options.tolerance ?? DEFAULT_REPRODUCE_TOLERANCE;
@@ -54,10 +61,10 @@ export async function rebuildArtifact(
   if (off.length > 0)
     return {
       ok: false,
-      detail: `rebuilt byte for byte but metrics differ: ${off.map(([n]) => n).join(", ")}`,
+      detail: `rebuilt byte for byte${from}, but metrics differ: ${off.map(([n]) => n).join(", ")}`,
     };
   return {
     ok: true,
-    detail: `not in the store: rebuilt in ${seconds} s from its default data and params, byte-identical, stored at ${candidate.artifact.uri}`,
+    detail: `not in the store: rebuilt in ${seconds} s from ${candidate.dataNote ? "its data snapshot" : "its default data"} and params, byte-identical, stored at ${candidate.artifact.uri}${from}`,
   };
 }

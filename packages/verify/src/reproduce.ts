@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import type { Pin } from "@lockstep/lockfile";
 import { getModel, trainModel, type ModelSpec, type TrainedModel } from "@lockstep/models";
 import { firstModelDifference, type ModelCard } from "@lockstep/onnx";
+import { resolvePinnedData, type ResolvedData } from "@lockstep/data";
+import { openStore, parseArtifactUri, type OpenStoreOptions } from "@lockstep/store";
 
 /**
  * The default tolerance of a re-run evaluation: each metric within 1% of the pinned value (relative),
@@ -26,6 +28,8 @@ export interface ReproduceOptions {
    * of its runner; give a mirror in `data` instead.
    */
   untrustedPins?: boolean;
+  /** How the pin's store is opened (its data snapshot lives beside its artifact). */
+  storeOptions?: OpenStoreOptions;
 }
 
 /** A data URI that names the local filesystem (file://, or a plain path). */
@@ -36,10 +40,13 @@ export function evaluationData(
   model: string,
   pin: Pin,
   options: Pick<ReproduceOptions, "data" | "untrustedPins">,
-): { dataset?: string; refused?: string } {
+): { dataset?: string; refused?: string; snapshotOnly?: boolean } {
   const mirror = options.data?.[model];
   if (mirror) return { dataset: mirror };
   const dataset = pin.evaluation.dataset;
+  // the snapshot in the store stands in for a local path a pull request may not make the verifier read
+  if (dataset && options.untrustedPins && isLocalData(dataset) && pin.evaluation.dataSnapshot)
+    return { dataset, snapshotOnly: true };
   if (dataset && options.untrustedPins && isLocalData(dataset))
     return {
       refused: `the pin's dataset ${JSON.stringify(dataset.slice(0, 200))} is a local path, which a pull request's pin may not make the verifier read: give a mirror (${model}=<uri>)`,
@@ -68,6 +75,29 @@ export function withinTolerance(pinned: number, reproduced: number, tolerance: n
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
 
 /**
+ * The pin's data, or its snapshot when the data changed or is gone (see resolvePinnedData); the
+ * source as it is when the pin names no snapshot.
+ */
+export async function pinnedData(
+  pin: Pin,
+  dataset: string,
+  options: Pick<ReproduceOptions, "baseDir" | "env" | "storeOptions"> & { snapshotOnly?: boolean },
+): Promise<ResolvedData> {
+  const ref = pin.evaluation.dataSnapshot;
+  if (!ref) return { dispose: async () => {} };
+  const store = openStore(parseArtifactUri(pin.uri).storeUri, {
+    baseDir: options.baseDir,
+    env: options.env,
+    ...options.storeOptions,
+  });
+  return resolvePinnedData(store, dataset, ref, {
+    baseDir: options.baseDir,
+    env: options.env,
+    readSource: !options.snapshotOnly,
+  });
+}
+
+/**
  * Re-runs the recorded evaluation: trains the model again with the params and seed in its card on
  * the pinned dataset, requires the same data fingerprint and protocol, every pinned metric within
  * the tolerance, and the rebuilt bytes equal to the pinned artifact (training is deterministic:
@@ -90,7 +120,7 @@ export async function reproduceEvaluation(
   } catch (error) {
     return { ok: false, detail: `the card's params cannot be used again: ${(error as Error).message}` };
   }
-  const { dataset, refused } = evaluationData(model, pin, options);
+  const { dataset, refused, snapshotOnly } = evaluationData(model, pin, options);
   if (refused) return { ok: false, detail: refused };
   if (!dataset)
     return {
@@ -98,31 +128,50 @@ export async function reproduceEvaluation(
       detail: `the pin does not name its evaluation data; give it as a data override (${model}=<uri>)`,
     };
   const context = { log: (line: string) => log(`  ${line}`), baseDir: options.baseDir, env: options.env };
-  let data: unknown;
+  let source: ResolvedData;
   try {
-    data = await spec.loadData(dataset, context);
+    source = await pinnedData(pin, dataset, { ...options, snapshotOnly });
   } catch (error) {
     return { ok: false, detail: `cannot read the evaluation data ${dataset}: ${(error as Error).message}` };
   }
-  log(`re-running the evaluation of ${model} on ${dataset} (${pin.evaluation.protocol})`);
-  const started = Date.now();
+  // said in the log and in the check's detail: the re-run read the snapshot, not the source
+  const from = source.note ? `from the data snapshot (${source.note}); ` : "";
+  if (source.note) log(`  ${source.note}`);
   let trained: TrainedModel;
+  const started = Date.now();
   try {
-    trained = await trainModel(spec, data, params, context);
-  } catch (error) {
-    return { ok: false, detail: `training with the recorded params failed: ${(error as Error).message}` };
+    let data: unknown;
+    try {
+      data = await spec.loadData(dataset, { ...context, dataPath: source.dataPath });
+    } catch (error) {
+      return {
+        ok: false,
+        detail: `${from}cannot read the evaluation data ${dataset}: ${(error as Error).message}`,
+      };
+    }
+    log(`re-running the evaluation of ${model} on ${dataset} (${pin.evaluation.protocol})`);
+    try {
+      trained = await trainModel(spec, data, params, context);
+    } catch (error) {
+      return {
+        ok: false,
+        detail: `${from}training with the recorded params failed: ${(error as Error).message}`,
+      };
+    }
+  } finally {
+    await source.dispose();
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
   if (trained.evaluation.datasetSha256 !== pin.evaluation.datasetSha256) {
     return {
       ok: false,
-      detail: `the evaluation data differ: ${dataset} has fingerprint ${trained.evaluation.datasetSha256.slice(0, 12)}, the pin was evaluated on ${pin.evaluation.datasetSha256.slice(0, 12)}`,
+      detail: `${from}the evaluation data differ: ${dataset} has fingerprint ${trained.evaluation.datasetSha256.slice(0, 12)}, the pin was evaluated on ${pin.evaluation.datasetSha256.slice(0, 12)}`,
     };
   }
   if (trained.evaluation.protocol !== pin.evaluation.protocol) {
     return {
       ok: false,
-      detail: `the protocol differs: re-run "${trained.evaluation.protocol}", pinned "${pin.evaluation.protocol}"`,
+      detail: `${from}the protocol differs: re-run "${trained.evaluation.protocol}", pinned "${pin.evaluation.protocol}"`,
     };
   }
   const off = Object.entries(pin.metrics).flatMap(([name, pinned]) => {
@@ -144,14 +193,14 @@ export async function reproduceEvaluation(
   if (off.length > 0)
     return {
       ok: false,
-      detail: `outside ${bound}: ${off.join("; ")}`,
+      detail: `${from}outside ${bound}: ${off.join("; ")}`,
       metrics: trained.metrics,
     };
   const worst = Object.entries(pin.metrics).reduce((max, [name, pinned]) => {
     const diff = Math.abs(pinned - trained.metrics[name]!) / Math.max(Math.abs(pinned), ABSOLUTE_FLOOR);
     return Math.max(max, diff);
   }, 0);
-  const recomputed = `${Object.keys(pin.metrics).length} metrics re-computed in ${seconds} s, within ${bound} (largest difference ${worst === 0 ? "0" : (worst * 100).toPrecision(2)}%)`;
+  const recomputed = `${from}${Object.keys(pin.metrics).length} metrics re-computed in ${seconds} s, within ${bound} (largest difference ${worst === 0 ? "0" : (worst * 100).toPrecision(2)}%)`;
   const rebuilt = sha256(trained.onnx);
   if (rebuilt !== pin.sha256) {
     const part = pinnedBytes ? firstModelDifference(pinnedBytes, trained.onnx) : undefined;

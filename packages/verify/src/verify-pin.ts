@@ -174,7 +174,13 @@ export async function verifyPin(
       "the rebuild above re-ran the evaluation: byte-identical artifact, metrics within tolerance",
     );
   } else if (options.reproduce) {
-    const reproduction = await reproduceEvaluation(model, pin, card, options.reproduce, bytes);
+    const reproduction = await reproduceEvaluation(
+      model,
+      pin,
+      card,
+      { storeOptions: options.storeOptions, ...options.reproduce },
+      bytes,
+    );
     (reproduction.ok ? pass : fail)("reproduction", reproduction.detail);
   }
   return result();

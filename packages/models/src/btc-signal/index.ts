@@ -21,8 +21,8 @@ export const btcSignal: ModelSpec<CandleSeries, BtcParams> = {
   smokeParams: { trials: 3, permutationRepeats: 1, folds: 2 },
   parseParams: parseBtcParams,
   async loadData(uri, context) {
-    if (isKlinesUri(uri)) return fetchKlines(uri, { log: context.log });
-    const bytes = await readDataUri(uri, {
+    if (isKlinesUri(uri) && !context.dataPath) return fetchKlines(uri, { log: context.log });
+    const bytes = await readDataUri(context.dataPath ?? uri, {
       baseDir: context.baseDir,
       env: context.env,
       maxBytes: 256 * 1024 * 1024,

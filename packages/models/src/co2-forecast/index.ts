@@ -28,7 +28,7 @@ export const co2Forecast: ModelSpec<MonthlySeries, Co2Params> = {
   },
   parseParams: parseCo2Params,
   async loadData(uri, context) {
-    const bytes = await readDataUri(uri, {
+    const bytes = await readDataUri(context.dataPath ?? uri, {
       baseDir: context.baseDir,
       env: context.env,
       maxBytes: 32 * 1024 * 1024,

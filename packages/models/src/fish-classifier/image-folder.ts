@@ -168,8 +168,10 @@ export async function listImageFolder(
 /** An image folder at a URI: file://, npm: or a path as it is; s3:// mirrored into the dataset cache first. */
 export async function loadImageFolder(
   uri: string,
-  context: { baseDir?: string; env?: NodeJS.ProcessEnv; log: (message: string) => void },
+  context: { baseDir?: string; env?: NodeJS.ProcessEnv; log: (message: string) => void; dataPath?: string },
 ): Promise<ImageFolder> {
+  // a snapshot's copy is read in place of the source, under the source's name
+  if (context.dataPath) return listImageFolder(context.dataPath, uri);
   const baseDir = context.baseDir ?? process.cwd();
   if (uri.startsWith("s3://")) {
     const dir = datasetCacheDir(baseDir, createHash("sha256").update(uri).digest("hex").slice(0, 16));
