@@ -38,6 +38,9 @@ const USAGE_CODES = new Set([
   "LOG_EMPTY",
   "RECORD_INVALID",
   "SINK_INVALID",
+  "SNAPSHOT_MISSING",
+  "SNAPSHOT_INVALID",
+  "SNAPSHOT_TARGET",
 ]);
 
 /** Maps any error to its exit code: bad input is 2, everything else 1. */

@@ -7,6 +7,7 @@ import { promote, release, revert } from "./commands/change-requests.js";
 import { render } from "./commands/render.js";
 import { serve } from "./commands/serve.js";
 import { train } from "./commands/train.js";
+import { dataPull } from "./commands/data.js";
 import { verify } from "./commands/verify.js";
 import { monitorCommand } from "./commands/monitor-command.js";
 import { doctorGithub } from "./commands/doctor.js";
@@ -44,9 +45,32 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
     .option("--lock <file>", "lock file (default $LOCKSTEP_LOCK or ./models.lock.json)")
     .option("--pin", "write the candidate into the lock when it passes the gate")
     .option("--report <file>", "where to write the Markdown report (default .lockstep/reports/)")
+    .option(
+      "--snapshot",
+      "store the data read under data/sha256/ in the store and name it in the pin (default on when CI=true, or $LOCKSTEP_SNAPSHOT)",
+    )
+    .option("--no-snapshot", "take no data snapshot, even on CI")
+    .option(
+      "--snapshot-cap <size>",
+      "largest data snapshotted, e.g. 256MiB (default $LOCKSTEP_SNAPSHOT_CAP or 256MiB); larger data is recorded as skipped",
+    )
     .option("--json", "print the candidate pin and gate verdict as JSON on stdout")
     .action(async (model: string, options) => {
       await train(model, options, out);
+    });
+
+  const data = program.command("data").description("the data pins were trained on");
+  data
+    .command("pull")
+    .description("write a pin's training data, from its snapshot in the store, into a folder")
+    .argument("<model>", `the model (${Object.keys(models).join(", ")})`)
+    .argument("<dir>", "the folder (created; must be empty unless --force)")
+    .option("--env <name>", "environment whose pin", "staging")
+    .option("--lock <file>", "lock file (default $LOCKSTEP_LOCK or ./models.lock.json)")
+    .option("--force", "write into a folder that is not empty (files of the same names are replaced)")
+    .option("--json", "print what was written as JSON")
+    .action(async (model: string, dir: string, options) => {
+      await dataPull(model, dir, options, out);
     });
 
   program

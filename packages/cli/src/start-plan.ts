@@ -20,6 +20,9 @@ export interface StartStep {
   state: StartState;
   version?: string;
   sha256?: string;
+  /** The pin's data and its snapshot: a rebuild reads the snapshot when the data changed or is gone. */
+  dataset?: string;
+  dataSnapshot?: string;
 }
 
 /** The models to start, in START_ORDER, then any other pinned model in the lock's order. */
@@ -38,7 +41,15 @@ export async function planStart(lock: LockFile, environment: string, baseDir: st
     }
     const { storeUri } = parseArtifactUri(pin.uri);
     const present = await openStore(storeUri, { baseDir }).has(pin.sha256);
-    steps.push({ model, state: present ? "present" : "missing", version: pin.version, sha256: pin.sha256 });
+    steps.push({
+      model,
+      state: present ? "present" : "missing",
+      version: pin.version,
+      sha256: pin.sha256,
+      ...(pin.evaluation.dataSnapshot
+        ? { dataset: pin.evaluation.dataset, dataSnapshot: pin.evaluation.dataSnapshot }
+        : {}),
+    });
   }
   return steps;
 }
@@ -50,7 +61,9 @@ export function describeStep(step: StartStep): string {
     case "present":
       return `${step.model} ${id}: in the store, loading it`;
     case "missing":
-      return `${step.model} ${id}: not in the store yet, rebuilding it from its default data`;
+      return step.dataSnapshot
+        ? `${step.model} ${id}: not in the store yet, rebuilding it from its data (its snapshot ${step.dataSnapshot.slice(0, 19)} if the data changed)`
+        : `${step.model} ${id}: not in the store yet, rebuilding it from its default data`;
     case "unpinned":
       return `${step.model}: not pinned, training it and pinning the result`;
   }

@@ -1,0 +1,145 @@
+import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { resolveNpmUri } from "@lockstep/data";
+import { co2Forecast } from "@lockstep/models";
+import { run } from "../src/index.js";
+import { planStart } from "../src/start-plan.js";
+import { readLock } from "@lockstep/lockfile";
+import { capture } from "./capture.js";
+
+const sha = (bytes: string | Uint8Array) => createHash("sha256").update(bytes).digest("hex");
+const SMOKE = co2Forecast.smokeParams;
+// a smaller budget than SMOKE: its candidate loses the paired gate against SMOKE's pin
+const SMALLER = { ...SMOKE, harmonics: [2], windows: [60] };
+
+let dir: string;
+let lockFile: string;
+let original: Buffer;
+
+async function cli(args: string[]) {
+  const out = capture();
+  const { exitCode } = await run([...args, "--lock", lockFile], out);
+  return { exitCode, out };
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "lockstep-snapshot-"));
+  lockFile = join(dir, "models.lock.json");
+  original = await readFile(resolveNpmUri(co2Forecast.defaultData));
+  await writeFile(join(dir, "co2.csv"), original);
+});
+
+describe("data snapshots, end to end (issue 39: the pin rebuilt from its snapshot)", () => {
+  it("trains co2 twice (the second loses its gate), then reproduces the pin byte for byte from its snapshot after the source changed", async () => {
+    const train = (params: object) =>
+      cli([
+        "train",
+        "co2-forecast",
+        "--data",
+        "co2.csv",
+        "--params",
+        JSON.stringify(params),
+        "--snapshot",
+        "--pin",
+        "--json",
+      ]);
+    const first = await train(SMOKE);
+    expect(first.exitCode, first.out.errors()).toBe(0);
+    const won = JSON.parse(first.out.text());
+    expect(won.pinned).toBe(true);
+    const ref = `sha256:${sha(original)}`;
+    expect(won.pin.evaluation.dataSnapshot).toBe(ref);
+    expect(won.snapshot).toMatchObject({
+      sha256: sha(original),
+      bytes: original.length,
+      stored: { objects: 1 },
+    });
+    expect(await readFile(join(dir, ".lockstep", "store", "data", "sha256", sha(original)))).toEqual(
+      original,
+    );
+
+    const second = await train(SMALLER);
+    expect(second.exitCode, second.out.errors()).toBe(0);
+    const lost = JSON.parse(second.out.text());
+    expect(lost.verdict.better).toBe(false);
+    expect(lost.pinned).toBe(false);
+    expect(lost.pin.sha256).not.toBe(won.pin.sha256);
+    // the same data again: named the same, nothing uploaded twice
+    expect(lost.snapshot).toMatchObject({ sha256: sha(original), stored: { objects: 0, bytes: 0 } });
+    const pinned = (await readLock(lockFile)).models["co2-forecast"]!.pins.staging!;
+    expect(pinned.sha256).toBe(won.pin.sha256);
+
+    // the source changes (its last month dropped): the re-run reads the snapshot, says so, and rebuilds the pin
+    const changed = original.toString("utf8").replace(/\n[^\n]*\n?$/, "\n");
+    await writeFile(join(dir, "co2.csv"), changed);
+    const verified = await cli(["verify", "--all", "--reproduce"]);
+    expect(verified.exitCode, verified.out.text()).toBe(0);
+    expect(verified.out.text()).toContain(
+      `from the data snapshot (co2.csv has changed (its bytes hash to sha256:${sha(changed)}): reading its data snapshot ${ref} from file://.lockstep/store instead`,
+    );
+    expect(verified.out.text()).toMatch(/the rebuilt artifact is byte-identical/);
+    expect(verified.out.errors()).toContain(`reading its data snapshot ${ref}`);
+
+    // lockstep data pull brings the pinned data back (the original bytes), into an empty folder only
+    const pulled = join(dir, "pulled");
+    const pull = await cli(["data", "pull", "co2-forecast", pulled]);
+    expect(pull.exitCode, pull.out.errors()).toBe(0);
+    expect(await readFile(join(pulled, "co2.csv"))).toEqual(original);
+    expect(pull.out.text()).toMatch(new RegExp(`1 file, ${original.length} bytes \\(${ref}, verified\\)`));
+    const again = await cli(["data", "pull", "co2-forecast", pulled]);
+    expect(again.exitCode).toBe(2);
+    expect(again.out.errors()).toMatch(/is not empty .*--force/);
+    expect((await cli(["data", "pull", "co2-forecast", pulled, "--force"])).exitCode).toBe(0);
+
+    // the snapshot tampered with in the store: an integrity error, never trained on
+    const object = join(dir, ".lockstep", "store", "data", "sha256", sha(original));
+    await writeFile(object, changed);
+    const tampered = await cli(["verify", "--all", "--reproduce"]);
+    expect(tampered.exitCode).toBe(1);
+    expect(tampered.out.text()).toContain(
+      `integrity check failed for file://.lockstep/store/data/sha256/${sha(original)}`,
+    );
+    expect((await cli(["data", "pull", "co2-forecast", join(dir, "pulled-tampered")])).exitCode).toBe(1);
+
+    // gone from the store, with the source changed: both hashes named
+    await rm(object);
+    const missing = await cli(["verify", "--all", "--reproduce"]);
+    expect(missing.exitCode).toBe(1);
+    expect(missing.out.text()).toContain(
+      `co2.csv has changed (its bytes hash to sha256:${sha(changed)}), and the snapshot the pin was trained on, ${ref}, is not in file://.lockstep/store`,
+    );
+    // the source as it was: read as it is, no snapshot needed
+    await writeFile(join(dir, "co2.csv"), original);
+    const plan = await planStart(await readLock(lockFile), "staging", dir);
+    expect(plan.find((s) => s.model === "co2-forecast")).toMatchObject({
+      state: "present",
+      dataset: "co2.csv",
+      dataSnapshot: ref,
+    });
+  }, 600_000);
+
+  it("records a snapshot over the cap as skipped, with the reason, and pins no snapshot; refuses a bad cap", async () => {
+    const small = await cli([
+      "train",
+      "co2-forecast",
+      "--data",
+      "co2.csv",
+      "--params",
+      JSON.stringify(SMALLER),
+      "--snapshot-cap",
+      "1KiB",
+      "--snapshot",
+      "--json",
+    ]);
+    expect(small.exitCode, small.out.errors()).toBe(0);
+    const result = JSON.parse(small.out.text());
+    expect(result.snapshot.skipped).toMatch(/co2\.csv is \d+ bytes .*over the snapshot cap of 1024 bytes/);
+    expect(result.pin.evaluation.dataSnapshot).toBeUndefined();
+    const bad = await cli(["train", "co2-forecast", "--data", "co2.csv", "--snapshot-cap", "lots"]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.out.errors()).toMatch(/--snapshot-cap must be a positive size like 256MiB/);
+  }, 300_000);
+});
