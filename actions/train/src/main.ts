@@ -13,6 +13,14 @@ export function paramsFromInputs(params: string, seed: string): Record<string, u
   return { ...parsed, seed: Number(seed) };
 }
 
+/** The `snapshot` input: on unless "false" (the action snapshots by default, as CI does). */
+export function snapshotInput(value: string): boolean {
+  const text = value.trim().toLowerCase();
+  if (text === "" || text === "true") return true;
+  if (text === "false") return false;
+  throw new Error(`snapshot must be "true" or "false", got ${JSON.stringify(value.slice(0, 20))}`);
+}
+
 /** Reads the inputs, trains through the model spec, sets the outputs and writes the job summary. */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
@@ -42,6 +50,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         env: core.getInput("environment") || "staging",
         store: core.getInput("store") || undefined,
         lock: join(workspace, "models.lock.json"),
+        snapshot: snapshotInput(core.getInput("snapshot")),
+        snapshotCap: core.getInput("snapshot-cap") || undefined,
       },
       out,
     ).finally(() => grouped && core.endGroup());
@@ -54,6 +64,9 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     core.setOutput("verdict", verdict.reason);
     core.setOutput("report-path", outcome.reportPath);
     core.setOutput("candidate-path", outcome.candidatePath);
+    core.setOutput("data-snapshot", pin.evaluation.dataSnapshot ?? "");
+    const snapshot = outcome.candidate.snapshot;
+    if (snapshot && "skipped" in snapshot) core.notice(`${model}: no data snapshot: ${snapshot.skipped}`);
     // the artifact's bytes as a file: the attestation step binds its sha256 to this run
     const artifactPath = join(workspace, ".lockstep", "artifacts", `${pin.sha256}.onnx`);
     await mkdir(dirname(artifactPath), { recursive: true });
