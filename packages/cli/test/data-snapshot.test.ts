@@ -6,6 +6,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { resolveNpmUri } from "@lockstep/data";
 import { co2Forecast } from "@lockstep/models";
 import { run } from "../src/index.js";
+import { runsCommand } from "../src/commands/runs.js";
+import { runProgram } from "../src/run-program.js";
 import { planStart } from "../src/start-plan.js";
 import { readLock } from "@lockstep/lockfile";
 import { capture } from "./capture.js";
@@ -21,7 +23,10 @@ let original: Buffer;
 
 async function cli(args: string[]) {
   const out = capture();
-  const { exitCode } = await run([...args, "--lock", lockFile], out);
+  const { exitCode } =
+    args[0] === "runs"
+      ? await runProgram((state) => runsCommand(out, state), [...args.slice(1), "--lock", lockFile], out)
+      : await run([...args, "--lock", lockFile], out);
   return { exitCode, out };
 }
 
@@ -71,6 +76,24 @@ describe("data snapshots, end to end (issue 39: the pin rebuilt from its snapsho
     expect(lost.snapshot).toMatchObject({ sha256: sha(original), stored: { objects: 0, bytes: 0 } });
     const pinned = (await readLock(lockFile)).models["co2-forecast"]!.pins.staging!;
     expect(pinned.sha256).toBe(won.pin.sha256);
+
+    // both trainings are listed and compared (lockstep runs), each record naming the data snapshot
+    const listed = await cli(["runs", "list", "co2-forecast", "--json"]);
+    expect(listed.exitCode, listed.out.errors()).toBe(0);
+    const ids = JSON.parse(listed.out.text()).runs.map((r: { id: string }) => r.id);
+    expect(ids).toEqual([lost.run.id, won.run.id]); // newest first
+    const compared = await cli(["runs", "compare", won.run.id, lost.run.id]);
+    expect(compared.exitCode, compared.out.errors()).toBe(0);
+    expect(compared.out.text()).toMatch(/^\* +params\.harmonics +\[2,4\] +\[2\]$/m);
+    expect(compared.out.text()).toMatch(/^\* +run\.gate +passes \(mape_h12\) +fails \(mape_h12\)$/m);
+    for (const id of ids) {
+      const record = JSON.parse((await cli(["runs", "show", id, "--json"])).out.text());
+      expect(record.data.snapshot).toEqual({
+        sha256: sha(original),
+        uri: `file://.lockstep/store/data/sha256/${sha(original)}`,
+        bytes: original.length,
+      });
+    }
 
     // the source changes (its last month dropped): the re-run reads the snapshot, says so, and rebuilds the pin
     const changed = original.toString("utf8").replace(/\n[^\n]*\n?$/, "\n");
