@@ -13,6 +13,7 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const WAT_SOURCES = [
   "packages/models/src/fish-classifier/pixels.wat",
   "packages/ml/src/nn/matmul.wat",
+  "packages/ml/src/gbdt/histogram.wat",
 ];
 
 /** The generated module's path: `pixels.wat` → `pixels-wasm.ts`. */

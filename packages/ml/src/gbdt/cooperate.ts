@@ -1,6 +1,6 @@
 import type { FeatureBins } from "./binning.js";
 import { partition, type GrowParams, type Partner } from "./grow.js";
-import { HistogramPool, newHistogram, type Histogram } from "./histogram.js";
+import { HistogramPool, type Histogram } from "./histogram.js";
 import { bestSplit, type Split } from "./split.js";
 
 /** The control block's slots (Int32): the caller's sequence, the helper's, the operation and its arguments. */
@@ -28,15 +28,22 @@ const END = 3;
 /** Loads before a waiting thread sleeps: a node's partition takes microseconds, a futex wake tens. */
 const SPIN = 100_000;
 
-/** One training run's memory for trees grown by both threads together, and the helper's part of it. */
-export interface CooperationSetup {
+/**
+ * One training run's memory for trees grown by both threads together: the gradients and control
+ * block are shared; each thread keeps `histograms` histograms of its own (only its positions of
+ * them are ever used), matched by id.
+ */
+export interface CooperationMessage {
   kind: "cooperation";
-  histograms: Histogram[];
+  histograms: number;
   grad: Float64Array;
   hess: Float64Array;
   ints: Int32Array;
   floats: Float64Array;
 }
+
+/** The helper's side of a cooperation: the message, with its own histograms by id. */
+export type CooperationSetup = Omit<CooperationMessage, "histograms"> & { histograms: Histogram[] };
 
 /** A tree the helper grows with the caller: its rows, features and params. */
 export interface CooperateTask {
@@ -79,8 +86,8 @@ function readSplit(ints: Int32Array, floats: Float64Array, leaf: number): Split 
 }
 
 /**
- * The caller's side: histograms, rows and gradients in shared memory (at most `histograms`
- * histograms alive per tree), and a control block the two threads hand each node over with.
+ * The caller's side: its histograms (at most `histograms` alive per tree), gradients in shared
+ * memory, and a control block the two threads hand each node over with.
  */
 export class Cooperation {
   readonly pool: HistogramPool;
@@ -88,17 +95,19 @@ export class Cooperation {
   readonly hess: Float64Array;
   private readonly ints = new Int32Array(new SharedArrayBuffer(INTS * 4));
   private readonly floats = new Float64Array(new SharedArrayBuffer(8 * 8));
-  private readonly histograms: Histogram[];
   private seq = 0;
 
-  constructor(width: number, rows: number, histograms: number) {
-    this.histograms = Array.from({ length: histograms }, (_, id) => newHistogram(width, id));
-    this.pool = new HistogramPool(width, rows, this.histograms);
+  constructor(
+    width: number,
+    rows: number,
+    private readonly histograms: number,
+  ) {
+    this.pool = new HistogramPool(width, rows, { fixed: histograms });
     this.grad = new Float64Array(new SharedArrayBuffer(rows * 8));
     this.hess = new Float64Array(new SharedArrayBuffer(rows * 8));
   }
 
-  setupMessage(): CooperationSetup {
+  setupMessage(): CooperationMessage {
     const { histograms, grad, hess, ints, floats } = this;
     return { kind: "cooperation", histograms, grad, hess, ints, floats };
   }

@@ -1,3 +1,4 @@
+import { FillArena, type ArenaBlock } from "./arena.js";
 import { MISSING_BIN } from "./binning.js";
 
 /** Bins per feature in a histogram: the value bins (at most 255) and the MISSING bin. */
@@ -9,34 +10,15 @@ export const SLOTS = 3;
  * Gradient, hessian and row sums per (feature position, bin), side by side so that one row's
  * update touches one cache line: bin b of position p starts at (p * HIST + b) * SLOTS. Beside
  * them, per position, the value bins not all zero, ascending: every bin left out holds exact
- * zeros, so a scan over the list sees every sum a scan over all bins would.
+ * zeros, so a scan over the list sees every sum a scan over all bins would. The sums live in the
+ * pool's WebAssembly memory (the fill kernel adds into them there).
  */
-export interface Histogram {
-  readonly sums: Float64Array;
+export interface Histogram extends ArenaBlock {
   /** Position p's listed bins are list[p * HIST] .. list[p * HIST + listed[p] - 1]. */
   readonly list: Uint8Array;
   readonly listed: Int32Array;
-  /** Its index in a shared pool (the same on both threads), or -1. */
+  /** Its index among a pool's reserved histograms (the same on both threads of a shared tree), or -1. */
   readonly id: number;
-}
-
-/** A histogram for up to `maxFeatures` positions, in memory two threads can share when `id` >= 0. */
-export function newHistogram(maxFeatures: number, id = -1): Histogram {
-  const buffer = (bytes: number) => (id >= 0 ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
-  return histogramOf({
-    sums: new Float64Array(buffer(maxFeatures * HIST * SLOTS * 8)),
-    list: new Uint8Array(buffer(maxFeatures * HIST)),
-    listed: new Int32Array(buffer(maxFeatures * 4)),
-    id,
-  });
-}
-
-/**
- * A histogram object built the one way every histogram is (also one received from another
- * thread): the hot loops then see a single object shape.
- */
-export function histogramOf(from: Histogram): Histogram {
-  return { sums: from.sums, list: from.list, listed: from.listed, id: from.id };
 }
 
 interface FillInput {
@@ -49,29 +31,45 @@ interface FillInput {
 /**
  * Histograms and row buffers for one training run, reused from node to node and tree to tree:
  * a tree of 64 leaves would otherwise allocate ~130 histograms of 3 × features × 256 entries.
- * Every operation covers the positions [from, to): two threads can share a node's histograms,
- * each over its own positions. Only the bins a feature uses (and MISSING) are ever zeroed; only
- * listed ones are subtracted or read.
+ * Every operation covers the positions [from, to): two threads can grow one tree, each over its
+ * own positions of its own histograms. Only the bins a feature uses (and MISSING) are ever
+ * zeroed; only listed ones are subtracted or read.
  */
 export class HistogramPool {
-  private readonly free: Histogram[];
+  private readonly free: Histogram[] = [];
   private readonly rowBuffer: Uint32Array;
   readonly scratchRows: Uint32Array;
-  private readonly offsets: Int32Array;
-  private matrix: Uint8Array | undefined;
+  private readonly arena: FillArena;
   private matrixOf: Uint8Array[] | undefined;
+  private readonly fixed: boolean;
 
-  /** With `shared` histograms (ids 0..n-1), the pool hands out only those; `rows` is its row buffer. */
+  /**
+   * `rows`: the row buffer to partition in (default a new one). `fixed`: the pool hands out only
+   * that many histograms, ids 0..fixed-1 (a shared tree's, matched by id on the other thread).
+   */
   constructor(
     private readonly maxFeatures: number,
     maxRows: number,
-    private readonly shared?: Histogram[],
-    rows?: Uint32Array,
+    options: { rows?: Uint32Array; fixed?: number } = {},
   ) {
-    this.free = shared ? [...shared].reverse() : [];
-    this.rowBuffer = rows ?? new Uint32Array(maxRows);
+    this.rowBuffer = options.rows ?? new Uint32Array(maxRows);
     this.scratchRows = new Uint32Array(maxRows);
-    this.offsets = new Int32Array(maxFeatures);
+    this.fixed = options.fixed !== undefined;
+    this.arena = new FillArena(maxFeatures, maxRows, options.fixed ?? 8);
+    if (options.fixed !== undefined) this.free.push(...this.reserve(options.fixed).reverse());
+  }
+
+  /** `count` more histograms, ids 0..count-1, in this pool's memory but outside its free list. */
+  reserve(count: number): Histogram[] {
+    return Array.from({ length: count }, (_, id) => this.allocate(id));
+  }
+
+  private allocate(id: number): Histogram {
+    return this.arena.allocate({
+      list: new Uint8Array(this.maxFeatures * HIST),
+      listed: new Int32Array(this.maxFeatures),
+      id,
+    });
   }
 
   /** The tree's rows in a buffer its leaves partition in place (the caller's array is left alone). */
@@ -83,8 +81,8 @@ export class HistogramPool {
   take(): Histogram {
     const hist = this.free.pop();
     if (hist) return hist;
-    if (this.shared) throw new Error("GBDT: the shared histogram pool ran out");
-    return newHistogram(this.maxFeatures);
+    if (this.fixed) throw new Error("GBDT: the shared tree's histogram pool ran out");
+    return this.allocate(-1);
   }
 
   release(hist: Histogram): void {
@@ -111,39 +109,17 @@ export class HistogramPool {
    */
   fill(histogram: Histogram, input: FillInput, rows: Uint32Array, from: number, to: number): void {
     const { grad, hess, features, binned } = input;
-    const hist = histogram.sums;
-    const width = binned.length;
-    const rowMajor = this.rowMajor(binned);
-    const offsets = this.offsets;
-    for (let p = from; p < to; p++) offsets[p] = p * HIST * SLOTS;
-    const n = rows.length;
-    for (let k = 0; k < n; k++) {
-      const r = rows[k]!;
-      const g = grad[r]!;
-      const h = hess[r]!;
-      const base = r * width;
-      for (let p = from; p < to; p++) {
-        const b = offsets[p]! + rowMajor[base + features[p]!]! * SLOTS;
-        hist[b]! += g;
-        hist[b + 1]! += h;
-        hist[b + 2]!++;
+    if (this.matrixOf !== binned) {
+      // the bins row by row, once per training run: one row's bins side by side
+      const matrix = this.arena.matrix;
+      const width = binned.length;
+      for (let f = 0; f < width; f++) {
+        const column = binned[f]!;
+        for (let r = 0; r < column.length; r++) matrix[r * width + f] = column[r]!;
       }
+      this.matrixOf = binned;
     }
-  }
-
-  /** The bins row by row (built once per training run): one row's bins side by side. */
-  private rowMajor(binned: Uint8Array[]): Uint8Array {
-    if (this.matrix && this.matrixOf === binned) return this.matrix;
-    const width = binned.length;
-    const n = binned[0]!.length;
-    const matrix = new Uint8Array(n * width);
-    for (let f = 0; f < width; f++) {
-      const column = binned[f]!;
-      for (let r = 0; r < n; r++) matrix[r * width + f] = column[r]!;
-    }
-    this.matrix = matrix;
-    this.matrixOf = binned;
-    return matrix;
+    this.arena.fill(histogram, rows, grad, hess, features, from, to);
   }
 
   /** Lists, for positions [from, to), the value bins below `used[p]` that some row fell in (a filled root). */

@@ -8,9 +8,15 @@ import {
   type MessagePort,
 } from "node:worker_threads";
 import type { FeatureBins } from "./binning.js";
-import { cooperate, Cooperation, type CooperateTask, type CooperationSetup } from "./cooperate.js";
+import {
+  cooperate,
+  Cooperation,
+  type CooperateTask,
+  type CooperationMessage,
+  type CooperationSetup,
+} from "./cooperate.js";
 import { growTree, type GrowParams, type GrownTree, type Partner } from "./grow.js";
-import { histogramOf, HistogramPool } from "./histogram.js";
+import { HistogramPool } from "./histogram.js";
 import type { TreeNode } from "./tree.js";
 
 /** One tree to grow: its rows and features (its gradients are in the shared buffers). */
@@ -228,14 +234,15 @@ if (!isMainThread && (workerData as { flag?: unknown } | undefined)?.flag instan
     Atomics.store(flag, 0, DONE);
     Atomics.notify(flag, 0);
   };
-  port.on("message", (task: SetupTask | GrowTask | CooperationSetup | CooperateTask) => {
+  port.on("message", (task: SetupTask | GrowTask | CooperationMessage | CooperateTask) => {
     if (task.kind === "setup") {
       setup = task;
-      pool = new HistogramPool(task.bins.length, task.grad.length, undefined, task.rows);
+      pool = new HistogramPool(task.bins.length, task.grad.length, { rows: task.rows });
       return;
     }
     if (task.kind === "cooperation") {
-      together = { ...task, histograms: task.histograms.map(histogramOf) };
+      // its own histograms, in the memory its fills run in
+      together = { ...task, histograms: pool!.reserve(task.histograms) };
       return;
     }
     if (task.kind === "cooperate") {

@@ -9,7 +9,7 @@ import { evaluateTree, type Tree } from "./tree.js";
 
 /** Rows × rounds × leaves per tree below which a second thread costs more than it saves (bench/RESULTS.md). */
 const PARALLEL_WORK = 20_000_000;
-/** The most memory a run's histograms shared between the two threads may take. */
+/** The most memory the histograms of trees both threads grow may take on each thread. */
 const SHARED_HISTOGRAM_BYTES = 128 * 1024 * 1024;
 
 export interface GbdtTrainOptions {
