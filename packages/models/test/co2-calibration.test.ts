@@ -1,4 +1,6 @@
+import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
+import { readLock } from "@lockstep/lockfile";
 import type { BacktestResult } from "../src/co2-forecast/backtest.js";
 import { calibrateBacktest, horizonScales } from "../src/co2-forecast/calibration.js";
 import { conformalScale, scaleInterval } from "../src/co2-forecast/intervals.js";
@@ -51,5 +53,14 @@ describe("conformal calibration of co2's intervals", () => {
     expect(result.origins.map((o) => o.interval.upper[0])).toEqual([4, 4, 2]);
     // the final model's scale from all three: 36 errors, rank 34 → 4; the second band had no errors
     expect(finalScales).toEqual([4, 1]);
+  });
+
+  it("the committed pin's intervals cover 87–93% at 12 and at 24 months ahead (issue 38)", async () => {
+    const lock = await readLock(join(resolve(import.meta.dirname, "../../.."), "models.lock.json"));
+    const { metrics } = lock.models["co2-forecast"]!.pins.staging!;
+    for (const horizon of [12, 24]) {
+      expect(metrics[`interval_coverage_h${horizon}`], `h${horizon}`).toBeGreaterThanOrEqual(0.87);
+      expect(metrics[`interval_coverage_h${horizon}`], `h${horizon}`).toBeLessThanOrEqual(0.93);
+    }
   });
 });
