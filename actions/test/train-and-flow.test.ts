@@ -9,7 +9,7 @@ import { co2Forecast } from "@lockstep/models";
 import { parseCandidate } from "@lockstep/proposal";
 import { startFakeOidc, startIamTokenGate, startS3 } from "@lockstep/store/testing";
 import { buildActions } from "../scripts/build.js";
-import { paramsFromInputs } from "../train/src/main.js";
+import { paramsFromInputs, snapshotInput } from "../train/src/main.js";
 import { git, repository, runAction } from "./runner.js";
 
 const TOKEN = "ghs_flow";
@@ -75,6 +75,12 @@ describe("the train action", () => {
     expect(candidate.params).toMatchObject({ seed: 3 });
     expect(await readFile(result.outputs["report-path"]!, "utf8")).toMatch(/co2/i);
     expect(result.summary).toContain("<td>mape_h12</td>");
+    // the action snapshots its data by default: the pin names it, the store holds its bytes
+    expect(result.outputs["data-snapshot"]).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(candidate.pin.evaluation.dataSnapshot).toBe(result.outputs["data-snapshot"]);
+    const key = result.outputs["data-snapshot"]!.slice("sha256:".length);
+    const stored = await readFile(join(clone, ".lockstep", "store", "data", "sha256", key));
+    expect(createHash("sha256").update(stored).digest("hex")).toBe(key);
   });
 
   it.each([
@@ -133,6 +139,13 @@ describe("the train action", () => {
       await oidc.close();
       await s3.close();
     }
+  });
+
+  it("reads the snapshot input strictly (on unless false)", () => {
+    expect(snapshotInput("")).toBe(true);
+    expect(snapshotInput("true")).toBe(true);
+    expect(snapshotInput(" FALSE ")).toBe(false);
+    expect(() => snapshotInput("sometimes")).toThrow(/snapshot must be "true" or "false"/);
   });
 
   it("reads params and seed inputs strictly", () => {
