@@ -1,8 +1,9 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- rendered YAML and Prometheus JSON are read untyped */
 // The canary analysis judged as it will be in the cluster: two real Lockstep servers (the stable pin
 // and a canary) behind a weighted split, scraped by a real Prometheus relabelled as the rendered
-// PodMonitor asks, the rendered AnalysisTemplate's queries run against it, and the verdict taken by
-// the port of Argo Rollouts' assessment (packages/deploy/src/rollouts). Intervals are seconds, by
+// PodMonitor asks, the rendered AnalysisTemplate's queries run against it (the statistical checks through
+// the canary judge over that Prometheus, called as Argo's web provider calls it), and the verdict taken
+// by the port of Argo Rollouts' assessment (packages/deploy/src/rollouts). Intervals are seconds, by
 // configuration: the template is rendered with a short interval, window and delay.
 import { mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -11,12 +12,14 @@ import { afterAll, beforeAll, expect } from "vitest";
 import { parse } from "yaml";
 import { emptyLock, type LockFile } from "@lockstep/lockfile";
 import { models } from "@lockstep/models";
+import { startCanaryJudge } from "@lockstep/monitor";
 import {
   parseDeployConfig,
   prometheusMeasurement,
   renderManifests,
   rolloutAction,
   runAnalysis,
+  webMeasure,
   type AnalysisRunReport,
   type Metric,
 } from "@lockstep/deploy";
@@ -39,14 +42,20 @@ const ANALYSIS = {
   inconclusiveLimit: 1,
 };
 
-type Scenario = "healthy" | "errors" | "shifted" | "silent";
-const SCENARIOS: Scenario[] = ["healthy", "errors", "shifted", "silent"];
+/** Where the rendered template calls the judge; the harness answers it from a loopback judge. */
+const JUDGE = "http://lockstep-canary-judge.harness.svc:8080";
+
+type Scenario = "healthy" | "errors" | "shifted" | "thin" | "silent";
+const SCENARIOS: Scenario[] = ["healthy", "errors", "shifted", "thin", "silent"];
+/** Requests a second through each split: the thin one's canary sees ~10 a window, under minRequests. */
+const TRAFFIC: Partial<Record<Scenario, number>> = { healthy: 24, errors: 24, shifted: 24, thin: 2 };
 
 /** The rendered AnalysisTemplate and PodMonitor of co2-forecast in staging, with the short analysis. */
 function rendered(lock: LockFile): { template: any; podMonitor: any } {
   const config = JSON.parse(committedConfigText());
   config.image.digest = `sha256:${"1".repeat(64)}`;
   config.defaults = { ...config.defaults, canary: { analysis: ANALYSIS } };
+  config.cluster = { ...config.cluster, canaryJudge: JUDGE };
   const { files } = renderManifests(lock, parseDeployConfig(JSON.stringify(config), Object.keys(models)));
   const dir = `argocd/envs/staging/${MODEL}`;
   return {
@@ -108,7 +117,7 @@ describeWith("prometheus")("the canary analysis, against real servers and a real
     for (const scenario of SCENARIOS) {
       const base = await startServer(stable.lock, dir, { config: quiet });
       const canary =
-        scenario === "shifted"
+        scenario === "shifted" || scenario === "thin"
           ? await startServer(other.lock, dir, { config: quiet })
           : await startServer(stable.lock, dir, {
               config: quiet,
@@ -138,9 +147,15 @@ describeWith("prometheus")("the canary analysis, against real servers and a real
     }
     prometheus = await startPrometheus(targets, podMonitor);
     cleanup.push(() => prometheus.stop());
+    const observe = models[MODEL]!.serving.observe;
+    const judge = await startCanaryJudge({
+      prometheus: prometheus.url,
+      models: { [MODEL]: { classes: !!observe?.classes, valueMetric: observe?.values?.metric } },
+    });
+    cleanup.push(() => judge.close());
     for (const scenario of SCENARIOS.filter((s) => s !== "silent")) {
       const split = await weightedSplit(sides[scenario].stable, sides[scenario].canary, 50);
-      const client = steadyTraffic(split.url, PATH, BODIES, 24);
+      const client = steadyTraffic(split.url, PATH, BODIES, TRAFFIC[scenario]!);
       cleanup.push(
         () => split.close(),
         () => client.stop(),
@@ -149,6 +164,11 @@ describeWith("prometheus")("the canary analysis, against real servers and a real
     const metrics: Metric[] = template.spec.metrics;
     // a measurement is the metric's query answered by this Prometheus, read as Argo Rollouts reads it
     const measure = async (metric: any) => {
+      if (metric.provider.web) {
+        // the judge's Service name resolves to the loopback judge, as cluster DNS would to its pod
+        const url = metric.provider.web.url.replace(JUDGE, judge.url);
+        return webMeasure({ ...metric, provider: { web: { ...metric.provider.web, url } } });
+      }
       const { status, body } = await prometheus.query(metric.provider.prometheus.query);
       return prometheusMeasurement(metric, body, status);
     };
@@ -189,6 +209,12 @@ describeWith("prometheus")("the canary analysis, against real servers and a real
 
   const phase = (scenario: Scenario, metric: string) =>
     reports.get(scenario)!.metrics.find((m) => m.name === metric)!.phase;
+  /** The judge's JSON each measurement recorded (the web provider's value). */
+  const judged = (scenario: Scenario, metric: string) =>
+    reports
+      .get(scenario)!
+      .metrics.find((m) => m.name === metric)!
+      .measurements.map((m) => JSON.parse(m.value));
 
   itWith("prometheus")(
     "a healthy canary: every metric measured and passing, the analysis Successful, the rollout goes on",
@@ -199,6 +225,13 @@ describeWith("prometheus")("the canary analysis, against real servers and a real
       );
       expect(report.phase).toBe("Successful");
       expect(rolloutAction(report.phase)).toBe("continue");
+      // each measurement recorded its interval: within ±valueShift, from at least minRequests a side
+      for (const m of judged("healthy", "value-shift")) {
+        expect(m).toMatchObject({ check: "value-shift", enough: true, level: 0.99 });
+        expect(m.low).toBeGreaterThanOrEqual(-0.02);
+        expect(m.high).toBeLessThanOrEqual(0.02);
+        expect(Math.min(m.n.canary, m.n.stable)).toBeGreaterThanOrEqual(ANALYSIS.minRequests);
+      }
     },
   );
 
@@ -219,6 +252,25 @@ describeWith("prometheus")("the canary analysis, against real servers and a real
       expect(phase("shifted", "value-shift")).toBe("Failed");
       expect(phase("shifted", "error-ratio")).not.toBe("Failed");
       expect(reports.get("shifted")!.phase).toBe("Failed");
+      // the failing measurement's whole interval lies above +valueShift (the pin forecasts ~10 % higher)
+      const failed = judged("shifted", "value-shift").at(-1)!;
+      expect(failed.enough).toBe(true);
+      expect(failed.low).toBeGreaterThan(0.02);
+      expect(failed.shift).toBeGreaterThan(0.05);
+    },
+  );
+
+  itWith("prometheus")(
+    "the same shifted canary at too little traffic: value-shift Inconclusive, the rollout pauses, never a pass",
+    () => {
+      const report = reports.get("thin")!;
+      expect(phase("thin", "value-shift")).toBe("Inconclusive");
+      for (const m of judged("thin", "value-shift")) {
+        expect(m.enough).toBe(false);
+        expect(Math.min(m.n.canary, m.n.stable)).toBeLessThan(ANALYSIS.minRequests);
+      }
+      expect(report.phase).toBe("Inconclusive");
+      expect(rolloutAction(report.phase)).toBe("pause");
     },
   );
 
@@ -228,8 +280,11 @@ describeWith("prometheus")("the canary analysis, against real servers and a real
       const report = reports.get("silent")!;
       for (const metric of report.metrics) {
         expect(metric.phase, metric.name).toBe("Inconclusive");
+        // an empty PromQL answer, or the judge's "not enough" with no request on either side
+        const empty = (value: string) =>
+          value === "[]" || (JSON.parse(value).enough === false && JSON.parse(value).n.canary === 0);
         expect(
-          metric.measurements.every((m) => m.phase === "Inconclusive" && m.value === "[]"),
+          metric.measurements.every((m) => m.phase === "Inconclusive" && empty(m.value)),
           metric.name,
         ).toBe(true);
       }

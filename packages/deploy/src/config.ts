@@ -33,6 +33,8 @@ export interface CanaryAnalysis {
   classShareShift: number;
   /** Largest relative shift of the canary's mean predicted value from the stable's. */
   valueShift: number;
+  /** With the canary judge: significance of the class-share test; the value interval is at 1 − alpha. */
+  alpha: number;
 }
 
 /** What can be set per model and environment (every field optional in the file). */
@@ -108,6 +110,11 @@ export interface DeployConfig {
     ingressNamespace?: string;
     prometheusNamespace?: string;
     prometheusAddress?: string;
+    /**
+     * The canary judge's base URL (`lockstep canary-judge`): with it, class shares and value shift are
+     * judged by their statistics over Argo Rollouts' web provider; without it, by PromQL thresholds.
+     */
+    canaryJudge?: string;
     trafficRouting?: "nginx" | "replicas";
     prometheusAdapter?: boolean;
     /**
@@ -242,14 +249,15 @@ function isolationIssues(config: DeployConfig): ConfigIssue[] {
       });
   };
   endpoint(config.previews?.store?.endpoint, "/previews/store/endpoint");
-  // the canary analysis trusts what this answers: Prometheus in the cluster, or over HTTPS
-  const prometheus = config.cluster?.prometheusAddress;
-  if (prometheus !== undefined) {
-    const host = URL.canParse(prometheus) ? new URL(prometheus).hostname : "";
-    if (!prometheus.startsWith("https://") && !/\.svc(\.cluster\.local)?$/.test(host))
+  // the canary analysis trusts what these answer: in the cluster, or over HTTPS
+  for (const key of ["prometheusAddress", "canaryJudge"] as const) {
+    const address = config.cluster?.[key];
+    if (address === undefined) continue;
+    const host = URL.canParse(address) ? new URL(address).hostname : "";
+    if (!address.startsWith("https://") && !/\.svc(\.cluster\.local)?$/.test(host))
       issues.push({
-        pointer: "/cluster/prometheusAddress",
-        message: `"${prometheus}" is neither a cluster Service (<name>.<namespace>.svc) nor HTTPS: the canary analysis would trust an answer from outside the cluster in the clear`,
+        pointer: `/cluster/${key}`,
+        message: `"${address}" is neither a cluster Service (<name>.<namespace>.svc) nor HTTPS: the canary analysis would trust an answer from outside the cluster in the clear`,
       });
   }
   const platform = new Map<string, string>([

@@ -14,6 +14,7 @@ export {
   type RenderedDiff,
 } from "./files.js";
 export { canaryQueries, ARGS, HASH_LABEL, type CanaryQuery } from "./queries.js";
+export { classShareConditions, judgeChecks, valueShiftConditions, type JudgeCheck } from "./judge-checks.js";
 export { deployedArtifactUri, podLock, PIN_FILE } from "./objects/pin-config.js";
 export {
   githubRepository,

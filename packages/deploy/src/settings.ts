@@ -21,6 +21,7 @@ export const BASE_SETTINGS: Settings = {
       p99Seconds: 0.25,
       classShareShift: 0.15,
       valueShift: 0.02,
+      alpha: 0.01,
     },
   },
 };

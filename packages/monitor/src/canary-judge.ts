@@ -222,9 +222,14 @@ export async function judge(
   }
 }
 
-/** JSON without NaN or ±Infinity (JSON has none): an unknown number is null. */
+/**
+ * JSON without NaN or ±Infinity (JSON has none: an unknown number is null), numbers to six significant
+ * digits: Argo stores every measurement in the AnalysisRun's status.
+ */
 export const judgeJson = (body: unknown) =>
-  JSON.stringify(body, (_, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v));
+  JSON.stringify(body, (_, v: unknown) =>
+    typeof v !== "number" ? v : Number.isFinite(v) ? Number(v.toPrecision(6)) : null,
+  );
 
 export function canaryJudgeHandler(options: CanaryJudgeOptions) {
   return (req: IncomingMessage, res: ServerResponse) => {
