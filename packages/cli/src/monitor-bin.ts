@@ -1,5 +1,6 @@
-// The image's `lockstep`: only `monitor`, so the bundle holds no training, git or GitHub code.
+// The image's `lockstep`: only `monitor` and `canary-judge`, so the bundle holds no training, git or GitHub code.
 import { Command } from "commander";
+import { canaryJudgeCommand } from "./commands/canary-judge.js";
 import { monitorCommand } from "./commands/monitor-command.js";
 import { consoleOutput } from "./output.js";
 import { runProgram } from "./run-program.js";
@@ -9,12 +10,13 @@ const out = consoleOutput();
 const { exitCode } = await runProgram(
   (state) => {
     const program = new Command("lockstep")
-      .description("Lockstep in the inference image: monitor a pinned model")
+      .description("Lockstep in the inference image: monitor a pinned model, judge a canary")
       .version(VERSION, "-V, --version", "print the version")
       .option("--verbose", "print stack traces on errors")
       .showHelpAfterError("(run with --help for usage)")
       .exitOverride();
-    return program.addCommand(monitorCommand(out, state).copyInheritedSettings(program));
+    program.addCommand(monitorCommand(out, state).copyInheritedSettings(program));
+    return program.addCommand(canaryJudgeCommand(out, state).copyInheritedSettings(program));
   },
   process.argv.slice(2),
   out,

@@ -10,6 +10,7 @@ import { train } from "./commands/train.js";
 import { dataPull } from "./commands/data.js";
 import { verify } from "./commands/verify.js";
 import { monitorCommand } from "./commands/monitor-command.js";
+import { canaryJudgeCommand } from "./commands/canary-judge.js";
 import { doctorGithub } from "./commands/doctor.js";
 import { bootstrap } from "./commands/bootstrap.js";
 import { runProgram, type RunResult } from "./run-program.js";
@@ -156,6 +157,7 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
     });
 
   program.addCommand(monitorCommand(out, state).copyInheritedSettings(program));
+  program.addCommand(canaryJudgeCommand(out, state).copyInheritedSettings(program));
 
   program
     .command("render")
