@@ -11,6 +11,7 @@ import { dataPull } from "./commands/data.js";
 import { verify } from "./commands/verify.js";
 import { monitorCommand } from "./commands/monitor-command.js";
 import { canaryJudgeCommand } from "./commands/canary-judge.js";
+import { replayCommands } from "./commands/replay.js";
 import { doctorGithub } from "./commands/doctor.js";
 import { bootstrap } from "./commands/bootstrap.js";
 import { runProgram, type RunResult } from "./run-program.js";
@@ -87,6 +88,10 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
     .option("--remote <name>", "remote to push the branch to", "origin")
     .option("--local", "no GitHub: a local branch and .lockstep/proposals/<model>.<env>.md")
     .option("--lock <file>", "lock file in the repository (default $LOCKSTEP_LOCK or ./models.lock.json)")
+    .option(
+      "--replay-sample <uri>",
+      "replay this sample through the current pin and the candidate and put the result in the pull request (default $LOCKSTEP_REPLAY_SAMPLE_URI; see lockstep replay --from)",
+    )
     .option("--json", "print the outcome as JSON on stdout")
     .action(async (model: string, options) => {
       await propose(model, options, out);
@@ -158,6 +163,7 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
 
   program.addCommand(monitorCommand(out, state).copyInheritedSettings(program));
   program.addCommand(canaryJudgeCommand(out, state).copyInheritedSettings(program));
+  program.addCommand(replayCommands(out, state).copyInheritedSettings(program));
 
   program
     .command("render")

@@ -17,6 +17,8 @@ export interface ProposalInput {
   report?: string;
   /** The rendered manifests the commit changes, and the candidate's preview while the PR is open. */
   deployment?: { manifests: string[]; preview?: string };
+  /** The shadow replay's section (Markdown, `lockstep replay`'s), when a replay sample is configured. */
+  replay?: string;
 }
 
 export interface PullRequestDraft {
@@ -194,6 +196,7 @@ export function renderPullRequest(input: ProposalInput): PullRequestDraft {
       ...(pin.source.commit ? [`| commit | ${pin.source.commit} |`] : []),
       ...(input.runUrl ? [`| run | ${input.runUrl} |`] : []),
     ].join("\n"),
+    ...(input.replay ? [input.replay.trim()] : []),
     ...deploymentSection(input.deployment),
     `<details><summary>Parameters</summary>\n\n${fenced(compactJson(candidate.params), "json")}\n\n</details>`,
   ];

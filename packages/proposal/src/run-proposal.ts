@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { GitHubClient, UpsertResult } from "@lockstep/github";
+import type { Pin } from "@lockstep/lockfile";
 import { upsertPullRequest } from "@lockstep/github";
 import { parseCandidate, type CandidateFile } from "./candidate.js";
 import { ProposalError } from "./errors.js";
@@ -22,6 +23,11 @@ export interface RunProposalOptions {
   runUrl?: string;
   /** The artifact's build-provenance attestation (a GitHub attestation URL): the pin names it. */
   attestation?: string;
+  /**
+   * The shadow replay of a winning candidate against the current pin (a Markdown section for the
+   * body), when a replay sample is configured; its failure is the section's to say, not the proposal's.
+   */
+  replay?: (candidate: CandidateFile, current: Pin | undefined) => Promise<string | undefined>;
   /** Refuse a candidate file for another model or environment than the caller asked for. */
   expect?: { model: string; environment: string };
   log?: (line: string) => void;
@@ -79,12 +85,14 @@ export async function runProposal(options: RunProposalOptions): Promise<Proposal
     log: options.log,
   });
   if (outcome.status === "rejected" || outcome.status === "superseded") return { candidate, outcome };
+  const replay = await options.replay?.({ ...candidate, pin: outcome.pin }, outcome.current);
   const draft = renderPullRequest({
     candidate: { ...candidate, pin: outcome.pin },
     current: outcome.current,
     verdict: outcome.verdict,
     runUrl: options.runUrl ?? candidate.pin.source.runUrl,
     report,
+    ...(replay ? { replay } : {}),
     // a repository without a deployment config renders nothing: no section
     ...(outcome.manifests.length > 0 || outcome.preview
       ? {

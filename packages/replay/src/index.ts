@@ -23,3 +23,4 @@ export { replayJson, replayMarkdown } from "./report.js";
 export { exportSample, readSample, sampleLine, SAMPLE_PREFIX } from "./sample-source.js";
 export { classShareShift, valueShift, quantile } from "./replay-stats.js";
 export { replayAgainstPin, canaryAnalysis, type ReplayPinOptions } from "./replay-pin.js";
+export { replaySection, type ReplaySectionOptions } from "./pull-request-section.js";

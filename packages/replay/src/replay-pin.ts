@@ -19,7 +19,9 @@ import { readSample } from "./sample-source.js";
 export interface ReplayPinOptions {
   model: string;
   environment: string;
-  lock: LockFile;
+  /** The lock whose pin is replayed; `pin` names one directly instead (a proposal's base pin). */
+  lock?: LockFile;
+  pin?: Pin;
   lockPath: string;
   /** The candidate: a file or a sha256 (`candidate`), or a pin already named (a trained candidate's). */
   candidate: string | Pin;
@@ -70,7 +72,7 @@ async function candidateFromPin(model: string, pin: Pin, options: OpenStoreOptio
  */
 export async function replayAgainstPin(options: ReplayPinOptions): Promise<ReplayReport> {
   const spec = getModel(options.model);
-  const pin = options.lock.models[options.model]?.pins[options.environment];
+  const pin = options.pin ?? options.lock?.models[options.model]?.pins[options.environment];
   if (!pin)
     throw new ReplayError(
       "REPLAY_EMPTY",

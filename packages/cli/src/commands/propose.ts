@@ -1,11 +1,19 @@
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { getModel } from "@lockstep/models";
-import { defaultCandidatePath, runProposal, type ProposalResult } from "@lockstep/proposal";
+import type { Pin } from "@lockstep/lockfile";
+import {
+  defaultCandidatePath,
+  runProposal,
+  type CandidateFile,
+  type ProposalResult,
+} from "@lockstep/proposal";
+import { replaySection } from "@lockstep/replay";
 import { githubFromEnv } from "../github-env.js";
 import { lockPath } from "../lock-io.js";
 import type { Output } from "../output.js";
 import { parseEnvironment } from "../params.js";
+import { defaultStore } from "./train.js";
 
 export interface ProposeOptions {
   env?: string;
@@ -15,6 +23,8 @@ export interface ProposeOptions {
   remote?: string;
   local?: boolean;
   lock?: string;
+  /** A replay sample: the shadow replay goes into the pull request body (default $LOCKSTEP_REPLAY_SAMPLE_URI). */
+  replaySample?: string;
   json?: boolean;
 }
 
@@ -31,8 +41,10 @@ export async function propose(
 ): Promise<ProposalResult> {
   const spec = getModel(model);
   const environment = parseEnvironment(options.env);
-  const dir = dirname(lockPath(options.lock, env));
+  const path = lockPath(options.lock, env);
+  const dir = dirname(path);
   const github = options.local ? undefined : githubFromEnv(env);
+  const sampleUri = options.replaySample ?? (env.LOCKSTEP_REPLAY_SAMPLE_URI?.trim() || undefined);
   const result = await runProposal({
     dir,
     candidatePath: options.candidate ?? defaultCandidatePath(dir, spec.name, environment),
@@ -42,6 +54,22 @@ export async function propose(
     github,
     expect: { model: spec.name, environment },
     log: out.progress,
+    ...(sampleUri
+      ? {
+          replay: (candidate: CandidateFile, current: Pin | undefined) =>
+            replaySection({
+              model: spec.name,
+              environment,
+              lockPath: path,
+              candidate: candidate.pin,
+              current,
+              storeUri: defaultStore(env),
+              sampleUri,
+              env,
+              progress: out.progress,
+            }),
+        }
+      : {}),
   });
   const { outcome, draft, pullRequest } = result;
   let bodyPath: string | undefined;
