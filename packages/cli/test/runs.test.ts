@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { beforeAll, describe, expect, it } from "vitest";
 import { co2Forecast } from "@lockstep/models";
-import { writeRun, type RunInput } from "@lockstep/runs";
+import { newRunId, writeRun, type RunInput } from "@lockstep/runs";
 import { openStore } from "@lockstep/store";
 import { startS3Process } from "@lockstep/store/testing";
 import { run } from "../src/index.js";
@@ -155,9 +155,11 @@ describe("lockstep runs", () => {
 
   it("skips malformed and foreign records, saying how many", async () => {
     const folder = join(dir, ".lockstep/store/runs/co2-forecast");
-    await writeFile(join(folder, "20261201T000000000Z-000001.json"), "{broken");
+    // named now, as a writer names its record: a listing compares the recent days' keys
+    const broken = newRunId(new Date(), () => "000001");
+    await writeFile(join(folder, `${broken}.json`), "{broken");
     await writeFile(
-      join(folder, "20261201T000000000Z-000002.json"),
+      join(folder, `${newRunId(new Date(), () => "000002")}.json`),
       JSON.stringify({ run_id: "mlflow", params: {} }),
     );
     const { exitCode, out } = await runs(["list", "--lock", lockFile]);
@@ -166,7 +168,7 @@ describe("lockstep runs", () => {
     expect(out.text()).toMatch(
       /2 runs shown of 2 matching, 2 in all \(2 from the index, 0 read from records, 2 skipped\)/,
     );
-    const shown = await runs(["show", "20261201T000000000Z-000001", "--lock", lockFile]);
+    const shown = await runs(["show", broken, "--lock", lockFile]);
     expect(shown.exitCode).toBe(1);
     expect(shown.out.errors()).toMatch(/RUN_RECORD_INVALID/);
   });

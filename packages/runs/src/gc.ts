@@ -26,7 +26,8 @@ export interface GcResult {
 export async function gcRuns(store: RunStore, options: GcOptions): Promise<GcResult> {
   if (!Number.isSafeInteger(options.keep) || options.keep < 0)
     throw new RunsError("RUN_GC_INVALID", `--keep must be a whole number of runs, got ${options.keep}`);
-  const { runs } = await listRuns(store, { model: options.model });
+  // every record key compared: gc decides from the records, not from a day-old cache
+  const { runs } = await listRuns(store, { model: options.model, full: true });
   const result: GcResult = { deleted: [], pinned: [], kept: 0, errors: [] };
   const byModel = new Map<string, RunSummary[]>();
   for (const run of runs) byModel.set(run.model, [...(byModel.get(run.model) ?? []), run]);

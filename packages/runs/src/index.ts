@@ -24,7 +24,18 @@ export {
   type RunSnapshot,
 } from "./record.js";
 export { summarize, type RunStore, type RunSummary } from "./summary.js";
-export { addToIndex, readIndex, writeIndex, MAX_INDEX_BYTES, type RunIndex } from "./run-index.js";
+export {
+  addModel,
+  addToIndex,
+  readIndex,
+  readModels,
+  writeIndex,
+  writeModels,
+  MAX_INDEX_BYTES,
+  MODELS_KEY,
+  type RunIndex,
+  type RunModels,
+} from "./run-index.js";
 export {
   recordRun,
   runRecordFailures,
@@ -49,6 +60,8 @@ export {
   listRuns,
   mapLimit,
   walkRuns,
+  RECONCILE_EVERY_MS,
+  RECONCILE_MARGIN_MS,
   type ListOptions,
   type RunListing,
   type Skipped,

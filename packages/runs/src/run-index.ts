@@ -1,5 +1,5 @@
 import { RunsError } from "./errors.js";
-import { indexKey, RUN_ID } from "./id.js";
+import { indexKey, MODEL_NAME, RUN_ID } from "./id.js";
 import { RUN_KINDS, type RunKind } from "./record.js";
 import type { RunStore, RunSummary } from "./summary.js";
 
@@ -17,6 +17,11 @@ export interface RunIndex {
   entries: RunSummary[];
   /** Records found malformed or foreign, by id, with why: not read again on every listing. */
   invalid?: Record<string, string>;
+  /**
+   * When a listing last compared the index with every record key (ISO time). Until it is a day
+   * old, listings compare only the keys of the days since an hour before it (see listRuns).
+   */
+  reconciled?: string;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -78,8 +83,17 @@ export async function readIndex(
         Object.entries(value.invalid).filter(([id, why]) => RUN_ID.test(id) && typeof why === "string"),
       ) as Record<string, string>)
     : undefined;
+  const reconciled =
+    typeof value.reconciled === "string" && !Number.isNaN(Date.parse(value.reconciled))
+      ? value.reconciled
+      : undefined;
   return {
-    index: { ...empty, entries, ...(invalid && Object.keys(invalid).length > 0 ? { invalid } : {}) },
+    index: {
+      ...empty,
+      entries,
+      ...(invalid && Object.keys(invalid).length > 0 ? { invalid } : {}),
+      ...(reconciled ? { reconciled } : {}),
+    },
     dropped: value.entries.length - entries.length,
   };
 }
@@ -99,4 +113,52 @@ export async function addToIndex(store: RunStore, model: string, summaries: RunS
     byId.set(summary.id, summary);
   }
   await writeIndex(store, { ...index, entries: [...byId.values()] });
+}
+
+// `runs/models.json`: the models with runs, so listing every model need not list every record key.
+// Writers add their model when it is missing; a full listing rewrites it (and heals a lost update).
+
+export const MODELS_KEY = "runs/models.json";
+
+export interface RunModels {
+  runModelsVersion: 1;
+  models: string[];
+  /** When a full listing of runs/ last wrote it (ISO time); absent when only writers did. */
+  reconciled?: string;
+}
+
+export async function readModels(store: RunStore): Promise<RunModels | undefined> {
+  const bytes = await store.getNamed(MODELS_KEY, { maxBytes: 1024 * 1024 }).catch(() => undefined);
+  if (!bytes) return undefined;
+  try {
+    const value = JSON.parse(bytes.toString("utf8")) as Partial<RunModels>;
+    if (value.runModelsVersion !== 1 || !Array.isArray(value.models)) return undefined;
+    const models = value.models.filter((m): m is string => typeof m === "string" && MODEL_NAME.test(m));
+    const reconciled =
+      typeof value.reconciled === "string" && !Number.isNaN(Date.parse(value.reconciled))
+        ? value.reconciled
+        : undefined;
+    return { runModelsVersion: 1, models, ...(reconciled ? { reconciled } : {}) };
+  } catch {
+    return undefined;
+  }
+}
+
+export async function writeModels(store: RunStore, models: RunModels): Promise<void> {
+  await store.putNamed(
+    MODELS_KEY,
+    JSON.stringify({ ...models, models: [...new Set(models.models)].sort() }),
+    "application/json",
+  );
+}
+
+/** Adds a model to runs/models.json when it is not there (one read; a write only the first time). */
+export async function addModel(store: RunStore, model: string): Promise<void> {
+  const current = await readModels(store);
+  if (current?.models.includes(model)) return;
+  await writeModels(store, {
+    runModelsVersion: 1,
+    models: [...(current?.models ?? []), model],
+    ...(current?.reconciled ? { reconciled: current.reconciled } : {}),
+  });
 }

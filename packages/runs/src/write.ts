@@ -1,5 +1,5 @@
 import { newRunId, recordKey, reportKey } from "./id.js";
-import { addToIndex } from "./run-index.js";
+import { addModel, addToIndex } from "./run-index.js";
 import { RUN_RECORD_VERSION, REPORT_INLINE_BYTES, validateRecord, type RunRecord } from "./record.js";
 import { summarize, type RunStore } from "./summary.js";
 
@@ -41,6 +41,7 @@ export async function writeRun(
   const uri = await store.putNamed(key, `${JSON.stringify(record, null, 2)}\n`, "application/json");
   try {
     await addToIndex(store, record.model, [summarize(record)]);
+    await addModel(store, record.model);
     return { id, key, uri };
   } catch (error) {
     return { id, key, uri, indexError: (error as Error).message };

@@ -12,6 +12,7 @@ import {
   listRuns,
   parseCondition,
   readRun,
+  RECONCILE_EVERY_MS,
   recordKey,
   recordRun,
   runRecordFailures,
@@ -92,22 +93,62 @@ describe.each(kinds)("run records on the %s", (_name, makeStore) => {
     const written = await Promise.all(
       Array.from({ length: 8 }, (_, n) => writeRun(store, sampleRun("btc-signal", n), { now: at(n) })),
     );
-    const first = await listRuns(store, { model: "btc-signal" });
+    const first = await listRuns(store, { model: "btc-signal", now: () => at(200) });
     expect(first.total).toBe(8);
     expect(first.fromIndex + first.fromRecords).toBe(8);
+    expect(first.full).toEqual(["btc-signal"]); // the index had never been compared with every key
     // a record written with no index update at all, and one deleted behind the index's back
     const { report: _report, ...input } = sampleRun("btc-signal", 20);
     const id = "20261207T050000000Z-abcdef";
     const record = { runRecordVersion: 1, id, createdAt: at(100).toISOString(), ...input };
     await store.putNamed(recordKey("btc-signal", id), JSON.stringify(record), "application/json");
     await store.deleteNamed(recordKey("btc-signal", written[0]!.id));
-    const second = await listRuns(store, { model: "btc-signal" });
+    // a day later less a minute: the keys of the days since an hour before that comparison are compared
+    const later = () => new Date(at(200).getTime() + RECONCILE_EVERY_MS - 60_000);
+    const second = await listRuns(store, { model: "btc-signal", now: later });
+    expect(second.full).toEqual([]);
     expect(second.total).toBe(8);
     expect(second.fromRecords).toBe(1);
     expect(second.stale).toBe(1);
     expect(second.repaired).toEqual(["btc-signal"]);
-    const third = await listRuns(store, { model: "btc-signal" });
+    const third = await listRuns(store, { model: "btc-signal", now: later });
     expect([third.fromIndex, third.fromRecords, third.stale, third.repaired.length]).toEqual([8, 0, 0, 0]);
+    // a record named long before that comparison but put behind the index's back: found by the
+    // next full comparison (a day after the last one, or asked for)
+    const old = "20261206T000000000Z-abcdef";
+    await store.putNamed(
+      recordKey("btc-signal", old),
+      JSON.stringify({ ...record, id: old }),
+      "application/json",
+    );
+    expect((await listRuns(store, { model: "btc-signal", now: later })).total).toBe(8);
+    const full = await listRuns(store, { model: "btc-signal", now: later, full: true });
+    expect([full.total, full.fromRecords, full.full.length]).toEqual([9, 1, 1]);
+    // that full comparison stands for a day; the next listing after it compares every key again
+    const dayAfter = () => new Date(later().getTime() + RECONCILE_EVERY_MS + 60_000);
+    await store.deleteNamed(recordKey("btc-signal", old));
+    const daily = await listRuns(store, { model: "btc-signal", now: dayAfter });
+    expect([daily.total, daily.stale, daily.full.length]).toEqual([8, 1, 1]);
+  });
+
+  it("lists every model through runs/models.json, rebuilt by a full listing when it is missing", async () => {
+    const store = makeStore();
+    await writeRun(store, sampleRun("co2-forecast", 1), { now: at(1) });
+    await writeRun(store, sampleRun("fish-classifier", 2), { now: at(2) });
+    const first = await listRuns(store, { now: () => at(100) });
+    expect(first.runs.map((r) => r.model)).toEqual(["fish-classifier", "co2-forecast"]);
+    // a model whose writer could not add it (its index update lost too): found by the daily full listing
+    const { report: _r, ...input } = sampleRun("btc-signal", 3);
+    const id = "20261207T040500000Z-abcdef";
+    await store.putNamed(
+      recordKey("btc-signal", id),
+      JSON.stringify({ runRecordVersion: 1, id, createdAt: at(300).toISOString(), ...input }),
+      "application/json",
+    );
+    expect((await listRuns(store, { now: () => at(200) })).total).toBe(2);
+    expect((await listRuns(store, { now: () => at(200), full: true })).total).toBe(3);
+    await store.deleteNamed("runs/models.json");
+    expect((await listRuns(store, { now: () => at(200) })).total).toBe(3);
   });
 
   it("skips and counts malformed and foreign records, and rebuilds a damaged index", async () => {

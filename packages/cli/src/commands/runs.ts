@@ -73,6 +73,7 @@ function warnSkipped(listing: Pick<RunListing, "skipped">, out: Output): void {
 }
 
 export interface RunsListOptions extends StoreOptions {
+  full?: boolean;
   env?: string;
   since?: string;
   where?: string[];
@@ -96,7 +97,7 @@ export async function runsList(
     if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 1))
       throw new CliError(`--limit must be a positive whole number, got ${JSON.stringify(options.limit)}`);
     const { store, lockFile } = runStore(options);
-    const listing = await listRuns(store, { model, where, sort, since, environment });
+    const listing = await listRuns(store, { model, where, sort, since, environment, full: options.full });
     const runs = limit ? listing.runs.slice(0, limit) : listing.runs;
     const pinned = pinsBySha(
       await readLockOrEmpty(lockFile).catch(() => ({ models: {} }) as unknown as LockFile),
@@ -295,6 +296,10 @@ export function runsCommand(out: Output, state: ProgramState): Command {
     )
     .option("--sort <metric>", "sort by a metric, ascending (-metric: descending), or created")
     .option("--limit <n>", "show at most n runs")
+    .option(
+      "--full",
+      "compare each index with every record key (a listing does so once a day; otherwise with the recent days' keys)",
+    )
     .option(...storeOption)
     .option(...lockOption)
     .option("--json", "print the runs as JSON")
