@@ -53,8 +53,12 @@ export class ModelRegistry {
   /** Pinned models whose artifacts are still being built: no reload tries them until built. */
   private readonly pending: Set<string>;
 
+  /** The lock served now: every environment's pins, for what a model's runs page marks as pinned. */
+  private lock: LockFile;
+
   constructor(private readonly options: RegistryOptions) {
     this.pending = new Set(options.pending);
+    this.lock = options.lock;
     this.pins = this.pinsOf(options.lock);
     for (const [name, pin] of this.pins) {
       this.status.set(name, { name, state: "loading", version: pin.version, sha256: pin.sha256 });
@@ -172,8 +176,19 @@ export class ModelRegistry {
     return next;
   }
 
+  /** A model's pins in every environment of the lock served now, by environment. */
+  pinsOfModel(name: string): Record<string, Pin> {
+    return Object.hasOwn(this.lock.models, name) ? { ...this.lock.models[name]!.pins } : {};
+  }
+
+  /** The goal of a model's gate in the lock served now. */
+  gateOf(name: string): LockFile["models"][string]["gate"] | undefined {
+    return Object.hasOwn(this.lock.models, name) ? this.lock.models[name]!.gate : undefined;
+  }
+
   private async applyReload(lock: LockFile): Promise<ReloadOutcome[]> {
     await this.loadAll();
+    this.lock = lock;
     const wanted = this.pinsOf(lock);
     const { logger, metrics } = this.options;
     const outcomes: ReloadOutcome[] = [];

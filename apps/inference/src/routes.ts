@@ -1,4 +1,5 @@
 import type { ServableSpec } from "@lockstep/models";
+import type { OpenStoreOptions } from "@lockstep/store";
 import type { ResponseCache } from "./cache/response-cache.js";
 import type { ServerConfig } from "./config.js";
 import type { Monitoring } from "./monitoring.js";
@@ -20,6 +21,8 @@ export interface RouteOptions {
   config: ServerConfig;
   /** The prediction log and online drift (none: nothing recorded). */
   monitoring?: Monitoring;
+  /** How the runs pages open the served pins' stores (relative file:// URIs resolve against baseDir). */
+  storeOptions?: OpenStoreOptions;
 }
 
 /** What a client may learn about a served model: its card without training internals. */

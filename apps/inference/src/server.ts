@@ -87,6 +87,7 @@ export function createInferenceServer(options: ServerOptions): InferenceServer {
     accepting: () => accepting,
     config,
     monitoring,
+    storeOptions: options.storeOptions,
   };
 
   const app = new Koa();

@@ -24,7 +24,7 @@ export function webPageRoutes(): ControlRoute[] {
   });
   return [
     file("/", "text/html; charset=utf-8", page, "The web page"),
-    ...["app.js", "chart.js"].map((name) =>
+    ...["app.js", "chart.js", "runs.js"].map((name) =>
       file(
         `/${name}`,
         "text/javascript; charset=utf-8",

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { resolveNpmUri } from "@lockstep/data";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { writeModelRuns } from "../testing/runs.js";
 import { startServer, threeModelProject } from "./fixture.js";
 import { inCi } from "../../../packages/deploy/test/tools.js";
 
@@ -26,10 +27,12 @@ describe.skipIf(!hasChromium && !inCi())("web page in headless Chromium", () => 
   let browser: Browser;
   let url: string;
   let close: () => Promise<void>;
+  let runIds: { pinned: string; lost: string };
 
   beforeAll(async () => {
     await mkdir(SHOTS, { recursive: true });
     const { dir, lock } = await threeModelProject();
+    runIds = await writeModelRuns(dir, lock, "co2-forecast", 0.05);
     const started = await startServer(lock, dir);
     url = started.url;
     close = () => started.server.close();
@@ -229,6 +232,59 @@ describe.skipIf(!hasChromium && !inCi())("web page in headless Chromium", () => 
     // the file's error is still shown until the answer replaces it: wait for the answer's
     await page.locator(".error", { hasText: "REQUEST_INVALID" }).waitFor();
     expect(await page.locator(".error").textContent()).toMatch(/REQUEST_INVALID/);
+    await page.close();
+  });
+
+  it("lists a model's runs: sortable, filterable, the gate metric over time with the pinned run marked and the served pin ringed, a report one click away", async () => {
+    const page = await browser.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    await page.goto(`${url}/?model=co2-forecast`);
+    const rows = page.locator('[data-testid="runs-table"] tbody tr');
+    await rows.nth(1).waitFor();
+    // newest first: the run that lost its gate, then the pinned one, highlighted as served
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-run")))).toEqual([
+      runIds.lost,
+      runIds.pinned,
+    ]);
+    expect(await rows.nth(1).getAttribute("class")).toBe("current");
+    expect(await rows.nth(0).textContent()).toMatch(/lost/);
+    expect(await rows.nth(1).textContent()).toMatch(/staging/);
+    const chart = page.locator('[data-testid="runs-chart"]');
+    expect(await chart.textContent()).toMatch(/mape_h12 \(lower is better\)/);
+    expect(await chart.locator('[data-testid="pinned-run"]').count()).toBe(1);
+    expect(await chart.locator('[data-testid="run-point"]').count()).toBe(1);
+    expect(await chart.locator('[data-testid="current-pin"]').count()).toBe(1);
+    // sorted by the gate metric, ascending: the better (pinned) run first; again: descending
+    const header = page.locator("#runs-table th button", { hasText: "mape_h12" });
+    await header.click();
+    expect(await rows.first().getAttribute("data-run")).toBe(runIds.pinned);
+    expect(await page.locator("#runs-table th[aria-sort=ascending]").textContent()).toMatch(/mape_h12/);
+    await header.click();
+    expect(await rows.first().getAttribute("data-run")).toBe(runIds.lost);
+    // a metric condition, as `lockstep runs list --where` takes it, and plain text
+    const pinnedMape = await page.evaluate(async (id) => {
+      const listing = await (await fetch("/v1/models/co2-forecast/runs")).json();
+      return listing.runs.find((r: { id: string }) => r.id === id).metrics.mape_h12 as number;
+    }, runIds.pinned);
+    await page.locator("#runs-filter").fill(`mape_h12<=${pinnedMape + 0.01}`);
+    expect(await rows.count()).toBe(1);
+    expect(await page.locator("#runs-summary").textContent()).toMatch(/^1 of 2 runs shown · 1 unreadable/);
+    await page.locator("#runs-filter").fill(runIds.lost);
+    expect(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute("data-run")))).toEqual([
+      runIds.lost,
+    ]);
+    await page.locator("#runs-filter").fill("");
+    expect(await rows.count()).toBe(2);
+    await screenshot(page, "runs-co2-forecast");
+    const [report] = await Promise.all([
+      page.waitForEvent("popup"),
+      rows.first().locator("a", { hasText: "report" }).click(),
+    ]);
+    await report.waitForLoadState();
+    expect(await report.locator("body").textContent()).toMatch(/^# co2-forecast \(lost\)/);
+    await report.close();
+    expect(errors).toEqual([]);
     await page.close();
   });
 

@@ -1,5 +1,6 @@
 // The Lockstep inference page: no framework, no external requests; it only talks to this server.
 import { forecastChart, parseMonthlyCsv } from "/chart.js";
+import { showRuns } from "/runs.js";
 
 const $ = (id) => document.getElementById(id);
 let current;
@@ -147,6 +148,7 @@ async function select(name) {
         return metric;
       }),
   );
+  void loadRuns(name);
   uploaded = undefined;
   $("history-name").textContent = "";
   $("result").replaceChildren(text("span", "No prediction yet.", "muted"));
@@ -166,6 +168,27 @@ async function select(name) {
     for (const id of ["horizon", "horizon-range"]) $(id).max = String(max);
     setHorizon(12);
     void forecastNow();
+  }
+}
+
+/** The model's runs, from the server's store; a store it cannot read is said in the view. */
+let runsFor;
+async function loadRuns(name) {
+  runsFor = name;
+  const view = {
+    table: $("runs-table"),
+    chart: $("runs-chart"),
+    filter: $("runs-filter"),
+    summary: $("runs-summary"),
+  };
+  view.table.replaceChildren();
+  view.chart.replaceChildren();
+  view.summary.textContent = "loading runs…";
+  try {
+    const listing = await call(`/v1/models/${encodeURIComponent(name)}/runs`);
+    if (runsFor === name) showRuns(listing, view); // another model chosen meanwhile: its own call draws
+  } catch (error) {
+    if (runsFor === name) view.summary.textContent = `runs unavailable: ${error.message}`;
   }
 }
 
