@@ -264,8 +264,10 @@ describe.skipIf(!hasChromium && !inCi())("web page in headless Chromium", () => 
     expect(await rows.first().getAttribute("data-run")).toBe(runIds.lost);
     // a metric condition, as `lockstep runs list --where` takes it, and plain text
     const pinnedMape = await page.evaluate(async (id) => {
-      const listing = await (await fetch("/v1/models/co2-forecast/runs")).json();
-      return listing.runs.find((r: { id: string }) => r.id === id).metrics.mape_h12 as number;
+      const listing = (await (await fetch("/v1/models/co2-forecast/runs")).json()) as {
+        runs: { id: string; metrics: Record<string, number> }[];
+      };
+      return listing.runs.find((r) => r.id === id)!.metrics.mape_h12!;
     }, runIds.pinned);
     await page.locator("#runs-filter").fill(`mape_h12<=${pinnedMape + 0.01}`);
     expect(await rows.count()).toBe(1);
