@@ -99,6 +99,17 @@ describe("the propose-model action (bundled, run as the runner runs it)", () => 
     expect(result.stdout.replace(`::add-mask::${TOKEN}`, "")).not.toContain(TOKEN);
   });
 
+  it("with a replay sample, puts the shadow replay section in the pull request (the first pin: nothing to replay against)", async () => {
+    const result = await runAction(action, work, repo.clone, github, {
+      candidate: candidatePath,
+      token: TOKEN,
+      "replay-sample": join(work, "no-sample-needed"),
+    });
+    expect(result.code, result.stdout).toBe(0);
+    expect(github.pulls[0]!.body).toContain("### Shadow replay");
+    expect(github.pulls[0]!.body).toContain("there is no pin to replay against");
+  });
+
   it("updates the existing pull request in place for a better candidate, and opens nothing for a worse one", async () => {
     const first = await variant(0.5, "c");
     await runAction(action, work, repo.clone, github, { candidate: first, token: TOKEN });

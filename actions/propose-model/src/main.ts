@@ -1,11 +1,14 @@
 import * as core from "@actions/core";
 import { githubContext } from "../../shared/github-context.js";
+import { join } from "node:path";
 import { runProposal } from "@lockstep/proposal";
+import { replaySection } from "@lockstep/replay";
 
 /** Reads the inputs, proposes the candidate, sets the outputs and writes the job summary. */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   try {
     const { github, dir, runUrl } = githubContext(env);
+    const sampleUri = core.getInput("replay-sample") || undefined;
     const result = await core.group("propose", () =>
       runProposal({
         dir,
@@ -17,6 +20,23 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         runUrl,
         attestation: core.getInput("attestation") || undefined,
         log: core.info,
+        // the shadow replay against the current pin, when a sample is configured
+        ...(sampleUri
+          ? {
+              replay: (candidate, current) =>
+                replaySection({
+                  model: candidate.model,
+                  environment: candidate.environment,
+                  lockPath: join(dir, "models.lock.json"),
+                  candidate: candidate.pin,
+                  current,
+                  storeUri: env.LOCKSTEP_STORE ?? "file://.lockstep/store",
+                  sampleUri,
+                  env,
+                  progress: core.info,
+                }),
+            }
+          : {}),
       }),
     );
     const { outcome, draft, pullRequest } = result;
