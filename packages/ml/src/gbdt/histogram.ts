@@ -10,13 +10,11 @@ export const SLOTS = 3;
  * Gradient, hessian and row sums per (feature position, bin), side by side so that one row's
  * update touches one cache line: bin b of position p starts at (p * HIST + b) * SLOTS. Beside
  * them, per position, the value bins not all zero, ascending: every bin left out holds exact
- * zeros, so a scan over the list sees every sum a scan over all bins would. The sums live in the
- * pool's WebAssembly memory (the fill kernel adds into them there).
+ * zeros, so a scan over the list sees every sum a scan over all bins would: position p's listed
+ * bins are list[p * HIST] .. list[p * HIST + listed[p] - 1]. All of it lives in the pool's
+ * WebAssembly memory, where the kernels of histogram.wat fill, subtract and search it.
  */
 export interface Histogram extends ArenaBlock {
-  /** Position p's listed bins are list[p * HIST] .. list[p * HIST + listed[p] - 1]. */
-  readonly list: Uint8Array;
-  readonly listed: Int32Array;
   /** Its index among a pool's reserved histograms (the same on both threads of a shared tree), or -1. */
   readonly id: number;
 }
@@ -65,11 +63,7 @@ export class HistogramPool {
   }
 
   private allocate(id: number): Histogram {
-    return this.arena.allocate({
-      list: new Uint8Array(this.maxFeatures * HIST),
-      listed: new Int32Array(this.maxFeatures),
-      id,
-    });
+    return this.arena.allocate({ id });
   }
 
   /** The tree's rows in a buffer its leaves partition in place (the caller's array is left alone). */
@@ -140,35 +134,6 @@ export class HistogramPool {
    * those not exactly zero now.
    */
   split(parent: Histogram, child: Histogram, from: number, to: number): void {
-    const ps = parent.sums;
-    const cs = child.sums;
-    const { list, listed } = parent;
-    for (let p = from; p < to; p++) {
-      const offset = p * HIST;
-      const end = offset + listed[p]!;
-      let kept = offset;
-      let taken = offset;
-      for (let j = offset; j < end; j++) {
-        const b = list[j]!;
-        const i = (offset + b) * SLOTS;
-        const c = cs[i + 2]!;
-        // a bin no row of the child fell in holds exact zeros: subtracting them changes nothing
-        if (c !== 0) {
-          ps[i]! -= cs[i]!;
-          ps[i + 1]! -= cs[i + 1]!;
-          ps[i + 2]! -= c;
-          child.list[taken++] = b;
-          // listed bins are never all zero; one the child emptied exactly leaves the list
-          if (ps[i + 2] === 0 && ps[i] === 0 && ps[i + 1] === 0) continue;
-        }
-        list[kept++] = b;
-      }
-      listed[p] = kept - offset;
-      child.listed[p] = taken - offset;
-      const m = (offset + MISSING_BIN) * SLOTS;
-      ps[m]! -= cs[m]!;
-      ps[m + 1]! -= cs[m + 1]!;
-      ps[m + 2]! -= cs[m + 2]!;
-    }
+    this.arena.subtract(parent, child, from, to);
   }
 }
