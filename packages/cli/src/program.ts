@@ -12,6 +12,7 @@ import { verify } from "./commands/verify.js";
 import { monitorCommand } from "./commands/monitor-command.js";
 import { canaryJudgeCommand } from "./commands/canary-judge.js";
 import { replayCommands } from "./commands/replay.js";
+import { runsCommand } from "./commands/runs.js";
 import { doctorGithub } from "./commands/doctor.js";
 import { bootstrap } from "./commands/bootstrap.js";
 import { runProgram, type RunResult } from "./run-program.js";
@@ -164,6 +165,7 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
   program.addCommand(monitorCommand(out, state).copyInheritedSettings(program));
   program.addCommand(canaryJudgeCommand(out, state).copyInheritedSettings(program));
   program.addCommand(replayCommands(out, state).copyInheritedSettings(program));
+  program.addCommand(runsCommand(out, state).copyInheritedSettings(program));
 
   program
     .command("render")

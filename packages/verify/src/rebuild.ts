@@ -7,6 +7,7 @@ import {
   withinTolerance,
   type ReproduceOptions,
 } from "./reproduce.js";
+import { recordRerun } from "./run-record.js";
 
 export interface Rebuild {
   ok: boolean;
@@ -47,6 +48,11 @@ export async function rebuildArtifact(
     return { ok: false, detail: `not in the store, and rebuilding it failed: ${(error as Error).message}` };
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  await recordRerun(candidate.spec, pin, candidate.trained, Number(seconds), {
+    ...options,
+    snapshot: candidate.snapshot,
+    storedUri: candidate.artifact.uri,
+  });
   const from = candidate.dataNote ? `; ${candidate.dataNote}` : "";
   if (candidate.pin.sha256 !== pin.sha256) {
     return {

@@ -4,6 +4,7 @@ import { getModel, trainModel, type ModelSpec, type TrainedModel } from "@lockst
 import { firstModelDifference, type ModelCard } from "@lockstep/onnx";
 import { resolvePinnedData, type ResolvedData } from "@lockstep/data";
 import { openStore, parseArtifactUri, type OpenStoreOptions } from "@lockstep/store";
+import { recordRerun } from "./run-record.js";
 
 /**
  * The default tolerance of a re-run evaluation: each metric within 1% of the pinned value (relative),
@@ -162,6 +163,7 @@ export async function reproduceEvaluation(
     await source.dispose();
   }
   const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  await recordRerun(spec, pin, trained, Number(seconds), { ...options, snapshot: source.snapshot });
   if (trained.evaluation.datasetSha256 !== pin.evaluation.datasetSha256) {
     return {
       ok: false,
