@@ -1,7 +1,7 @@
 // The CO2 chart: observed history, the forecast and its interval band, with units, a legend and
 // axis labels spaced so they never overlap.
 const NS = "http://www.w3.org/2000/svg";
-const svgEl = (tag, attrs, content) => {
+export const svgEl = (tag, attrs, content) => {
   const el = document.createElementNS(NS, tag);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
   if (content !== undefined) el.textContent = content;

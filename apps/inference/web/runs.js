@@ -1,12 +1,7 @@
 // The Runs view: a model's training runs as a sortable, filterable table and its gate metric over
 // time, pinned runs marked and the served pin highlighted; each run's report one click away.
-const NS = "http://www.w3.org/2000/svg";
-const svgEl = (tag, attrs, content) => {
-  const el = document.createElementNS(NS, tag);
-  for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
-  if (content !== undefined) el.textContent = content;
-  return el;
-};
+import { svgEl } from "/chart.js";
+
 const el = (tag, content, attrs = {}) => {
   const node = document.createElement(tag);
   if (content !== undefined) node.textContent = content;
