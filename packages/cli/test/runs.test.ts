@@ -47,6 +47,7 @@ beforeAll(async () => {
       "--lock",
       lockFile,
       "--pin",
+      "--snapshot",
       "--json",
     ],
     second,
@@ -108,6 +109,14 @@ describe("lockstep runs", () => {
       gate: { better: false, against: { version: "1" } },
     });
     expect(record.params.asked.seed).toBe(3);
+    // trained with --snapshot: the data snapshot it took is named in its record (the first, without, names none)
+    expect(record.data.snapshot).toMatchObject({
+      sha256: expect.stringMatching(/^[0-9a-f]{64}$/),
+      bytes: expect.any(Number),
+    });
+    expect(record.data.snapshot.uri).toMatch(/\/data\/sha256\/[0-9a-f]{64}$/);
+    const first = JSON.parse((await runs(["show", winner, "--json", "--lock", lockFile])).out.text());
+    expect(first.data.snapshot).toBeUndefined();
     expect(record.source.runner).toMatch(/^local/);
     expect(Object.keys(record.timings)).toContain("total");
     const report = (await runs(["show", winner, "--report", "--lock", lockFile])).out.text();
