@@ -111,10 +111,11 @@ export interface DeployConfig {
     prometheusNamespace?: string;
     prometheusAddress?: string;
     /**
-     * The canary judge's base URL (`lockstep canary-judge`): with it, class shares and value shift are
-     * judged by their statistics over Argo Rollouts' web provider; without it, by PromQL thresholds.
+     * The canary judge that measures class shares and value shift by their statistics (Argo Rollouts'
+     * web provider): by default the one render writes in each environment's namespace; a base URL
+     * names another; `false` keeps the PromQL thresholds.
      */
-    canaryJudge?: string;
+    canaryJudge?: string | false;
     trafficRouting?: "nginx" | "replicas";
     prometheusAdapter?: boolean;
     /**
@@ -252,7 +253,7 @@ function isolationIssues(config: DeployConfig): ConfigIssue[] {
   // the canary analysis trusts what these answer: in the cluster, or over HTTPS
   for (const key of ["prometheusAddress", "canaryJudge"] as const) {
     const address = config.cluster?.[key];
-    if (address === undefined) continue;
+    if (typeof address !== "string") continue;
     const host = URL.canParse(address) ? new URL(address).hostname : "";
     if (!address.startsWith("https://") && !/\.svc(\.cluster\.local)?$/.test(host))
       issues.push({

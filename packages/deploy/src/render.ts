@@ -30,6 +30,7 @@ import { overviewDashboard } from "./dashboards/overview-dashboard.js";
 import { dashboardConfigMap } from "./objects/dashboard.js";
 import { podMonitor } from "./objects/monitoring.js";
 import { monitorCronJob, monitorNetworkPolicy } from "./objects/monitor-job.js";
+import { judgeDeployment, judgeNetworkPolicy, judgeService, rendersJudge } from "./objects/canary-judge.js";
 import { prometheusRule } from "./objects/alerts.js";
 import { defaultDeny, namespace } from "./objects/namespace.js";
 import { ingress, networkPolicy, serviceAccount, services } from "./objects/network.js";
@@ -270,6 +271,14 @@ export function renderManifests(
           "lockstep.dev/environment": environment,
         }),
       ),
+      // the canary judge runs the released image: a held render has no canary to judge
+      ...(rendersJudge(config) && !held
+        ? [
+            file(files, `${nsDir}/deployment-canary-judge.yaml`, judgeDeployment(config, environment)),
+            file(files, `${nsDir}/service-canary-judge.yaml`, judgeService(environment)),
+            file(files, `${nsDir}/networkpolicy-canary-judge.yaml`, judgeNetworkPolicy(config, environment)),
+          ]
+        : []),
     ]);
     bootstrap.push(
       file(

@@ -5,6 +5,7 @@ import {
   PrometheusRule,
   ServiceMonitor,
 } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
+import { Deployment } from "kubernetes-models/apps/v1";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import { CronJob } from "kubernetes-models/batch/v1";
 import { Ingress, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
@@ -21,6 +22,7 @@ export const MODELS: Record<string, Model> = {
   "v1/Namespace": Namespace,
   "v1/Service": Service,
   "v1/ServiceAccount": ServiceAccount,
+  "apps/v1/Deployment": Deployment,
   "autoscaling/v2/HorizontalPodAutoscaler": HorizontalPodAutoscaler,
   "batch/v1/CronJob": CronJob,
   "policy/v1/PodDisruptionBudget": PodDisruptionBudget,

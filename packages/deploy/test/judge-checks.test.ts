@@ -55,9 +55,9 @@ describe("the canary judge in the rendered AnalysisTemplate", () => {
     expect(metric(b, "class-share-shift").failureCondition).toContain("result.pValue < 0.07");
   });
 
-  it("without the judge the PromQL thresholds remain (the committed render)", () => {
+  it("with the judge off the PromQL thresholds remain", () => {
     const config = validateDeployConfig(
-      configWith(() => {}),
+      configWith((c) => (c.cluster.canaryJudge = false)),
       known,
     );
     const { files } = renderManifests(committedLock(), config);
@@ -138,5 +138,49 @@ describe("the canary judge in the rendered AnalysisTemplate", () => {
       expect(m.phase, JSON.stringify(doc)).toBe(PHASE[verdict]);
     }
     expect([...seen].sort()).toEqual(["fail", "inconclusive", "pass"]);
+  });
+});
+
+describe("the canary judge rendered in each environment's namespace", () => {
+  const render = (edit: (c: any) => void = () => {}, options = {}) =>
+    renderManifests(committedLock(), validateDeployConfig(configWith(edit), known) as any, options).files;
+
+  it("by default: a Deployment, Service and NetworkPolicy beside the namespace; the templates call it", () => {
+    const files = render();
+    const dir = "argocd/envs/staging/namespace";
+    const deployment = parse(files.get(`${dir}/deployment-canary-judge.yaml`)!);
+    const container = deployment.spec.template.spec.containers[0];
+    expect(container.image).toMatch(/@sha256:[0-9a-f]{64}$/);
+    expect(container.args).toEqual(["canary-judge", "--prometheus", "http://prometheus-operated.monitoring.svc:9090", "--port", "8080"]); // prettier-ignore
+    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, runAsNonRoot: true });
+    expect(deployment.spec.template.spec.automountServiceAccountToken).toBe(false);
+    const policy = parse(files.get(`${dir}/networkpolicy-canary-judge.yaml`)!);
+    expect(policy.spec.ingress).toEqual([
+      { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "argocd" } } }], ports: [{ port: 8080, protocol: "TCP" }] }, // prettier-ignore
+    ]);
+    expect(policy.spec.egress[1]).toEqual({
+      to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+      ports: [{ port: 9090, protocol: "TCP" }],
+    });
+    expect(parse(files.get(`${dir}/kustomization.yaml`)!).resources).toEqual(
+      expect.arrayContaining(["deployment-canary-judge.yaml", "service-canary-judge.yaml", "networkpolicy-canary-judge.yaml"]), // prettier-ignore
+    );
+    const t = parse(files.get("argocd/envs/production/btc-signal/analysistemplate.yaml") ?? files.get("argocd/envs/staging/btc-signal/analysistemplate.yaml")!); // prettier-ignore
+    expect(metric(t, "class-share-shift").provider.web.url).toMatch(
+      /^http:\/\/lockstep-canary-judge\.lockstep-(staging|production)\.svc:8080\/v1\/canary\/btc-signal\/class-shares\?/,
+    );
+    // the project admits the Deployment
+    const project = parse(files.get("argocd/bootstrap/appproject.yaml")!);
+    expect(project.spec.namespaceResourceWhitelist).toContainEqual({ group: "apps", kind: "Deployment" });
+  });
+
+  it("not in a held render, nor when a URL names another judge or the judge is off", () => {
+    const held = render((c) => (c.image.digest = `sha256:${"0".repeat(64)}`), { dryRun: true });
+    expect([...held.keys()].some((k) => k.includes("canary-judge"))).toBe(false);
+    const other = render((c) => (c.cluster.canaryJudge = JUDGE));
+    expect([...other.keys()].some((k) => k.includes("canary-judge"))).toBe(false);
+    const off = render((c) => (c.cluster.canaryJudge = false));
+    expect([...off.keys()].some((k) => k.includes("canary-judge"))).toBe(false);
+    expect(off.get("argocd/envs/staging/co2-forecast/analysistemplate.yaml")).not.toContain("web:");
   });
 });

@@ -80,7 +80,9 @@ describe("policy over everything rendered", () => {
     for (const environment of Object.keys(config.environments)) {
       const deny = objects.find(
         (o) =>
-          o.path.startsWith(`argocd/envs/${environment}/namespace/`) && o.object.kind === "NetworkPolicy",
+          o.path.startsWith(`argocd/envs/${environment}/namespace/`) &&
+          o.object.kind === "NetworkPolicy" &&
+          o.path.endsWith("networkpolicy-default-deny.yaml"),
       );
       expect(deny!.object.spec as any).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
     }
@@ -150,6 +152,7 @@ describe("policy over everything rendered", () => {
           "/ConfigMap",
           "/Service",
           "/ServiceAccount",
+          "apps/Deployment",
           "apps/ReplicaSet",
           "argoproj.io/AnalysisRun",
           "argoproj.io/AnalysisTemplate",
@@ -294,13 +297,16 @@ describe("real tools over what is rendered", () => {
   );
 
   itWith("promtool")("promtool parses every analysis query (as recording rules, args filled in)", () => {
+    // the statistical checks are the canary judge's (web provider); its queries are tested with it
     const queries = ofKind("AnalysisTemplate").flatMap((o) =>
-      (o.object.spec as any).metrics.map((m: any) => ({
-        name: `${o.object.metadata.name}:${m.name}`,
-        query: m.provider.prometheus.query,
-      })),
+      (o.object.spec as any).metrics
+        .filter((m: any) => m.provider.prometheus)
+        .map((m: any) => ({
+          name: `${o.object.metadata.name}:${m.name}`,
+          query: m.provider.prometheus.query,
+        })),
     );
-    expect(queries.length).toBe(3 * 2 + 3);
+    expect(queries.length).toBe(3 * 2);
     const rules = {
       groups: [
         {

@@ -127,6 +127,7 @@ describe("lockstep render", () => {
       "ApplicationSet",
       "ConfigMap",
       "CronJob",
+      "Deployment",
       "HorizontalPodAutoscaler",
       "Ingress",
       "Namespace",

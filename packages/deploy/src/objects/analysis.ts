@@ -1,5 +1,6 @@
 import { AnalysisTemplate } from "@kubernetes-models/argo-rollouts/argoproj.io/v1alpha1";
 import { judgeChecks } from "../judge-checks.js";
+import { judgeUrl } from "./canary-judge.js";
 import { canaryQueries } from "../queries.js";
 import { commonLabels, names, waveAnnotation, WAVE, type RenderTarget } from "../target.js";
 
@@ -10,12 +11,12 @@ export const DEFAULT_PROMETHEUS = "http://prometheus-operated.monitoring.svc:909
  * empty result is neither a pass nor a failure: more than `inconclusiveLimit` of them and the
  * analysis ends Inconclusive, which pauses the rollout for a person. The first measurement waits
  * a full query window (`initialDelay`), so it never judges the canary on the seconds after it starts.
- * With `cluster.canaryJudge`, class shares and value shift are measured by the judge (web provider).
+ * Class shares and value shift are measured by the canary judge (web provider) unless it is off.
  */
 export function analysisTemplate(target: RenderTarget): AnalysisTemplate {
   const { analysis } = target.settings.canary;
   const address = target.config.cluster?.prometheusAddress ?? DEFAULT_PROMETHEUS;
-  const judge = target.config.cluster?.canaryJudge;
+  const judge = judgeUrl(target.config, target.env);
   const judged = judge ? judgeChecks(target.spec, analysis, judge) : [];
   const timing = {
     interval: analysis.interval,

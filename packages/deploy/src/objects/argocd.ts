@@ -16,6 +16,7 @@ export const NAMESPACED_KINDS: [string, string][] = [
   ["", "Service"],
   ["", "ServiceAccount"],
   ["apps", "ReplicaSet"],
+  ["apps", "Deployment"],
   ["argoproj.io", "Rollout"],
   ["argoproj.io", "AnalysisTemplate"],
   ["argoproj.io", "AnalysisRun"],
