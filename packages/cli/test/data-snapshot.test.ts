@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { resolveNpmUri } from "@lockstep/data";
-import { co2Forecast } from "@lockstep/models";
+import { co2Forecast, fishClassifier } from "@lockstep/models";
+import { demo } from "../src/commands/demo.js";
 import { run } from "../src/index.js";
 import { runsCommand } from "../src/commands/runs.js";
 import { runProgram } from "../src/run-program.js";
@@ -165,4 +166,40 @@ describe("data snapshots, end to end (issue 39: the pin rebuilt from its snapsho
     expect(bad.exitCode).toBe(2);
     expect(bad.out.errors()).toMatch(/--snapshot-cap must be a positive size like 256MiB/);
   }, 300_000);
+
+  it("npm start rebuilds a missing pin from its data snapshot when the image folder changed, and says so", async () => {
+    const project = await mkdtemp(join(tmpdir(), "lockstep-snapshot-start-"));
+    const lock = join(project, "models.lock.json");
+    await cp(resolveNpmUri(fishClassifier.defaultData), join(project, "fish"), { recursive: true });
+    const out = capture();
+    const trained = await run(
+      ["train", "fish-classifier", "--data", "fish", "--snapshot", "--pin", "--json", "--lock", lock],
+      out,
+    );
+    expect(trained.exitCode, out.errors()).toBe(0);
+    const { pin, snapshot } = JSON.parse(out.text());
+    expect(snapshot).toMatchObject({ files: 193, stored: { objects: expect.any(Number) } });
+    // the artifact is gone, and so is a photo of the source folder
+    await rm(join(project, ".lockstep", "store", "sha256", pin.sha256));
+    const species = (await readdir(join(project, "fish"))).find((f) => f.startsWith("fish_"))!;
+    const photo = (await readdir(join(project, "fish", species)))[0]!;
+    await rm(join(project, "fish", species, photo));
+    const started = capture();
+    const running = await demo({ lock, port: "0", host: "127.0.0.1", onlyPinned: true }, started);
+    try {
+      const progress = started.errors();
+      expect(progress).toMatch(
+        /fish-classifier v1 \(sha256 [0-9a-f]{12}\): not in the store yet, rebuilding it from its data \(its snapshot sha256:[0-9a-f]{12} if the data changed\)/,
+      );
+      expect(progress).toMatch(
+        new RegExp(
+          `rebuilt +fish-classifier v1 bit for bit from its data snapshot \\(fish has changed \\(its bytes hash to sha256:[0-9a-f]{64}\\): reading its data snapshot ${pin.evaluation.dataSnapshot} from file://\\.lockstep/store instead \\(\\d+ bytes, 193 files\\)\\)`,
+        ),
+      );
+      expect(progress).toMatch(/ready {5}fish-classifier v1/);
+    } finally {
+      await running.server.close();
+      await rm(project, { recursive: true, force: true });
+    }
+  }, 600_000);
 });
