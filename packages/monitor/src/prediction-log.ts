@@ -138,7 +138,17 @@ export class PredictionLog<R = PredictionRecord> {
     clearTimeout(this.timer);
     let next = this.flushMs;
     while (this.depth > 0) {
-      const end = Math.min(this.queue.length, this.head + this.batchSize);
+      let end = Math.min(this.queue.length, this.head + this.batchSize);
+      const maxChars = this.options.maxQueueChars;
+      if (maxChars !== undefined) {
+        // a batch in flight holds at most a quarter of the queue's characters (and at least one line)
+        let chars = 0;
+        for (let i = this.head; i < end; i++)
+          if ((chars += this.queue[i]!.length) > maxChars / 4 && i > this.head) {
+            end = i;
+            break;
+          }
+      }
       const batch = this.queue.slice(this.head, end);
       this.inFlightEnd = end;
       try {

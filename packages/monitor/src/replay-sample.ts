@@ -61,7 +61,7 @@ export class ReplaySample {
       sink: options.sink,
       maxQueue: options.maxQueue,
       maxQueueChars: options.maxQueueChars,
-      batchSize: 100,
+      batchSize: 1000,
       flushMs: options.flushMs ?? 1_000,
       onError: options.onError,
     });

@@ -89,14 +89,14 @@ describe("the replay sample", () => {
   it("holds at most its bytes while the sink hangs, dropping the oldest (the memory budget)", async () => {
     const lines: string[] = [];
     let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
     const hanging: PredictionSink<ReplayRecord> = {
       name: "hanging",
       encode: replayLine,
-      write: (batch) =>
-        new Promise<void>((resolve) => {
-          lines.push(...batch);
-          release = resolve;
-        }),
+      write: async (batch) => {
+        lines.push(...batch);
+        await gate;
+      },
       close: async () => {},
     };
     const s = sample({ sink: hanging, maxQueueChars: 2000, maxBodyBytes: 500 });
@@ -104,11 +104,14 @@ describe("the replay sample", () => {
     for (let i = 0; i < 50; i++) s.offer(json(body, { requestId: `q-${i}` }));
     expect(s.log.dropped).toBeGreaterThan(40);
     const flushing = s.log.flush();
-    // what is queued now is the batch going out: all of it within the bytes allowed
-    expect(lines.join("").length).toBeLessThanOrEqual(2000);
-    expect(lines.at(-1)).toContain('"q-49"');
+    // the batch going out holds at most a quarter of the bytes allowed (and at least one record)
+    const first = lines.join("").length;
+    expect(first).toBeLessThanOrEqual(500 + 700);
     release();
     await flushing;
+    // all that was held, the newest included, within the bytes allowed
+    expect(lines.join("").length).toBeLessThanOrEqual(2000);
+    expect(lines.at(-1)).toContain('"q-49"');
   });
 
   it("deletes the days past its retention", async () => {
