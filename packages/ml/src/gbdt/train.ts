@@ -3,14 +3,18 @@ import { binColumn, fitBins } from "./binning.js";
 import { evaluateBinned, growTree, type GrownTree } from "./grow.js";
 import { TreeHelper } from "./parallel.js";
 import { HIST, HistogramPool, SLOTS } from "./histogram.js";
-import { GbdtModel, softmax, softmaxRows } from "./model.js";
+import { GbdtModel, softmaxRows } from "./model.js";
+import { baseScores, gradients, loss, rowWeights } from "./objective.js";
 import { checkGbdtParams, defaultGbdtParams, type GbdtParams } from "./params.js";
+import { RoundSampler } from "./sampling.js";
 import { evaluateTree, type Tree } from "./tree.js";
 
 /** Rows × rounds × leaves per tree below which a second thread costs more than it saves (bench/RESULTS.md). */
 const PARALLEL_WORK = 20_000_000;
 /** The most memory the histograms of trees both threads grow may take on each thread. */
 const SHARED_HISTOGRAM_BYTES = 128 * 1024 * 1024;
+/** Rounds the caller grows the shared trees alone after growing one together took longer than its own. */
+const ALONE_ROUNDS = 20;
 
 export interface GbdtTrainOptions {
   validation?: { rows: ArrayLike<number>[]; y: ArrayLike<number> };
@@ -39,27 +43,6 @@ function checkData(
       throw new RangeError(`${what}: binary labels must be 0 or 1, got ${v} at row ${i}`);
   }
   return width;
-}
-
-/** Loss per objective: mean squared error, log-loss or multiclass log-loss on raw scores. */
-function loss(
-  objective: GbdtParams["objective"],
-  raw: Float64Array,
-  y: ArrayLike<number>,
-  k: number,
-): number {
-  let sum = 0;
-  for (let i = 0; i < y.length; i++) {
-    if (objective === "regression") sum += (raw[i]! - y[i]!) ** 2;
-    else if (objective === "binary") {
-      const p = Math.min(1 - 1e-15, Math.max(1e-15, 1 / (1 + Math.exp(-raw[i]!))));
-      sum -= y[i] === 1 ? Math.log(p) : Math.log(1 - p);
-    } else {
-      const p = softmax(raw.subarray(i * k, (i + 1) * k))[y[i]!]!;
-      sum -= Math.log(Math.max(p, 1e-15));
-    }
-  }
-  return sum / y.length;
 }
 
 /** Gain and split counts per feature over the trees the model keeps. */
@@ -117,31 +100,8 @@ export function trainGbdt(
     ),
   );
 
-  const weightOf = (i: number) =>
-    params.classWeights && params.objective !== "regression" ? params.classWeights[y[i]!]! : 1;
-  let baseValues: number[];
-  if (params.objective === "regression") {
-    let sum = 0;
-    for (let i = 0; i < n; i++) sum += y[i]!;
-    baseValues = [Math.fround(sum / n)];
-  } else if (params.objective === "binary") {
-    let positive = 0;
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      positive += y[i]! * weightOf(i);
-      total += weightOf(i);
-    }
-    const p = Math.min(1 - 1e-6, Math.max(1e-6, positive / total));
-    baseValues = [Math.fround(Math.log(p / (1 - p)))];
-  } else {
-    const counts = new Array<number>(k).fill(0);
-    let total = 0;
-    for (let i = 0; i < n; i++) {
-      counts[y[i]!]! += weightOf(i);
-      total += weightOf(i);
-    }
-    baseValues = counts.map((c) => Math.fround(Math.log(Math.max(c / total, 1e-6))));
-  }
+  const weightOf = rowWeights(params, y);
+  const baseValues = baseScores(params.objective, y, k, weightOf);
 
   const raw = new Float64Array(n * k);
   for (let i = 0; i < n; i++) for (let t = 0; t < k; t++) raw[i * k + t] = baseValues[t]!;
@@ -151,17 +111,14 @@ export function trainGbdt(
     for (let i = 0; i < validation.rows.length; i++)
       for (let t = 0; t < k; t++) validationRaw[i * k + t] = baseValues[t]!;
 
-  const random = new Random(params.seed);
+  const sampler = new RoundSampler(new Random(params.seed), n, width, k, params);
   const grad = new Float64Array(n);
   const hess = new Float64Array(n);
   const trees: Tree[][] = [];
   const validationLoss: number[] = [];
   let bestLoss = Number.POSITIVE_INFINITY;
   let bestIteration = -1;
-  const allRows = Uint32Array.from({ length: n }, (_, i) => i);
-  const order = new Uint32Array(n);
   const pool = new HistogramPool(width, n);
-  const inSamples = Array.from({ length: params.rowSampling === "tree" ? k : 1 }, () => new Uint8Array(n));
   // a multiclass round's trees are independent: big enough runs grow one of them on a second thread
   const leavesPerTree = Math.min(params.numLeaves, 2 ** Math.min(params.maxDepth, 30));
   const thread =
@@ -175,65 +132,21 @@ export function trainGbdt(
   // multiclass: each round's class probabilities, row-major, rewritten in place
   const probabilities = params.objective === "multiclass" ? new Float64Array(n * k) : undefined;
   const started = Date.now();
+  // trees grown together hand over every node: on a machine busy with other work that can cost
+  // more than it saves, and then the caller grows them alone for a while (the same trees either way)
+  let aloneUntil = 0;
 
   for (let iteration = 0; iteration < params.nEstimators; iteration++) {
-    const drawRows = (into: Uint8Array) => {
-      if (params.subsample >= 1) return allRows;
-      const take = Math.max(1, Math.round(n * params.subsample));
-      // Random.shuffle's Fisher–Yates on a reused array: the same draws, the same sample
-      order.set(allRows);
-      for (let i = n - 1; i > 0; i--) {
-        const j = Math.floor(random.next() * (i + 1));
-        const swap = order[i]!;
-        order[i] = order[j]!;
-        order[j] = swap;
-      }
-      into.fill(0);
-      for (let j = 0; j < take; j++) into[order[j]!] = 1;
-      // the sample ascending, read off the marks
-      const rows = new Uint32Array(take);
-      for (let i = 0, c = 0; i < n; i++) if (into[i]) rows[c++] = i;
-      return rows;
-    };
-    const perTree = params.rowSampling === "tree";
-    // one row sample for the round's trees, or (rowSampling "tree") one per tree, drawn with its features
-    const roundRows = perTree ? allRows : drawRows(inSamples[0]!);
+    const { rows: sampleSets, marks, features: featureSets } = sampler.take();
     if (probabilities) softmaxRows(raw, k, probabilities);
-    const gradients = (t: number, g: Float64Array, h: Float64Array) => {
-      for (let i = 0; i < n; i++) {
-        const w = weightOf(i);
-        if (params.objective === "regression") {
-          g[i] = raw[i]! - y[i]!;
-          h[i] = 1;
-        } else if (params.objective === "binary") {
-          const p = 1 / (1 + Math.exp(-raw[i]!));
-          g[i] = (p - y[i]!) * w;
-          h[i] = Math.max(p * (1 - p), 1e-16) * w;
-        } else {
-          const p = probabilities![i * k + t]!;
-          g[i] = (p - (y[i] === t ? 1 : 0)) * w;
-          h[i] = Math.max(p * (1 - p), 1e-16) * w;
-        }
-      }
-    };
-    // each tree's rows and features, drawn in class order as growing the trees one by one would draw them
-    const sampleSets: Uint32Array[] = [];
-    const featureSets = Array.from({ length: k }, (_, t) => {
-      sampleSets.push(perTree ? drawRows(inSamples[t]!) : roundRows);
-      const all = Array.from({ length: width }, (_, f) => f);
-      return params.colsample < 1
-        ? random
-            .shuffle(all)
-            .slice(0, Math.max(1, Math.round(width * params.colsample)))
-            .sort((a, b) => a - b)
-        : all;
-    });
+    const gradientsOf = (t: number, g: Float64Array, h: Float64Array) =>
+      gradients(params.objective, t, raw, probabilities, k, y, weightOf, g, h);
     const apply = (t: number, grown: GrownTree) => {
       // the rows it learnt from sit in its leaves; only the others are routed through it
       for (const leaf of grown.leaves)
         for (let j = 0; j < leaf.rows.length; j++) raw[leaf.rows[j]! * k + t]! += leaf.value;
-      const inSample = inSamples[perTree ? t : 0]!;
-      if (sampleSets[t] !== allRows)
+      const inSample = marks[t]!;
+      if (sampleSets[t] !== sampler.everyRow)
         for (let i = 0; i < n; i++) if (!inSample[i]) raw[i * k + t]! += evaluateBinned(grown, binned, i);
       if (validation && validationRaw) {
         for (let i = 0; i < validation.rows.length; i++)
@@ -244,19 +157,23 @@ export function trainGbdt(
     // a round's trees depend only on the probabilities at its start: the helper grows the last
     const helped = helper ? k - 1 : -1;
     if (helper) {
-      gradients(helped, helper.grad, helper.hess);
+      gradientsOf(helped, helper.grad, helper.hess);
       helper.thread.begin(sampleSets[helped]!, featureSets[helped]!, params);
     }
+    const together = iteration >= aloneUntil ? cooperation : undefined;
     const iterationTrees: Tree[] = new Array<Tree>(k);
+    let ownTime = 0;
     try {
       for (let t = 0; t < k; t++) {
-        if (t === helped || (cooperation && t > 0 && t < k - 1)) continue;
-        gradients(t, grad, hess);
+        if (t === helped || (together && t > 0 && t < k - 1)) continue;
+        const treeStarted = performance.now();
+        gradientsOf(t, grad, hess);
         const grown = growTree(
           { binned, bins, grad, hess, rows: sampleSets[t]!, features: featureSets[t]!, pool },
           params,
         );
         iterationTrees[t] = apply(t, grown);
+        ownTime ||= performance.now() - treeStarted;
       }
     } catch (error) {
       // the helper's answer must not be left for the next run to read as its own
@@ -268,16 +185,21 @@ export function trainGbdt(
         }
       throw error;
     }
-    if (helper) iterationTrees[helped] = apply(helped, helper.thread.end());
+    if (helper) {
+      // the next round's draws, while the helper finishes
+      if (iteration + 1 < params.nEstimators) sampler.prefetch();
+      iterationTrees[helped] = apply(helped, helper.thread.end());
+    }
     // then the trees both grow: each thread fills, subtracts and searches its share of the features
-    for (let t = 1; cooperation && t < k - 1; t++) {
-      gradients(t, cooperation.grad, cooperation.hess);
-      const partner = helper!.thread.partner(cooperation, sampleSets[t]!, featureSets[t]!, params);
+    for (let t = 1; together && t < k - 1; t++) {
+      const treeStarted = performance.now();
+      gradientsOf(t, together.grad, together.hess);
+      const partner = helper!.thread.partner(together, sampleSets[t]!, featureSets[t]!, params);
       const input = { binned, bins, rows: sampleSets[t]!, features: featureSets[t]! };
       let grown: GrownTree;
       try {
         grown = growTree(
-          { ...input, grad: cooperation.grad, hess: cooperation.hess, pool: cooperation.pool },
+          { ...input, grad: together.grad, hess: together.hess, pool: together.pool },
           params,
           partner,
         );
@@ -285,6 +207,7 @@ export function trainGbdt(
         partner.finish();
       }
       iterationTrees[t] = apply(t, grown);
+      if (performance.now() - treeStarted > ownTime) aloneUntil = iteration + 1 + ALONE_ROUNDS;
     }
     trees.push(iterationTrees);
     if (validation && validationRaw) {
