@@ -76,6 +76,15 @@ describe("the verify-models action (bundled, run as the runner runs it)", () => 
     expect(results[0]).toMatchObject({ model: "co2-forecast", environment: "production", ok: true });
   }, 120_000);
 
+  it("with a replay sample, adds the shadow replay of each changed pin to the summary and the replay output", async () => {
+    const result = await verifyWith(undefined, { "replay-sample": join(work, "replay") });
+    expect(result.code, result.stdout).toBe(0);
+    expect(result.outputs.replay).toContain("### Shadow replay");
+    // the base pins nothing in production yet: nothing to replay against, said, not failed
+    expect(result.outputs.replay).toContain("there is no pin to replay against");
+    expect(result.summary).toContain("### Shadow replay");
+  });
+
   it("fails on metrics edited by hand in the lock, with the table", async () => {
     const result = await verifyWith((l) => {
       l.models["co2-forecast"]!.pins.production!.metrics.mape_h12 = 0.0001;

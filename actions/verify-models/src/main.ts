@@ -3,9 +3,10 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { promisify } from "node:util";
 import * as core from "@actions/core";
-import { lockValidate, render, revisionExists, verify, type Output } from "@lockstep/cli";
+import { lockValidate, readLockRef, render, revisionExists, verify, type Output } from "@lockstep/cli";
 import { GitHubClient } from "@lockstep/github";
 import { remoteAuthEnvironment } from "@lockstep/proposal";
+import { replaySection } from "@lockstep/replay";
 import { verificationSummary, verificationTable } from "@lockstep/verify";
 import { booleanInput } from "../../shared/inputs.js";
 import { runUrlOf } from "../../shared/github-context.js";
@@ -114,6 +115,35 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
           checks: [{ name: "rendered", ok: false, detail: renderedNote.replace(/\n\s*/g, "; ") }],
         });
     }
+    // the shadow replay of each changed pin that verified, against the base's pin (informs; never fails the check)
+    const sampleUri = core.getInput("replay-sample") || undefined;
+    let replay = "";
+    if (sampleUri) {
+      const before = await readLockRef(`git:${base}`, lockFile, { missingFileIsEmpty: true });
+      const after = await readLockRef(head ? `git:${head}` : lockFile, lockFile);
+      const sections: string[] = [];
+      for (const result of results.filter((r) => r.ok && r.sha256)) {
+        const pin = after.models[result.model]?.pins[result.environment];
+        if (!pin) continue;
+        sections.push(
+          await core.group(`replay ${result.model} (${result.environment})`, () =>
+            replaySection({
+              model: result.model,
+              environment: result.environment,
+              lockPath: lockFile,
+              candidate: pin,
+              current: before.models[result.model]?.pins[result.environment],
+              storeUri: env.LOCKSTEP_STORE ?? "file://.lockstep/store",
+              sampleUri,
+              env,
+              progress: core.info,
+            }),
+          ),
+        );
+      }
+      replay = sections.join("\n\n");
+      core.setOutput("replay", replay);
+    }
     const resultsPath = join(baseDir, ".lockstep", "verification.json");
     await mkdir(dirname(resultsPath), { recursive: true });
     await writeFile(resultsPath, `${JSON.stringify(results, null, 2)}\n`);
@@ -131,6 +161,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
       .addRaw(`${summary}.\n\n${table}\n\n`)
       .addRaw(reproduce ? "" : "Evaluations were not re-run (reproduce: false).\n")
       .addRaw(renderedNote ? `\n${renderedNote}\n` : "")
+      .addRaw(replay ? `\n${replay}\n` : "")
       .write();
     if (failed > 0) core.setFailed(`${summary}\n${table}`);
   } catch (error) {

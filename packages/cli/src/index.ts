@@ -7,4 +7,5 @@ export { revisionExists } from "./git.js";
 export { parseParamsJson } from "./params.js";
 export { monitor, parseSince, type MonitorCommandOptions } from "./commands/monitor.js";
 export { lockValidate } from "./commands/lock.js";
+export { readLockRef } from "./lock-io.js";
 export { render, type RenderCommandOptions } from "./commands/render.js";
