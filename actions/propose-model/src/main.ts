@@ -3,6 +3,8 @@ import { githubContext } from "../../shared/github-context.js";
 import { join } from "node:path";
 import { runProposal } from "@lockstep/proposal";
 import { replaySection } from "@lockstep/replay";
+import { recentRunsSection } from "@lockstep/runs";
+import { openStore } from "@lockstep/store";
 
 /** Reads the inputs, proposes the candidate, sets the outputs and writes the job summary. */
 export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
@@ -20,6 +22,19 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         runUrl,
         attestation: core.getInput("attestation") || undefined,
         log: core.info,
+        // the gate metric over the model's recent runs, from the run records in the store
+        trend: (candidate, current) =>
+          recentRunsSection(
+            openStore(env.LOCKSTEP_STORE ?? "file://.lockstep/store", { baseDir: dir, env }),
+            candidate.model,
+            {
+              metric: candidate.gate.metric,
+              goal: candidate.gate.goal,
+              environment: candidate.environment,
+              pinnedSha256: current?.sha256,
+              candidateSha256: candidate.pin.sha256,
+            },
+          ),
         // the shadow replay against the current pin, when a sample is configured
         ...(sampleUri
           ? {

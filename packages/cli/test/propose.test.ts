@@ -69,6 +69,12 @@ describe("lockstep propose", () => {
     const body = await readFile(join(clone, ".lockstep", "proposals", "co2-forecast.production.md"), "utf8");
     expect(body).toContain("✅ **The gate passes.**");
     expect(body).toContain("<summary>Training report</summary>");
+    // the gate metric over the model's runs, from the run record training wrote to the store
+    expect(body).toMatch(
+      /### Recent runs\n\n`mape_h12` of co2-forecast's last run, oldest to newest \(lower is better\)/,
+    );
+    expect(body).toMatch(/<img alt="mape_h12 of co2-forecast's last run" src="data:image\/svg\+xml;base64,/);
+    expect(body).toMatch(/this candidate is run `\d{8}T\d{9}Z-[0-9a-f]{6}`/);
     expect(await git(clone, "rev-parse", "--abbrev-ref", "HEAD")).toBe("main");
   });
 

@@ -19,6 +19,8 @@ export interface ProposalInput {
   deployment?: { manifests: string[]; preview?: string };
   /** The shadow replay's section (Markdown, `lockstep replay`'s), when a replay sample is configured. */
   replay?: string;
+  /** The gate metric over the model's recent runs (Markdown with a small SVG), when the store has runs. */
+  trend?: string;
 }
 
 export interface PullRequestDraft {
@@ -180,6 +182,7 @@ export function renderPullRequest(input: ProposalInput): PullRequestDraft {
     metricsTable(input),
     ...foldsSection(input),
     `Evaluation: ${cell(pin.evaluation.protocol)}${current && current.evaluation.datasetSha256 !== pin.evaluation.datasetSha256 ? "\n\n⚠️ The current pin was evaluated on different data (evaluation dataset sha256 differs): compare with care." : ""}`,
+    ...(input.trend ? [input.trend.trim()] : []),
     "### Candidate",
     [
       "| | |",

@@ -28,6 +28,11 @@ export interface RunProposalOptions {
    * body), when a replay sample is configured; its failure is the section's to say, not the proposal's.
    */
   replay?: (candidate: CandidateFile, current: Pin | undefined) => Promise<string | undefined>;
+  /**
+   * The gate metric over the model's recent runs (a Markdown section with a small SVG), from the
+   * store's run records; a failure leaves the section out, never the proposal.
+   */
+  trend?: (candidate: CandidateFile, current: Pin | undefined) => Promise<string | undefined>;
   /** Refuse a candidate file for another model or environment than the caller asked for. */
   expect?: { model: string; environment: string };
   log?: (line: string) => void;
@@ -86,6 +91,12 @@ export async function runProposal(options: RunProposalOptions): Promise<Proposal
   });
   if (outcome.status === "rejected" || outcome.status === "superseded") return { candidate, outcome };
   const replay = await options.replay?.({ ...candidate, pin: outcome.pin }, outcome.current);
+  const trend = await options
+    .trend?.({ ...candidate, pin: outcome.pin }, outcome.current)
+    .catch((error: unknown) => {
+      options.log?.(`no recent-runs trend: ${(error as Error).message}`);
+      return undefined;
+    });
   const draft = renderPullRequest({
     candidate: { ...candidate, pin: outcome.pin },
     current: outcome.current,
@@ -93,6 +104,7 @@ export async function runProposal(options: RunProposalOptions): Promise<Proposal
     runUrl: options.runUrl ?? candidate.pin.source.runUrl,
     report,
     ...(replay ? { replay } : {}),
+    ...(trend ? { trend } : {}),
     // a repository without a deployment config renders nothing: no section
     ...(outcome.manifests.length > 0 || outcome.preview
       ? {

@@ -29,6 +29,15 @@ describe("renderPullRequest", () => {
     expect(draft.body).toMatchSnapshot();
   });
 
+  it("shows the recent runs' trend before the candidate, when there is one", () => {
+    const trend = "### Recent runs\n\n`rmse` of co2-forecast's last 3 runs";
+    const { body } = renderPullRequest(input({ trend }));
+    expect(body).toContain(trend);
+    expect(body.indexOf("### Recent runs")).toBeLessThan(body.indexOf("### Candidate"));
+    expect(body.indexOf("### Metrics")).toBeLessThan(body.indexOf("### Recent runs"));
+    expect(renderPullRequest(input()).body).not.toContain("Recent runs");
+  });
+
   it("judges every metric by its direction: the gate's goal, else the metric's name", () => {
     const { body } = renderPullRequest(input());
     expect(body).toMatch(/\| \*\*rmse\*\* \(gate\) \| 0\.62 \| 0\.55 \| −0\.07 \(−11\.29%\) \| ✅ better \|/);

@@ -9,6 +9,8 @@ import {
   type ProposalResult,
 } from "@lockstep/proposal";
 import { replaySection } from "@lockstep/replay";
+import { recentRunsSection } from "@lockstep/runs";
+import { openStore } from "@lockstep/store";
 import { githubFromEnv } from "../github-env.js";
 import { lockPath } from "../lock-io.js";
 import type { Output } from "../output.js";
@@ -54,6 +56,15 @@ export async function propose(
     github,
     expect: { model: spec.name, environment },
     log: out.progress,
+    // the gate metric over the model's recent runs, from the run records in the store
+    trend: (candidate: CandidateFile, current: Pin | undefined) =>
+      recentRunsSection(openStore(defaultStore(env), { baseDir: dir, env }), spec.name, {
+        metric: candidate.gate.metric,
+        goal: candidate.gate.goal,
+        environment,
+        pinnedSha256: current?.sha256,
+        candidateSha256: candidate.pin.sha256,
+      }),
     ...(sampleUri
       ? {
           replay: (candidate: CandidateFile, current: Pin | undefined) =>
