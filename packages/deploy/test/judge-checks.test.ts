@@ -10,7 +10,15 @@ import {
   judgeJson,
   type HistogramWindow,
 } from "@lockstep/monitor";
-import { DeployError, renderManifests, validateDeployConfig, webMeasurement } from "../src/index.js";
+import {
+  DeployError,
+  renderManifests,
+  rolloutAction,
+  runAnalysis,
+  validateDeployConfig,
+  webMeasure,
+  webMeasurement,
+} from "../src/index.js";
 import { committedLock, configWith } from "./fixtures.js";
 
 const JUDGE = "http://lockstep-canary-judge.lockstep-staging.svc:8080";
@@ -182,5 +190,25 @@ describe("the canary judge rendered in each environment's namespace", () => {
     const off = render((c) => (c.cluster.canaryJudge = false));
     expect([...off.keys()].some((k) => k.includes("canary-judge"))).toBe(false);
     expect(off.get("argocd/envs/staging/co2-forecast/analysistemplate.yaml")).not.toContain("web:");
+  });
+});
+
+describe("a judge that cannot answer", () => {
+  it("is an Error measurement each time; past consecutiveErrorLimit the analysis errs and the rollout aborts", async () => {
+    const m = metric(template("co2-forecast"), "value-shift");
+    const refused = { ...m, provider: { web: { ...m.provider.web, url: m.provider.web.url.replace(JUDGE, "http://127.0.0.1:1") } } }; // prettier-ignore
+    let t = 1_700_000_000_000;
+    const report = await runAnalysis({
+      metrics: [refused],
+      args: { "canary-hash": "c1", "stable-hash": "s1", namespace: "lockstep-staging" },
+      measure: (x: any) => webMeasure(x),
+      now: () => t,
+      sleep: async (ms: number) => void (t += ms),
+    });
+    const measured = report.metrics[0]!;
+    expect(measured.measurements.every((x) => x.phase === "Error" && x.value === "")).toBe(true);
+    expect(measured.measurements.length).toBe(5); // the default consecutiveErrorLimit 4, exceeded
+    expect(report.phase).toBe("Error");
+    expect(rolloutAction(report.phase)).toBe("abort");
   });
 });
