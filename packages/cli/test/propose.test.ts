@@ -8,6 +8,7 @@ import { FakeGitHub } from "@lockstep/github/testing";
 import { parseLock } from "@lockstep/lockfile";
 import { co2Forecast } from "@lockstep/models";
 import { run } from "../src/index.js";
+import { propose } from "../src/commands/propose.js";
 import { capture } from "./capture.js";
 
 const exec = promisify(execFile);
@@ -96,6 +97,19 @@ describe("lockstep propose", () => {
     const second = JSON.parse((await propose()).stdout);
     expect(second).toMatchObject({ status: "unchanged", pullRequest: { action: "unchanged", number: 1 } });
     expect(github.pulls).toHaveLength(1);
+  });
+
+  it("proposes without the recent-runs trend when the store cannot be read", async () => {
+    const out = capture();
+    const result = await propose(
+      "co2-forecast",
+      { local: true, env: "production", lock: join(clone, "models.lock.json") },
+      out,
+      { ...process.env, LOCKSTEP_STORE: "ftp://not-a-store" },
+    );
+    expect(result.draft?.body).toContain("✅ **The gate passes.**");
+    expect(result.draft?.body).not.toContain("### Recent runs");
+    expect(out.errors()).toMatch(/no recent-runs trend: unsupported store scheme/);
   });
 
   it("explains what is missing: no token, unknown model, no candidate, a malformed candidate", async () => {

@@ -91,8 +91,9 @@ export async function runProposal(options: RunProposalOptions): Promise<Proposal
   });
   if (outcome.status === "rejected" || outcome.status === "superseded") return { candidate, outcome };
   const replay = await options.replay?.({ ...candidate, pin: outcome.pin }, outcome.current);
-  const trend = await options
-    .trend?.({ ...candidate, pin: outcome.pin }, outcome.current)
+  // a trend that throws at once (a store URI that does not parse) is left out like one that rejects
+  const trend = await Promise.resolve()
+    .then(() => options.trend?.({ ...candidate, pin: outcome.pin }, outcome.current))
     .catch((error: unknown) => {
       options.log?.(`no recent-runs trend: ${(error as Error).message}`);
       return undefined;
