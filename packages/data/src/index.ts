@@ -20,6 +20,8 @@ export {
 export {
   DEFAULT_SNAPSHOT_CAP,
   dataSourceSha256,
+  isFileSource,
+  snapshotBytes,
   snapshotData,
   type DataSnapshot,
   type SnapshotOptions,

@@ -11,7 +11,7 @@ import {
   snapshotKey,
   unsafePathReason,
 } from "./snapshot-manifest.js";
-import { dataSourceSha256, type SnapshotStore, type TakenSnapshot } from "./snapshot.js";
+import { dataSourceSha256, isFileSource, type SnapshotStore, type TakenSnapshot } from "./snapshot.js";
 
 export interface ReadSnapshotOptions {
   /** The file name a single-file snapshot gets in the folder (default "data"). */
@@ -164,6 +164,8 @@ export async function resolvePinnedData(
   let current: string | undefined;
   let gone: string | undefined;
   if (options.readSource === false) gone = "not read: a local path a pull request's pin names";
+  // an API's answer is not a file to hash: the snapshot of what training read from it is the data
+  else if (!isFileSource(uri)) gone = "not a file but an API";
   else
     try {
       current = (await dataSourceSha256(uri, options)).sha256;

@@ -75,6 +75,11 @@ async function walk(root: string, cap: number, uri: string): Promise<Source> {
   return { files: files.sort((a, b) => byPath({ path: a.path! }, { path: b.path! })), folder: true };
 }
 
+/** Whether a data URI names files a snapshot can copy (local paths, npm:, https://, s3://), not an API. */
+export function isFileSource(uri: string): boolean {
+  return /^(https?|s3):\/\//i.test(uri) || localDataPath(uri) !== undefined;
+}
+
 /** The files a data URI names: a local file or folder (file://, npm:, a path), https://, s3:// (an object, or a prefix of objects). */
 async function openSource(uri: string, options: SnapshotOptions, cap: number): Promise<Source> {
   const baseDir = options.baseDir ?? process.cwd();
@@ -102,7 +107,9 @@ async function openSource(uri: string, options: SnapshotOptions, cap: number): P
   }
   const path = localDataPath(uri, baseDir);
   if (path === undefined)
-    return { skipped: `${uri.split(":")[0]}: sources are not files; no snapshot is taken of them` };
+    return {
+      skipped: `${uri.split(":")[0]}: sources are not files, and the model gives no snapshot of what it read from them`,
+    };
   const info = await stat(path).catch(() => undefined);
   if (info?.isDirectory()) return walk(path, cap, uri);
   if (info?.isFile() && info.size > cap) return { skipped: overCap(uri, info.size, cap) };
@@ -182,6 +189,35 @@ export async function snapshotData(
     bytes,
     ...(source.folder ? { files: source.files.length } : {}),
     stored,
+    seconds,
+  };
+}
+
+/**
+ * Stores data a model serialised itself (what it read from an API, in a form its loader reads back
+ * the same) as a file snapshot; over the cap it is `{ skipped }`.
+ */
+export async function snapshotBytes(
+  store: SnapshotStore,
+  bytes: Uint8Array,
+  uri: string,
+  options: Pick<SnapshotOptions, "capBytes" | "log"> = {},
+): Promise<DataSnapshot> {
+  const started = performance.now();
+  const cap = options.capBytes ?? DEFAULT_SNAPSHOT_CAP;
+  if (bytes.length > cap) return { skipped: overCap(uri, bytes.length, cap) };
+  const sha256 = sha256Of(bytes);
+  const key = snapshotKey(sha256);
+  let present = false;
+  for await (const found of store.listNamed(key)) present ||= found.key === key;
+  if (!present) await store.putNamed(key, bytes, "application/octet-stream");
+  const seconds = (performance.now() - started) / 1000;
+  options.log?.(`data snapshot sha256:${sha256.slice(0, 12)}: ${bytes.length} bytes of what ${uri} gave`);
+  return {
+    sha256,
+    uri: `${store.uri}/${key}`,
+    bytes: bytes.length,
+    stored: present ? { objects: 0, bytes: 0 } : { objects: 1, bytes: bytes.length },
     seconds,
   };
 }

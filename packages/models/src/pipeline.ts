@@ -7,7 +7,13 @@ import {
   type PinSource,
 } from "@lockstep/lockfile";
 import { openStore, type ArtifactInfo, type OpenStoreOptions } from "@lockstep/store";
-import { resolvePinnedData, snapshotData, snapshotRef, type DataSnapshot } from "@lockstep/data";
+import {
+  resolvePinnedData,
+  snapshotBytes,
+  snapshotData,
+  snapshotRef,
+  type DataSnapshot,
+} from "@lockstep/data";
 import { ModelError } from "./errors.js";
 import { getModel } from "./registry.js";
 import type { ModelSpec, TrainContext, TrainedModel } from "./spec.js";
@@ -85,7 +91,11 @@ export async function trainCandidate(options: TrainCandidateOptions): Promise<Ca
       });
     if (pinned?.snapshot) snapshot = pinned.snapshot;
     else if (options.snapshot) {
-      snapshot = await snapshotData(store, dataUri, { ...io, capBytes: options.snapshot.capBytes });
+      const capBytes = options.snapshot.capBytes;
+      const own = spec.snapshotOf?.(data, dataUri); // an API's answer, as the model serialises it
+      snapshot = own
+        ? await snapshotBytes(store, own, dataUri, { capBytes, log: context.log })
+        : await snapshotData(store, dataUri, { ...io, capBytes });
       if ("skipped" in snapshot) context.log(`${spec.name}: no data snapshot: ${snapshot.skipped}`);
     }
     const started = Date.now();

@@ -93,6 +93,11 @@ export interface ModelSpec<
   parseParams(input: unknown): Params;
   /** Throws ModelError("DATA_INVALID") on data it cannot use. */
   loadData(uri: string, context: TrainContext): Promise<Data>;
+  /**
+   * For sources that are not files (an API): the data as bytes loadData reads back the same from a
+   * snapshot's copy (`dataPath`), so the pin can name a snapshot of it. Undefined for file sources.
+   */
+  snapshotOf?(data: Data, uri: string): Uint8Array | undefined;
   /** The trainer (import it lazily: the server never loads training code); see trainModel. */
   train(data: Data, params: Params, context: TrainContext): Promise<TrainerResult>;
 }

@@ -29,6 +29,8 @@ export const btcSignal: ModelSpec<CandleSeries, BtcParams> = {
     });
     return parseCandles(bytes.toString("utf8"), uri, LOOKBACK + 50);
   },
+  // an exchange's klines, kept as JSON candles: parseCandles reads them back to the same values
+  snapshotOf: (series, uri) => (isKlinesUri(uri) ? Buffer.from(JSON.stringify(series.candles)) : undefined),
   // the trainer loads only when a model is trained, never when a server imports the registry
   train: async (data, params, context) => (await import("./train.js")).trainBtc(data, params, context),
   serving: btcServing,
