@@ -115,6 +115,25 @@ describe("the monitor CronJob", () => {
     expect(cronJob.spec.jobTemplate.spec.template.spec.containers[0].args).toContain("90m");
   });
 
+  it("renders the replay sample's settings into the server pods where the config sets them", () => {
+    const files = render((c) => {
+      c.environments.staging.monitoring = {
+        clickhouseSecret: "ch",
+        replay: { sample: 0.1, maxPerDay: 500, images: true, retentionDays: 7 },
+      };
+    });
+    expect(serverEnv(files)).toMatchObject({
+      LOCKSTEP_PREDICTION_LOG: "clickhouse",
+      LOCKSTEP_REPLAY_SAMPLE: "0.1",
+      LOCKSTEP_REPLAY_MAX_PER_DAY: "500",
+      LOCKSTEP_REPLAY_IMAGES: "on",
+      LOCKSTEP_REPLAY_RETENTION_DAYS: "7",
+    });
+    expect(serverEnv(files).LOCKSTEP_REPLAY_MAX_BODY_BYTES).toBeUndefined();
+    const plain = render((c) => (c.environments.staging.monitoring = { clickhouseSecret: "ch" }));
+    expect(Object.keys(serverEnv(plain)).filter((k) => k.startsWith("LOCKSTEP_REPLAY"))).toEqual([]);
+  });
+
   it("without monitoring, pods log nothing and no monitor is rendered", () => {
     const files = render((c) => delete c.environments.staging.monitoring);
     expect(files.has(`${DIR}/cronjob-monitor.yaml`)).toBe(false);
@@ -136,6 +155,8 @@ describe("the monitor CronJob", () => {
     ["a window in weeks", { clickhouseSecret: "ch", window: "2w" }, "/window"],
     ["a port out of range", { clickhouseSecret: "ch", clickhousePort: 70000 }, "/clickhousePort"],
     ["a sample of 0", { clickhouseSecret: "ch", sample: 0 }, "/sample"],
+    ["a replay sample above 1", { clickhouseSecret: "ch", replay: { sample: 2 } }, "/replay/sample"],
+    ["a replay setting it does not know", { clickhouseSecret: "ch", replay: { rate: 1 } }, "/replay"],
     ["a key with a slash", { clickhouseSecret: "ch", clickhouseSecretKey: "a/b" }, "/clickhouseSecretKey"],
     ["an unknown field", { clickhouseSecret: "ch", password: "hunter2" }, ""],
   ])("refuses %s with its pointer", (_, monitoring, pointer) => {

@@ -33,6 +33,18 @@ function environmentVariables(target: RenderTarget): IEnvVar[] {
     vars.push({ name: "LOCKSTEP_PREDICTION_LOG", value: "clickhouse" }, clickhouseUrlVar(monitoring));
     if (monitoring.sample !== undefined)
       vars.push({ name: "LOCKSTEP_PREDICTION_LOG_SAMPLE", value: String(monitoring.sample) });
+    // the replay sample goes where the log goes; only what the config sets is rendered
+    const replay = monitoring.replay ?? {};
+    const replayVars: [string, number | boolean | undefined][] = [
+      ["LOCKSTEP_REPLAY_SAMPLE", replay.sample],
+      ["LOCKSTEP_REPLAY_MAX_PER_DAY", replay.maxPerDay],
+      ["LOCKSTEP_REPLAY_MAX_BODY_BYTES", replay.maxBodyBytes],
+      ["LOCKSTEP_REPLAY_IMAGES", replay.images],
+      ["LOCKSTEP_REPLAY_RETENTION_DAYS", replay.retentionDays],
+    ];
+    for (const [name, value] of replayVars)
+      if (value !== undefined)
+        vars.push({ name, value: typeof value === "boolean" ? (value ? "on" : "off") : String(value) });
   }
   if (target.env.cache) vars.push(redisUrlVar(target.env.cache));
   vars.push(...caBundle(target).env, ...memoryBudgetVariables(target.settings.resources.limits.memory));
