@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -81,6 +81,18 @@ describe("the train action", () => {
     const key = result.outputs["data-snapshot"]!.slice("sha256:".length);
     const stored = await readFile(join(clone, ".lockstep", "store", "data", "sha256", key));
     expect(createHash("sha256").update(stored).digest("hex")).toBe(key);
+    // and it leaves a run record in the store, naming the artifact, its snapshot and the run
+    const runs = join(clone, ".lockstep", "store", "runs", "co2-forecast");
+    const [recordFile] = (await readdir(runs)).filter((name) => name !== "index.json");
+    const record = JSON.parse(await readFile(join(runs, recordFile!), "utf8"));
+    expect(record).toMatchObject({
+      kind: "train",
+      environment: "production",
+      artifact: { sha256: result.outputs.sha256 },
+      data: { snapshot: { sha256: key } },
+      gate: { better: true },
+    });
+    expect(result.stdout).toContain(`run       co2-forecast/${record.id}`);
   });
 
   it.each([
