@@ -6,7 +6,9 @@ export type MonitorErrorCode =
   /** A replay sample or one of its records that cannot be read. */
   | "REPLAY_INVALID"
   | "SINK_INVALID"
-  | "SINK_FAILED";
+  | "SINK_FAILED"
+  /** lockstep.watch.json that does not parse or names a setting wrongly. */
+  | "WATCH_CONFIG_INVALID";
 
 /** A prediction log, record or sink that cannot be used: the message says what to fix. */
 export class MonitorError extends Error {

@@ -55,6 +55,23 @@ export {
   type Histogram,
 } from "./batch-monitor.js";
 export { monitorMarkdown, monitorHtml } from "./monitor-report.js";
+export {
+  comparePins,
+  watchMarkdown,
+  RESAMPLES,
+  type PairedRow,
+  type WatchedPin,
+  type WatchStatus,
+  type WatchVerdict,
+} from "./pin-watch.js";
+export {
+  parseWatchDuration,
+  watchSettings,
+  WATCH_CONFIG_NAME,
+  WATCH_DEFAULTS,
+  type WatchAction,
+  type WatchSettings,
+} from "./watch-config.js";
 export { readPredictionLog, type LogRead, type LogWindow } from "./read-log.js";
 export {
   realisedReport,
