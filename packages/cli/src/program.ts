@@ -150,6 +150,10 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
     )
     .option("--head <rev>", "verify the lock at this git revision (read as data), not the working file")
     .option(
+      "--report-store <uri>",
+      "where promotionRequires reads the source's monitor reports (default $LOCKSTEP_REPORT_STORE, else its store)",
+    )
+    .option(
       "--deployed",
       "read each pin where its environment's pods load it (lockstep.deploy.json's store), not at its uri",
     )
@@ -217,6 +221,18 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
     .option("--base <branch>", "branch the pull request merges into", "main")
     .option("--remote <name>", "remote to push the branch to", "origin")
     .option("--local", "no GitHub: a local branch and .lockstep/promotions/<model>.<env>.md")
+    .option(
+      "--report-store <uri>",
+      "where the monitor's reports are read (default $LOCKSTEP_REPORT_STORE, else the source environment's store)",
+    )
+    .option(
+      "--prometheus <url>",
+      "a Prometheus to count the source's requests and 5xx since the pin was merged (default $LOCKSTEP_PROMETHEUS_URL)",
+    )
+    .option(
+      "--replay-sample <uri>",
+      "a replay sample of the target's pin: the shadow replay against it (default $LOCKSTEP_REPLAY_SAMPLE_URI)",
+    )
     .option("--lock <file>", "lock file in the repository (default $LOCKSTEP_LOCK or ./models.lock.json)")
     .option("--json", "print the outcome as JSON")
     .action(async (model: string, options) => {

@@ -3,6 +3,7 @@ import { pointerSegment, schemaIssues } from "@lockstep/lockfile";
 import schema from "../schema/deploy-config.schema.json" with { type: "json" };
 import { DeployError, type ConfigIssue } from "./errors.js";
 import { isDnsLabel, isDnsSubdomain, quantityValue } from "./names.js";
+import { parseSoak, type PromotionRequirements } from "./soak.js";
 
 export { schema as deployConfigSchema };
 export const DEPLOY_CONFIG_NAME = "lockstep.deploy.json";
@@ -95,6 +96,8 @@ export interface EnvironmentConfig {
   sync?: "auto" | "manual";
   /** Pins here must be artifacts this environment pinned first (checked by lockstep verify). */
   promotedFrom?: string;
+  /** What a promotion from `promotedFrom` must show of the pin there (lockstep verify); absent: nothing more. */
+  promotionRequires?: PromotionRequirements;
   tlsSecretName?: string;
   /**
    * TLS with the ingress controller's default certificate (a TLS block with no secret): previews,
@@ -184,6 +187,18 @@ function semanticIssues(config: DeployConfig, knownModels: readonly string[]): C
             ? `${env} cannot be promoted from itself`
             : `unknown environment "${from}" (configured: ${Object.keys(config.environments).join(", ")})`,
       });
+    const requires = environment.promotionRequires;
+    if (requires && from === undefined)
+      issues.push({
+        pointer: `${at}/promotionRequires`,
+        message: `${env} is promoted from no environment: promotionRequires needs promotedFrom`,
+      });
+    if (requires?.minSoak !== undefined)
+      try {
+        parseSoak(requires.minSoak);
+      } catch (error) {
+        issues.push({ pointer: `${at}/promotionRequires/minSoak`, message: (error as Error).message });
+      }
   }
   issues.push(...isolationIssues(config));
   settingsIssues(config.defaults, "/defaults", issues);

@@ -16,6 +16,8 @@ export type DeployErrorCode =
   | "RENDER_INVALID"
   | "IMAGE_UNRELEASED"
   | "PROMOTE_REFUSED"
+  /** A soak (promotionRequires.minSoak) that does not parse. */
+  | "DURATION_INVALID"
   | "REVERT_REFUSED"
   | "RELEASE_REFUSED";
 

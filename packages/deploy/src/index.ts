@@ -70,6 +70,7 @@ export {
   type LockRevision,
 } from "./promotion.js";
 export { promotionViolations, type PromotionViolation } from "./promotion-policy.js";
+export { formatSoak, parseSoak, SOAK_PATTERN, type PromotionRequirements } from "./soak.js";
 export { clusterLayout, type ClusterLayout } from "./cluster-layout.js";
 export {
   alertRules,

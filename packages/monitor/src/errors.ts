@@ -5,6 +5,12 @@ export type MonitorErrorCode =
   | "LOG_EMPTY"
   /** A replay sample or one of its records that cannot be read. */
   | "REPLAY_INVALID"
+  /** A published monitor report (reports/monitor/...) that cannot be read. */
+  | "REPORT_INVALID"
+  /** A published monitor report of another model or artifact than the one asked about. */
+  | "REPORT_MISMATCH"
+  /** Prometheus could not be asked, or its answer is not a count. */
+  | "PROMETHEUS_FAILED"
   | "SINK_INVALID"
   | "SINK_FAILED"
   /** lockstep.watch.json that does not parse or names a setting wrongly. */

@@ -56,6 +56,22 @@ export {
 } from "./batch-monitor.js";
 export { monitorMarkdown, monitorHtml } from "./monitor-report.js";
 export {
+  monitorReportPrefix,
+  parsePublishedReport,
+  readLatestReport,
+  reportStamp,
+  MAX_REPORT_BYTES,
+  REPORT_FILES,
+  type PublishedReport,
+  type ReportReader,
+} from "./report-store.js";
+export {
+  servedTraffic,
+  servedTrafficQueries,
+  type ServedTrafficCounts,
+  type ServedTrafficQuery,
+} from "./served-traffic.js";
+export {
   comparePins,
   watchMarkdown,
   RESAMPLES,

@@ -34,7 +34,19 @@ export {
   type LockChangeOptions,
   type LockChangeResult,
 } from "./lock-change-request.js";
-export { PROMOTION_LABEL, promotionBranch, runPromotion } from "./promotion-request.js";
+export {
+  PROMOTION_LABEL,
+  promotionBranch,
+  runPromotion,
+  type PromotionContext,
+} from "./promotion-request.js";
+export { pinSoak, type PinSoak } from "./pin-soak.js";
+export {
+  evidenceSection,
+  type PromotionEvidence,
+  type ReportSummary,
+  type ServedTraffic,
+} from "./promotion-evidence.js";
 export { REVERT_LABEL, revertBranch, runRevert } from "./revert-request.js";
 export { lockChange, previewUrl } from "./rendered-change.js";
 export { RELEASE_BRANCH, RELEASE_LABEL, runImageRelease, setImageDigest } from "./release-request.js";

@@ -25,7 +25,10 @@ export interface Check {
     | "onnxruntime"
     | "golden"
     | "reproduction"
-    | "promotion";
+    | "promotion"
+    /** promotionRequires: how long the source environment served the pin, and its latest monitor report. */
+    | "soak"
+    | "health";
   ok: boolean;
   detail: string;
 }

@@ -7,6 +7,8 @@ import { githubFromEnv } from "../github-env.js";
 import { lockPath } from "../lock-io.js";
 import type { Output } from "../output.js";
 import { parseEnvironment } from "../params.js";
+import { promotionEvidence } from "../promotion-evidence.js";
+import { defaultStore } from "./train.js";
 
 interface ChangeOptions {
   base?: string;
@@ -19,7 +21,16 @@ interface ChangeOptions {
 export interface PromoteOptions extends ChangeOptions {
   from?: string;
   to?: string;
+  /** Where monitor reports are read (default $LOCKSTEP_REPORT_STORE, else the source environment's store). */
+  reportStore?: string;
+  /** A Prometheus to count the source's requests and errors (default $LOCKSTEP_PROMETHEUS_URL). */
+  prometheus?: string;
+  /** A replay sample of the target's pin (default $LOCKSTEP_REPLAY_SAMPLE_URI). */
+  replaySample?: string;
 }
+
+const setting = (value: string | undefined, fallback: string | undefined) =>
+  value ?? (fallback?.trim() || undefined);
 
 export interface RevertOptions extends ChangeOptions {
   env?: string;
@@ -72,12 +83,26 @@ export async function promote(model: string, options: PromoteOptions, out: Outpu
   const from = parseEnvironment(options.from ?? "staging");
   const to = parseEnvironment(options.to ?? "production");
   const dir = dirname(lockPath(options.lock, env));
+  const reportStore = setting(options.reportStore, env.LOCKSTEP_REPORT_STORE);
+  const prometheus = setting(options.prometheus, env.LOCKSTEP_PROMETHEUS_URL);
+  const replaySample = setting(options.replaySample, env.LOCKSTEP_REPLAY_SAMPLE_URI);
   const result = await runPromotion({
     dir,
     model: spec.name,
     from,
     to,
     ...where(options, out, env),
+    evidence: promotionEvidence({
+      model: spec.name,
+      from,
+      to,
+      dir,
+      env,
+      progress: out.progress,
+      ...(reportStore ? { reportStore } : {}),
+      ...(prometheus ? { prometheus } : {}),
+      ...(replaySample ? { replaySample, storeUri: defaultStore(env) } : {}),
+    }),
   });
   const { pin } = result.detail;
   await report(

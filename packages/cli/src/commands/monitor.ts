@@ -7,6 +7,8 @@ import {
   monitorHtml,
   monitorMarkdown,
   monitorWindow,
+  monitorReportPrefix,
+  reportStamp,
   readPredictionLog,
   type LogRead,
   type MonitorResult,
@@ -176,7 +178,7 @@ export async function monitor(
   const published = options.store
     ? await publishReport(
         options.store,
-        `reports/monitor/${model}/${environment}`,
+        monitorReportPrefix(model, environment),
         report,
         { baseDir, env },
         out,
@@ -205,10 +207,7 @@ async function publishReport(
   out: Output,
 ): Promise<string> {
   const store = openStore(storeUri, options);
-  const stamp = new Date()
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d+Z$/, "Z");
+  const stamp = reportStamp(new Date());
   for (const folder of [stamp, "latest"]) {
     for (const file of files) await store.putNamed(`${prefix}/${folder}/${file.name}`, file.text, file.type);
   }

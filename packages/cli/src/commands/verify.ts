@@ -34,6 +34,8 @@ export interface VerifyCommandOptions {
   deployed?: boolean;
   /** "required": every changed pin needs a build-provenance attestation by this repository's train.yml. */
   attestation?: string;
+  /** Where promotionRequires reads monitor reports (default $LOCKSTEP_REPORT_STORE, else the source's store). */
+  reportStore?: string;
   /** Where attestations are read (default: the GitHub API, by GITHUB_REPOSITORY and GITHUB_TOKEN). */
   provenance?: { source: ProvenanceSource; policy: ProvenancePolicy };
 }
@@ -126,7 +128,11 @@ export async function verify(
     if (freshCache) await rm(freshCache, { recursive: true, force: true });
   }
   const results = [...(relocated?.refused ?? []), ...verified];
-  if (!options.all) await checkPromotions(base ?? "git:HEAD", path, before, current, results);
+  if (!options.all)
+    await checkPromotions(base ?? "git:HEAD", path, before, current, results, {
+      reportStore: options.reportStore ?? (env.LOCKSTEP_REPORT_STORE?.trim() || undefined),
+      env,
+    });
   if (options.json) out.json(results);
   else if (results.length === 0) out.result(verificationSummary(results));
   else out.result(`${verificationTable(results)}\n\n${verificationSummary(results)}`);
