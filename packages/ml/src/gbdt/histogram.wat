@@ -68,21 +68,20 @@
             (local.set $pi (i32.add (local.get $ps) (i32.mul (local.get $b) (i32.const 24))))
             (local.set $ci (i32.add (local.get $cs) (i32.mul (local.get $b) (i32.const 24))))
             (local.set $c (f64.load offset=16 (local.get $ci)))
-            (block $keep
-              ;; a bin no row of the child fell in holds exact zeros: subtracting them changes nothing
-              (br_if $keep (f64.eq (local.get $c) (f64.const 0)))
-              (v128.store (local.get $pi) (f64x2.sub (v128.load (local.get $pi)) (v128.load (local.get $ci))))
-              (f64.store offset=16 (local.get $pi) (f64.sub (f64.load offset=16 (local.get $pi)) (local.get $c)))
-              (i32.store8 (i32.add (local.get $clist) (local.get $taken)) (local.get $b))
-              (local.set $taken (i32.add (local.get $taken) (i32.const 1)))
-              ;; one the child emptied exactly leaves the parent's list
-              (br_if $keep (f64.ne (f64.load offset=16 (local.get $pi)) (f64.const 0)))
-              (br_if $keep (f64.ne (f64.load (local.get $pi)) (f64.const 0)))
-              (br_if $keep (f64.ne (f64.load offset=8 (local.get $pi)) (f64.const 0)))
-              (local.set $j (i32.add (local.get $j) (i32.const 1)))
-              (br $bins))
+            ;; without branches: a bin no row of the child fell in holds exact zeros (+0), and
+            ;; subtracting them changes no bit, so every listed bin is subtracted
+            (v128.store (local.get $pi) (f64x2.sub (v128.load (local.get $pi)) (v128.load (local.get $ci))))
+            (f64.store offset=16 (local.get $pi) (f64.sub (f64.load offset=16 (local.get $pi)) (local.get $c)))
+            ;; the child lists the bins it has rows in
+            (i32.store8 (i32.add (local.get $clist) (local.get $taken)) (local.get $b))
+            (local.set $taken (i32.add (local.get $taken) (f64.ne (local.get $c) (f64.const 0))))
+            ;; the parent keeps its bin unless the child emptied it exactly
             (i32.store8 (i32.add (local.get $plist) (local.get $kept)) (local.get $b))
-            (local.set $kept (i32.add (local.get $kept) (i32.const 1)))
+            (local.set $kept (i32.add (local.get $kept)
+              (i32.or (f64.eq (local.get $c) (f64.const 0))
+                (i32.or (f64.ne (f64.load offset=16 (local.get $pi)) (f64.const 0))
+                  (i32.or (f64.ne (f64.load (local.get $pi)) (f64.const 0))
+                    (f64.ne (f64.load offset=8 (local.get $pi)) (f64.const 0)))))))
             (local.set $j (i32.add (local.get $j) (i32.const 1)))
             (br $bins)))
         (i32.store (i32.add (i32.add (local.get $parent) (local.get $lengths)) (i32.shl (local.get $p) (i32.const 2))) (local.get $kept))
