@@ -1,5 +1,6 @@
 import * as core from "@actions/core";
 import { githubContext } from "../../shared/github-context.js";
+import { setUpStoreCredentials } from "../../shared/store-credentials.js";
 import { join } from "node:path";
 import { runProposal } from "@lockstep/proposal";
 import { replaySection } from "@lockstep/replay";
@@ -23,18 +24,18 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         attestation: core.getInput("attestation") || undefined,
         log: core.info,
         // the gate metric over the model's recent runs, from the run records in the store
-        trend: (candidate, current) =>
-          recentRunsSection(
-            openStore(env.LOCKSTEP_STORE ?? "file://.lockstep/store", { baseDir: dir, env }),
-            candidate.model,
-            {
-              metric: candidate.gate.metric,
-              goal: candidate.gate.goal,
-              environment: candidate.environment,
-              pinnedSha256: current?.sha256,
-              candidateSha256: candidate.pin.sha256,
-            },
-          ),
+        // (the job's store credentials, as the train action gets them; a failure leaves the section out)
+        trend: async (candidate, current) => {
+          await setUpStoreCredentials(env);
+          const store = openStore(env.LOCKSTEP_STORE ?? "file://.lockstep/store", { baseDir: dir, env });
+          return recentRunsSection(store, candidate.model, {
+            metric: candidate.gate.metric,
+            goal: candidate.gate.goal,
+            environment: candidate.environment,
+            pinnedSha256: current?.sha256,
+            candidateSha256: candidate.pin.sha256,
+          });
+        },
         // the shadow replay against the current pin, when a sample is configured
         ...(sampleUri
           ? {
