@@ -30,6 +30,7 @@ function logMemoryBudget(config: ServerConfig, logger: Logger): void {
         bodyLimits: config.bodyLimits,
         maxAnswerBytes: config.maxAnswerBytes,
         cacheBytes: config.cache.maxBytes,
+        replayQueueBytes: config.replay.kind === "off" ? 0 : config.replay.maxQueueBytes,
         maxConnections: config.limits.maxConnections,
       },
     },
