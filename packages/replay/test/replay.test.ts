@@ -150,6 +150,11 @@ describe("lockstep replay's library: the sample through the pin and a candidate"
       sampleLines("co2-forecast", co2Pin().sha256, [{ history: Array(40_000).fill(400) }])[0]!,
       // answered by the pin once, refused by the request schema now: counted as refused, not fatal
       ...sampleLines("co2-forecast", co2Pin().sha256, [{ horizon: "x" }]),
+      // a hostile body nested 100,000 deep (the server refuses past 32): refused, never a crash
+      sampleLines("co2-forecast", co2Pin().sha256, [{ horizon: 1 }])[0]!.replace(
+        '{"horizon":1}',
+        `{"horizon":${"[".repeat(100_000)}${"]".repeat(100_000)}}`,
+      ),
     ];
     const sampleUri = await writeSample("co2-mixed", lines);
     const read = await readSample(sampleUri, {
@@ -157,8 +162,8 @@ describe("lockstep replay's library: the sample through the pin and a candidate"
       sha256: co2Pin().sha256,
       maxLineChars: 100_000,
     });
-    expect(read).toMatchObject({ invalid: 2, oversized: 1, otherModel: 1, otherArtifact: 1 });
-    expect(read.requests).toHaveLength(3);
+    expect(read).toMatchObject({ invalid: 2, oversized: 2, otherModel: 1, otherArtifact: 1 });
+    expect(read.requests).toHaveLength(3); // the deep one is over maxLineChars here
     const report = await replayAgainstPin({
       model: "co2-forecast",
       environment: "staging",
@@ -169,8 +174,8 @@ describe("lockstep replay's library: the sample through the pin and a candidate"
       sampleUri,
     });
     expect(report.sample.skipped).toMatchObject({ invalid: 2, otherModel: 1, otherArtifact: 1 });
-    // the long history (within replay's default line size) and the bad horizon: both refused by both sides
-    expect(report.pin.refused).toBe(2);
+    // the long history (within replay's default line size), the bad horizon, the deep nesting: refused by both
+    expect(report.pin.refused).toBe(3);
     expect(report.changedMost.filter((c) => c.refusedBy)).toEqual([]);
     const empty = await writeSample("btc-only", sampleLines("btc-signal", btcPin.sha256, [{ candles: [] }]));
     const error = await replayAgainstPin({
