@@ -54,6 +54,8 @@ export interface EvidenceOptions {
 /** A report read, or why there is none to show. */
 export type ReportRead = { report: PublishedReport } | { note: string };
 
+/** An ISO time to the minute, for people: 2026-12-07 02:39 UTC. */
+const utc = (iso: string) => `${iso.slice(0, 16).replace("T", " ")} UTC`;
 const message = (error: unknown) => (error as Error).message.replace(/\s+/g, " ").slice(0, 400);
 
 /**
@@ -197,7 +199,8 @@ async function trafficOf(
       traffic: {
         source: "monitor report",
         requests: report.records,
-        window: report.from && report.to ? `its window ${report.from} – ${report.to}` : "its window",
+        window:
+          report.from && report.to ? `its window ${utc(report.from)} – ${utc(report.to)}` : "its window",
       },
     };
   return {

@@ -33,21 +33,20 @@ export function parseSoak(text: string, where = "minSoak"): number {
   return ms;
 }
 
-/** A duration for people, two units at most: "3d 4h", "5h 12m", "42m", "20s". */
+/** A duration for people, its largest unit and the next one: "3d 4h", "5h 12m", "3d", "42m", "20s". */
 export function formatSoak(ms: number): string {
   if (!Number.isFinite(ms) || ms < 0) return "unknown";
-  const parts: string[] = [];
-  let rest = Math.floor(ms / 1000);
-  for (const [unit, size] of [
+  const units = [
     ["d", 86_400],
     ["h", 3600],
     ["m", 60],
     ["s", 1],
-  ] as const) {
-    const n = Math.floor(rest / size);
-    rest -= n * size;
-    if (n > 0 || (unit === "s" && parts.length === 0)) parts.push(`${n}${unit}`);
-    if (parts.length === 2) break;
-  }
-  return parts.join(" ");
+  ] as const;
+  const seconds = Math.floor(ms / 1000);
+  const first = units.findIndex(([, size]) => seconds >= size);
+  if (first < 0) return "0s";
+  const [unit, size] = units[first]!;
+  const next = units[first + 1];
+  const rest = next ? Math.floor((seconds % size) / next[1]) : 0;
+  return `${Math.floor(seconds / size)}${unit}${next && rest > 0 ? ` ${rest}${next[0]}` : ""}`;
 }

@@ -21,6 +21,8 @@ describe("promotionRequires", () => {
     expect(formatSoak(129_600_000 + 61_000)).toBe("1d 12h");
     expect(formatSoak(5_400_000)).toBe("1h 30m");
     expect(formatSoak(0)).toBe("0s");
+    expect(formatSoak(3 * 86_400_000 + 1000)).toBe("3d");
+    expect(formatSoak(42_000)).toBe("42s");
   });
 
   it.each(["", "24", "1 day", "12h1d", "1h1h", "0h", "-3h", "1.5d", "99999h", "24H"])(
