@@ -57,8 +57,9 @@ beforeAll(async () => {
   const config = configFromEnv({
     LOCKSTEP_LOCK: lockFile,
     PORT: "0",
-    LOCKSTEP_PREDICTION_LOG: "off",
-    LOCKSTEP_REPLAY: "jsonl",
+    LOCKSTEP_PREDICTION_LOG: "jsonl",
+    // "on": the sample goes where the prediction log goes
+    LOCKSTEP_REPLAY: "on",
     LOCKSTEP_REPLAY_SAMPLE: "1",
     LOCKSTEP_WATCH_LOCK_MS: "0",
   });
@@ -131,6 +132,44 @@ describe("lockstep replay", () => {
     expect(exported.latest).toMatch(/data\/replay\/co2-forecast\/latest\.jsonl$/);
     const replayed = capture();
     await run(["replay", "co2-forecast", "--lock", lockFile, "--from", exported.latest, "--json"], replayed);
+    expect(JSON.parse(replayed.text()).sample.requests).toBe(60);
+  });
+
+  it("lockstep monitor --replay-export publishes the pin's sample window to the store beside its report", async () => {
+    const store = join(clone, ".lockstep", "monitor-store");
+    const out = capture();
+    const { exitCode } = await run(
+      [
+        "monitor",
+        "co2-forecast",
+        "--lock",
+        lockFile,
+        "--since",
+        "1d",
+        "--store",
+        `file://${store}`,
+        "--replay-export",
+        "--out",
+        join(clone, ".lockstep", "monitor-out"),
+      ],
+      out,
+    );
+    expect([0, 1], out.errors()).toContain(exitCode);
+    const latest = await readFile(join(store, "data", "replay", "co2-forecast", "latest.jsonl"), "utf8");
+    expect(latest.trim().split("\n")).toHaveLength(60);
+    const replayed = capture();
+    await run(
+      [
+        "replay",
+        "co2-forecast",
+        "--lock",
+        lockFile,
+        "--from",
+        join(store, "data", "replay", "co2-forecast", "latest.jsonl"),
+        "--json",
+      ],
+      replayed,
+    );
     expect(JSON.parse(replayed.text()).sample.requests).toBe(60);
   });
 

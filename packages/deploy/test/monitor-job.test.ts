@@ -130,8 +130,13 @@ describe("the monitor CronJob", () => {
       LOCKSTEP_REPLAY_RETENTION_DAYS: "7",
     });
     expect(serverEnv(files).LOCKSTEP_REPLAY_MAX_BODY_BYTES).toBeUndefined();
+    const args = (f: typeof files) =>
+      objectAt(f, `${DIR}/cronjob-monitor.yaml`).spec.jobTemplate.spec.template.spec.containers[0].args;
+    // the monitor exports the sample's window to the store, for pull requests' shadow replay
+    expect(args(files)).toContain("--replay-export");
     const plain = render((c) => (c.environments.staging.monitoring = { clickhouseSecret: "ch" }));
     expect(Object.keys(serverEnv(plain)).filter((k) => k.startsWith("LOCKSTEP_REPLAY"))).toEqual([]);
+    expect(args(plain)).not.toContain("--replay-export");
   });
 
   it("without monitoring, pods log nothing and no monitor is rendered", () => {

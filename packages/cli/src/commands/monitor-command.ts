@@ -39,6 +39,10 @@ export function monitorCommand(out: Output, state: ProgramState): Command {
     )
     .option("--drift-share <share>", "share of drifted columns at which the window drifts (default 0.5)")
     .option("--allow-empty", "exit 0 without a report when the window holds no predictions of the pin")
+    .option(
+      "--replay-export",
+      "also export the pin's replay sample since --since to --store, as data/replay/<model>/<time>.jsonl and latest.jsonl (lockstep replay --from)",
+    )
     .option("--json", "print the result as JSON")
     .action(async (model: string, options) => {
       state.code = (await monitor(model, options, out)).exitCode;

@@ -14,6 +14,7 @@ import {
   type MonitorResult,
   type ProfileLike,
 } from "@lockstep/monitor";
+import { exportSample, readSample } from "@lockstep/replay";
 import { openStore, parseStoreUri } from "@lockstep/store";
 import { CliError, EXIT } from "../errors.js";
 import { lockPath } from "../lock-io.js";
@@ -40,6 +41,8 @@ export interface MonitorCommandOptions {
   driftShare?: string;
   /** A window without predictions of the pin is healthy (exit 0, no report), not bad input. */
   allowEmpty?: boolean;
+  /** Also export the pin's replay sample since --since to --store (data/replay/<model>/), for CI's replay. */
+  replayExport?: boolean;
   json?: boolean;
 }
 
@@ -114,7 +117,10 @@ export async function monitor(
   if (options.data && options.log)
     throw new CliError("--data and --log name two different windows: give one of them");
   const tolerance = parseTolerance(options.tolerance);
+  if (options.replayExport && !options.store) throw new CliError("--replay-export needs --store");
   const artifact = await loadPinnedArtifact(model, pin, { baseDir, env });
+  if (options.replayExport)
+    await exportReplayWindow(model, pin.sha256, since, options, { baseDir, env }, out);
   const { card } = artifact;
   let result: MonitorResult;
   let data: DataRun | undefined;
@@ -190,6 +196,32 @@ export async function monitor(
       `${markdown}\nReport: ${join(outDir, "report.html")}${predictionsAt ? `\nPredictions: ${predictionsAt}` : ""}${published ? `\nPublished: ${published}` : ""}`,
     );
   return { exitCode: result.status === "healthy" ? EXIT.ok : EXIT.failure, result, outDir };
+}
+
+/**
+ * The pin's replay sample since `since` (ClickHouse where the log is, else the .lockstep/replay
+ * folder) to the store, for pull requests' shadow replay; a sample it cannot export is a warning,
+ * never the monitor's failure.
+ */
+async function exportReplayWindow(
+  model: string,
+  sha256: string,
+  since: number,
+  options: MonitorCommandOptions,
+  io: { baseDir: string; env: NodeJS.ProcessEnv },
+  out: Output,
+): Promise<void> {
+  const log = options.log ?? io.env.LOCKSTEP_CLICKHOUSE_URL;
+  const from = log && /^https?:\/\//.test(log) ? log : join(io.baseDir, ".lockstep", "replay");
+  try {
+    const read = await readSample(from, { model, sha256, since }, io);
+    const exported = await exportSample(read, model, options.store!, io);
+    out.progress(
+      `replay sample: ${exported.requests} requests exported to ${exported.uri} (and ${exported.latest})`,
+    );
+  } catch (error) {
+    out.warn(`replay sample not exported: ${(error as Error).message}`);
+  }
 }
 
 interface ReportFile {

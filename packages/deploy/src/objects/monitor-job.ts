@@ -120,6 +120,8 @@ export function monitorCronJob(target: RenderTarget, monitoring: MonitoringConfi
                     store.uri,
                     // an hour without traffic is no failure of the Job
                     "--allow-empty",
+                    // with a replay sample, its window goes to the store for pull requests' shadow replay
+                    ...(monitoring.replay ? ["--replay-export"] : []),
                   ],
                   env,
                   // its own key: it writes reports, which the pods' read-only key cannot
