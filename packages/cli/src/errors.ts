@@ -45,6 +45,7 @@ const USAGE_CODES = new Set([
   "SNAPSHOT_MISSING",
   "SNAPSHOT_INVALID",
   "SNAPSHOT_TARGET",
+  "WATCH_CONFIG_INVALID",
 ]);
 
 /** Maps any error to its exit code: bad input is 2, everything else 1. */

@@ -13,6 +13,7 @@ import { monitorCommand } from "./commands/monitor-command.js";
 import { canaryJudgeCommand } from "./commands/canary-judge.js";
 import { replayCommands } from "./commands/replay.js";
 import { runsCommand } from "./commands/runs.js";
+import { watch } from "./commands/watch.js";
 import { doctorGithub } from "./commands/doctor.js";
 import { bootstrap } from "./commands/bootstrap.js";
 import { runProgram, type RunResult } from "./run-program.js";
@@ -254,6 +255,25 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
     .option("--json", "print the outcome as JSON")
     .action(async (model: string, options) => {
       await revert(model, options, out);
+    });
+
+  program
+    .command("watch")
+    .description(
+      "after a pin fully rolled out: it and the previous pin answer the same new data; when its realised metric is worse beyond the tolerance, open the revert pull request (or an issue); exit 1",
+    )
+    .argument("<model>", `the model (${Object.keys(models).join(", ")})`)
+    .option("--env <name>", "the environment whose pin is watched (default $LOCKSTEP_ENV or staging)")
+    .option("--data <uri>", "new data with the truth that arrived: file://, https://, s3://, npm: or a path")
+    .option("--config <file>", "the watch settings (default lockstep.watch.json beside the lock, when there)")
+    .option("--action <what>", "pull-request, issue or none (default: the config's, else pull-request)")
+    .option("--base <branch>", "branch the revert pull request merges into", "main")
+    .option("--remote <name>", "remote to push the revert branch to", "origin")
+    .option("--local", "no GitHub: the revert as a local branch")
+    .option("--lock <file>", "lock file in the repository (default $LOCKSTEP_LOCK or ./models.lock.json)")
+    .option("--json", "print the outcome as JSON")
+    .action(async (model: string, options) => {
+      state.code = (await watch(model, options, out)).exitCode;
     });
 
   program
