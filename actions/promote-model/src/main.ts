@@ -1,5 +1,6 @@
 import * as core from "@actions/core";
 import { githubContext } from "../../shared/github-context.js";
+import { promotionEvidence } from "@lockstep/cli";
 import { runPromotion } from "@lockstep/proposal";
 
 const NAME = /^[a-z0-9][a-z0-9-]{0,62}$/;
@@ -18,6 +19,11 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const model = name("model");
     const from = name("from", "staging");
     const to = name("to", "production");
+    const input = (key: string) => core.getInput(key).trim() || undefined;
+    const reportStore = input("report-store");
+    const prometheus = input("prometheus");
+    const replaySample = input("replay-sample");
+    const store = input("store") ?? (env.LOCKSTEP_STORE?.trim() || undefined);
     const result = await core.group("promote", () =>
       runPromotion({
         dir,
@@ -29,6 +35,20 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
         github,
         runUrl,
         log: core.info,
+        // this job holds no store credentials unless given: reports only from a store named here
+        evidence: promotionEvidence({
+          model,
+          from,
+          to,
+          dir,
+          env,
+          configStore: false,
+          progress: core.info,
+          ...(reportStore ? { reportStore } : {}),
+          ...(prometheus ? { prometheus } : {}),
+          ...(replaySample ? { replaySample } : {}),
+          ...(store ? { storeUri: store } : {}),
+        }),
       }),
     );
     const { pin } = result.detail;

@@ -6,6 +6,14 @@ export { verify, type VerifyCommandOptions } from "./commands/verify.js";
 export { revisionExists } from "./git.js";
 export { parseParamsJson } from "./params.js";
 export { monitor, parseSince, type MonitorCommandOptions } from "./commands/monitor.js";
+export { watch, type WatchOptions, type WatchOutcome } from "./commands/watch.js";
 export { lockValidate } from "./commands/lock.js";
 export { readLockRef } from "./lock-io.js";
 export { render, type RenderCommandOptions } from "./commands/render.js";
+export {
+  gatherEvidence,
+  latestReportOf,
+  promotionEvidence,
+  requirementChecks,
+  type EvidenceOptions,
+} from "./promotion-evidence.js";

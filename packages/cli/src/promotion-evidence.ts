@@ -41,6 +41,8 @@ export interface EvidenceOptions {
   env: NodeJS.ProcessEnv;
   /** Where monitor reports are read (default: the source environment's store in the base's lockstep.deploy.json). */
   reportStore?: string;
+  /** Without reportStore: false reads no report (a job that holds no store credentials), true the config's store (default). */
+  configStore?: boolean;
   /** A Prometheus this process can reach: requests and 5xx since the pin was merged. */
   prometheus?: string;
   /** A replay sample of the target environment's pin: the shadow replay against it. */
@@ -72,7 +74,9 @@ export async function latestReportOf(
   const uri = where.storeUri ?? store?.uri;
   if (!uri)
     return {
-      note: `no store to read ${environment}'s monitor reports from (${DEPLOY_CONFIG_NAME} names none)`,
+      note: where.config
+        ? `no store to read ${environment}'s monitor reports from (${DEPLOY_CONFIG_NAME} names none)`
+        : `no report store configured to read ${environment}'s monitor reports from (--report-store, LOCKSTEP_REPORT_STORE)`,
     };
   try {
     const env = !where.storeUri && store ? storeEnvironment(store, where.env) : where.env;
@@ -229,7 +233,7 @@ export async function gatherEvidence(
     options.now,
   );
   const read = await latestReportOf(model, from, pin.sha256, {
-    config,
+    ...(options.configStore === false ? {} : { config }),
     dir: options.dir,
     env: options.env,
     ...(options.reportStore ? { storeUri: options.reportStore } : {}),
