@@ -189,6 +189,7 @@ describe("workflows", () => {
       "analysis",
       "environment",
       "model",
+      "reason",
     ]);
     for (const step of revert.jobs.revert.steps as { run?: string }[])
       expect(step.run ?? "").not.toContain("${{");

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import * as core from "@actions/core";
-import { EXIT, monitor, type Output } from "@lockstep/cli";
-import { upsertDriftIssue } from "@lockstep/github";
+import { EXIT, monitor, watch, type Output } from "@lockstep/cli";
+import { upsertDriftIssue, type GitHubClient } from "@lockstep/github";
 import { readLock } from "@lockstep/lockfile";
 import { githubContext } from "../../shared/github-context.js";
 import { setUpStoreCredentials } from "../../shared/store-credentials.js";
@@ -106,6 +106,8 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
           `${model}: drifting, but retraining was dispatched within ${cooldownHours} h: next after ${outcome.retrain.after}`,
         );
     }
+    const worse = await watchModels(github, environment, lockFile, summary, env);
+    core.setOutput("worse", worse.join(","));
     core.setOutput("drifted", drifted.join(","));
     core.setOutput("issues", JSON.stringify(issues));
     core.setOutput("out", out);
@@ -113,4 +115,71 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
   } catch (error) {
     core.setFailed((error as Error).message);
   }
+}
+
+/** `model=uri` lines: what the watch predicts for each model. */
+function watchData(text: string): [string, string][] {
+  return text
+    .split("\n")
+    .map((line) => line.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const at = line.indexOf("=");
+      const model = line.slice(0, at).trim();
+      if (at < 1 || !MODEL.test(model))
+        throw new Error(`watch-data: "${line.slice(0, 80)}" is not model=uri`);
+      return [model, line.slice(at + 1).trim()];
+    });
+}
+
+/**
+ * The post-promotion watch for each model in watch-data: a worse pin dispatches the revert workflow
+ * (this job holds no contents: write) or opens its issue. One model's bad input does not stop the others.
+ */
+async function watchModels(
+  github: GitHubClient,
+  environment: string,
+  lockFile: string,
+  summary: typeof core.summary,
+  env: NodeJS.ProcessEnv,
+): Promise<string[]> {
+  const worse: string[] = [];
+  const revertWorkflow = core.getInput("revert-workflow") || "revert.yml";
+  for (const [model, data] of watchData(core.getInput("watch-data") || "")) {
+    const printed: string[] = [];
+    const output: Output = {
+      result: (text) => printed.push(text),
+      json: () => {},
+      progress: core.info,
+      warn: core.warning,
+      error: core.error,
+    };
+    try {
+      const { exitCode, outcome } = await core.group(`${model}: watch`, () =>
+        watch(
+          model,
+          {
+            env: environment,
+            lock: lockFile,
+            data,
+            action: core.getInput("watch-action") || undefined,
+            base: core.getInput("ref") || "main",
+            revertWorkflow,
+            github,
+          },
+          output,
+          env,
+        ),
+      );
+      summary.addRaw(`\n### ${model}: after the rollout\n\n${printed.join("\n").replace(/^## .*\n+/, "")}\n`);
+      if (exitCode === EXIT.failure) {
+        worse.push(model);
+        core.warning(`${model}: ${outcome.reason}`);
+      }
+    } catch (error) {
+      core.warning(`${model}: not watched: ${(error as Error).message}`);
+      summary.addRaw(`\n### ${model}: after the rollout\n\nNot watched: ${(error as Error).message}\n`);
+    }
+  }
+  return worse;
 }

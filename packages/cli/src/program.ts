@@ -248,6 +248,11 @@ function buildProgram(out: Output, state: { code: number | "running" }): Command
     .argument("<model>", `the model (${Object.keys(models).join(", ")})`)
     .option("--env <name>", "environment whose pin failed", "staging")
     .option("--analysis <text>", "the failed analysis for the pull request's body (or @file)")
+    .option(
+      "--reason <why>",
+      "canary (Argo Rollouts aborted it) or realised (lockstep watch found it worse)",
+      "canary",
+    )
     .option("--base <branch>", "branch the pull request merges into", "main")
     .option("--remote <name>", "remote to push the branch to", "origin")
     .option("--local", "no GitHub: a local branch and .lockstep/reverts/<model>.<env>.md")

@@ -156,6 +156,20 @@ describe("lockstep watch: after 100%, the truth", () => {
     expect(github.pulls.filter((p) => p.head === "lockstep/revert/co2-forecast/staging")).toHaveLength(1);
   }, 120_000);
 
+  it("revert.yml's path: lockstep revert --reason realised quotes the dispatched metrics as text", async () => {
+    const analysis = "| current | 2 | … | 0.468 |\n| previous | 1 | … | 0.0427 |";
+    const out = capture();
+    const args = ["revert", "co2-forecast", "--lock", lockFile, "--local", "--reason", "realised"];
+    expect((await run([...args, "--analysis", analysis], out)).exitCode, out.errors()).toBe(0);
+    const body = await readFile(join(clone, ".lockstep/reverts/co2-forecast.staging.md"), "utf8");
+    expect(body).toContain("# co2-forecast (staging): revert to v1, v2 is worse on realised truth");
+    expect(body).toContain("### Realised metrics\n\n```text\n| current | 2 | … | 0.468 |");
+    expect(body).toContain("Opened by Lockstep after the post-promotion watch");
+    const bad = capture();
+    expect((await run([...args.slice(0, -1), "later"], bad)).exitCode).toBe(2);
+    expect(bad.errors()).toMatch(/--reason must be canary or realised/);
+  });
+
   it("action issue: one deduplicated issue with both pins' metrics, no pull request", async () => {
     const pulls = github.pulls.length;
     for (let i = 0; i < 2; i++) {

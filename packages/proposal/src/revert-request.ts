@@ -27,6 +27,8 @@ export function runRevert(
     runUrl?: string;
     /** Why: a canary Argo Rollouts aborted (default), or a realised metric worse than the previous pin's after the rollout. */
     reason?: "canary" | "realised";
+    /** The analysis is Lockstep's own Markdown (the watch in process): shown as written; else quoted as text. */
+    analysisMarkdown?: boolean;
   },
 ): Promise<LockChangeResult<Revert>> {
   const { model, environment } = options;
@@ -65,7 +67,7 @@ export function runRevert(
             ].join("\n"),
             realised ? "### Realised metrics" : "### Analysis",
             // the watch's own Markdown (both pins' metrics) is shown as written; a canary's text is quoted
-            realised && analysis
+            options.analysisMarkdown && analysis
               ? analysis.replace(/^#+ .*\n+/, "")
               : analysis
                 ? "```text\n" + analysis.replace(/```/g, "'''") + "\n```"

@@ -36,6 +36,8 @@ export interface RevertOptions extends ChangeOptions {
   env?: string;
   /** The failed analysis, or @file holding it, for the pull request's body. */
   analysis?: string;
+  /** canary (default): Argo Rollouts aborted it; realised: the post-promotion watch found it worse. */
+  reason?: string;
 }
 
 async function report(
@@ -134,6 +136,7 @@ export async function revert(model: string, options: RevertOptions, out: Output,
     model: spec.name,
     environment,
     analysis,
+    reason: parseReason(options.reason),
     ...where(options, out, env),
   });
   const { failed, restored } = result.detail;
@@ -147,6 +150,11 @@ export async function revert(model: string, options: RevertOptions, out: Output,
     `reverted ${spec.name} in ${environment} from v${failed.version} to v${restored.version}`,
   );
   return result;
+}
+
+function parseReason(value: string | undefined): "canary" | "realised" {
+  if (value === undefined || value === "canary" || value === "realised") return value ?? "canary";
+  throw new CliError(`--reason must be canary or realised, got ${JSON.stringify(value.slice(0, 40))}`);
 }
 
 /** `lockstep release <digest>`: a pull request that deploys a new inference image everywhere. */

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { parseDuration, readDeployConfig, resolveSettings } from "@lockstep/deploy";
-import { upsertDriftIssue } from "@lockstep/github";
+import { upsertDriftIssue, type GitHubClient } from "@lockstep/github";
 import { readLock, type Pin } from "@lockstep/lockfile";
 import { batchPredict, getModel, loadPinnedArtifact, type BatchRow } from "@lockstep/models";
 import {
@@ -34,6 +34,13 @@ export interface WatchOptions {
   local?: boolean;
   remote?: string;
   base?: string;
+  /**
+   * Dispatch this workflow (revert.yml: model, environment, analysis, reason) instead of pushing the
+   * revert branch here: the monitor job holds no contents: write, the revert workflow does.
+   */
+  revertWorkflow?: string;
+  /** The GitHub client to use (an action's); default from GITHUB_TOKEN and GITHUB_REPOSITORY. */
+  github?: GitHubClient;
   json?: boolean;
 }
 
@@ -46,7 +53,7 @@ export type WatchOutcome =
   | { status: WatchVerdict["status"]; reason: string; verdict: WatchVerdict; dispatched?: Dispatched };
 
 export interface Dispatched {
-  action: "pull-request" | "issue" | "local-branch";
+  action: "pull-request" | "issue" | "local-branch" | "workflow";
   url?: string;
   branch?: string;
 }
@@ -287,11 +294,28 @@ async function dispatch(
     if (options.local)
       throw new CliError("action issue needs GitHub: drop --local or use --action pull-request");
     const outcome = await upsertDriftIssue(
-      githubFromEnv(env),
+      options.github ?? githubFromEnv(env),
       { model, environment, status: "degraded", summary: markdown },
       { label: REGRESSION_LABEL },
     );
     return { action: "issue", ...(outcome.issue ? { url: outcome.issue.url } : {}) };
+  }
+  if (options.revertWorkflow) {
+    if (!/^[\w.-]+\.ya?ml$/.test(options.revertWorkflow))
+      throw new CliError(
+        `the revert workflow must be a workflow file name, got "${options.revertWorkflow.slice(0, 64)}"`,
+      );
+    await (options.github ?? githubFromEnv(env)).dispatchWorkflow(
+      options.revertWorkflow,
+      options.base ?? "main",
+      {
+        model,
+        environment,
+        analysis: markdown,
+        reason: "realised",
+      },
+    );
+    return { action: "workflow", url: options.revertWorkflow };
   }
   const result = await runRevert({
     dir,
@@ -299,9 +323,10 @@ async function dispatch(
     environment,
     analysis: markdown,
     reason: "realised",
+    analysisMarkdown: true,
     base: options.base,
     remote: options.local ? undefined : (options.remote ?? "origin"),
-    github: options.local ? undefined : githubFromEnv(env),
+    github: options.local ? undefined : (options.github ?? githubFromEnv(env)),
     log: out.progress,
   });
   return result.pullRequest
