@@ -235,3 +235,31 @@ describe("promotion with staging's evidence", () => {
     }
   });
 });
+
+describe("promotionRequires and reverts", () => {
+  it("asks no evidence of a revert to an artifact production pinned before", async () => {
+    const other = {
+      ...pin,
+      version: "2",
+      sha256: "cd".repeat(32),
+      uri: pin.uri.replace(pin.sha256, "cd".repeat(32)),
+    };
+    const withProduction = (production: Pin) =>
+      serializeLock({ ...lock, models: { ...lock.models, "co2-forecast": { ...lock.models["co2-forecast"]!, pins: { staging: pin, production } } } }); // prettier-ignore
+    // production served the pin, then another artifact; the pull request restores the pin
+    for (const production of [pin, other]) {
+      await writeFile(lockFile, withProduction(production));
+      await git(dir, ["commit", "-q", "-m", `production v${production.version}`, "models.lock.json"]);
+    }
+    await commitConfig({ minSoak: "30d", healthyReport: true });
+    await writeFile(lockFile, withProduction(pin));
+    const result = await verify("--report-store", "file://nowhere");
+    expect(result.out).toMatch(
+      /\| soak \| ✅ \| not required: production pinned this artifact before \(a revert\) \|/,
+    );
+    expect(result.out).toMatch(
+      /\| health \| ✅ \| not required: production pinned this artifact before \(a revert\) \|/,
+    );
+    expect(result.code).toBe(0);
+  });
+});
