@@ -222,19 +222,27 @@ describe("train → propose → promote → revert, against the GitHub API fake"
     await git(clone, "fetch", "-q", "origin");
     const files = await changedFiles(clone, "origin/main", `origin/${branch}`);
     // the first release lifts the dry run: the ApplicationSets generate the pinned models, previews
-    // turn on; the servers and their monitor jobs run the new image
+    // turn on; the servers, their monitor jobs and each environment's canary judge run the new image
     expect(files).toEqual([
       "argocd/bootstrap/applicationset-preview-sandboxes.yaml",
       "argocd/bootstrap/applicationset-previews.yaml",
       "argocd/bootstrap/applicationset-production.yaml",
       "argocd/bootstrap/applicationset-staging.yaml",
       "argocd/bootstrap/kustomization.yaml",
+      "argocd/envs/production/namespace/deployment-canary-judge.yaml",
+      "argocd/envs/production/namespace/kustomization.yaml",
+      "argocd/envs/production/namespace/networkpolicy-canary-judge.yaml",
+      "argocd/envs/production/namespace/service-canary-judge.yaml",
       "argocd/envs/staging/btc-signal/cronjob-monitor.yaml",
       "argocd/envs/staging/btc-signal/rollout.yaml",
       "argocd/envs/staging/co2-forecast/cronjob-monitor.yaml",
       "argocd/envs/staging/co2-forecast/rollout.yaml",
       "argocd/envs/staging/fish-classifier/cronjob-monitor.yaml",
       "argocd/envs/staging/fish-classifier/rollout.yaml",
+      "argocd/envs/staging/namespace/deployment-canary-judge.yaml",
+      "argocd/envs/staging/namespace/kustomization.yaml",
+      "argocd/envs/staging/namespace/networkpolicy-canary-judge.yaml",
+      "argocd/envs/staging/namespace/service-canary-judge.yaml",
       "argocd/previews/btc-signal/rollout.yaml",
       "argocd/previews/co2-forecast/rollout.yaml",
       "argocd/previews/fish-classifier/rollout.yaml",

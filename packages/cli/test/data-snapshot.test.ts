@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { resolveNpmUri } from "@lockstep/data";
 import { co2Forecast, fishClassifier } from "@lockstep/models";
+import { listRuns } from "@lockstep/runs";
+import { openStore } from "@lockstep/store";
 import { demo } from "../src/commands/demo.js";
 import { run } from "../src/index.js";
 import { runsCommand } from "../src/commands/runs.js";
@@ -197,6 +199,13 @@ describe("data snapshots, end to end (issue 39: the pin rebuilt from its snapsho
         ),
       );
       expect(progress).toMatch(/ready {5}fish-classifier v1/);
+      // the rebuild is a run too, recorded beside the training that made the pin
+      const store = openStore(undefined, { baseDir: project });
+      const { runs } = await listRuns(store, { model: "fish-classifier", repair: false });
+      expect(runs.map((r) => [r.kind, r.sha256]).sort()).toEqual([
+        ["start", pin.sha256],
+        ["train", pin.sha256],
+      ]);
     } finally {
       await running.server.close();
       await rm(project, { recursive: true, force: true });

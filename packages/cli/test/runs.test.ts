@@ -32,7 +32,17 @@ beforeAll(async () => {
   // the same model trained twice: the first is pinned, the second (another seed) loses its gate
   const first = capture();
   const a = await run(
-    ["train", "co2-forecast", "--params", JSON.stringify(SMALL), "--lock", lockFile, "--pin", "--json"],
+    [
+      "train",
+      "co2-forecast",
+      "--params",
+      JSON.stringify(SMALL),
+      "--lock",
+      lockFile,
+      "--pin",
+      "--json",
+      "--no-snapshot",
+    ],
     first,
   );
   expect(a.exitCode, first.errors()).toBe(0);

@@ -28,7 +28,10 @@ beforeAll(async () => {
   await git(dir, "commit", "-qm", "seed");
   const out = capture();
   const params = JSON.stringify(co2Forecast.smokeParams);
-  const trained = await run(["train", "co2-forecast", "--params", params, "--lock", lockFile, "--pin"], out);
+  const trained = await run(
+    ["train", "co2-forecast", "--params", params, "--lock", lockFile, "--pin", "--no-snapshot"],
+    out,
+  );
   expect(trained.exitCode, out.errors()).toBe(0);
 }, 120_000);
 afterAll(() => rm(dir, { recursive: true, force: true }));
