@@ -279,4 +279,25 @@ describe("lockstep watch: after 100%, the truth", () => {
     expect(github.pulls.length).toBe(pulls);
     await writeFile(stored, bytes);
   }, 120_000);
+  it("after the revert merges, v1 watched against v2 is not worse, and three such runs close the issue", async () => {
+    const issue = github.issues.find((i) => i.labels.includes("pin-regression"))!;
+    expect(issue.state).toBe("open");
+    const reverted = parseLock(
+      await git(clone, ["show", "origin/lockstep/revert/co2-forecast/staging:models.lock.json"]),
+    );
+    await merge(reverted, "co2-forecast: revert staging to version 1", daysAgo(1));
+    for (let i = 0; i < 3; i++) {
+      const { exitCode, outcome } = await watch(
+        "co2-forecast",
+        { lock: lockFile, data: join(work, "co2-new.csv"), action: "issue" },
+        capture(),
+        githubEnv(),
+      );
+      expect(exitCode).toBe(0);
+      expect(outcome.status).toBe("not-worse");
+      if ("verdict" in outcome) expect(outcome.verdict.previous.version).toBe("2");
+    }
+    expect(issue.state).toBe("closed");
+    expect(github.issues.filter((i) => i.labels.includes("pin-regression"))).toHaveLength(1);
+  }, 120_000);
 });

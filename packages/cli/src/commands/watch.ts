@@ -264,6 +264,13 @@ export async function watch(
   let dispatched: Dispatched | undefined;
   if (verdict.status === "worse")
     dispatched = await dispatch(model, environment, markdown, settings, options, out, env);
+  else if (verdict.status === "not-worse" && settings.action === "issue" && !options.local)
+    // a pin no longer worse counts toward closing its issue (three such runs in a row)
+    await upsertDriftIssue(
+      options.github ?? githubFromEnv(env),
+      { model, environment, status: "healthy", summary: markdown },
+      { label: REGRESSION_LABEL },
+    );
   const outcome: WatchOutcome = {
     status: verdict.status,
     reason: verdict.reason,
