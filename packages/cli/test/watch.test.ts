@@ -201,6 +201,20 @@ describe("lockstep watch: after 100%, the truth", () => {
     );
     expect(early).toMatchObject({ exitCode: 0, outcome: { status: "not-rolled-out" } });
     expect(early.outcome.reason).toMatch(/fully rolled out from/);
+    // a lock edited but not merged: its pin is not what main rolled out
+    const committed = await readFile(lockFile, "utf8");
+    const edited = parseLock(committed);
+    edited.models["co2-forecast"]!.pins.staging = first;
+    await writeFile(lockFile, serializeLock(edited));
+    const unmerged = await watch(
+      "co2-forecast",
+      { lock: lockFile, data: join(work, "co2-new.csv") },
+      capture(),
+      githubEnv(),
+    );
+    await writeFile(lockFile, committed);
+    expect(unmerged).toMatchObject({ exitCode: 0, outcome: { status: "not-rolled-out" } });
+    expect(unmerged.outcome.reason).toMatch(/is not the committed pin/);
     // ten months of new data: ten origins carry truth, 24 are needed
     await writeFile(join(work, "co2-10.csv"), await extendedCo2(10));
     const thin = await watch(
