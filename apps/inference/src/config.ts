@@ -1,4 +1,4 @@
-import { dirname, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import type { Logger } from "pino";
 import type { BatchingOptions } from "./batching/batcher.js";
 import type { CacheBackend } from "./cache/backend.js";
@@ -7,6 +7,17 @@ import { DEFAULT_MAX_ENTRY_BYTES } from "./cache/response-cache.js";
 import { RedisCache } from "./cache/redis.js";
 import type { BodyLimits } from "./inference-steps/read-body.js";
 import { memoryBudget, MemoryBudgetError, type MemoryBudget } from "./memory/budget.js";
+import { ConfigError, integer, onOff } from "./config-values.js";
+import {
+  driftConfig,
+  predictionLogConfig,
+  replayConfig,
+  type DriftConfig,
+  type PredictionLogConfig,
+  type ReplayConfig,
+} from "./monitoring-config.js";
+
+export { ConfigError } from "./config-values.js";
 
 /** What the listener itself allows, whatever the route. */
 export interface ServerLimits {
@@ -73,147 +84,11 @@ export interface ServerConfig {
   /** How often the lock file is checked for a new pin (0 = only on SIGHUP). */
   watchLockMs: number;
   /** Where each answered prediction is recorded (bounded and never waited for). */
-  predictionLog: {
-    kind: "off" | "jsonl" | "clickhouse";
-    /** JSON Lines files, one per UTC day (kind jsonl). */
-    dir: string;
-    /** http(s)://host:port/database (kind clickhouse). */
-    url?: string;
-    /** Share of predictions logged, 0 to 1. */
-    sampleRate: number;
-    /** Records held while the sink is slow or down; the oldest beyond are dropped and counted. */
-    maxQueue: number;
-  };
+  predictionLog: PredictionLogConfig;
   /** Online drift: the last `window` predictions per model against the card's profile, once `minCount` are in. */
-  drift: { window: number; minCount: number };
+  drift: DriftConfig;
   /** The replay sample: raw request bodies, sampled and capped, beside the prediction log (docs/monitoring.md). */
-  replay: {
-    kind: "off" | "jsonl" | "clickhouse";
-    /** JSON Lines files, one per UTC day (kind jsonl). */
-    dir: string;
-    url?: string;
-    /** Share of answered /v1 requests sampled, 0 to 1. */
-    sampleRate: number;
-    /** Most requests sampled per model per UTC day. */
-    maxPerDay: number;
-    /** Largest body sampled, in bytes. */
-    maxBodyBytes: number;
-    /** Whether image bodies (fish-classifier's binary and multipart uploads) are sampled. */
-    images: boolean;
-    /** UTC days kept (today counts as one); older days are deleted by the sink. */
-    retentionDays: number;
-    /** Records held while the sink is slow or down. */
-    maxQueue: number;
-    /** Bytes of records held while the sink is slow or down: a share of the memory budget. */
-    maxQueueBytes: number;
-  };
-}
-
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-  readonly code = "CONFIG_INVALID";
-}
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got "${raw}"`);
-  }
-  return value;
-}
-
-function fraction(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw.trim() === "") return fallback;
-  const value = Number(raw);
-  if (!/^\s*(0|1|0?\.\d+|1\.0*)\s*$/.test(raw) || !(value >= 0 && value <= 1)) {
-    throw new ConfigError(`${name} must be a number from 0 to 1, got "${raw.slice(0, 40)}"`);
-  }
-  return value;
-}
-
-function predictionLogConfig(env: NodeJS.ProcessEnv, lockPath: string): ServerConfig["predictionLog"] {
-  const url = env.LOCKSTEP_CLICKHOUSE_URL?.trim() || undefined;
-  const kind = (env.LOCKSTEP_PREDICTION_LOG?.trim().toLowerCase() ||
-    (url ? "clickhouse" : "jsonl")) as string;
-  if (kind !== "off" && kind !== "jsonl" && kind !== "clickhouse") {
-    throw new ConfigError(
-      `LOCKSTEP_PREDICTION_LOG must be off, jsonl or clickhouse, got "${env.LOCKSTEP_PREDICTION_LOG!.slice(0, 40)}"`,
-    );
-  }
-  if (kind === "clickhouse") {
-    if (!url) throw new ConfigError("LOCKSTEP_PREDICTION_LOG=clickhouse needs LOCKSTEP_CLICKHOUSE_URL");
-    if (!/^https?:\/\/[^\s]+$/.test(url))
-      throw new ConfigError(
-        "LOCKSTEP_CLICKHOUSE_URL must be an http:// or https:// URL (http://host:8123/database)",
-      );
-  }
-  const dir = env.LOCKSTEP_PREDICTION_LOG_DIR?.trim() || join(dirname(lockPath), ".lockstep", "predictions");
-  if (dir.includes("\0")) throw new ConfigError("LOCKSTEP_PREDICTION_LOG_DIR is not a path");
-  return {
-    kind,
-    dir: resolve(dir),
-    url,
-    sampleRate: fraction(env, "LOCKSTEP_PREDICTION_LOG_SAMPLE", 1),
-    maxQueue: integer(env, "LOCKSTEP_PREDICTION_LOG_QUEUE", 10_000, 1, 10_000_000),
-  };
-}
-
-function replayConfig(
-  env: NodeJS.ProcessEnv,
-  log: ServerConfig["predictionLog"],
-  memory: MemoryBudget,
-  lockPath: string,
-): ServerConfig["replay"] {
-  const raw = env.LOCKSTEP_REPLAY?.trim().toLowerCase();
-  // on by default wherever the prediction log goes: the sample is written beside it
-  const kind = (raw === undefined || raw === "" || raw === "on" ? log.kind : raw) as string;
-  if (kind !== "off" && kind !== "jsonl" && kind !== "clickhouse")
-    throw new ConfigError(
-      `LOCKSTEP_REPLAY must be on, off, jsonl or clickhouse, got "${env.LOCKSTEP_REPLAY!.slice(0, 40)}"`,
-    );
-  if (kind === "clickhouse" && !log.url)
-    throw new ConfigError("LOCKSTEP_REPLAY=clickhouse needs LOCKSTEP_CLICKHOUSE_URL");
-  const dir = env.LOCKSTEP_REPLAY_DIR?.trim() || join(dirname(lockPath), ".lockstep", "replay");
-  if (dir.includes("\0")) throw new ConfigError("LOCKSTEP_REPLAY_DIR is not a path");
-  // the queue's bytes come out of the budget: 1/64 of it, at most 16 MiB
-  const queueBytes = Math.min(16 * 1024 * 1024, Math.floor(memory.budgetBytes / 64));
-  const maxQueueBytes = integer(env, "LOCKSTEP_REPLAY_QUEUE_BYTES", queueBytes, 64 * 1024, 1024 ** 3);
-  return {
-    kind,
-    dir: resolve(dir),
-    url: log.url,
-    sampleRate: fraction(env, "LOCKSTEP_REPLAY_SAMPLE", 0.05),
-    maxPerDay: integer(env, "LOCKSTEP_REPLAY_MAX_PER_DAY", 2000, 1, 10_000_000),
-    maxBodyBytes: Math.min(
-      maxQueueBytes,
-      integer(env, "LOCKSTEP_REPLAY_MAX_BODY_BYTES", 64 * 1024, 256, 256 * 1024 * 1024),
-    ),
-    images: onOff(env, "LOCKSTEP_REPLAY_IMAGES", false),
-    retentionDays: integer(env, "LOCKSTEP_REPLAY_RETENTION_DAYS", 14, 1, 3650),
-    maxQueue: integer(env, "LOCKSTEP_REPLAY_QUEUE", 1000, 1, 1_000_000),
-    maxQueueBytes,
-  };
-}
-
-function driftConfig(env: NodeJS.ProcessEnv): ServerConfig["drift"] {
-  const window = integer(env, "LOCKSTEP_DRIFT_WINDOW", 1000, 10, 1_000_000);
-  const minCount = integer(env, "LOCKSTEP_DRIFT_MIN", Math.min(100, window), 1, 1_000_000);
-  if (minCount > window)
-    throw new ConfigError(
-      `LOCKSTEP_DRIFT_MIN (${minCount}) must not exceed LOCKSTEP_DRIFT_WINDOW (${window})`,
-    );
-  return { window, minCount };
-}
-
-function onOff(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const raw = env[name]?.trim().toLowerCase();
-  if (raw === undefined || raw === "") return fallback;
-  if (raw === "on") return true;
-  if (raw === "off") return false;
-  throw new ConfigError(`${name} must be on or off, got "${env[name]}"`);
+  replay: ReplayConfig;
 }
 
 const BATCH_KEYS: Record<string, [number, number]> = {
