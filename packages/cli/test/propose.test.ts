@@ -74,8 +74,8 @@ describe("lockstep propose", () => {
     expect(body).toMatch(
       /### Recent runs\n\n`mape_h12` of co2-forecast's last run, oldest to newest \(lower is better\)/,
     );
-    expect(body).toMatch(/<img alt="mape_h12 of co2-forecast's last run" src="data:image\/svg\+xml;base64,/);
-    expect(body).toMatch(/this candidate is run `\d{8}T\d{9}Z-[0-9a-f]{6}`/);
+    expect(body).toMatch(/```mermaid\nxychart-beta\n {4}title "mape_h12, last run \(lower is better\)"/);
+    expect(body).toMatch(/this candidate is run \d+, `\d{8}T\d{9}Z-[0-9a-f]{6}`/);
     expect(await git(clone, "rev-parse", "--abbrev-ref", "HEAD")).toBe("main");
   });
 

@@ -69,4 +69,4 @@ export {
 export { compareRuns, type CompareRow, type Comparison } from "./compare.js";
 export { gcRuns, type GcOptions, type GcResult } from "./gc.js";
 export { runInputFrom, runnerOf, type TrainingFacts } from "./from-training.js";
-export { recentRunsSection, sparkline, trendSection, trendSvg, type TrendOptions } from "./trend.js";
+export { recentRunsSection, sparkline, trendChart, trendSection, type TrendOptions } from "./trend.js";

@@ -12,15 +12,17 @@ export interface TrendOptions {
   limit?: number;
 }
 
-const WIDTH = 360;
-const HEIGHT = 96;
-const PAD = { left: 8, right: 8, top: 10, bottom: 10 };
 const BARS = "▁▂▃▄▅▆▇█";
 
 const runsText = (n: number) => (n === 1 ? "run" : `${n} runs`);
 const format = (v: number) => String(Number(v.toPrecision(4)));
-const escape = (text: string) =>
-  text.replace(/[<>&"]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;" })[c]!);
+/** A number as Mermaid reads it: no exponent. */
+const decimal = (v: number) => {
+  const text = format(v);
+  return /e/i.test(text) ? v.toFixed(20).replace(/\.?0+$/, "") : text;
+};
+/** Only a name's own characters inside the chart's quoted labels. */
+const label = (text: string) => text.replace(/[^A-Za-z0-9_.@ ,()-]/g, "");
 
 /** The runs that have the metric, oldest first, the last `limit` of them. */
 function points(runs: RunSummary[], options: TrendOptions) {
@@ -31,49 +33,35 @@ function points(runs: RunSummary[], options: TrendOptions) {
     .map((r) => ({ run: r, value: r.metrics[options.metric]! }));
 }
 
+/** A run's mark: ★ the pinned artifact's, ● passed its gate, ○ did not. */
+function mark(run: RunSummary, options: TrendOptions): string {
+  if (options.pinnedSha256 && run.sha256 === options.pinnedSha256) return "★";
+  return run.better ? "●" : "○";
+}
+
 /**
- * A small SVG of a metric over runs, as the reports' charts are drawn (no dependency): the line
- * through every run, a filled dot for a run that passed its gate, a hollow one for a loser, a
- * star for the pinned artifact's runs.
+ * The metric over runs as a Mermaid xychart, which GitHub draws as an SVG in a pull request (it
+ * strips images from data: URIs): a line through the runs, oldest first, each x label the run's
+ * number and mark. Metric names are checked names and values numbers: nothing else is written.
  */
-export function trendSvg(runs: RunSummary[], options: TrendOptions): string | undefined {
+export function trendChart(runs: RunSummary[], options: TrendOptions): string | undefined {
   const data = points(runs, options);
   if (data.length === 0) return undefined;
   const values = data.map((d) => d.value);
   const min = Math.min(...values);
   const max = Math.max(...values);
-  const span = max - min || Math.abs(max) || 1;
-  const x = (i: number) =>
-    PAD.left +
-    (data.length === 1
-      ? (WIDTH - PAD.left - PAD.right) / 2
-      : (i * (WIDTH - PAD.left - PAD.right)) / (data.length - 1));
-  const y = (v: number) => PAD.top + ((max - v) / span) * (HEIGHT - PAD.top - PAD.bottom);
-  const r1 = (v: number) => (Math.round(v * 10) / 10).toString();
-  const line = data.map((d, i) => `${r1(x(i))},${r1(y(d.value))}`).join(" ");
-  const marks = data.map((d, i) => {
-    const title = `<title>${escape(`${d.run.id}: ${options.metric} ${format(d.value)} (${d.run.better ? "passed" : "did not pass"} its gate)`)}</title>`;
-    if (options.pinnedSha256 && d.run.sha256 === options.pinnedSha256) {
-      const cx = x(i);
-      const cy = y(d.value);
-      const star = Array.from({ length: 10 }, (_, k) => {
-        const radius = k % 2 === 0 ? 6 : 2.6;
-        const angle = -Math.PI / 2 + (k * Math.PI) / 5;
-        return `${r1(cx + radius * Math.cos(angle))},${r1(cy + radius * Math.sin(angle))}`;
-      }).join(" ");
-      return `<polygon points="${star}" fill="#d4a017" stroke="#7a5c00">${title}</polygon>`;
-    }
-    const fill = d.run.better ? "#1f77b4" : "#ffffff";
-    return `<circle cx="${r1(x(i))}" cy="${r1(y(d.value))}" r="3.5" fill="${fill}" stroke="#1f77b4" stroke-width="1.5">${title}</circle>`;
-  });
-  const label = `${options.metric} over the last ${runsText(data.length)}`;
+  const pad = (max - min) * 0.1 || Math.abs(max) * 0.05 || 1;
+  const better = options.goal === "maximize" ? "higher" : options.goal === "minimize" ? "lower" : undefined;
+  const title = `${options.metric}, last ${runsText(data.length)}${better ? ` (${better} is better)` : ""}`;
   return [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escape(label)}">`,
-    `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
-    `<polyline points="${line}" fill="none" stroke="#1f77b4" stroke-opacity="0.5" stroke-width="1.5"/>`,
-    ...marks,
-    `</svg>`,
-  ].join("");
+    "```mermaid",
+    "xychart-beta",
+    `    title "${label(title)}"`,
+    `    x-axis "run" [${data.map((d, i) => `"${i + 1}${mark(d.run, options)}"`).join(", ")}]`,
+    `    y-axis "${label(options.metric)}" ${decimal(min - pad)} --> ${decimal(max + pad)}`,
+    `    line [${values.map(decimal).join(", ")}]`,
+    "```",
+  ].join("\n");
 }
 
 /** The same trend as text: one block character per run, low to high. */
@@ -85,20 +73,19 @@ export function sparkline(values: number[]): string {
     .join("");
 }
 
-/** The pull request's "Recent runs" section: the SVG (as an image), a text sparkline, the range. */
+/** The pull request's "Recent runs" section: the chart, a text sparkline, the range. */
 export function trendSection(model: string, runs: RunSummary[], options: TrendOptions): string | undefined {
-  const svg = trendSvg(runs, options);
-  if (!svg) return undefined;
+  const chart = trendChart(runs, options);
+  if (!chart) return undefined;
   const data = points(runs, options);
   const values = data.map((d) => d.value);
   const better = options.goal === "maximize" ? "higher" : options.goal === "minimize" ? "lower" : undefined;
   const candidate = data.find((d) => options.candidateSha256 && d.run.sha256 === options.candidateSha256);
-  const image = `<img alt="${escape(`${options.metric} of ${model}'s last ${runsText(data.length)}`)}" src="data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}">`;
   return [
     "### Recent runs",
     `\`${options.metric}\` of ${model}'s last ${runsText(data.length)}, oldest to newest${better ? ` (${better} is better)` : ""}: ● passed its gate, ○ did not, ★ the current pin. A trend or a fluke: \`lockstep runs list ${model}\` lists them, \`lockstep runs compare\` sets two side by side.`,
-    image,
-    `\`${sparkline(values)}\` ${format(values[0]!)} → ${format(values.at(-1)!)} (range ${format(Math.min(...values))}–${format(Math.max(...values))})${candidate ? `; this candidate is run \`${candidate.run.id}\`` : ""}`,
+    chart,
+    `\`${sparkline(values)}\` ${format(values[0]!)} → ${format(values.at(-1)!)} (range ${format(Math.min(...values))}–${format(Math.max(...values))}): runs ${data.map((d, i) => `${i + 1}${mark(d.run, options)}`).join(" ")}${candidate ? `; this candidate is run ${data.indexOf(candidate) + 1}, \`${candidate.run.id}\`` : ""}`,
   ].join("\n\n");
 }
 

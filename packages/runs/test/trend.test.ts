@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sparkline, trendSection, trendSvg, type RunSummary } from "../src/index.js";
+import { sparkline, trendChart, trendSection, type RunSummary } from "../src/index.js";
 
 const run = (n: number, value: number | undefined, better: boolean, sha = "a"): RunSummary => ({
   id: `20261207T0${n}0000000Z-abcdef`,
@@ -28,30 +28,39 @@ describe("the recent-runs trend", () => {
     candidateSha256: "c".repeat(64),
   };
 
-  it("draws the metric over the runs, oldest first: the pinned run a star, losers hollow", () => {
-    const svg = trendSvg(runs, options)!;
-    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
-    expect(svg.match(/<polygon /g)).toHaveLength(1); // the pinned run
-    expect(svg.match(/<circle /g)).toHaveLength(2); // the loser and the candidate; the run without the metric is left out
-    expect(svg).toContain('fill="#ffffff" stroke="#1f77b4"'); // the loser, hollow
-    expect(svg.indexOf("T010000000Z")).toBeLessThan(svg.indexOf("T030000000Z"));
-    expect(svg).toContain("did not pass its gate");
-    expect(trendSvg([run(1, undefined, true)], options)).toBeUndefined();
+  it("draws the metric over the runs as a chart GitHub renders, oldest first: the pinned run a star, losers hollow", () => {
+    const chart = trendChart(runs, options)!;
+    expect(chart.split("\n")).toEqual([
+      "```mermaid",
+      "xychart-beta",
+      '    title "mape_h12, last 3 runs (lower is better)"',
+      '    x-axis "run" ["1★", "2○", "3●"]',
+      '    y-axis "mape_h12" 0.098 --> 0.122',
+      "    line [0.11, 0.12, 0.1]",
+      "```",
+    ]);
+    // the run without the metric is left out; none at all: no chart
+    expect(trendChart([run(1, undefined, true)], options)).toBeUndefined();
   });
 
-  it("escapes what it writes into the SVG and says it as text too", () => {
-    const svg = trendSvg(runs, { ...options, metric: "mape_h12" })!;
-    expect(svg).not.toMatch(/<script/);
+  it("writes only names and numbers into the chart, and says it as text too", () => {
+    const name = 'm"]\n    line [1';
+    const hostile = trendChart([{ ...run(1, undefined, true), metrics: { [name]: 1e-9 } }], {
+      ...options,
+      metric: name,
+    })!;
+    expect(hostile.split("\n")).toHaveLength(7);
+    expect(hostile).toContain('    title "m    line 1, last run (lower is better)"');
+    expect(hostile).toContain("    line [0.000000001]");
     const section = trendSection("co2-forecast", runs, options)!;
     expect(section).toMatch(/^### Recent runs/);
     expect(section).toMatch(/`mape_h12` of co2-forecast's last 3 runs, oldest to newest \(lower is better\)/);
-    expect(section).toMatch(
-      /<img alt="mape_h12 of co2-forecast's last 3 runs" src="data:image\/svg\+xml;base64,[A-Za-z0-9+/=]+">/,
+    expect(section).toContain(trendChart(runs, options));
+    expect(section).not.toMatch(/data:image/); // GitHub strips images from data: URIs
+    expect(section).toContain(
+      `\`${sparkline([0.11, 0.12, 0.1])}\` 0.11 → 0.1 (range 0.1–0.12): runs 1★ 2○ 3●`,
     );
-    expect(section).toContain(`\`${sparkline([0.11, 0.12, 0.1])}\` 0.11 → 0.1 (range 0.1–0.12)`);
-    expect(section).toContain("this candidate is run `20261207T040000000Z-abcdef`");
-    const decoded = Buffer.from(/base64,([^"]+)"/.exec(section)![1]!, "base64").toString();
-    expect(decoded).toBe(svg);
+    expect(section).toContain("this candidate is run 3, `20261207T040000000Z-abcdef`");
     expect(sparkline([1, 2, 3])).toBe("▁▅█");
     expect(sparkline([2, 2])).toBe("▄▄");
   });
