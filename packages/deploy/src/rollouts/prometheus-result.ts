@@ -125,22 +125,23 @@ export function prometheusQueryResult(body: unknown, httpStatus = 200): Promethe
 }
 
 /**
- * EvaluateResult (evaluate.go:17-57, v1.7.2): success and failure conditions → measurement phase.
+ * EvaluateResult (evaluate.go:17-57, v1.7.2): success and failure conditions → measurement phase, each
+ * condition judged by `holds` (a Prometheus result's or a web answer's evaluator).
  * Both given: success true and failure false → Successful; failure true → Failed; neither → Inconclusive.
  * Only success: Failed unless it holds. Only failure: Successful unless it holds. None: Successful.
  * An expr error in either condition → Error. Throws (DeployError) only for conditions outside the ported subset.
  */
-export function evaluateResult(
-  result: ExprResult,
+export function evaluateConditions(
   metric: Pick<Metric, "successCondition" | "failureCondition">,
+  holds: (condition: string) => boolean,
 ): { phase: AnalysisPhase; message?: string } {
   const success = metric.successCondition ?? "";
   const failure = metric.failureCondition ?? "";
   let successCondition = false;
   let failCondition = false;
   try {
-    if (success !== "") successCondition = evalCondition(success, result); // evaluate.go:22-27
-    if (failure !== "") failCondition = evalCondition(failure, result); // evaluate.go:28-33
+    if (success !== "") successCondition = holds(success); // evaluate.go:22-27
+    if (failure !== "") failCondition = holds(failure); // evaluate.go:28-33
   } catch (error) {
     if (isArgoExprError(error)) return { phase: "Error", message: error.message };
     throw error;
@@ -151,6 +152,14 @@ export function evaluateResult(
   if (failCondition) return { phase: "Failed" }; // evaluate.go:47-49
   if (!successCondition) return { phase: "Inconclusive" }; // evaluate.go:51-53
   return { phase: "Successful" }; // evaluate.go:55-56
+}
+
+/** EvaluateResult over a Prometheus query's result (see evaluateConditions). */
+export function evaluateResult(
+  result: ExprResult,
+  metric: Pick<Metric, "successCondition" | "failureCondition">,
+): { phase: AnalysisPhase; message?: string } {
+  return evaluateConditions(metric, (condition) => evalCondition(condition, result));
 }
 
 /**

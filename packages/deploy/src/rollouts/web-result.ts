@@ -1,6 +1,7 @@
 import { DeployError } from "../errors.js";
 import type { AnalysisPhase, Measurement, Metric } from "./assessment.js";
-import { evalJsonCondition, isArgoExprError, type JsonResult } from "./expr.js";
+import { evalJsonCondition, type JsonResult } from "./expr.js";
+import { evaluateConditions } from "./prometheus-result.js";
 
 /*
  * What Argo Rollouts v1.7.2's web provider makes of an HTTP answer: metricproviders/webmetric/webmetric.go
@@ -93,28 +94,12 @@ export function webMeasurement(
   return { phase, value: recorded };
 }
 
-/** EvaluateResult (evaluate.go:17-57) over a JSON result; the same truth table as evaluateResult. */
+/** EvaluateResult (evaluate.go:17-57) over a JSON result: the same truth table as a Prometheus result's. */
 function evaluateJson(
   result: JsonResult,
   metric: Pick<Metric, "successCondition" | "failureCondition">,
 ): { phase: AnalysisPhase; message?: string } {
-  const success = metric.successCondition ?? "";
-  const failure = metric.failureCondition ?? "";
-  let successCondition = false;
-  let failCondition = false;
-  try {
-    if (success !== "") successCondition = evalJsonCondition(success, result);
-    if (failure !== "") failCondition = evalJsonCondition(failure, result);
-  } catch (error) {
-    if (isArgoExprError(error)) return { phase: "Error", message: error.message };
-    throw error;
-  }
-  if (success === "" && failure === "") return { phase: "Successful" };
-  if (success !== "" && failure === "") failCondition = !successCondition;
-  if (success === "" && failure !== "") successCondition = !failCondition;
-  if (failCondition) return { phase: "Failed" };
-  if (!successCondition) return { phase: "Inconclusive" };
-  return { phase: "Successful" };
+  return evaluateConditions(metric, (condition) => evalJsonCondition(condition, result));
 }
 
 /**
