@@ -95,15 +95,23 @@ export class ClickHouseSink implements PredictionSink {
       await migrate(this.client, this.database);
       this.migrated = true;
     }
-    // the lines are JSONEachRow rows already: sent as they are, not parsed and serialised again
-    const result = await this.client.exec({
-      query: `INSERT INTO ${this.database}.${PREDICTIONS_TABLE} FORMAT JSONEachRow`,
-      values: Readable.from([`${lines.join("\n")}\n`]),
-    });
-    result.stream.destroy();
+    await insertRows(this.client, `${this.database}.${PREDICTIONS_TABLE}`, lines);
   }
 
   close(): Promise<void> {
     return this.client.close();
   }
+}
+
+/** Inserts JSONEachRow lines as they are: rows already, never parsed and serialised again. */
+export async function insertRows(
+  client: ClickHouseClient,
+  table: string,
+  lines: readonly string[],
+): Promise<void> {
+  const result = await client.exec({
+    query: `INSERT INTO ${table} FORMAT JSONEachRow`,
+    values: Readable.from([`${lines.join("\n")}\n`]),
+  });
+  result.stream.destroy();
 }

@@ -1,8 +1,7 @@
 import { mkdir, readdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
-import { Readable } from "node:stream";
 import { ClickHouseLogLevel, createClient, type ClickHouseClient } from "@clickhouse/client";
-import { parseClickHouseUrl } from "./clickhouse-sink.js";
+import { insertRows, parseClickHouseUrl } from "./clickhouse-sink.js";
 import { migrate } from "./clickhouse-schema.js";
 import { appendByDay } from "./jsonl-sink.js";
 import type { PredictionSink } from "./prediction-log.js";
@@ -97,11 +96,7 @@ export class ClickHouseReplaySink implements PredictionSink<ReplayRecord> {
       await migrate(this.client, this.database);
       this.migrated = true;
     }
-    const result = await this.client.exec({
-      query: `INSERT INTO ${this.database}.${REPLAY_TABLE} FORMAT JSONEachRow`,
-      values: Readable.from([`${lines.join("\n")}\n`]),
-    });
-    result.stream.destroy();
+    await insertRows(this.client, `${this.database}.${REPLAY_TABLE}`, lines);
     if (this.now() - this.prunedAt >= PRUNE_EVERY_MS) await this.prune();
   }
 
