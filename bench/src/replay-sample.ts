@@ -1,6 +1,6 @@
 // The replay sample's own work per request, in this process, beside the prediction log's on the
 // same machinery: process CPU per request over many requests, JSON Lines sinks writing as they go.
-// Run: node --import tsx bench/src/replay-sample.ts
+//   npm run bench:replay-sample
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
