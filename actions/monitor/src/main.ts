@@ -9,6 +9,17 @@ import { setUpStoreCredentials } from "../../shared/store-credentials.js";
 const MODEL = /^[a-z0-9][a-z0-9-]{0,63}$/;
 
 /** Positive integer input, or a clear failure. */
+/** The CLI's output as the action shows it: results kept for the summary, the rest as annotations. */
+function actionOutput(printed: string[]): Output {
+  return {
+    result: (text) => printed.push(text),
+    json: () => {},
+    progress: core.info,
+    warn: core.warning,
+    error: core.error,
+  };
+}
+
 function count(name: string, value: string): number {
   if (!/^\d{1,4}$/.test(value) || Number(value) < 1)
     throw new Error(`${name} must be a whole number from 1, got "${value}"`);
@@ -49,13 +60,7 @@ export async function run(env: NodeJS.ProcessEnv = process.env): Promise<void> {
     const summary = core.summary.addHeading(`Monitoring ${environment}`, 2);
     for (const model of models) {
       const printed: string[] = [];
-      const output: Output = {
-        result: (text) => printed.push(text),
-        json: () => {},
-        progress: core.info,
-        warn: core.warning,
-        error: core.error,
-      };
+      const output = actionOutput(printed);
       let result;
       try {
         result = await core.group(`${model}`, () =>
@@ -147,13 +152,7 @@ async function watchModels(
   const revertWorkflow = core.getInput("revert-workflow") || "revert.yml";
   for (const [model, data] of watchData(core.getInput("watch-data") || "")) {
     const printed: string[] = [];
-    const output: Output = {
-      result: (text) => printed.push(text),
-      json: () => {},
-      progress: core.info,
-      warn: core.warning,
-      error: core.error,
-    };
+    const output = actionOutput(printed);
     try {
       const { exitCode, outcome } = await core.group(`${model}: watch`, () =>
         watch(

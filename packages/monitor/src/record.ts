@@ -79,16 +79,26 @@ export function checkRecord(value: unknown): PredictionRecord {
   };
 }
 
-/** One JSON Lines line as a record: size-checked before parsing, then shape-checked. */
-export function parseRecordLine(line: string): PredictionRecord {
-  if (line.length > MAX_RECORD_BYTES) invalid(`the line is longer than ${MAX_RECORD_BYTES} characters`);
+/** A JSON Lines line checked by `check`: its size before it is parsed, then its shape. */
+export function parseCheckedLine<T>(
+  line: string,
+  maxChars: number,
+  check: (value: unknown) => T,
+  refuse: (message: string) => never,
+): T {
+  if (line.length > maxChars) refuse(`the line is longer than ${maxChars} characters`);
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch {
-    return invalid("the line is not JSON");
+    return refuse("the line is not JSON");
   }
-  return checkRecord(value);
+  return check(value);
+}
+
+/** One JSON Lines line as a record: size-checked before parsing, then shape-checked. */
+export function parseRecordLine(line: string): PredictionRecord {
+  return parseCheckedLine(line, MAX_RECORD_BYTES, checkRecord, invalid);
 }
 
 /** The JSON of a cached answer's fields, made once per object: a cache hit repeats the same objects. */

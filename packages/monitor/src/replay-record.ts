@@ -1,4 +1,5 @@
 import { MonitorError } from "./errors.js";
+import { parseCheckedLine } from "./record.js";
 
 /** How a sampled body is held: JSON as itself, an image's bytes as base64. */
 export type ReplayBodyKind = "json" | "image";
@@ -111,12 +112,5 @@ export function checkReplayRecord(value: unknown): SampledRequest {
 
 /** One sample line as a record: size-checked before parsing, then shape-checked. */
 export function parseReplayLine(line: string, maxChars = MAX_REPLAY_LINE_CHARS): SampledRequest {
-  if (line.length > maxChars) invalid(`the line is longer than ${maxChars} characters`);
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return invalid("the line is not JSON");
-  }
-  return checkReplayRecord(value);
+  return parseCheckedLine(line, maxChars, checkReplayRecord, invalid);
 }
