@@ -8,7 +8,9 @@ import { co2Forecast } from "@lockstep/models";
 import { cardMetadata, readCard, withMetadata } from "@lockstep/onnx";
 import { fetchArtifact, openStore } from "@lockstep/store";
 import { startS3 } from "@lockstep/store/testing";
+import { wrapSection } from "@lockstep/github";
 import { FakeGitHub, provenanceStatement } from "@lockstep/github/testing";
+import { REPLAY_SECTION } from "@lockstep/proposal";
 import { buildActions } from "../scripts/build.js";
 import { booleanInput } from "../verify-models/src/main.js";
 import { exec, git, repository, runAction } from "./runner.js";
@@ -83,6 +85,35 @@ describe("the verify-models action (bundled, run as the runner runs it)", () => 
     // the base pins nothing in production yet: nothing to replay against, said, not failed
     expect(result.outputs.replay).toContain("there is no pin to replay against");
     expect(result.summary).toContain("### Shadow replay");
+    // verify-models.yml's replay job: that output, into the pull request's body (its replay section)
+    const github = new FakeGitHub({ owner: "acme", repo: "models", token: "ghs_t" });
+    await github.start();
+    try {
+      const [section] = await buildActions(["pull-request-section"]);
+      github.pulls.push({
+        number: 3,
+        state: "open",
+        title: "co2-forecast (production): v1",
+        body: `Bumps co2-forecast.\n\n${wrapSection(REPLAY_SECTION, "### Shadow replay\n\nfrom propose")}`,
+        head: BRANCH,
+        base: "main",
+        labels: [],
+        created_at: "2026-12-07T00:00:00Z",
+        updated_at: "2026-12-07T00:00:00Z",
+      });
+      const written = await runAction(section!, work, clone, github, {
+        token: "ghs_t",
+        number: "3",
+        section: REPLAY_SECTION,
+        markdown: result.outputs.replay!,
+      });
+      expect(written.code, written.stdout).toBe(0);
+      expect(github.pulls[0]!.body).toBe(
+        `Bumps co2-forecast.\n\n${wrapSection(REPLAY_SECTION, result.outputs.replay!)}\n`,
+      );
+    } finally {
+      await github.stop();
+    }
   });
 
   it("fails on metrics edited by hand in the lock, with the table", async () => {

@@ -5,6 +5,7 @@ import { parse } from "yaml";
 import { lintWorkflows, repositoryWorkflows } from "../../scripts/lint-workflows.js";
 import { REVERT_EVENT } from "@lockstep/deploy";
 import { models } from "@lockstep/models";
+import { REPLAY_SECTION } from "@lockstep/proposal";
 
 const ROOT = resolve(import.meta.dirname, "../..");
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- workflow YAML is walked freely in assertions
@@ -75,7 +76,7 @@ describe("workflows", () => {
     expect(verify.on).toEqual({ pull_request_target: null });
     expect(verify.on.pull_request).toBeUndefined();
     expect(verify.permissions).toEqual({});
-    expect(Object.keys(verify.jobs)).toEqual(["verify", "notify"]); // verify: the required check's name
+    expect(Object.keys(verify.jobs)).toEqual(["verify", "replay", "notify"]); // verify: the required check's name
     expect(verify.jobs.verify.permissions).toEqual({
       contents: "read",
       "id-token": "write",
@@ -96,6 +97,29 @@ describe("workflows", () => {
       base: "${{ github.event.pull_request.base.sha }}",
       head: "${{ github.event.pull_request.head.sha }}",
       deployed: "true",
+    });
+    expect(steps[action]).toMatchObject({ id: "verify" });
+    expect(verify.jobs.verify.outputs).toEqual({ replay: "${{ steps.verify.outputs.replay }}" });
+  });
+
+  it("verify-models writes the shadow replay into the pull request from a job of its own, base code only", async () => {
+    const job = (await workflow("verify-models.yml")).jobs.replay;
+    expect(job.needs).toEqual(["verify"]);
+    expect(job.if).toBe("${{ !cancelled() && needs.verify.outputs.replay != '' }}");
+    // the only job that writes the pull request: no id-token, no store, no statuses
+    expect(job.permissions).toEqual({ contents: "read", "pull-requests": "write" });
+    expect(job.environment).toBeUndefined();
+    const steps = job.steps as Yaml[];
+    expect(steps[0].with).toMatchObject({
+      ref: "${{ github.event.pull_request.base.sha }}",
+      "persist-credentials": false,
+    });
+    for (const step of steps) expect(step.run ?? "", "no output spliced into a script").not.toContain("${{");
+    const section = steps.find((s: Yaml) => s.uses === "./actions/pull-request-section");
+    expect(section.with).toEqual({
+      number: "${{ github.event.pull_request.number }}",
+      section: REPLAY_SECTION, // the section propose writes: one replay section, rewritten in place
+      markdown: "${{ needs.verify.outputs.replay }}",
     });
   });
 

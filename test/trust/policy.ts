@@ -52,6 +52,8 @@ export const JOBS: Record<string, JobPolicy> = {
     environment: "models-verify",
   },
   "verify-models.yml/notify": notify,
+  // the shadow replay into the pull request body: base code, verify's output as an action input
+  "verify-models.yml/replay": { permissions: { contents: "read", "pull-requests": "write" } },
 };
 
 /** Each service account's roles, as docs/security.md states them and infra/ must grant them. */

@@ -71,6 +71,7 @@ describe("every workflow job, against the documented policy", () => {
     );
     expect(privileged.map((j) => j.key).sort()).toEqual([
       "verify-models.yml/notify",
+      "verify-models.yml/replay",
       "verify-models.yml/verify",
     ]);
     for (const job of privileged) {

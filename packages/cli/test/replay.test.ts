@@ -213,5 +213,9 @@ describe("lockstep replay", () => {
     expect(body).toContain("Relative change of forecast_value_ppm");
     // before the deployment and the parameters: where a reviewer reads it
     expect(body.indexOf("Shadow replay")).toBeLessThan(body.indexOf("<summary>Parameters</summary>"));
+    // inside the section verify-models' replay job rewrites in place
+    expect(body).toMatch(
+      /<!-- lockstep-section:replay -->\n### Shadow replay: co2-forecast \(staging\)[\s\S]*<!-- \/lockstep-section:replay -->/,
+    );
   });
 });

@@ -199,6 +199,10 @@ export class GitHubClient {
     ).data;
   }
 
+  async pullRequest(number: number): Promise<PullRequest> {
+    return (await this.call<PullRequest>("GET", `${this.base}/pulls/${number}`)).data;
+  }
+
   async updatePullRequest(number: number, input: { title?: string; body?: string }): Promise<PullRequest> {
     return (await this.call<PullRequest>("PATCH", `${this.base}/pulls/${number}`, input)).data;
   }

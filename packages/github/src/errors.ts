@@ -40,3 +40,14 @@ export class GitHubApiError extends Error {
     );
   }
 }
+
+/** A request this package refuses before calling GitHub (a section name that is not one). */
+export class LockstepGitHubError extends Error {
+  override readonly name = "LockstepGitHubError";
+  constructor(
+    readonly code: "SECTION_NAME",
+    message: string,
+  ) {
+    super(message);
+  }
+}

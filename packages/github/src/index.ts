@@ -1,4 +1,4 @@
-export { GitHubApiError, type GitHubValidationError } from "./errors.js";
+export { GitHubApiError, LockstepGitHubError, type GitHubValidationError } from "./errors.js";
 export {
   GitHubClient,
   type AttestationBundle,
@@ -6,6 +6,13 @@ export {
   type Issue,
   type PullRequest,
 } from "./client.js";
+export {
+  MAX_PULL_REQUEST_BODY,
+  upsertPullRequestSection,
+  withSection,
+  wrapSection,
+  type SectionOutcome,
+} from "./pull-request-section.js";
 export { upsertPullRequest, type PullRequestContent, type UpsertResult } from "./upsert-pull-request.js";
 export {
   upsertDriftIssue,

@@ -13,6 +13,7 @@ export {
   MAX_BODY_CHARS,
   metricsTable,
   PROPOSAL_LABEL,
+  REPLAY_SECTION,
   proposalBranch,
   proposalMarker,
   renderPullRequest,

@@ -1,3 +1,4 @@
+import { wrapSection } from "@lockstep/github";
 import type { PairedVerdict, Pin } from "@lockstep/lockfile";
 import type { CandidateFile } from "./candidate.js";
 import { higherIsBetter } from "./metric-direction.js";
@@ -5,6 +6,8 @@ import { higherIsBetter } from "./metric-direction.js";
 /** GitHub refuses pull request bodies longer than this many characters. */
 export const MAX_BODY_CHARS = 65_536;
 export const PROPOSAL_LABEL = "model-bump";
+/** The body section the shadow replay sits in: propose writes it, verify-models' replay job rewrites it. */
+export const REPLAY_SECTION = "replay";
 
 export interface ProposalInput {
   candidate: CandidateFile;
@@ -199,7 +202,7 @@ export function renderPullRequest(input: ProposalInput): PullRequestDraft {
       ...(pin.source.commit ? [`| commit | ${pin.source.commit} |`] : []),
       ...(input.runUrl ? [`| run | ${input.runUrl} |`] : []),
     ].join("\n"),
-    ...(input.replay ? [input.replay.trim()] : []),
+    ...(input.replay ? [wrapSection(REPLAY_SECTION, input.replay)] : []),
     ...deploymentSection(input.deployment),
     `<details><summary>Parameters</summary>\n\n${fenced(compactJson(candidate.params), "json")}\n\n</details>`,
   ];
