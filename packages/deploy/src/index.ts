@@ -74,11 +74,13 @@ export { formatSoak, parseSoak, SOAK_PATTERN, type PromotionRequirements } from 
 export { clusterLayout, type ClusterLayout } from "./cluster-layout.js";
 export {
   alertRules,
+  alertsObject,
   prometheusRule,
   AVAILABILITY_SLO,
   DRIFT_THRESHOLD,
   type AlertRule,
 } from "./objects/alerts.js";
+export { judgeAlertRule, JUDGE_NAME } from "./objects/canary-judge.js";
 export { modelDashboard, dashboardUid } from "./dashboards/model-dashboard.js";
 export { overviewDashboard } from "./dashboards/overview-dashboard.js";
 export { panelQueries } from "./dashboards/panels.js";

@@ -30,7 +30,13 @@ import { overviewDashboard } from "./dashboards/overview-dashboard.js";
 import { dashboardConfigMap } from "./objects/dashboard.js";
 import { podMonitor } from "./objects/monitoring.js";
 import { monitorCronJob, monitorNetworkPolicy } from "./objects/monitor-job.js";
-import { judgeDeployment, judgeNetworkPolicy, judgeService, rendersJudge } from "./objects/canary-judge.js";
+import {
+  judgeDeployment,
+  judgeNetworkPolicy,
+  judgePrometheusRule,
+  judgeService,
+  rendersJudge,
+} from "./objects/canary-judge.js";
 import { prometheusRule } from "./objects/alerts.js";
 import { defaultDeny, namespace } from "./objects/namespace.js";
 import { ingress, networkPolicy, serviceAccount, services } from "./objects/network.js";
@@ -277,6 +283,11 @@ export function renderManifests(
             file(files, `${nsDir}/deployment-canary-judge.yaml`, judgeDeployment(config, environment)),
             file(files, `${nsDir}/service-canary-judge.yaml`, judgeService(environment)),
             file(files, `${nsDir}/networkpolicy-canary-judge.yaml`, judgeNetworkPolicy(config, environment)),
+            file(
+              files,
+              `${nsDir}/prometheusrule-canary-judge.yaml`,
+              judgePrometheusRule(config, environment),
+            ),
           ]
         : []),
     ]);

@@ -150,23 +150,39 @@ export function alertRules(
 
 /** The alerts as a PrometheusRule beside the model's other objects (kube-prometheus-stack picks it up). */
 export function prometheusRule(target: RenderTarget): PrometheusRule {
-  const base = target.config.repository.url.replace(/\.git$/, "");
-  const revision = target.config.repository.revision ?? "main";
+  return alertsObject(target.config, {
+    name: names.stable(target.model),
+    group: `lockstep.${target.model}.${target.environment}`,
+    labels: commonLabels(target),
+    ruleLabels: { model: target.model, environment: target.environment },
+    rules: alertRules(target),
+  });
+}
+
+/** Rules as one PrometheusRule group, each with its severity and its runbook's URL at the config's revision. */
+export function alertsObject(
+  config: Pick<RenderTarget["config"], "repository">,
+  spec: {
+    name: string;
+    group: string;
+    labels: Record<string, string>;
+    ruleLabels: Record<string, string>;
+    rules: AlertRule[];
+  },
+): PrometheusRule {
+  const base = config.repository.url.replace(/\.git$/, "");
+  const revision = config.repository.revision ?? "main";
   return new PrometheusRule({
-    metadata: {
-      name: names.stable(target.model),
-      labels: commonLabels(target),
-      annotations: waveAnnotation(WAVE.routing),
-    },
+    metadata: { name: spec.name, labels: spec.labels, annotations: waveAnnotation(WAVE.routing) },
     spec: {
       groups: [
         {
-          name: `lockstep.${target.model}.${target.environment}`,
-          rules: alertRules(target).map((rule) => ({
+          name: spec.group,
+          rules: spec.rules.map((rule) => ({
             alert: rule.alert,
             expr: rule.expr,
             for: rule.for,
-            labels: { severity: rule.severity, model: target.model, environment: target.environment },
+            labels: { severity: rule.severity, ...spec.ruleLabels },
             annotations: {
               summary: rule.summary,
               description: rule.description,

@@ -1,8 +1,10 @@
+import type { PrometheusRule } from "@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1";
 import { Deployment } from "kubernetes-models/apps/v1";
 import { Service } from "kubernetes-models/v1";
 import { NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import type { DeployConfig, EnvironmentConfig } from "../config.js";
 import { MANAGED_BY, PART_OF, waveAnnotation, WAVE } from "../target.js";
+import { alertsObject, type AlertRule } from "./alerts.js";
 import { argocdNamespace } from "./argocd.js";
 import { DEFAULT_PROMETHEUS } from "./analysis.js";
 import { DEFAULT_PROMETHEUS_NAMESPACE } from "./network.js";
@@ -116,5 +118,36 @@ export function judgeNetworkPolicy(config: DeployConfig, environment: string): N
         },
       ],
     },
+  });
+}
+
+/**
+ * The judge has no available pod (kube-state-metrics' Deployment series): every canary analysis
+ * that calls it errors, and Argo Rollouts aborts a canary after `consecutiveErrorLimit` errors.
+ */
+export function judgeAlertRule(namespace: string, environment: string): AlertRule {
+  const series = `kube_deployment_status_replicas_available{namespace="${namespace}",deployment="${JUDGE_NAME}"}`;
+  return {
+    alert: "LockstepCanaryJudgeUnavailable",
+    // no such series at all (no Deployment, no kube-state-metrics) counts as none available
+    expr: `(max(${series}) or vector(0)) < 1`,
+    for: "10m",
+    severity: "warning",
+    summary: `The canary judge in ${environment} has no available pod`,
+    description:
+      "For 10 minutes no pod of the canary judge has been available: a canary analysis started now errors on its class-share and value-shift checks, and Argo Rollouts aborts the canary.",
+    runbook: "lockstep-canary-judge-unavailable",
+  };
+}
+
+/** The judge's alert, rendered beside the judge in its environment's namespace folder. */
+export function judgePrometheusRule(config: DeployConfig, environment: string): PrometheusRule {
+  const env = config.environments[environment]!;
+  return alertsObject(config, {
+    name: JUDGE_NAME,
+    group: `lockstep.canary-judge.${environment}`,
+    labels: labels(environment),
+    ruleLabels: { environment },
+    rules: [judgeAlertRule(env.namespace, environment)],
   });
 }
