@@ -4,6 +4,7 @@ import { MonitorError } from "./errors.js";
 import type { PredictionSink } from "./prediction-log.js";
 import type { PredictionRecord } from "./record.js";
 import { DATABASE_NAME, migrate, PREDICTIONS_TABLE } from "./clickhouse-schema.js";
+import { linePieces } from "./line-pieces.js";
 
 /** A record as a row of lockstep_predictions (numbers and categories in their own Nested columns). */
 export function predictionRow(record: PredictionRecord): Record<string, unknown> {
@@ -111,7 +112,7 @@ export async function insertRows(
 ): Promise<void> {
   const result = await client.exec({
     query: `INSERT INTO ${table} FORMAT JSONEachRow`,
-    values: Readable.from([`${lines.join("\n")}\n`]),
+    values: Readable.from(linePieces(lines)),
   });
   result.stream.destroy();
 }

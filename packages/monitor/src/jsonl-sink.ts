@@ -1,5 +1,6 @@
-import { appendFile, mkdir } from "node:fs/promises";
+import { mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
+import { linePieces } from "./line-pieces.js";
 import type { PredictionSink } from "./prediction-log.js";
 import { recordJson, type PredictionRecord } from "./record.js";
 
@@ -46,7 +47,7 @@ export async function appendByDay(
   const first = encoded[0]!.slice(9, 19);
   // lines are queued in time order: a batch whose ends share a day is all of that day
   if (first === encoded.at(-1)!.slice(9, 19)) {
-    await appendFile(join(dir, fileOf(first)), `${encoded.join("\n")}\n`);
+    await appendLines(join(dir, fileOf(first)), encoded);
     return;
   }
   const byDay = new Map<string, string[]>();
@@ -56,5 +57,16 @@ export async function appendByDay(
     if (!lines) byDay.set(file, (lines = []));
     lines.push(line);
   }
-  for (const [file, lines] of byDay) await appendFile(join(dir, file), `${lines.join("\n")}\n`);
+  for (const [file, lines] of byDay) await appendLines(join(dir, file), lines);
+}
+
+/** Appends lines to a file: one open and one writev of the batch's pieces (see linePieces). */
+async function appendLines(path: string, lines: readonly string[]): Promise<void> {
+  const pieces = linePieces(lines).map((piece) => Buffer.from(piece));
+  const handle = await open(path, "a");
+  try {
+    await handle.writev(pieces);
+  } finally {
+    await handle.close();
+  }
 }
