@@ -34,6 +34,15 @@ describe("btc-signal's batch adapter", () => {
     expect(rows[0]!.truth).toBe(expected);
   });
 
+  it("refuses candles of another bar size than the model's: their features and truth are not its own", async () => {
+    const file = join(await mkdtemp(join(tmpdir(), "lockstep-batch-")), "hourly.json");
+    await writeFile(file, JSON.stringify(btc.syntheticCandles(400, 7, 3600_000)));
+    await expect(btcSignal.serving.batch!.rows(file, card, io)).rejects.toMatchObject({
+      code: "DATA_INVALID",
+      message: expect.stringMatching(/60 minutes apart; the model was trained on 240-minute candles/),
+    });
+  });
+
   it("scores the realised weighted one-vs-rest AUC, and nothing when only one class arrived", () => {
     const realised = btcSignal.serving.batch!.realised!;
     const answer = (p: number[]) => ({ probabilities: { sell: p[0], hold: p[1], buy: p[2] } });

@@ -1,5 +1,6 @@
 import { readDataUri } from "@lockstep/data";
 import { rocAucOvr } from "@lockstep/ml";
+import { ModelError } from "../errors.js";
 import type { BatchAdapter, BatchRow } from "../serving-adapter.js";
 import { parseCandles } from "./candles.js";
 import { LOOKBACK } from "./features.js";
@@ -14,6 +15,12 @@ export const btcBatch: BatchAdapter<BtcServing> = {
   async rows(uri, card, io) {
     const bytes = await readDataUri(uri, { baseDir: io.baseDir, env: io.env, maxBytes: 256 * 1024 * 1024 });
     const { candles, intervalMs } = parseCandles(bytes.toString("utf8"), uri, LOOKBACK);
+    // other bars than the model's: its features and horizon would span another time, its truth another label
+    if (intervalMs !== card.serving.intervalMs)
+      throw new ModelError(
+        "DATA_INVALID",
+        `${uri}: the candles are ${intervalMs / 60_000} minutes apart; the model was trained on ${card.serving.intervalMs / 60_000}-minute candles`,
+      );
     const trainedThrough = card.serving.lastCandle ? Date.parse(card.serving.lastCandle) : -Infinity;
     const rows: BatchRow[] = [];
     for (let i = LOOKBACK - 1; i < candles.length; i++) {
