@@ -1,48 +1,22 @@
-import { execFile } from "node:child_process";
-import { copyFile, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { copyFile, readFile, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeGitHub } from "@lockstep/github/testing";
 import { trainInto } from "@lockstep/inference/testing";
-import { emptyLock, parseLock, serializeLock, type LockFile, type Pin } from "@lockstep/lockfile";
+import { emptyLock, parseLock, serializeLock, type Pin } from "@lockstep/lockfile";
 import { run } from "../src/index.js";
 import { watch } from "../src/commands/watch.js";
 import { capture } from "./capture.js";
+import { daysAgo, git, githubEnv as envFor, ROOT, watchRepo, type WatchRepo } from "./watch-repo.js";
 
-const ROOT = resolve(import.meta.dirname, "../../..");
 const TOKEN = "ghs_watch";
-const exec = promisify(execFile);
 let work: string;
 let clone: string;
 let lockFile: string;
+let merge: WatchRepo["merge"];
 let github: FakeGitHub;
 let first: Pin;
 let second: Pin;
-
-/** git in `cwd`, its commits dated `date` (author and committer alike). */
-async function git(cwd: string, args: string[], date?: string): Promise<string> {
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: "t",
-    GIT_AUTHOR_EMAIL: "t@example.com",
-    GIT_COMMITTER_NAME: "t",
-    GIT_COMMITTER_EMAIL: "t@example.com",
-    ...(date ? { GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } : {}),
-  };
-  return (await exec("git", args, { cwd, env })).stdout;
-}
-
-const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
-
-/** The lock committed on main and pushed, as a merged pull request leaves it. */
-async function merge(lock: LockFile, message: string, date: string) {
-  await writeFile(lockFile, serializeLock(lock));
-  await git(clone, ["add", "models.lock.json"]);
-  await git(clone, ["commit", "-q", "-m", message], date);
-  await git(clone, ["push", "-q", "origin", "main"]);
-}
 
 /** co2's training data and `months` more: each a year after its month plus 2.4 ppm. */
 async function extendedCo2(months: number): Promise<string> {
@@ -66,31 +40,16 @@ async function extendedCo2(months: number): Promise<string> {
   return `${[...lines, ...added].join("\n")}\n`;
 }
 
-const githubEnv = () => ({
-  ...process.env,
-  GITHUB_TOKEN: TOKEN,
-  GITHUB_REPOSITORY: "acme/models",
-  GITHUB_API_URL: github.url,
-});
+const githubEnv = () => envFor(github, TOKEN);
 
 beforeAll(async () => {
   github = new FakeGitHub({ owner: "acme", repo: "models", token: TOKEN });
   await github.start();
-  work = await mkdtemp(join(tmpdir(), "lockstep-watch-"));
-  const origin = join(work, "origin.git");
-  clone = join(work, "clone");
-  lockFile = join(clone, "models.lock.json");
-  await exec("git", ["init", "-q", "--bare", "--initial-branch=main", origin]);
-  await exec("git", ["init", "-q", "--initial-branch=main", clone]);
-  await git(clone, ["remote", "add", "origin", origin]);
-  await copyFile(join(ROOT, "lockstep.deploy.json"), join(clone, "lockstep.deploy.json"));
   // co2's truth comes a month at a time: two years of origins are enough for a verdict
-  await writeFile(
-    join(clone, "lockstep.watch.json"),
-    JSON.stringify({ models: { "co2-forecast": { minTruth: 24, tolerance: 0.25 } } }),
-  );
-  await git(clone, ["add", "lockstep.deploy.json", "lockstep.watch.json"]);
-  await git(clone, ["commit", "-q", "-m", "deployment and watch config"], daysAgo(30));
+  ({ work, clone, lockFile, merge } = await watchRepo(
+    { models: { "co2-forecast": { minTruth: 24, tolerance: 0.25 } } },
+    daysAgo(30),
+  ));
   // v1: co2 with its smoke budget; v2: no seasonal terms, so it misses every season of the new data
   const trained = await trainInto(clone, emptyLock(), "co2-forecast");
   first = trained.lock.models["co2-forecast"]!.pins.staging!;
