@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { categoricalProfile, numericProfile } from "@lockstep/ml";
 import {
+  batchOf,
   ClickHouseSink,
   dailyFileName,
   monitorWindow,
@@ -103,7 +104,7 @@ if (hasClickHouse()) {
     log(`inserting ${ROWS.toLocaleString("en")} records into ClickHouse`);
     for (let i = 0; i < ROWS; i += 50_000)
       await sink.write(
-        Array.from({ length: Math.min(50_000, ROWS - i) }, (_, k) => sink.encode(recordAt(i + k))),
+        batchOf(Array.from({ length: Math.min(50_000, ROWS - i) }, (_, k) => sink.encode(recordAt(i + k)))),
       );
     await sink.close();
     await measure("ClickHouse 18.16", `${clickhouse.url}/bench`);

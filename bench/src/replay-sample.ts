@@ -38,7 +38,7 @@ const sample = (rate: number, images = false, maxBodyBytes = 1 << 20) =>
     maxBodyBytes,
     images,
     maxQueue: 10_000,
-    maxQueueChars: 16 * 1024 * 1024,
+    maxQueueBytes: 16 * 1024 * 1024,
   });
 const offer = (s: ReplaySample, kind: "json" | "image", bytes: Uint8Array) => (i: number) =>
   s.offer({

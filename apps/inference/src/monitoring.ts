@@ -267,7 +267,7 @@ export function replaySampleFrom(config: ServerConfig["replay"], logger: Logger)
     maxBodyBytes: config.maxBodyBytes,
     images: config.images,
     maxQueue: config.maxQueue,
-    maxQueueChars: config.maxQueueBytes,
+    maxQueueBytes: config.maxQueueBytes,
     onError: (error, name) => {
       if (Date.now() - lastError < 60_000) return;
       lastError = Date.now();

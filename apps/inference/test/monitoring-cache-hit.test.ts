@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { PredictionLog, type PredictionRecord, type PredictionSink } from "@lockstep/monitor";
+import {
+  batchLines,
+  PredictionLog,
+  type LineBatch,
+  type PredictionRecord,
+  type PredictionSink,
+} from "@lockstep/monitor";
 import { createMetrics } from "../src/metrics.js";
 import type { LoadedModel } from "../src/model-registry.js";
 import { Monitoring } from "../src/monitoring.js";
@@ -10,8 +16,8 @@ class Lines implements PredictionSink {
   encode(record: PredictionRecord) {
     return JSON.stringify(record);
   }
-  async write(lines: readonly string[]) {
-    this.got.push(...lines.map((l) => JSON.parse(l) as PredictionRecord));
+  async write(batch: LineBatch) {
+    this.got.push(...batchLines(batch).map((l) => JSON.parse(l) as PredictionRecord));
   }
   async close() {}
 }

@@ -4,7 +4,7 @@ import { MonitorError } from "./errors.js";
 import type { PredictionSink } from "./prediction-log.js";
 import type { PredictionRecord } from "./record.js";
 import { DATABASE_NAME, migrate, PREDICTIONS_TABLE } from "./clickhouse-schema.js";
-import { linePieces } from "./line-pieces.js";
+import type { LineBatch } from "./line-queue.js";
 
 /** A record as a row of lockstep_predictions (numbers and categories in their own Nested columns). */
 export function predictionRow(record: PredictionRecord): Record<string, unknown> {
@@ -91,12 +91,12 @@ export class ClickHouseSink implements PredictionSink {
     return JSON.stringify(predictionRow(record));
   }
 
-  async write(lines: readonly string[]): Promise<void> {
+  async write(batch: LineBatch): Promise<void> {
     if (!this.migrated) {
       await migrate(this.client, this.database);
       this.migrated = true;
     }
-    await insertRows(this.client, `${this.database}.${PREDICTIONS_TABLE}`, lines);
+    await insertRows(this.client, `${this.database}.${PREDICTIONS_TABLE}`, batch);
   }
 
   close(): Promise<void> {
@@ -105,14 +105,10 @@ export class ClickHouseSink implements PredictionSink {
 }
 
 /** Inserts JSONEachRow lines as they are: rows already, never parsed and serialised again. */
-export async function insertRows(
-  client: ClickHouseClient,
-  table: string,
-  lines: readonly string[],
-): Promise<void> {
+export async function insertRows(client: ClickHouseClient, table: string, batch: LineBatch): Promise<void> {
   const result = await client.exec({
     query: `INSERT INTO ${table} FORMAT JSONEachRow`,
-    values: Readable.from(linePieces(lines)),
+    values: Readable.from(batch.pieces),
   });
   result.stream.destroy();
 }

@@ -10,6 +10,7 @@ export {
   type PredictionRecord,
 } from "./record.js";
 export { PredictionLog, type PredictionLogOptions, type PredictionSink } from "./prediction-log.js";
+export { batchLines, batchOf, CHUNK_BYTES, LineQueue, type LineBatch } from "./line-queue.js";
 export { JsonLinesSink, dailyFileName, appendByDay } from "./jsonl-sink.js";
 export {
   checkReplayRecord,

@@ -1,6 +1,6 @@
 import { mkdir, open } from "node:fs/promises";
 import { join } from "node:path";
-import { linePieces } from "./line-pieces.js";
+import { batchLines, type LineBatch } from "./line-queue.js";
 import type { PredictionSink } from "./prediction-log.js";
 import { recordJson, type PredictionRecord } from "./record.js";
 
@@ -22,50 +22,54 @@ export class JsonLinesSink implements PredictionSink {
     return recordJson(record);
   }
 
-  async write(encoded: readonly string[]): Promise<void> {
+  async write(batch: LineBatch): Promise<void> {
     this.ready ??= mkdir(this.dir, { recursive: true }).catch((error: unknown) => {
       this.ready = undefined;
       throw error;
     });
     await this.ready;
-    await appendByDay(this.dir, encoded, dailyFileName);
+    await appendByDay(this.dir, batch, dailyFileName);
   }
 
   async close(): Promise<void> {}
 }
 
+/** The UTC day of the line that starts at `at` in `piece`: {"time":"YYYY-MM-DD… */
+const dayAt = (piece: Buffer, at: number) => piece.toString("latin1", at + 9, at + 19);
+
 /**
  * Appends lines that each start {"time":"YYYY-MM-DD… to the file of their UTC day (read from the
- * line's start, never parsed back): one append per day a batch spans.
+ * line's start, never parsed back): one append per day a batch spans, its pieces written as they are.
  */
 export async function appendByDay(
   dir: string,
-  encoded: readonly string[],
+  batch: LineBatch,
   fileOf: (day: string) => string,
 ): Promise<void> {
-  if (encoded.length === 0) return;
-  const first = encoded[0]!.slice(9, 19);
+  if (batch.lines === 0) return;
+  const first = dayAt(batch.pieces[0]!, 0);
+  const last = batch.pieces.at(-1)!;
   // lines are queued in time order: a batch whose ends share a day is all of that day
-  if (first === encoded.at(-1)!.slice(9, 19)) {
-    await appendLines(join(dir, fileOf(first)), encoded);
+  if (first === dayAt(last, last.lastIndexOf(10, last.length - 2) + 1)) {
+    await appendPieces(join(dir, fileOf(first)), batch.pieces);
     return;
   }
   const byDay = new Map<string, string[]>();
-  for (const line of encoded) {
+  for (const line of batchLines(batch)) {
     const file = fileOf(line.slice(9, 19));
     let lines = byDay.get(file);
     if (!lines) byDay.set(file, (lines = []));
     lines.push(line);
   }
-  for (const [file, lines] of byDay) await appendLines(join(dir, file), lines);
+  for (const [file, lines] of byDay)
+    await appendPieces(join(dir, file), [Buffer.from(`${lines.join("\n")}\n`)]);
 }
 
-/** Appends lines to a file: one open and one writev of the batch's pieces (see linePieces). */
-async function appendLines(path: string, lines: readonly string[]): Promise<void> {
-  const pieces = linePieces(lines).map((piece) => Buffer.from(piece));
+/** Appends pieces to a file: one open and one writev. */
+async function appendPieces(path: string, pieces: readonly Buffer[]): Promise<void> {
   const handle = await open(path, "a");
   try {
-    await handle.writev(pieces);
+    await handle.writev(pieces as Buffer[]);
   } finally {
     await handle.close();
   }

@@ -1,15 +1,16 @@
+import { LineQueue, type LineBatch } from "./line-queue.js";
 import type { PredictionRecord } from "./record.js";
 
 /**
- * Where logged predictions go. A record is encoded as the request is answered (one flat string:
- * an object graph held until the next write would outlive young-generation collections); the
- * encoded lines are written a batch at a time, and a failed write is retried by the log.
+ * Where logged predictions go. A record is encoded as the request is answered and its line copied
+ * into the log's off-heap queue at once (see LineQueue); lines are written a batch at a time, as
+ * newline-terminated UTF-8 pieces, and a failed write is retried by the log.
  */
 export interface PredictionSink<R = PredictionRecord> {
   readonly name: string;
-  /** One record as the line this sink stores (JSON Lines; ClickHouse's JSONEachRow row). */
+  /** One record as the line this sink stores (JSON Lines; ClickHouse's JSONEachRow row), without its newline. */
   encode(record: R): string;
-  write(lines: readonly string[]): Promise<void>;
+  write(batch: LineBatch): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -17,8 +18,8 @@ export interface PredictionLogOptions<R = PredictionRecord> {
   sink: PredictionSink<R>;
   /** Records held while the sink is slow or down; beyond it the oldest are dropped and counted. */
   maxQueue?: number;
-  /** Characters of encoded lines held besides the batch being written (the replay sample's bodies); beyond it the oldest are dropped. */
-  maxQueueChars?: number;
+  /** Bytes of encoded lines held besides the batch being written (the replay sample's bodies); beyond it the oldest are dropped. */
+  maxQueueBytes?: number;
   /** Records per write. */
   batchSize?: number;
   /** How often the queue is written out. */
@@ -40,12 +41,9 @@ export interface PredictionLogOptions<R = PredictionRecord> {
  * oldest dropped beyond it, and is retried with backoff until it answers again.
  */
 export class PredictionLog<R = PredictionRecord> {
-  private queue: string[] = [];
-  /** Characters of the queued lines from `head` (kept only with maxQueueChars). */
-  private chars = 0;
-  private head = 0;
-  /** End of the batch being written (0 when none): its records are not dropped. */
-  private inFlightEnd = 0;
+  private readonly queue = new LineQueue();
+  /** Lines of the batch being written (they are not dropped). */
+  private inFlight = 0;
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<void> | undefined;
   private failures = 0;
@@ -67,56 +65,42 @@ export class PredictionLog<R = PredictionRecord> {
 
   /** Records waiting for the sink (a batch being written included). */
   get depth(): number {
-    return this.queue.length - this.head;
+    return this.queue.lines + this.inFlight;
+  }
+
+  /** Bytes of the records waiting for the sink, besides the batch being written. */
+  get queuedBytes(): number {
+    return this.queue.bytes;
   }
 
   /** Queues a record (or skips it by the sample rate); never waits, never throws. */
   record(record: R): void {
     if (this.closed) return;
     if (this.sampleRate < 1 && (this.options.random ?? Math.random)() >= this.sampleRate) return;
-    let line: string;
     try {
-      line = this.options.sink.encode(record);
+      this.queue.push(this.options.sink.encode(record));
     } catch {
       return;
     }
-    this.queue.push(line);
     // the oldest records not already out in a batch make room
-    const from = Math.max(this.head, this.inFlightEnd);
-    let over = this.queue.length - from - this.maxQueue;
-    const maxChars = this.options.maxQueueChars;
-    if (maxChars !== undefined) {
-      this.chars += line.length;
-      over = Math.max(over, this.overChars(from, maxChars));
-    }
+    let over = this.queue.lines - this.maxQueue;
+    const maxBytes = this.options.maxQueueBytes;
+    if (maxBytes !== undefined && this.queue.bytes > maxBytes)
+      over = Math.max(over, this.overBytes(maxBytes));
     if (over > 0) {
-      if (maxChars !== undefined)
-        for (let i = from; i < from + over; i++) this.chars -= this.queue[i]!.length;
-      if (from === this.head) this.head += over;
-      else this.queue.splice(from, over);
-      this.dropped += over;
-      this.options.onDrop?.(over);
+      const dropped = this.queue.dropOldest(over);
+      this.dropped += dropped;
+      this.options.onDrop?.(dropped);
     }
-    this.compact();
-    // a full batch goes out now: lines held for a whole flush interval outlive young-generation collections
-    if (this.depth >= this.batchSize && this.writing === undefined) void this.flush();
+    // a full batch goes out now: the sink's write is not held a whole flush interval
+    if (this.queue.lines >= this.batchSize && this.writing === undefined) void this.flush();
   }
 
-  /** Records to drop from `from` so the lines not out in a batch fit in `maxChars` (the newest may not: it goes too). */
-  private overChars(from: number, maxChars: number): number {
-    let held = this.chars;
-    for (let i = this.head; i < from; i++) held -= this.queue[i]!.length;
-    let over = 0;
-    while (held > maxChars && from + over < this.queue.length) held -= this.queue[from + over++]!.length;
+  /** The oldest lines to drop so the rest fit in `maxBytes` (the newest may not: then it goes too). */
+  private overBytes(maxBytes: number): number {
+    let over = 1;
+    while (over < this.queue.lines && this.queue.bytes - this.queue.bytesOfOldest(over) > maxBytes) over++;
     return over;
-  }
-
-  /** Frees the dropped and written front of the queue; never while a batch is out (its indices hold). */
-  private compact(): void {
-    if (this.writing === undefined && this.head > 4096 && this.head * 2 > this.queue.length) {
-      this.queue = this.queue.slice(this.head);
-      this.head = 0;
-    }
   }
 
   private schedule(ms: number): void {
@@ -129,7 +113,6 @@ export class PredictionLog<R = PredictionRecord> {
   flush(): Promise<void> {
     this.writing ??= this.drain().finally(() => {
       this.writing = undefined;
-      this.compact();
     });
     return this.writing;
   }
@@ -137,34 +120,24 @@ export class PredictionLog<R = PredictionRecord> {
   private async drain(): Promise<void> {
     clearTimeout(this.timer);
     let next = this.flushMs;
-    while (this.depth > 0) {
-      let end = Math.min(this.queue.length, this.head + this.batchSize);
-      const maxChars = this.options.maxQueueChars;
-      if (maxChars !== undefined) {
-        // a batch in flight holds at most a quarter of the queue's characters (and at least one line)
-        let chars = 0;
-        for (let i = this.head; i < end; i++)
-          if ((chars += this.queue[i]!.length) > maxChars / 4 && i > this.head) {
-            end = i;
-            break;
-          }
-      }
-      const batch = this.queue.slice(this.head, end);
-      this.inFlightEnd = end;
+    while (this.queue.lines > 0) {
+      // a batch in flight holds at most a quarter of the queue's bytes (and at least one line)
+      const maxBytes = this.options.maxQueueBytes;
+      const batch = this.queue.take(this.batchSize, maxBytes === undefined ? undefined : maxBytes / 4);
+      this.inFlight = batch.lines;
       try {
         await this.options.sink.write(batch);
       } catch (error) {
-        this.inFlightEnd = 0;
+        this.queue.putBack(batch);
         this.failures++;
         this.options.onError?.(error, this.options.sink.name);
         next = Math.min(this.flushMs * 2 ** this.failures, this.options.maxBackoffMs ?? 30_000);
         break;
+      } finally {
+        this.inFlight = 0;
       }
       this.failures = 0;
-      this.inFlightEnd = 0;
-      if (this.options.maxQueueChars !== undefined) for (const line of batch) this.chars -= line.length;
-      this.head = end;
-      this.written += batch.length;
+      this.written += batch.lines;
     }
     this.schedule(next);
   }

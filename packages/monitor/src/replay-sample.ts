@@ -14,8 +14,8 @@ export interface ReplaySampleOptions {
   images: boolean;
   /** Records held while the sink is slow or down. */
   maxQueue: number;
-  /** Characters of records held while the sink is slow or down (from the memory budget). */
-  maxQueueChars: number;
+  /** Bytes of records held while the sink is slow or down (from the memory budget). */
+  maxQueueBytes: number;
   onError?: (error: unknown, sink: string) => void;
   random?: () => number;
   flushMs?: number;
@@ -60,7 +60,7 @@ export class ReplaySample {
     this.log = new PredictionLog<ReplayRecord>({
       sink: options.sink,
       maxQueue: options.maxQueue,
-      maxQueueChars: options.maxQueueChars,
+      maxQueueBytes: options.maxQueueBytes,
       batchSize: 1000,
       flushMs: options.flushMs ?? 1_000,
       onError: options.onError,

@@ -4,6 +4,7 @@ import { ClickHouseLogLevel, createClient, type ClickHouseClient } from "@clickh
 import { insertRows, parseClickHouseUrl } from "./clickhouse-sink.js";
 import { migrate } from "./clickhouse-schema.js";
 import { appendByDay } from "./jsonl-sink.js";
+import type { LineBatch } from "./line-queue.js";
 import type { PredictionSink } from "./prediction-log.js";
 import { replayLine, replayRow, type ReplayRecord } from "./replay-record.js";
 
@@ -35,13 +36,13 @@ export class JsonLinesReplaySink implements PredictionSink<ReplayRecord> {
     return replayLine(record);
   }
 
-  async write(lines: readonly string[]): Promise<void> {
+  async write(batch: LineBatch): Promise<void> {
     this.ready ??= mkdir(this.dir, { recursive: true }).catch((error: unknown) => {
       this.ready = undefined;
       throw error;
     });
     await this.ready;
-    await appendByDay(this.dir, lines, replayFileName);
+    await appendByDay(this.dir, batch, replayFileName);
     if (this.now() - this.prunedAt >= PRUNE_EVERY_MS) await this.prune();
   }
 
@@ -91,12 +92,12 @@ export class ClickHouseReplaySink implements PredictionSink<ReplayRecord> {
     return replayRow(record);
   }
 
-  async write(lines: readonly string[]): Promise<void> {
+  async write(batch: LineBatch): Promise<void> {
     if (!this.migrated) {
       await migrate(this.client, this.database);
       this.migrated = true;
     }
-    await insertRows(this.client, `${this.database}.${REPLAY_TABLE}`, lines);
+    await insertRows(this.client, `${this.database}.${REPLAY_TABLE}`, batch);
     if (this.now() - this.prunedAt >= PRUNE_EVERY_MS) await this.prune();
   }
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ClickHouseSink, MonitorError, parseClickHouseUrl, PredictionLog } from "../src/index.js";
+import { batchOf, ClickHouseSink, MonitorError, parseClickHouseUrl, PredictionLog } from "../src/index.js";
 import { hasClickHouse, startClickHouse, type ClickHouseServer } from "../testing/clickhouse-server.js";
 import { record } from "./fixtures.js";
 import { inCi } from "../../deploy/test/tools.js";
@@ -70,7 +70,7 @@ describe.skipIf(!available && !inCi())(
       ]);
       // a second sink on the same database finds the schema in place
       const again = new ClickHouseSink(`${server.url}/lockstep`);
-      await again.write([again.encode(record({ requestId: "c" }))]);
+      await again.write(batchOf([again.encode(record({ requestId: "c" }))]));
       expect(await query(server, "SELECT name FROM lockstep.lockstep_migrations ORDER BY name")).toEqual([
         { name: "001_predictions.sql" },
         { name: "002_replay_sample.sql" },

@@ -8,6 +8,8 @@ import {
   PredictionLog,
   type PredictionRecord,
   type PredictionSink,
+  batchLines,
+  type LineBatch,
 } from "../src/index.js";
 import { record } from "./fixtures.js";
 
@@ -21,7 +23,8 @@ class TestSink implements PredictionSink {
   encode(record: PredictionRecord) {
     return JSON.stringify(record);
   }
-  async write(lines: readonly string[]) {
+  async write(batch: LineBatch) {
+    const lines = batchLines(batch);
     this.attempts++;
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
     if (this.down) throw new Error("connection refused");
@@ -42,6 +45,21 @@ describe("the prediction log", () => {
     expect(sink.got.map((r) => r.requestId)).toEqual(many(7).map((r) => r.requestId));
     expect(sink.attempts).toBe(3);
     await log.close();
+  });
+
+  it("keeps writing a steady flow through many of its queue's chunks, each record once", async () => {
+    const sink = new TestSink();
+    const log = new PredictionLog({ sink, batchSize: 100, flushMs: 5 });
+    const records = Array.from({ length: 3000 }, (_, i) =>
+      record({ requestId: `s${i}`, features: { pad: "p".repeat(500) } }),
+    );
+    for (let i = 0; i < records.length; i += 250) {
+      for (const r of records.slice(i, i + 250)) log.record(r);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await log.close();
+    expect(sink.got.map((r) => r.requestId)).toEqual(records.map((r) => r.requestId));
+    expect([log.written, log.dropped, log.depth]).toEqual([3000, 0, 0]);
   });
 
   it("never waits for a down sink: it keeps the newest records up to its bound, counts the rest and catches up when the sink is back", async () => {

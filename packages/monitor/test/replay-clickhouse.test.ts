@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { batchOf } from "../src/line-queue.js";
 import { ClickHouseReplaySink } from "../src/replay-sinks.js";
 import { ReplaySample } from "../src/replay-sample.js";
 import { readReplaySample } from "../src/read-replay.js";
@@ -31,7 +32,7 @@ describe.skipIf(!available && !inCi())(
         maxBodyBytes: 4096,
         images: true,
         maxQueue: 100,
-        maxQueueChars: 1 << 20,
+        maxQueueBytes: 1 << 20,
         flushMs: 60_000,
       });
       const offer = (requestId: string, kind: "json" | "image", bytes: Uint8Array, model = "co2-forecast") =>
@@ -81,7 +82,7 @@ describe.skipIf(!available && !inCi())(
           kind: "json",
           body: "{}",
         });
-      await sink.write([row("old", 5), row("yesterday", 1), row("today", 0)]);
+      await sink.write(batchOf([row("old", 5), row("yesterday", 1), row("today", 0)]));
       const read = await readReplaySample(url, { model: "co2-forecast" });
       expect(read.requests.map((r) => r.requestId)).toEqual(["yesterday", "today"]);
       await sink.close();

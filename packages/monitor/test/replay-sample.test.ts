@@ -6,6 +6,7 @@ import { JsonLinesReplaySink, replayFileName } from "../src/replay-sinks.js";
 import { ReplaySample, type OfferedRequest } from "../src/replay-sample.js";
 import { readReplaySample } from "../src/read-replay.js";
 import { replayLine, type ReplayRecord } from "../src/replay-record.js";
+import { batchLines } from "../src/line-queue.js";
 import type { PredictionSink } from "../src/prediction-log.js";
 
 const SHA = "a".repeat(64);
@@ -35,7 +36,7 @@ const sample = (over: Partial<ConstructorParameters<typeof ReplaySample>[0]> = {
     maxBodyBytes: 1024,
     images: false,
     maxQueue: 1000,
-    maxQueueChars: 1024 * 1024,
+    maxQueueBytes: 1024 * 1024,
     flushMs: 60_000,
     ...over,
   });
@@ -94,12 +95,12 @@ describe("the replay sample", () => {
       name: "hanging",
       encode: replayLine,
       write: async (batch) => {
-        lines.push(...batch);
+        lines.push(...batchLines(batch));
         await gate;
       },
       close: async () => {},
     };
-    const s = sample({ sink: hanging, maxQueueChars: 2000, maxBodyBytes: 500 });
+    const s = sample({ sink: hanging, maxQueueBytes: 2000, maxBodyBytes: 500 });
     const body = `{"history": [${"400,".repeat(90)}400]}`; // ~370 characters, ~600 with the names
     for (let i = 0; i < 50; i++) s.offer(json(body, { requestId: `q-${i}` }));
     expect(s.log.dropped).toBeGreaterThan(40);
