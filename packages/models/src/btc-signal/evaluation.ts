@@ -13,7 +13,7 @@ import type { CandleSeries } from "./candles.js";
 import { take, type Dataset } from "./dataset.js";
 import { CLASSES } from "./labels.js";
 import type { BtcParams } from "./params.js";
-import { baselineTuned, foldProbabilities, type Tuning } from "./search.js";
+import { baselineTuned, foldProbabilities, requireClassesPerFold, type Tuning } from "./search.js";
 
 /** What the walk-forward evaluation measured: the card and the report are made from it. */
 export interface BtcEvaluation {
@@ -62,6 +62,7 @@ export async function evaluateWalkForward(job: WalkForwardJob) {
     purge: params.purgeBars,
     minTrain: job.evalStart - params.purgeBars,
   });
+  requireClassesPerFold(data.y, outer, "evaluation:");
   const foldStats: BtcEvaluation["folds"] = [];
   const evaluated = await phase("evaluation", () =>
     foldProbabilities(rows, data.y, outer, tuning.best, params.seed, (fold, yTest, p) => {

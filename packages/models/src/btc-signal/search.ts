@@ -11,6 +11,7 @@ import {
   type Split,
   type TrialRecord,
 } from "@lockstep/ml";
+import { ModelError } from "../errors.js";
 import { take } from "./dataset.js";
 
 export type ClassWeighting = "none" | "balanced";
@@ -91,6 +92,21 @@ export function innerSplits(n: number, purge: number): Split[] {
   const folds = 3;
   const testSize = Math.floor((n * 0.4) / folds);
   return walkForward(n, { folds, testSize, purge, minTrain: Math.floor(n * 0.3) });
+}
+
+/**
+ * Refuses folds whose test window holds a single class: AUC is undefined there, so the data is too
+ * short or too one-sided for walk-forward scoring (a clear DATA_INVALID, not a crash mid-training).
+ */
+export function requireClassesPerFold(y: readonly number[], splits: readonly Split[], what: string): void {
+  for (const [fold, split] of splits.entries()) {
+    const first = y[split.test[0]!];
+    if (split.test.every((i) => y[i] === first))
+      throw new ModelError(
+        "DATA_INVALID",
+        `${what} fold ${fold + 1} of ${splits.length} (${split.test.length} bars) holds only one label class: its AUC is undefined; give more or more varied bars, or fewer folds`,
+      );
+  }
 }
 
 export interface Selection {

@@ -11,7 +11,14 @@ import { FEATURE_NAMES, LOOKBACK } from "./features.js";
 import { CLASSES, describeBarriers, labelCounts } from "./labels.js";
 import { barriersOf, type BtcParams } from "./params.js";
 import { renderBtcReport } from "./report.js";
-import { gbdtParams, innerSplits, selectByPermutation, tune, type Tuning } from "./search.js";
+import {
+  gbdtParams,
+  innerSplits,
+  requireClassesPerFold,
+  selectByPermutation,
+  tune,
+  type Tuning,
+} from "./search.js";
 
 /**
  * Feature selection and tuning see only the bars before the evaluation period, less a purge gap:
@@ -26,6 +33,7 @@ async function selectAndTune(
 ) {
   const dev = { rows: data.rows.slice(0, devEnd), y: data.y.slice(0, devEnd) };
   const inner = innerSplits(devEnd, params.purgeBars);
+  requireClassesPerFold(dev.y, inner, "feature selection and tuning:");
   log(
     `feature selection: permutation importance on ${inner.length} walk-forward folds of the first ${devEnd} bars`,
   );
