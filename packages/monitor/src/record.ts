@@ -110,42 +110,19 @@ function jsonOfFields(fields: Record<string, FieldValue>): string {
   return json;
 }
 
-/** A cache hit's line from `,"model"` to `"latencyMs":`, made once per prediction object and pin. */
-interface HitMiddle {
-  features: object;
-  model: string;
-  version: string;
-  sha256: string;
-  json: string;
-}
-const hitMiddles = new WeakMap<object, HitMiddle>();
-/** Strings whose JSON is themselves in quotes: no escape, no character JSON.stringify would change. */
-const PLAIN = /^[\w.:+#-]*$/;
-const quoted = (text: string) => (PLAIN.test(text) ? `"${text}"` : JSON.stringify(text));
-
 /**
- * A record as its JSON Lines line, time first. A cache hit's line is its time, request id and
- * latency around a middle made once per cached answer (its fields' numbers' formatting is most of
- * a line's cost); any other record made in field order (as the server makes them) is stringified
- * as it is, without a copy. Either way the line is what JSON.stringify would make.
+ * A record as its JSON Lines line, time first. A cached answer's features and prediction are
+ * encoded once per object (its numbers' formatting is most of a line's cost); any other record
+ * made in field order (as the server makes them) is stringified as it is, without a copy.
  */
 export function recordJson(record: PredictionRecord): string {
   if (record.cached) {
     const { time, requestId, model, version, sha256, features, prediction, latencyMs } = record;
-    let middle = hitMiddles.get(prediction);
-    if (
-      middle === undefined ||
-      middle.features !== features ||
-      middle.model !== model ||
-      middle.version !== version ||
-      middle.sha256 !== sha256
-    ) {
-      const json =
-        `,"model":${JSON.stringify(model)},"version":${JSON.stringify(version)},"sha256":${JSON.stringify(sha256)},` +
-        `"features":${jsonOfFields(features)},"prediction":${jsonOfFields(prediction)},"latencyMs":`;
-      hitMiddles.set(prediction, (middle = { features, model, version, sha256, json }));
-    }
-    return `{"time":${quoted(time)},"requestId":${quoted(requestId)}${middle.json}${JSON.stringify(latencyMs)},"cached":true}`;
+    return (
+      `{"time":${JSON.stringify(time)},"requestId":${JSON.stringify(requestId)},"model":${JSON.stringify(model)},` +
+      `"version":${JSON.stringify(version)},"sha256":${JSON.stringify(sha256)},"features":${jsonOfFields(features)},` +
+      `"prediction":${jsonOfFields(prediction)},"latencyMs":${JSON.stringify(latencyMs)},"cached":true}`
+    );
   }
   for (const key in record) {
     if (key === "time") return JSON.stringify(record);

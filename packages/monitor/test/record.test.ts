@@ -19,15 +19,6 @@ describe("a prediction log line", () => {
       return line;
     });
     expect(lines[0]).not.toBe(lines[1]);
-    // the same answer served by another pin, or with other features: its own middle
-    for (const other of [
-      record({ features, prediction, cached: true, version: "9" }),
-      record({ features, prediction, cached: true, model: "btc-signal" }),
-      record({ features, prediction, cached: true, sha256: "c".repeat(64) }),
-      record({ features: { ...features }, prediction, cached: true, requestId: "é ✓ \u2028" }),
-      record({ features: { horizon: 24 }, prediction, cached: true, time: "2026-12-07T01:02:03.004Z" }),
-    ])
-      expect(recordJson(other)).toBe(JSON.stringify(other));
     // not cached: the fields are read afresh, so a changed object is logged as it now is
     features.last_value = 1;
     expect(JSON.parse(recordJson(record({ features, cached: false }))).features.last_value).toBe(1);
