@@ -6,7 +6,9 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { pino } from "pino";
 import { configFromEnv, serveLock } from "@lockstep/inference";
 import { trainedProject, trainInto } from "@lockstep/inference/testing";
+import { withSection } from "@lockstep/github";
 import { serializeLock, type LockFile } from "@lockstep/lockfile";
+import { REPLAY_SECTION } from "@lockstep/proposal";
 import { promote } from "../src/commands/change-requests.js";
 import { capture } from "./capture.js";
 
@@ -85,5 +87,14 @@ describe("promotion with a replay sample", () => {
     expect(body).toMatch(/\*\*Predicted canary verdict: (✅ pass|❌ fail|⚠️ inconclusive)\*\*/);
     // no deployment config here: no store to read reports from, and the row says so
     expect(body).toMatch(/\| latest monitor report \| ⚠️ no report store configured/);
+    // in the section verify-models' replay job rewrites: its replay takes this one's place, inside the evidence
+    const rewritten = withSection(body, REPLAY_SECTION, "### Shadow replay: from verify-models");
+    expect(rewritten.match(/Shadow replay/g)).toHaveLength(1);
+    expect(rewritten.indexOf("Shadow replay: from verify-models")).toBeGreaterThan(
+      rewritten.indexOf("### Evidence from `staging`"),
+    );
+    expect(rewritten.slice(0, rewritten.indexOf("<!-- lockstep-section:replay -->"))).toBe(
+      body.slice(0, body.indexOf("<!-- lockstep-section:replay -->")),
+    );
   }, 120_000);
 });

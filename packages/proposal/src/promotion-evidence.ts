@@ -1,5 +1,7 @@
 import { formatSoak } from "@lockstep/deploy";
+import { wrapSection } from "@lockstep/github";
 import type { PinSoak } from "./pin-soak.js";
+import { REPLAY_SECTION } from "./pull-request.js";
 
 /*
  * What the source environment saw of the pin a promotion copies: how long it served, how many
@@ -103,7 +105,10 @@ export function evidenceSection(e: PromotionEvidence): string {
     `| latest monitor report | ${reportCell(e)} |`,
     ...requirementCells(e),
   ];
-  return [`### Evidence from \`${e.from}\``, rows.join("\n"), ...(e.replay ? [e.replay.trim()] : [])].join(
-    "\n\n",
-  );
+  // the replay in the section verify-models' replay job rewrites: one replay in the body, not two
+  return [
+    `### Evidence from \`${e.from}\``,
+    rows.join("\n"),
+    ...(e.replay ? [wrapSection(REPLAY_SECTION, e.replay)] : []),
+  ].join("\n\n");
 }
