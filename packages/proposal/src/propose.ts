@@ -3,7 +3,6 @@ import {
   bumpPin,
   emptyLock,
   LOCKFILE_NAME,
-  nextVersion,
   parseLock,
   type PairedVerdict,
   type LockFile,
@@ -11,6 +10,8 @@ import {
 } from "@lockstep/lockfile";
 import type { CandidateFile } from "./candidate.js";
 import { GitRepo } from "./git-repo.js";
+import { lockHistory } from "./lock-change-request.js";
+import { proposedVersion } from "./pin-version.js";
 import { branchDeployment, lockChange, previewUrl } from "./rendered-change.js";
 import { proposalBranch } from "./pull-request.js";
 
@@ -114,8 +115,12 @@ export async function proposeCandidate(options: ProposeOptions): Promise<Propose
       return { status: "superseded", branch, verdict, current, reason, proposed: previous };
     }
 
-    // the version is counted from the base lock, whatever the candidate was numbered when trained
-    const pin: Pin = { ...candidate.pin, version: nextVersion(baseLock, model, candidate.pin.sha256) };
+    // the version is counted from the base lock and its history, whatever the candidate was numbered when trained
+    const history = (await lockHistory(git, baseCommit, lockPath)).map((revision) => revision.lock);
+    const pin: Pin = {
+      ...candidate.pin,
+      version: proposedVersion(baseLock, history, model, candidate.pin.sha256),
+    };
     const lock = bumpPin(baseLock, model, environment, pin, gate);
     const message = `${model}: pin version ${pin.version} in ${environment}\n\n${verdict.reason}\n\nartifact ${pin.sha256}\n`;
     const change = await lockChange(git, baseCommit, lockPath, lock);

@@ -108,6 +108,44 @@ describe("proposeCandidate", () => {
     expect(await git(origin, "branch", "--list", "lockstep/*")).toBe("");
   });
 
+  it("never reuses a version a revert took out of the lock; an artifact pinned before keeps its version", async () => {
+    // main's history: v2 (the seed), then v3 merged, then a revert back to v2
+    const reverted: Pin = { ...currentPin, version: "3", sha256: "b".repeat(64) };
+    const seed = parseLock(await git(clone, "show", "HEAD:models.lock.json"));
+    for (const [lock, message] of [
+      [bumpPin(seed, "co2-forecast", "production", reverted), "pin v3"],
+      [seed, "revert to v2"],
+    ] as const) {
+      await writeFile(join(clone, "models.lock.json"), serializeLock(lock));
+      await git(
+        clone,
+        "-c",
+        "user.name=t",
+        "-c",
+        "user.email=t@example.com",
+        "commit",
+        "--quiet",
+        "-am",
+        message,
+      );
+    }
+    await exec(
+      "git",
+      ["-c", "user.name=t", "-c", "user.email=t@example.com", "push", "--quiet", "origin", "main"],
+      {
+        cwd: clone,
+      },
+    );
+    const fresh = await proposeCandidate({ dir: clone, candidate: withRmse(0.1, "c"), remote: "origin" });
+    expect(fresh).toMatchObject({ status: "proposed", pin: { version: "4" } });
+    const again = await proposeCandidate({
+      dir: clone,
+      candidate: { ...withRmse(0.05, "b"), pin: { ...withRmse(0.05, "b").pin, version: "9" } },
+      remote: "origin",
+    });
+    expect(again).toMatchObject({ status: "proposed", pin: { version: "3" } });
+  });
+
   it("pins a model the base lock does not have yet with the candidate's gate", async () => {
     const fresh: Pin = { ...candidate.pin, sha256: "9".repeat(64) };
     const outcome = await proposeCandidate({
