@@ -86,7 +86,9 @@ describe("lockstep watch btc-signal: the triple-barrier truth of the bars after 
     const short = capture();
     const only = await candlesFile("btc-only-new.json", candles.slice(TRAINED, TRAINED + 60));
     expect((await run(args(only), short)).exitCode).toBe(2);
-    expect(short.errors()).toMatch(/DATA_INVALID.*need at least 120 candles, got 60/);
+    expect(short.errors()).toMatch(
+      /DATA_INVALID.*btc-only-new.json: need at least 120 candles, got 60: each request is a bar with the 120 candles up to it/,
+    );
     // a bar whose high is below its close, among the new bars
     const broken = candles.map((c, i) => (i === TRAINED + 50 ? { ...c, high: c.close * 0.99 } : c));
     const malformed = capture();

@@ -14,7 +14,13 @@ import type { BtcServing } from "./serving.js";
 export const btcBatch: BatchAdapter<BtcServing> = {
   async rows(uri, card, io) {
     const bytes = await readDataUri(uri, { baseDir: io.baseDir, env: io.env, maxBytes: 256 * 1024 * 1024 });
-    const { candles, intervalMs } = parseCandles(bytes.toString("utf8"), uri, LOOKBACK);
+    const { candles, intervalMs } = parseCandles(bytes.toString("utf8"), uri);
+    // each request is a bar with the LOOKBACK candles up to it: fewer make no request at all
+    if (candles.length < LOOKBACK)
+      throw new ModelError(
+        "DATA_INVALID",
+        `${uri}: need at least ${LOOKBACK} candles, got ${candles.length}: each request is a bar with the ${LOOKBACK} candles up to it, so the data must start ${LOOKBACK - 1} bars before the first bar to judge`,
+      );
     // other bars than the model's: its features and horizon would span another time, its truth another label
     if (intervalMs !== card.serving.intervalMs)
       throw new ModelError(
