@@ -8,6 +8,7 @@ import { declaredWorkflows, FakeGitHub } from "@lockstep/github/testing";
 import { trainInto } from "@lockstep/inference/testing";
 import { emptyLock, serializeLock, type LockFile } from "@lockstep/lockfile";
 import { buildActions } from "../scripts/build.js";
+import { daysAgo, git } from "../../packages/cli/test/watch-repo.js";
 import { runAction } from "./runner.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -17,21 +18,11 @@ let action: string;
 let repo: string;
 let github: FakeGitHub;
 
-/** A commit of the lock on main, dated `daysAgo` days back (author and committer). */
-async function commit(lock: LockFile, message: string, daysAgo: number) {
+/** A commit of the lock on main, dated `days` days back (author and committer). */
+async function commit(lock: LockFile, message: string, days: number) {
   await writeFile(join(repo, "models.lock.json"), serializeLock(lock));
-  const date = new Date(Date.now() - daysAgo * 86_400_000).toISOString();
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: "t",
-    GIT_AUTHOR_EMAIL: "t@example.com",
-    GIT_COMMITTER_NAME: "t",
-    GIT_COMMITTER_EMAIL: "t@example.com",
-    GIT_AUTHOR_DATE: date,
-    GIT_COMMITTER_DATE: date,
-  };
-  await exec("git", ["add", "models.lock.json", "lockstep.deploy.json"], { cwd: repo, env });
-  await exec("git", ["commit", "-q", "-m", message], { cwd: repo, env });
+  await git(repo, ["add", "models.lock.json", "lockstep.deploy.json"], daysAgo(days));
+  await git(repo, ["commit", "-q", "-m", message], daysAgo(days));
 }
 
 /** co2's training data and three years more, each month a year after its month plus 2.4 ppm. */

@@ -40,14 +40,10 @@ export function withSection(
   checkName(name);
   const start = sectionStart(name);
   const end = sectionEnd(name);
-  let from = body.indexOf(start);
-  let to = from >= 0 ? body.indexOf(end, from) : -1;
-  if (from >= 0 && to < 0) {
-    // a start marker whose end someone deleted: drop the marker, keep their text, append anew
-    body = body.replace(start, "");
-    from = -1;
-  }
-  if (from < 0) to = -1;
+  const from = body.indexOf(start);
+  const to = from >= 0 ? body.indexOf(end, from) : -1;
+  // a start marker whose end someone deleted: drop the marker, keep their text, append anew
+  if (from >= 0 && to < 0) body = body.replace(start, "");
   const [before, after] = to >= 0 ? [body.slice(0, from), body.slice(to + end.length)] : [body, ""];
   const text = markdown
     .replaceAll(`<!-- lockstep-section:`, "<!-- lockstep-section​:")

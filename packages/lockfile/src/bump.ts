@@ -7,9 +7,19 @@ export function emptyLock(): LockFile {
   return { $schema: SCHEMA_REF, lockfileVersion: LOCKFILE_VERSION, models: {} };
 }
 
-/** The version for an artifact: the one it already has in any environment, else one more than the highest. */
-export function nextVersion(lock: LockFile, model: string, sha256?: string): string {
-  const pins = Object.values(lock.models[model]?.pins ?? {});
+/**
+ * The version for an artifact: the one it already has in any environment (of the lock, else of
+ * its `history`), else one more than the highest the model has had, so a version a revert took
+ * out of the lock is never handed to another artifact.
+ */
+export function nextVersion(
+  lock: LockFile,
+  model: string,
+  sha256?: string,
+  history: readonly LockFile[] = [],
+): string {
+  // the lock first, then its history newest first: where an artifact is pinned now decides
+  const pins = [lock, ...history].flatMap((l) => Object.values(l.models[model]?.pins ?? {}));
   // a version names an artifact: the same sha256 keeps the version it already has
   const same = sha256 === undefined ? undefined : pins.find((pin) => pin.sha256 === sha256);
   if (same) return same.version;

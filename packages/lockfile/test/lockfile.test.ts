@@ -265,6 +265,11 @@ describe("gate, diff and bump", () => {
     expect(before.models["co2-forecast"]!.pins.production).toBeUndefined();
     expect(after.models["co2-forecast"]!.pins.production!.version).toBe("2");
     expect(nextVersion(after, "unknown")).toBe("1");
+    // a version only the history holds (taken out by a revert) is never reused; its artifact keeps it
+    const reverted = pin({ version: "7", sha256: "e".repeat(64) });
+    const history = [bumpPin(before, "co2-forecast", "production", reverted)];
+    expect(nextVersion(after, "co2-forecast", "f".repeat(64), history)).toBe("8");
+    expect(nextVersion(after, "co2-forecast", "e".repeat(64), history)).toBe("7");
     expect(() => bumpPin(before, "new-model", "staging", pin())).toThrow(/gate must be given/);
   });
 

@@ -69,7 +69,7 @@ export async function appendByDay(
 async function appendPieces(path: string, pieces: readonly Buffer[]): Promise<void> {
   const handle = await open(path, "a");
   try {
-    await handle.writev(pieces as Buffer[]);
+    await handle.writev(pieces);
   } finally {
     await handle.close();
   }

@@ -79,16 +79,19 @@ export class LineQueue {
     return dropped;
   }
 
-  /** Bytes of the oldest `count` lines. */
-  bytesOfOldest(count: number): number {
-    let bytes = 0;
+  /** How many of the oldest lines must go for the rest to fit in `maxBytes` (0 when they fit; all when the newest alone does not). */
+  linesOver(maxBytes: number): number {
+    let excess = this.bytes - maxBytes;
+    let count = 0;
     for (const chunk of this.chunks) {
-      const n = Math.min(count, chunk.ends.length - chunk.head);
-      if (n === 0) continue;
-      bytes += chunk.ends[chunk.head + n - 1]! - chunk.start;
-      if ((count -= n) <= 0) break;
+      if (excess <= 0) break;
+      let start = chunk.start;
+      for (let i = chunk.head; i < chunk.ends.length && excess > 0; i++, count++) {
+        excess -= chunk.ends[i]! - start;
+        start = chunk.ends[i]!;
+      }
     }
-    return bytes;
+    return count;
   }
 
   /** Takes the oldest lines off the queue: at most `maxLines`, and within `maxBytes` (but at least one line). */

@@ -68,11 +68,6 @@ export class PredictionLog<R = PredictionRecord> {
     return this.queue.lines + this.inFlight;
   }
 
-  /** Bytes of the records waiting for the sink, besides the batch being written. */
-  get queuedBytes(): number {
-    return this.queue.bytes;
-  }
-
   /** Queues a record (or skips it by the sample rate); never waits, never throws. */
   record(record: R): void {
     if (this.closed) return;
@@ -85,8 +80,7 @@ export class PredictionLog<R = PredictionRecord> {
     // the oldest records not already out in a batch make room
     let over = this.queue.lines - this.maxQueue;
     const maxBytes = this.options.maxQueueBytes;
-    if (maxBytes !== undefined && this.queue.bytes > maxBytes)
-      over = Math.max(over, this.overBytes(maxBytes));
+    if (maxBytes !== undefined) over = Math.max(over, this.queue.linesOver(maxBytes));
     if (over > 0) {
       const dropped = this.queue.dropOldest(over);
       this.dropped += dropped;
@@ -94,13 +88,6 @@ export class PredictionLog<R = PredictionRecord> {
     }
     // a full batch goes out now: the sink's write is not held a whole flush interval
     if (this.queue.lines >= this.batchSize && this.writing === undefined) void this.flush();
-  }
-
-  /** The oldest lines to drop so the rest fit in `maxBytes` (the newest may not: then it goes too). */
-  private overBytes(maxBytes: number): number {
-    let over = 1;
-    while (over < this.queue.lines && this.queue.bytes - this.queue.bytesOfOldest(over) > maxBytes) over++;
-    return over;
   }
 
   private schedule(ms: number): void {

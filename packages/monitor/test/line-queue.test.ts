@@ -61,7 +61,11 @@ describe("the log's line queue", () => {
     const queue = new LineQueue();
     const lines = Array.from({ length: 5 }, (_, i) => line("2026-12-07", i));
     for (const l of lines) queue.push(l);
-    expect(queue.bytesOfOldest(2)).toBe(bytes(lines[0]!) + bytes(lines[1]!));
+    const all = queue.bytes;
+    expect(queue.linesOver(all)).toBe(0);
+    expect(queue.linesOver(all - 1)).toBe(1);
+    expect(queue.linesOver(all - bytes(lines[0]!) - 1)).toBe(2);
+    expect(queue.linesOver(0)).toBe(5);
     expect(queue.dropOldest(2)).toBe(2);
     expect(queue.dropOldest(0)).toBe(0);
     expect(queue.bytes).toBe(lines.slice(2).reduce((n, l) => n + bytes(l), 0));

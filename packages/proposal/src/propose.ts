@@ -3,6 +3,7 @@ import {
   bumpPin,
   emptyLock,
   LOCKFILE_NAME,
+  nextVersion,
   parseLock,
   type PairedVerdict,
   type LockFile,
@@ -11,7 +12,6 @@ import {
 import type { CandidateFile } from "./candidate.js";
 import { GitRepo } from "./git-repo.js";
 import { lockHistory } from "./lock-change-request.js";
-import { proposedVersion } from "./pin-version.js";
 import { branchDeployment, lockChange, previewUrl } from "./rendered-change.js";
 import { proposalBranch } from "./pull-request.js";
 
@@ -119,7 +119,7 @@ export async function proposeCandidate(options: ProposeOptions): Promise<Propose
     const history = (await lockHistory(git, baseCommit, lockPath)).map((revision) => revision.lock);
     const pin: Pin = {
       ...candidate.pin,
-      version: proposedVersion(baseLock, history, model, candidate.pin.sha256),
+      version: nextVersion(baseLock, model, candidate.pin.sha256, history),
     };
     const lock = bumpPin(baseLock, model, environment, pin, gate);
     const message = `${model}: pin version ${pin.version} in ${environment}\n\n${verdict.reason}\n\nartifact ${pin.sha256}\n`;
