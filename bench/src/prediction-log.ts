@@ -1,8 +1,12 @@
 // The prediction log's cost: co2 /v1 predict on this tree's server with the log off, writing JSON
 // Lines, and (when clickhouse-server is installed) writing to ClickHouse on loopback, side by side.
 // Figures only.   npm run bench:prediction-log
-//   BENCH_CONNECTIONS=8,50 BENCH_REPEATS=5 BENCH_SECONDS=4 narrow or widen it
-import { rmSync } from "node:fs";
+//   BENCH_CONNECTIONS=8,50 BENCH_REPEATS=5 BENCH_SECONDS=4 BENCH_CACHE=memory BENCH_SINKS=off,jsonl
+//   BENCH_NODE_OPTIONS=--max-semi-space-size=32 (the servers' node options)
+//   BENCH_SERVER_CPUS=1 BENCH_WRK_CPUS=0: the servers and wrk on CPUs of their own (taskset)
+//   narrow or widen it (cache off and every sink by default)
+import { execFileSync } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -16,24 +20,39 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 5);
 const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? "1,50").split(",").map(Number);
 const REPO = resolve(import.meta.dirname, "../..");
+const CACHE = process.env.BENCH_CACHE ?? "off";
+const SINKS = process.env.BENCH_SINKS?.split(",");
+const NODE_OPTIONS = process.env.BENCH_NODE_OPTIONS;
+const SERVER_CPUS = process.env.BENCH_SERVER_CPUS;
 const log = (line: string) => console.error(line);
 
 const { lockPath, lock, dir: modelsDir } = await benchModels(log, ["co2-forecast"]);
 const work = await mkdtemp(join(tmpdir(), "lockstep-bench-log-"));
-const clickhouse = hasClickHouse() ? await startClickHouse() : undefined;
-process.once("exit", () => rmSync(work, { recursive: true, force: true }));
-if (!clickhouse)
+const wanted = (sink: string) =>
+  SINKS === undefined ? sink !== "jsonl-tmpfs" || existsSync("/dev/shm") : SINKS.includes(sink);
+const SHM = await mkdtemp(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "lockstep-bench-log-"));
+const clickhouse = wanted("clickhouse") && hasClickHouse() ? await startClickHouse() : undefined;
+process.once("exit", () => {
+  rmSync(work, { recursive: true, force: true });
+  rmSync(SHM, { recursive: true, force: true });
+});
+if (!clickhouse && wanted("clickhouse"))
   log(
     "clickhouse-server is not installed: the ClickHouse sink is left out (apt-get install clickhouse-server)",
   );
 const body = await writeFileIn(work, "co2.json", '{"horizon": 12}');
 const script = await writeFileIn(work, "co2.lua", wrkScript("POST", body, "application/json"));
 
-const variants: { name: string; env: Record<string, string> }[] = [
+const allVariants: { name: string; env: Record<string, string> }[] = [
   { name: "off", env: { LOCKSTEP_PREDICTION_LOG: "off" } },
   {
     name: "jsonl",
     env: { LOCKSTEP_PREDICTION_LOG: "jsonl", LOCKSTEP_PREDICTION_LOG_DIR: join(work, "log") },
+  },
+  {
+    // the same on memory (tmpfs): the log's cost without the disk's writeback
+    name: "jsonl-tmpfs",
+    env: { LOCKSTEP_PREDICTION_LOG: "jsonl", LOCKSTEP_PREDICTION_LOG_DIR: join(SHM, "log") },
   },
   ...(clickhouse
     ? [
@@ -44,18 +63,22 @@ const variants: { name: string; env: Record<string, string> }[] = [
       ]
     : []),
 ];
+const variants = allVariants.filter((v) => wanted(v.name));
 const servers = [];
 for (const variant of variants) {
   const server = await startNode(join(import.meta.dirname, "serving/tree-server.ts"), {
     TREE: REPO,
     TREE_NAME: variant.name,
     LOCKSTEP_LOCK: lockPath,
-    LOCKSTEP_CACHE: "off",
+    LOCKSTEP_CACHE: CACHE,
     NODE_ENV: "production",
     LOG_LEVEL: "info",
+    ...(NODE_OPTIONS ? { NODE_OPTIONS } : {}),
     ...variant.env,
   });
   await waitReady(`http://127.0.0.1:${server.port}/readyz`);
+  // every thread of the server (and those it starts later) on these CPUs
+  if (SERVER_CPUS) execFileSync("taskset", ["-a", "-p", "-c", SERVER_CPUS, String(server.child.pid)]);
   const url = `http://127.0.0.1:${server.port}/v1/models/co2-forecast/predict`;
   await wrk(url, script, 8, 1);
   servers.push({ name: variant.name, server, url });
@@ -72,12 +95,20 @@ for (const c of CONNECTIONS) {
       runs.get(name)!.push(await wrk(url, script, c, SECONDS, server.child.pid));
     }
   }
-  const off = median(runs.get("off")!);
+  const offRuns = runs.get("off")!;
+  const off = median(offRuns);
   serverOffUs = off.cpu?.processUsPerRequest ?? Number.NaN;
   for (const { name } of servers) {
     const m = median(runs.get(name)!);
+    // each repeat's runs are minutes apart at most: the median of their ratios is steadier than a ratio of medians
+    const paired = runs
+      .get(name)!
+      .map((run, r) => run.rps / offRuns[r]!.rps)
+      .sort((a, b) => a - b);
+    const pairedMedian = paired[Math.floor(paired.length / 2)]!;
+    const us = (v: number | undefined) => (v ?? Number.NaN).toFixed(1);
     rows.push(
-      `| ${c} | ${name} | ${m.rps.toFixed(0)} | ${(m.rps / off.rps).toFixed(2)} | ${m.p99.toFixed(2)} | ${(m.cpu?.processUsPerRequest ?? Number.NaN).toFixed(0)} |${m.errors ? " errors!" : ""}`,
+      `| ${c} | ${name} | ${m.rps.toFixed(0)} | ${(m.rps / off.rps).toFixed(3)} | ${pairedMedian.toFixed(3)} (${paired[0]!.toFixed(2)}–${paired.at(-1)!.toFixed(2)}) | ${m.p99.toFixed(2)} | ${us(m.cpu?.threadUsPerRequest)} | ${us(m.cpu?.processUsPerRequest)} |${m.errors ? " errors!" : ""}`,
     );
   }
 }
@@ -88,10 +119,10 @@ const path = await logPathCost(lock, modelsDir);
 const added = path.jsonlUs - path.offUs;
 console.log(
   [
-    `# co2 /v1 predict with the prediction log off and on (cache off): median of ${REPEATS} runs of ${SECONDS} s`,
+    `# co2 /v1 predict with the prediction log off and on (cache ${CACHE}): median of ${REPEATS} runs of ${SECONDS} s`,
     "",
-    "| connections | log | req/s | against off | p99 ms | server µs/req |",
-    "| ---: | --- | ---: | ---: | ---: | ---: |",
+    "| connections | log | req/s | against off | paired runs against off, median (range) | p99 ms | server thread µs/req | server process µs/req |",
+    "| ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ...rows,
     "",
     `# The log's own work per request, in process (monitor fields, drift window, encoding, JSON Lines writes; ${path.requests.toLocaleString("en")} requests)`,

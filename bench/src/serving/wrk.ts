@@ -42,9 +42,23 @@ export async function wrk(
 ): Promise<LoadResult> {
   const threads = Math.min(2, connections);
   const before = pid === undefined ? undefined : cpuSample(pid);
+  // BENCH_WRK_CPUS=0: wrk pinned to those CPUs (taskset), apart from a server pinned to the others
+  const pinned = process.env.BENCH_WRK_CPUS;
   const { stdout } = await run(
-    "wrk",
-    ["-t", String(threads), "-c", String(connections), "-d", `${seconds}s`, "--latency", "-s", script, url],
+    pinned ? "taskset" : "wrk",
+    [
+      ...(pinned ? ["-c", pinned, "wrk"] : []),
+      "-t",
+      String(threads),
+      "-c",
+      String(connections),
+      "-d",
+      `${seconds}s`,
+      "--latency",
+      "-s",
+      script,
+      url,
+    ],
     { maxBuffer: 1 << 20 },
   );
   const after = pid === undefined ? undefined : cpuSample(pid);

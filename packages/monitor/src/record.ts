@@ -110,18 +110,33 @@ function jsonOfFields(fields: Record<string, FieldValue>): string {
   return json;
 }
 
+/** The last time's JSON and the last pin's `,"model":…,"sha256":…` (records come in runs of both). */
+let lastTime = "";
+let lastTimeJson = '""';
+let lastPin = { model: "", version: "", sha256: "", json: "" };
+
+function pinJson(model: string, version: string, sha256: string): string {
+  const pin = lastPin;
+  if (pin.model === model && pin.version === version && pin.sha256 === sha256) return pin.json;
+  const json = `,"model":${JSON.stringify(model)},"version":${JSON.stringify(version)},"sha256":${JSON.stringify(sha256)}`;
+  lastPin = { model, version, sha256, json };
+  return json;
+}
+
 /**
  * A record as its JSON Lines line, time first. A cached answer's features and prediction are
- * encoded once per object (its numbers' formatting is most of a line's cost); any other record
- * made in field order (as the server makes them) is stringified as it is, without a copy.
+ * encoded once per object, its time once per millisecond and its pin once per pin (formatting is
+ * most of a line's cost); any other record made in field order (as the server makes them) is
+ * stringified as it is, without a copy. Either way the line is what JSON.stringify would make.
  */
 export function recordJson(record: PredictionRecord): string {
   if (record.cached) {
     const { time, requestId, model, version, sha256, features, prediction, latencyMs } = record;
+    if (time !== lastTime) lastTimeJson = JSON.stringify((lastTime = time));
     return (
-      `{"time":${JSON.stringify(time)},"requestId":${JSON.stringify(requestId)},"model":${JSON.stringify(model)},` +
-      `"version":${JSON.stringify(version)},"sha256":${JSON.stringify(sha256)},"features":${jsonOfFields(features)},` +
-      `"prediction":${jsonOfFields(prediction)},"latencyMs":${JSON.stringify(latencyMs)},"cached":true}`
+      `{"time":${lastTimeJson},"requestId":${JSON.stringify(requestId)}${pinJson(model, version, sha256)},` +
+      `"features":${jsonOfFields(features)},"prediction":${jsonOfFields(prediction)},` +
+      `"latencyMs":${JSON.stringify(latencyMs)},"cached":true}`
     );
   }
   for (const key in record) {

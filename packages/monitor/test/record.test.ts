@@ -24,6 +24,24 @@ describe("a prediction log line", () => {
     expect(JSON.parse(recordJson(record({ features, cached: false }))).features.last_value).toBe(1);
   });
 
+  it("gives each cache hit its own time and pin: the last ones' JSON is reused only while they repeat", () => {
+    const features = { horizon: 12 };
+    const prediction = { forecast_change_h12: 2.5 };
+    const hits = [
+      { time: "2026-12-07T10:00:00.000Z", model: "co2-forecast", version: "1", sha256: "a".repeat(64) },
+      { time: "2026-12-07T10:00:00.000Z", model: "co2-forecast", version: "1", sha256: "a".repeat(64) },
+      { time: "2026-12-07T10:00:00.001Z", model: "co2-forecast", version: "1", sha256: "a".repeat(64) },
+      { time: "2026-12-07T10:00:00.001Z", model: "co2-forecast", version: "2", sha256: "a".repeat(64) },
+      { time: "2026-12-07T10:00:00.001Z", model: "co2-forecast", version: "2", sha256: "b".repeat(64) },
+      { time: "2026-12-07T10:00:00.001Z", model: "fish-species", version: "2", sha256: "b".repeat(64) },
+      { time: "2026-12-07T10:00:00.001Z", model: "co2-forecast", version: "1", sha256: "a".repeat(64) },
+    ];
+    for (const hit of hits) {
+      const r = record({ ...hit, features, prediction, cached: true });
+      expect(recordJson(r)).toBe(JSON.stringify(r));
+    }
+  });
+
   it.each([
     ["not JSON", "{", /not JSON/],
     ["an array", "[1]", /must be a JSON object/],
