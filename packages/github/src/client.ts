@@ -1,7 +1,9 @@
-import { getOctokit } from "@actions/github";
-import { retry } from "@octokit/plugin-retry";
-import { throttling } from "@octokit/plugin-throttling";
-import { GitHubApiError, type GitHubValidationError } from "./errors.js";
+import { GitHubApiError } from "./errors.js";
+import type { AttestationBundle, Issue, PullRequest } from "./github-resources.js";
+import { createOctokit, requestJson, type Octokit } from "./octokit.js";
+
+export type { AttestationBundle, Issue, PullRequest } from "./github-resources.js";
+export { RATE_LIMIT_RETRIES, SECONDARY_LIMIT_RETRIES } from "./octokit.js";
 
 export interface GitHubClientOptions {
   /** `owner/name`, as GITHUB_REPOSITORY gives it. */
@@ -26,59 +28,16 @@ export interface GitHubClientOptions {
   log?: (line: string) => void;
 }
 
-/** Rate-limit waits a call sits out before it fails (GitHub's primary limit, then its secondary ones). */
-export const RATE_LIMIT_RETRIES = 2;
-export const SECONDARY_LIMIT_RETRIES = 1;
-
-const isLoopback = (url: string) =>
-  /^https?:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\])(:\d+)?(\/|$)/.test(url);
-
-interface RequestFailure {
-  status: number;
-  response?: { data?: unknown; headers?: Record<string, string | undefined> };
-  message: string;
-}
-const isRequestFailure = (error: unknown): error is RequestFailure =>
-  typeof error === "object" && error !== null && typeof (error as { status?: unknown }).status === "number";
-
-export interface PullRequest {
-  number: number;
-  html_url: string;
-  state: "open" | "closed";
-  title: string;
-  body: string | null;
-  head: { ref: string; sha: string; label: string };
-  base: { ref: string };
-  labels: { name: string }[];
-}
-
-export interface Issue {
-  number: number;
-  html_url: string;
-  state: "open" | "closed";
-  title: string;
-  body: string | null;
-  labels: { name: string }[];
-  /** Present when the "issue" is a pull request (the issues API lists both). */
-  pull_request?: unknown;
-}
-
 const MAX_PAGES = 50;
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
 /** The pull request and label calls Lockstep makes, with pagination and GitHub's error bodies. */
-/** A Sigstore bundle as the attestations API lists it; the statement is the DSSE envelope's payload. */
-export interface AttestationBundle {
-  mediaType?: string;
-  dsseEnvelope?: { payload?: string; payloadType?: string };
-}
-
 export class GitHubClient {
   readonly owner: string;
   readonly repo: string;
   private readonly apiUrl: string;
 
-  private readonly octokit: ReturnType<typeof getOctokit>;
+  private readonly octokit: Octokit;
 
   constructor(private readonly options: GitHubClientOptions) {
     if (!REPOSITORY.test(options.repository))
@@ -86,80 +45,12 @@ export class GitHubClient {
     if (!options.token) throw new TypeError("a GitHub token is required");
     [this.owner, this.repo] = options.repository.split("/") as [string, string];
     this.apiUrl = (options.apiUrl || "https://api.github.com").replace(/\/+$/, "");
-    const log = options.log ?? (() => {});
-    const timeoutMs = options.timeoutMs ?? 30_000;
-    const settings = {
-      baseUrl: this.apiUrl,
-      // each attempt gets its own timeout: retries and rate-limit waits start the clock again
-      request: {
-        fetch: (url: string, init: RequestInit = {}) =>
-          fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) }),
-      },
-      userAgent: options.userAgent ?? "lockstep",
-      retry: {
-        retries: options.retries ?? 3,
-        ...(options.retryBaseMs === undefined ? {} : { retryAfterBaseValue: options.retryBaseMs }),
-      },
-      throttle: {
-        enabled: options.throttle ?? !isLoopback(this.apiUrl),
-        onRateLimit: (after: number, request: { method: string; url: string }, _: unknown, count: number) => {
-          log(
-            `GitHub's rate limit: ${request.method} ${request.url} waits ${after} s (attempt ${count + 1})`,
-          );
-          return count < RATE_LIMIT_RETRIES;
-        },
-        onSecondaryRateLimit: (
-          after: number,
-          request: { method: string; url: string },
-          _: unknown,
-          count: number,
-        ) => {
-          log(`GitHub's secondary rate limit: ${request.method} ${request.url} waits ${after} s`);
-          return count < SECONDARY_LIMIT_RETRIES;
-        },
-      },
-    };
-    this.octokit = getOctokit(options.token, settings as Parameters<typeof getOctokit>[1], retry, throttling);
+    this.octokit = createOctokit(options, this.apiUrl);
   }
 
   /** Every call goes through Octokit (@actions/github) with the retry and throttling plugins. */
-  private async call<T>(method: string, path: string, body?: unknown): Promise<{ data: T; link?: string }> {
-    let response: { status: number; data: unknown; headers: Record<string, string | number | undefined> };
-    try {
-      response = await this.octokit.request({
-        method,
-        url: path,
-        headers: { "x-github-api-version": "2022-11-28" },
-        ...(body === undefined ? {} : { data: body }),
-      });
-    } catch (error) {
-      if (!isRequestFailure(error)) throw error;
-      const data = error.response?.data;
-      const answer = (typeof data === "object" && data !== null ? data : {}) as {
-        message?: unknown;
-        errors?: unknown;
-      };
-      const statusText =
-        typeof data === "string"
-          ? (/<title>([^<]*)<\/title>|<body>([^<]*)</i.exec(data)?.slice(1).find(Boolean) ?? "")
-          : "";
-      throw new GitHubApiError(
-        error.status,
-        method,
-        path,
-        typeof answer.message === "string"
-          ? answer.message
-          : statusText.trim() || error.message || "no message",
-        Array.isArray(answer.errors) ? (answer.errors as GitHubValidationError[]) : [],
-      );
-    }
-    if (typeof response.data === "string" && response.data !== "")
-      throw new GitHubApiError(response.status, method, path, "the answer is not JSON");
-    const link = response.headers.link;
-    return {
-      data: (response.data === "" ? undefined : response.data) as T,
-      ...(link ? { link: String(link) } : {}),
-    };
+  private call<T>(method: string, path: string, body?: unknown): Promise<{ data: T; link?: string }> {
+    return requestJson<T>(this.octokit, method, path, body);
   }
 
   private get base(): string {
