@@ -98,6 +98,11 @@ export class PredictionLog<R = PredictionRecord> {
 
   /** Writes what is queued, a batch at a time; on failure keeps it and backs off. */
   flush(): Promise<void> {
+    // a drain under way took what was queued when it began: what came since needs another
+    return this.writing ? this.writing.then(() => this.startDrain()) : this.startDrain();
+  }
+
+  private startDrain(): Promise<void> {
     this.writing ??= this.drain().finally(() => {
       this.writing = undefined;
     });
@@ -107,7 +112,10 @@ export class PredictionLog<R = PredictionRecord> {
   private async drain(): Promise<void> {
     clearTimeout(this.timer);
     let next = this.flushMs;
-    while (this.queue.lines > 0) {
+    // what is queued now goes out; lines queued meanwhile wait for a full batch or the next tick
+    // (writing until the queue was empty made a write of a few lines per request under load)
+    let due = this.queue.lines;
+    while (this.queue.lines > 0 && (due > 0 || this.queue.lines >= this.batchSize)) {
       // a batch in flight holds at most a quarter of the queue's bytes (and at least one line)
       const maxBytes = this.options.maxQueueBytes;
       const batch = this.queue.take(this.batchSize, maxBytes === undefined ? undefined : maxBytes / 4);
@@ -125,6 +133,7 @@ export class PredictionLog<R = PredictionRecord> {
       }
       this.failures = 0;
       this.written += batch.lines;
+      due -= batch.lines;
     }
     this.schedule(next);
   }
@@ -132,8 +141,8 @@ export class PredictionLog<R = PredictionRecord> {
   /** Stops taking records, writes what is queued (one try), and closes the sink. */
   async close(): Promise<void> {
     if (this.closed) return;
-    await this.flush();
     this.closed = true;
+    await this.flush();
     clearTimeout(this.timer);
     await this.options.sink.close();
   }

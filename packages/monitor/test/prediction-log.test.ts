@@ -18,6 +18,8 @@ class TestSink implements PredictionSink {
   readonly name = "test";
   down = false;
   delayMs = 0;
+  /** Turns of the event loop a write takes (a file's write comes back on a later turn). */
+  turns = 0;
   got: PredictionRecord[] = [];
   attempts = 0;
   encode(record: PredictionRecord) {
@@ -27,6 +29,7 @@ class TestSink implements PredictionSink {
     const lines = batchLines(batch);
     this.attempts++;
     if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+    for (let t = 0; t < this.turns; t++) await new Promise((r) => setImmediate(r));
     if (this.down) throw new Error("connection refused");
     this.got.push(...lines.map((l) => JSON.parse(l) as PredictionRecord));
   }
@@ -113,6 +116,23 @@ describe("the prediction log", () => {
     for (let i = 0; i < 50 && sink.got.length < 3; i++) await new Promise((r) => setTimeout(r, 5));
     expect(sink.got.map((r) => r.requestId)).toEqual(["r0", "r1", "r2"]);
     await log.close();
+  });
+
+  it("writes a steady flow in full batches, not a few lines per write as they come", async () => {
+    const sink = new TestSink();
+    sink.turns = 2;
+    const log = new PredictionLog({ sink, batchSize: 100, flushMs: 10_000 });
+    const records = many(2000);
+    // ten records a turn of the event loop while each write takes a turn or two
+    for (let i = 0; i < records.length; i += 10) {
+      for (const r of records.slice(i, i + 10)) log.record(r);
+      await new Promise((r) => setImmediate(r));
+    }
+    const beforeClose = sink.attempts;
+    await log.close();
+    expect(sink.got.map((r) => r.requestId)).toEqual(records.map((r) => r.requestId));
+    expect(beforeClose).toBeLessThanOrEqual(20);
+    expect(sink.attempts).toBeLessThanOrEqual(21);
   });
 
   it("logs a sampled share of predictions", async () => {
