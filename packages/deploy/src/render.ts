@@ -1,35 +1,19 @@
 import type { LockFile } from "@lockstep/lockfile";
-import { MIN_MEMORY_BUDGET, models as registry, type ModelSpec } from "@lockstep/models";
+import { models as registry, type ModelSpec } from "@lockstep/models";
 import type { DeployConfig } from "./config.js";
 import { DeployError } from "./errors.js";
-import { isDnsLabel, quantityValue } from "./names.js";
-import { analysisTemplate } from "./objects/analysis.js";
+import { file, kustomization } from "./manifest-files.js";
+import { isDnsLabel } from "./names.js";
 import {
   appProject,
   environmentApplicationSet,
-  modelPath,
   namespaceApplication,
   namespacePath,
 } from "./objects/argocd.js";
 import { rolloutsNotificationsConfigMap } from "./objects/notifications.js";
-import {
-  PREVIEW_ENVIRONMENT,
-  PREVIEW_NAMESPACE_PLACEHOLDER,
-  PREVIEW_SOURCE,
-  PREVIEWS_DIR,
-  previewApplicationSet,
-  previewEnvironment,
-  previewPath,
-  previewProject,
-  previewSandboxApplicationSet,
-  previewSandboxPath,
-  previewSandboxProject,
-} from "./objects/previews.js";
-import { modelDashboard } from "./dashboards/model-dashboard.js";
+import { PREVIEW_SOURCE, PREVIEWS_DIR } from "./objects/previews.js";
 import { overviewDashboard } from "./dashboards/overview-dashboard.js";
 import { dashboardConfigMap } from "./objects/dashboard.js";
-import { podMonitor } from "./objects/monitoring.js";
-import { monitorCronJob, monitorNetworkPolicy } from "./objects/monitor-job.js";
 import {
   judgeDeployment,
   judgeNetworkPolicy,
@@ -37,187 +21,21 @@ import {
   judgeService,
   rendersJudge,
 } from "./objects/canary-judge.js";
-import { prometheusRule } from "./objects/alerts.js";
 import { defaultDeny, namespace } from "./objects/namespace.js";
-import { ingress, networkPolicy, serviceAccount, services } from "./objects/network.js";
-import { pinConfigMap } from "./objects/pin-config.js";
-import { rollout } from "./objects/rollout.js";
-import { autoscaler, disruptionBudget } from "./objects/scaling.js";
+import { renderModel } from "./render-model.js";
+import { renderPreviews } from "./render-previews.js";
+import { settingsChecks } from "./settings-checks.js";
 import { resolveSettings } from "./settings.js";
-import { commonLabels, MAX_MODEL_NAME, type RenderTarget } from "./target.js";
-import { toYaml } from "./yaml.js";
+import { MAX_MODEL_NAME, type RenderTarget } from "./target.js";
 
 /** The folders `render` owns: every file in them is generated, and files it no longer makes are removed. */
 export const GENERATED_DIRS = ["argocd/bootstrap", "argocd/envs", PREVIEWS_DIR] as const;
 export const UNRELEASED_DIGEST = `sha256:${"0".repeat(64)}`;
 
-interface Validatable {
-  validate(): void;
-  toJSON(): unknown;
-}
-
 export interface RenderResult {
   /** Repository-relative path → file text, sorted by path. */
   files: Map<string, string>;
   warnings: string[];
-}
-
-function file(files: Map<string, string>, path: string, object: Validatable): string {
-  try {
-    object.validate();
-  } catch (error) {
-    throw new DeployError(
-      "RENDER_INVALID",
-      `${path} would not be a valid object: ${(error as Error).message}`,
-    );
-  }
-  files.set(path, toYaml(object.toJSON()));
-  return path.slice(path.lastIndexOf("/") + 1);
-}
-
-function kustomization(files: Map<string, string>, dir: string, resources: string[]): void {
-  files.set(
-    `${dir}/kustomization.yaml`,
-    toYaml({
-      apiVersion: "kustomize.config.k8s.io/v1beta1",
-      kind: "Kustomization",
-      resources: [...resources].sort(),
-    }),
-  );
-}
-
-function settingsChecks(target: RenderTarget): void {
-  const { hpa, resources } = target.settings;
-  const at = `/models/${target.model}/environments/${target.environment}`;
-  if (hpa.maxReplicas < hpa.minReplicas)
-    throw new DeployError(
-      "DEPLOY_CONFIG_INVALID",
-      `${at}/hpa: maxReplicas ${hpa.maxReplicas} is below minReplicas ${hpa.minReplicas}`,
-      [{ pointer: `${at}/hpa/maxReplicas`, message: "below minReplicas" }],
-    );
-  const { analysis } = target.settings.canary;
-  // Argo Rollouts ends a metric Inconclusive only when its inconclusive measurements exceed the
-  // limit (analysis/analysis.go): at `count` or above, an analysis that measured nothing passes
-  if (analysis.inconclusiveLimit >= analysis.count)
-    throw new DeployError(
-      "DEPLOY_CONFIG_INVALID",
-      `${at}/canary/analysis: inconclusiveLimit ${analysis.inconclusiveLimit} must be below count ${analysis.count}, or a canary with no traffic would be promoted unchecked`,
-      [{ pointer: `${at}/canary/analysis/inconclusiveLimit`, message: "not below count" }],
-    );
-  for (const resource of ["cpu", "memory"] as const) {
-    const request = quantityValue(resources.requests[resource])!;
-    const limit = quantityValue(resources.limits[resource])!;
-    if (limit < request)
-      throw new DeployError(
-        "DEPLOY_CONFIG_INVALID",
-        `${at}/resources: the ${resource} limit ${resources.limits[resource]} is below the request ${resources.requests[resource]}`,
-        [{ pointer: `${at}/resources/limits/${resource}`, message: "below the request" }],
-      );
-  }
-  // the server's memory budget is the pod's limit: below the least a server runs in, it would refuse to start
-  if (quantityValue(resources.limits.memory)! < MIN_MEMORY_BUDGET)
-    throw new DeployError(
-      "DEPLOY_CONFIG_INVALID",
-      `${at}/resources: the memory limit ${resources.limits.memory} is below the ${MIN_MEMORY_BUDGET / 2 ** 20}Mi an inference server needs`,
-      [{ pointer: `${at}/resources/limits/memory`, message: "below the server's minimum" }],
-    );
-}
-
-function renderModel(files: Map<string, string>, target: RenderTarget): void {
-  const dir = modelPath(target.environment, target.model);
-  const pin = pinConfigMap(target);
-  const [stable, canary] = services(target);
-  const written = [
-    file(files, `${dir}/serviceaccount.yaml`, serviceAccount(target)),
-    file(files, `${dir}/configmap-pin.yaml`, pin),
-    file(files, `${dir}/service-stable.yaml`, stable!),
-    file(files, `${dir}/service-canary.yaml`, canary!),
-    file(files, `${dir}/analysistemplate.yaml`, analysisTemplate(target)),
-    file(files, `${dir}/networkpolicy.yaml`, networkPolicy(target)),
-    file(files, `${dir}/rollout.yaml`, rollout(target, pin)),
-    file(files, `${dir}/hpa.yaml`, autoscaler(target)),
-    file(files, `${dir}/pdb.yaml`, disruptionBudget(target)),
-    file(files, `${dir}/ingress.yaml`, ingress(target)),
-    file(files, `${dir}/podmonitor.yaml`, podMonitor(target)),
-    file(files, `${dir}/prometheusrule.yaml`, prometheusRule(target)),
-    file(
-      files,
-      `${dir}/configmap-dashboard.yaml`,
-      dashboardConfigMap(`${target.model}-dashboard`, modelDashboard(target), commonLabels(target)),
-    ),
-  ];
-  const monitoring = target.env.monitoring;
-  if (monitoring)
-    written.push(
-      file(files, `${dir}/cronjob-monitor.yaml`, monitorCronJob(target, monitoring, pin)),
-      file(files, `${dir}/networkpolicy-monitor.yaml`, monitorNetworkPolicy(target, monitoring)),
-    );
-  kustomization(files, dir, written);
-}
-
-/**
- * Previews: per model pinned in staging, the folder its pull requests' heads are synced from (the
- * staging pin under the preview's own name and store credentials: pin, service account, one pod,
- * no canary, autoscaler, alert, dashboard or monitor) and, inside it, the sandbox main syncs
- * around it (namespace, default deny, the model's policy, Service and Ingress); the projects and
- * ApplicationSets that keep a pull request inside its own namespace. Returns the bootstrap files.
- */
-function renderPreviews(
-  files: Map<string, string>,
-  lock: LockFile,
-  config: DeployConfig,
-  specs: Record<string, ModelSpec>,
-  held: boolean,
-): string[] {
-  const env = previewEnvironment(config);
-  for (const model of Object.keys(lock.models).sort()) {
-    const entry = lock.models[model]!;
-    const pin = entry.pins[PREVIEW_SOURCE];
-    const spec = specs[model];
-    if (!pin || !spec) continue;
-    const staging = resolveSettings(config, spec, PREVIEW_SOURCE);
-    const settings = { ...staging, hpa: { ...staging.hpa, minReplicas: 1, maxReplicas: 1 } };
-    const target: RenderTarget = {
-      model,
-      environment: PREVIEW_ENVIRONMENT,
-      spec,
-      pin,
-      gate: entry.gate,
-      settings,
-      config,
-      env,
-    };
-    const dir = previewPath(model);
-    const pinMap = pinConfigMap(target);
-    kustomization(files, dir, [
-      file(files, `${dir}/serviceaccount.yaml`, serviceAccount(target)),
-      file(files, `${dir}/configmap-pin.yaml`, pinMap),
-      file(files, `${dir}/rollout.yaml`, rollout(target, pinMap, { analysed: false })),
-    ]);
-    const sandbox = previewSandboxPath(model);
-    kustomization(files, sandbox, [
-      file(files, `${sandbox}/namespace.yaml`, namespace(PREVIEW_NAMESPACE_PLACEHOLDER, PREVIEW_ENVIRONMENT)),
-      file(files, `${sandbox}/networkpolicy-default-deny.yaml`, defaultDeny(PREVIEW_ENVIRONMENT)),
-      file(files, `${sandbox}/networkpolicy.yaml`, networkPolicy(target)),
-      file(files, `${sandbox}/service.yaml`, services(target)[0]!),
-      file(files, `${sandbox}/ingress.yaml`, ingress(target)),
-    ]);
-  }
-  const projects = [
-    file(files, "argocd/bootstrap/appproject-previews.yaml", previewProject(config)),
-    file(files, "argocd/bootstrap/appproject-preview-sandboxes.yaml", previewSandboxProject(config)),
-  ];
-  // a dry run generates no preview either: no pull request's pod pulls the placeholder image
-  if (held) return projects;
-  return [
-    ...projects,
-    file(files, "argocd/bootstrap/applicationset-previews.yaml", previewApplicationSet(config)),
-    file(
-      files,
-      "argocd/bootstrap/applicationset-preview-sandboxes.yaml",
-      previewSandboxApplicationSet(config),
-    ),
-  ];
 }
 
 export interface RenderOptions {
