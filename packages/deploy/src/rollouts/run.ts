@@ -16,6 +16,11 @@ import {
   type MetricResult,
 } from "./assessment.js";
 import { parseDuration } from "./duration.js";
+import { resolveMetricArgs } from "./metric-args.js";
+import { metricReport, type AnalysisRunReport } from "./run-report.js";
+
+export { resolveMetricArgs, substituteArgs } from "./metric-args.js";
+export type { AnalysisRunReport, RunMeasurement, RunMetricReport } from "./run-report.js";
 
 /*
  * The AnalysisRun controller loop of Argo Rollouts v1.7.2 (analysis/analysis.go:43-140 reconcileAnalysisRun):
@@ -51,80 +56,6 @@ export interface RunAnalysisOptions<M extends Metric> {
   timestampResolutionMs?: number;
   /** Refuse to take more measurements than this (a guard against unbounded metrics with a fake clock). */
   maxMeasurements?: number;
-}
-
-export interface RunMeasurement {
-  phase: AnalysisPhase;
-  value: string;
-  message?: string;
-  startedAt: number;
-  finishedAt: number;
-}
-
-export interface RunMetricReport {
-  name: string;
-  /** The metric result's phase; Pending when it never took a measurement. */
-  phase: AnalysisPhase;
-  dryRun: boolean;
-  message?: string;
-  count: number;
-  successful: number;
-  failed: number;
-  inconclusive: number;
-  error: number;
-  consecutiveError: number;
-  measurements: RunMeasurement[];
-}
-
-export interface AnalysisRunReport {
-  phase: AnalysisPhase;
-  message: string;
-  startedAt?: number;
-  completedAt: number;
-  metrics: RunMetricReport[];
-}
-
-const unresolved = (message: string) => new DeployError("ROLLOUTS_ARGS_UNRESOLVED", message);
-
-/**
- * Resolve `{{args.NAME}}` as Argo does (utils/template/template.go:52-100 with valyala/fasttemplate v1.2.2):
- * tags are trimmed; an unknown tag, an argument without a value, or a "{{" without "}}" is an error.
- */
-export function substituteArgs(text: string, args: Readonly<Record<string, string | undefined>>): string {
-  for (const [name, value] of Object.entries(args)) {
-    if (value === undefined) throw unresolved(`argument "${name}" was not supplied`); // template.go:60-62
-  }
-  let out = "";
-  let rest = text;
-  let failure: string | undefined;
-  for (;;) {
-    const open = rest.indexOf("{{");
-    if (open < 0) {
-      if (failure !== undefined) throw unresolved(failure);
-      return out + rest;
-    }
-    out += rest.slice(0, open);
-    rest = rest.slice(open + 2);
-    const close = rest.indexOf("}}");
-    if (close < 0) throw unresolved(`Cannot find end tag="}}" in the template=${JSON.stringify(text)} starting from ${JSON.stringify(rest)}`); // prettier-ignore
-    const tag = rest.slice(0, close);
-    rest = rest.slice(close + 2);
-    const name = tag.trim().replace(/^args\./, "");
-    if (tag.trim().startsWith("args.") && Object.hasOwn(args, name)) out += args[name];
-    else failure = `failed to resolve {{${tag}}}`; // template.go:88-100: the last unresolved tag is reported
-  }
-}
-
-/** ResolveMetricArgs (utils/analysis/factory.go:112-128): every string in the metric, recursively. */
-export function resolveMetricArgs<M>(metric: M, args: Readonly<Record<string, string | undefined>>): M {
-  const walk = (v: unknown): unknown => {
-    if (typeof v === "string") return substituteArgs(v, args);
-    if (Array.isArray(v)) return v.map(walk);
-    if (typeof v === "object" && v !== null)
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-    return v;
-  };
-  return walk(metric) as M;
 }
 
 const realSleep = async (ms: number, signal?: AbortSignal) => {
@@ -308,27 +239,4 @@ function safeMatch(pattern: string, name: string): boolean {
   } catch {
     return false;
   }
-}
-
-function metricReport(metric: Metric, result: MetricResult | undefined, dryRun: boolean): RunMetricReport {
-  const r = result ?? { ...newMetricResult(metric.name, dryRun), phase: "Pending" as const };
-  return {
-    name: metric.name,
-    phase: r.phase,
-    dryRun,
-    ...(r.message ? { message: r.message } : {}),
-    count: r.count,
-    successful: r.successful,
-    failed: r.failed,
-    inconclusive: r.inconclusive,
-    error: r.error,
-    consecutiveError: r.consecutiveError,
-    measurements: r.measurements.map((m) => ({
-      phase: m.phase,
-      value: m.value ?? "",
-      ...(m.message ? { message: m.message } : {}),
-      startedAt: m.startedAt!,
-      finishedAt: m.finishedAt!,
-    })),
-  };
 }
