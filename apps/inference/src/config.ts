@@ -80,6 +80,8 @@ export interface ServerConfig {
   instances: number | undefined;
   /** false (LOCKSTEP_INLINE=off): no inline runs on the server thread for any model. */
   inline: boolean;
+  /** LOCKSTEP_V8_PRETENURING: V8's allocation-site pretenuring (off by default: see memory/gc-tuning.ts). */
+  pretenuring: boolean;
   drainDelayMs: number;
   /** How often the lock file is checked for a new pin (0 = only on SIGHUP). */
   watchLockMs: number;
@@ -267,6 +269,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv, system: { cgroupLimit?: nu
     intraOpThreads: env.LOCKSTEP_THREADS ? integer(env, "LOCKSTEP_THREADS", 1, 1, 256) : undefined,
     instances: env.LOCKSTEP_INSTANCES ? integer(env, "LOCKSTEP_INSTANCES", 1, 1, 64) : undefined,
     inline: onOff(env, "LOCKSTEP_INLINE", true),
+    pretenuring: onOff(env, "LOCKSTEP_V8_PRETENURING", false),
     drainDelayMs: integer(env, "LOCKSTEP_DRAIN_DELAY_MS", 0, 0, 600_000),
     watchLockMs: integer(env, "LOCKSTEP_WATCH_LOCK_MS", 2000, 0, 3_600_000),
     predictionLog,

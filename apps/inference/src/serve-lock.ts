@@ -5,6 +5,7 @@ import { setBufferPoolBytes } from "@lockstep/models";
 import { cacheBackend, type ServerConfig } from "./config.js";
 import { watchLock } from "./lock-watcher.js";
 import { budgetReport } from "./memory/budget.js";
+import { tuneGarbageCollection } from "./memory/gc-tuning.js";
 import { predictionLogFrom, replaySampleFrom } from "./monitoring.js";
 import { createInferenceServer, type InferenceServer } from "./server.js";
 
@@ -32,6 +33,7 @@ function logMemoryBudget(config: ServerConfig, logger: Logger): void {
         cacheBytes: config.cache.maxBytes,
         replayQueueBytes: config.replay.kind === "off" ? 0 : config.replay.maxQueueBytes,
         maxConnections: config.limits.maxConnections,
+        v8Pretenuring: config.pretenuring,
       },
     },
     "memory budget",
@@ -48,6 +50,7 @@ export async function serveLock(
 ): Promise<{ server: InferenceServer; port: number }> {
   const { config, logger } = options;
   logMemoryBudget(config, logger);
+  tuneGarbageCollection(config.pretenuring);
   setBufferPoolBytes(config.memory.bufferPoolBytes);
   const lock = await readLock(config.lockPath);
   const server = createInferenceServer({
