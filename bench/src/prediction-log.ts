@@ -1,10 +1,11 @@
-// The prediction log's cost: co2 /v1 predict on this tree's server with the log off, writing JSON
-// Lines, and (when clickhouse-server is installed) writing to ClickHouse on loopback, side by side.
-// Figures only.   npm run bench:prediction-log
-//   BENCH_CONNECTIONS=8,50 BENCH_REPEATS=5 BENCH_SECONDS=4 BENCH_CACHE=memory BENCH_SINKS=off,jsonl
-//   BENCH_NODE_OPTIONS=--max-semi-space-size=32 (the servers' node options)
-//   BENCH_SERVER_CPUS=1 BENCH_WRK_CPUS=0: the servers and wrk on CPUs of their own (taskset)
-//   narrow or widen it (cache off and every sink by default)
+// The prediction log's cost: co2 /v1 predict on this tree's server with the log off (and so the
+// replay sample), writing JSON Lines with and without the replay sample, and (when
+// clickhouse-server is installed) writing to ClickHouse on loopback, side by side. Figures only.
+//   npm run bench:prediction-log
+//   BENCH_CONNECTIONS=8,50 BENCH_REPEATS=5 BENCH_SECONDS=4 BENCH_CACHE=memory narrow or widen it
+//   BENCH_SINKS=off,jsonl,jsonl-no-replay,jsonl-tmpfs,clickhouse the variants (all but tmpfs by default)
+//   BENCH_NODE_OPTIONS=--max-semi-space-size=32 the servers' node options
+//   BENCH_SERVER_CPUS=1 BENCH_WRK_CPUS=0 the servers and wrk on CPUs of their own (taskset)
 import { execFileSync } from "node:child_process";
 import { existsSync, rmSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
@@ -28,8 +29,7 @@ const log = (line: string) => console.error(line);
 
 const { lockPath, lock, dir: modelsDir } = await benchModels(log, ["co2-forecast"]);
 const work = await mkdtemp(join(tmpdir(), "lockstep-bench-log-"));
-const wanted = (sink: string) =>
-  SINKS === undefined ? sink !== "jsonl-tmpfs" || existsSync("/dev/shm") : SINKS.includes(sink);
+const wanted = (sink: string) => (SINKS === undefined ? sink !== "jsonl-tmpfs" : SINKS.includes(sink));
 const SHM = await mkdtemp(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "lockstep-bench-log-"));
 const clickhouse = wanted("clickhouse") && hasClickHouse() ? await startClickHouse() : undefined;
 process.once("exit", () => {
@@ -48,6 +48,15 @@ const allVariants: { name: string; env: Record<string, string> }[] = [
   {
     name: "jsonl",
     env: { LOCKSTEP_PREDICTION_LOG: "jsonl", LOCKSTEP_PREDICTION_LOG_DIR: join(work, "log") },
+  },
+  {
+    // the log alone: the replay sample, on wherever the log goes, off
+    name: "jsonl-no-replay",
+    env: {
+      LOCKSTEP_PREDICTION_LOG: "jsonl",
+      LOCKSTEP_PREDICTION_LOG_DIR: join(work, "log-no-replay"),
+      LOCKSTEP_REPLAY: "off",
+    },
   },
   {
     // the same on memory (tmpfs): the log's cost without the disk's writeback
