@@ -16,7 +16,8 @@ import { consoleOutput, type Output } from "./output.js";
 
 export type { RunResult };
 
-function buildProgram(out: Output, state: { code: number | "running" }): Command {
+/** The whole command tree (run() parses with it; tests walk it). */
+export function buildProgram(out: Output, state: { code: number | "running" }): Command {
   const program = new Command("lockstep")
     .description(
       "GitOps MLOps: train models to ONNX, pin them by SHA-256 in models.lock.json, serve exactly the pin",

@@ -11,6 +11,18 @@ export interface ProgramState {
   code: number | "running";
 }
 
+/**
+ * Every command below `parent` takes its settings (exitOverride, the help hint): a command built
+ * elsewhere with subcommands of its own got them only at its top, and commander then exited the
+ * process itself, with 1, on a usage error in a subcommand.
+ */
+export function inheritSettings(parent: Command): void {
+  for (const sub of parent.commands) {
+    sub.copyInheritedSettings(parent);
+    inheritSettings(sub);
+  }
+}
+
 /** Parses `argv` with the program `build` makes. Never throws: errors become messages and exit codes. */
 export async function runProgram(
   build: (state: ProgramState) => Command,
@@ -19,6 +31,7 @@ export async function runProgram(
 ): Promise<RunResult> {
   const state: ProgramState = { code: EXIT.ok };
   const program = build(state);
+  inheritSettings(program);
   const verbose = argv.includes("--verbose");
   try {
     await program.parseAsync(argv, { from: "user" });
