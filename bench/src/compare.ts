@@ -53,6 +53,9 @@ for (const cache of CACHES) {
       TREE_NAME: tree.name,
       LOCKSTEP_LOCK: lockPath,
       LOCKSTEP_CACHE: cache,
+      // the log and the replay sample in this run's directory, removed at exit, not beside the lock
+      LOCKSTEP_PREDICTION_LOG_DIR: join(work, `predictions-${tree.name}-${cache}`),
+      LOCKSTEP_REPLAY_DIR: join(work, `replay-${tree.name}-${cache}`),
       NODE_ENV: "production",
       LOG_LEVEL: "info",
     });

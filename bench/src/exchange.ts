@@ -56,6 +56,7 @@ const server = (cache: string, predictionLog: string): Service => ({
         LOCKSTEP_WATCH_LOCK_MS: "0",
         LOCKSTEP_PREDICTION_LOG: predictionLog,
         LOCKSTEP_PREDICTION_LOG_DIR: join(work, `predictions-${cache}-${predictionLog}`),
+        LOCKSTEP_REPLAY_DIR: join(work, `replay-${cache}-${predictionLog}`),
         LOG_LEVEL: "info",
       },
       true,

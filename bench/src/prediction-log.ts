@@ -30,11 +30,14 @@ const log = (line: string) => console.error(line);
 const { lockPath, lock, dir: modelsDir } = await benchModels(log, ["co2-forecast"]);
 const work = await mkdtemp(join(tmpdir(), "lockstep-bench-log-"));
 const wanted = (sink: string) => (SINKS === undefined ? sink !== "jsonl-tmpfs" : SINKS.includes(sink));
-const SHM = await mkdtemp(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "lockstep-bench-log-"));
+// the tmpfs variant's directory, made only when it runs
+const SHM = wanted("jsonl-tmpfs")
+  ? await mkdtemp(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "lockstep-bench-log-"))
+  : undefined;
 const clickhouse = wanted("clickhouse") && hasClickHouse() ? await startClickHouse() : undefined;
 process.once("exit", () => {
   rmSync(work, { recursive: true, force: true });
-  rmSync(SHM, { recursive: true, force: true });
+  if (SHM) rmSync(SHM, { recursive: true, force: true });
 });
 if (!clickhouse && wanted("clickhouse"))
   log(
@@ -47,7 +50,11 @@ const allVariants: { name: string; env: Record<string, string> }[] = [
   { name: "off", env: { LOCKSTEP_PREDICTION_LOG: "off" } },
   {
     name: "jsonl",
-    env: { LOCKSTEP_PREDICTION_LOG: "jsonl", LOCKSTEP_PREDICTION_LOG_DIR: join(work, "log") },
+    env: {
+      LOCKSTEP_PREDICTION_LOG: "jsonl",
+      LOCKSTEP_PREDICTION_LOG_DIR: join(work, "log"),
+      LOCKSTEP_REPLAY_DIR: join(work, "replay"),
+    },
   },
   {
     // the log alone: the replay sample, on wherever the log goes, off
@@ -58,11 +65,19 @@ const allVariants: { name: string; env: Record<string, string> }[] = [
       LOCKSTEP_REPLAY: "off",
     },
   },
-  {
-    // the same on memory (tmpfs): the log's cost without the disk's writeback
-    name: "jsonl-tmpfs",
-    env: { LOCKSTEP_PREDICTION_LOG: "jsonl", LOCKSTEP_PREDICTION_LOG_DIR: join(SHM, "log") },
-  },
+  ...(SHM
+    ? [
+        {
+          // the same on memory (tmpfs): the log's cost without the disk's writeback
+          name: "jsonl-tmpfs",
+          env: {
+            LOCKSTEP_PREDICTION_LOG: "jsonl",
+            LOCKSTEP_PREDICTION_LOG_DIR: join(SHM, "log"),
+            LOCKSTEP_REPLAY_DIR: join(SHM, "replay"),
+          },
+        },
+      ]
+    : []),
   ...(clickhouse
     ? [
         {

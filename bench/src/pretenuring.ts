@@ -51,6 +51,7 @@ for (let s = 0; s < STARTS; s++) {
       LOCKSTEP_CACHE: CACHE,
       LOCKSTEP_V8_PRETENURING: pretenuring,
       LOCKSTEP_PREDICTION_LOG_DIR: join(work, "log"),
+      LOCKSTEP_REPLAY_DIR: join(work, "replay"),
       NODE_ENV: "production",
       LOG_LEVEL: "info",
     });
