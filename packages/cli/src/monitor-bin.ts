@@ -15,8 +15,8 @@ const { exitCode } = await runProgram(
       .option("--verbose", "print stack traces on errors")
       .showHelpAfterError("(run with --help for usage)")
       .exitOverride();
-    program.addCommand(monitorCommand(out, state).copyInheritedSettings(program));
-    return program.addCommand(canaryJudgeCommand(out, state).copyInheritedSettings(program));
+    program.addCommand(monitorCommand(out, state));
+    return program.addCommand(canaryJudgeCommand(out, state));
   },
   process.argv.slice(2),
   out,

@@ -31,10 +31,10 @@ export function buildProgram(out: Output, state: { code: number | "running" }): 
   addTrainingCommands(program, out);
   addLockCommands(program, out, state);
 
-  program.addCommand(monitorCommand(out, state).copyInheritedSettings(program));
-  program.addCommand(canaryJudgeCommand(out, state).copyInheritedSettings(program));
-  program.addCommand(replayCommands(out, state).copyInheritedSettings(program));
-  program.addCommand(runsCommand(out, state).copyInheritedSettings(program));
+  program.addCommand(monitorCommand(out, state));
+  program.addCommand(canaryJudgeCommand(out, state));
+  program.addCommand(replayCommands(out, state));
+  program.addCommand(runsCommand(out, state));
 
   addDeployCommands(program, out, state);
   addChangeRequestCommands(program, out, state);
